@@ -1,0 +1,79 @@
+# tinyml for MicroPython: top-level build.
+#   make demo      run the example model on the emulated Cortex-M7 board
+#   make test      all tests
+#   make deps      clone pinned MicroPython and CMSIS-NN into $(TINYML_DEPS)
+#   make host-lib  the C core as host shared libraries (one per backend)
+#   make bench     benchmark tables (not a test)
+SHELL := /bin/bash
+ROOT := $(abspath .)
+include firmware/versions.mk
+TINYML_DEPS ?= $(HOME)/.cache/tinyml
+MICROPY_DIR ?= $(TINYML_DEPS)/micropython-$(MICROPY_VERSION)
+CMSIS_NN_DIR ?= $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
+export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR
+PYTHON ?= python3
+BUILD := $(ROOT)/build
+HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)
+
+include usermod/tinyml/core.mk
+
+.PHONY: all deps host-lib host-lib-asan test test-host cross bench lint clean
+all: host-lib
+
+deps:
+	firmware/deps.sh all
+
+# ---- host shared libraries --------------------------------------------------
+HOST_CC ?= gcc
+HOST_CFLAGS ?= -std=c99 -O2 -g -fPIC -Wall -Wextra -Werror
+HOST_LIBDIR := $(ROOT)/host_tools/tinyml_tools/lib
+HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so $(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so)
+
+host-lib: $(HOST_LIBS)
+	@$(if $(HAVE_CMSIS),,echo "host-lib: CMSIS-NN not in $(CMSIS_NN_DIR) (run 'make deps'): only the ref backend was built")
+
+$(HOST_LIBDIR)/libtinyml-ref.so: $(TML_SRC_REF) $(TML_HOST_SRC) $(TML_HDR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) -shared -o $@ $(TML_SRC_REF) $(TML_HOST_SRC) -lm
+
+$(HOST_LIBDIR)/libtinyml-cmsis-nn.so: $(TML_SRC_CMSIS) $(TML_HOST_SRC) $(TML_HDR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TML_CMSIS_CFLAGS) -shared -o $@ $(TML_SRC_CMSIS) $(TML_HOST_SRC) -lm
+
+# Same library with AddressSanitizer + UBSan, for the bad-model tests.
+ASAN_LIB := $(BUILD)/asan/libtinyml-ref.so
+host-lib-asan: $(ASAN_LIB)
+$(ASAN_LIB): $(TML_SRC_REF) $(TML_HOST_SRC) $(TML_HDR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $@ (ASan+UBSan)"
+	@$(HOST_CC) -std=c99 -O1 -g -fPIC -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer -shared -o $@ $(TML_SRC_REF) $(TML_HOST_SRC) -lm
+
+# ---- tests ---------------------------------------------------------------
+PYTEST ?= $(PYTHON) -m pytest
+export PYTHONPATH := $(ROOT)/host_tools$(if $(PYTHONPATH),:$(PYTHONPATH))
+export TINYML_ASAN_LIB := $(ASAN_LIB)
+
+test: host-lib host-lib-asan
+	$(PYTEST) -q tests
+
+test-host: host-lib host-lib-asan
+	$(PYTEST) -q tests/host
+
+# Host benchmark of the core; with BOARD=..., the on-device benchmark (firmware.mk).
+bench: host-lib
+	$(if $(BOARD),$(MAKE) bench-board BOARD=$(BOARD),$(PYTHON) tests/bench/bench_core.py)
+
+cross:
+	$(PYTHON) tests/cross/crossbuild.py
+
+lint:
+	$(PYTHON) -m ruff check host_tools tests examples
+
+clean:
+	rm -rf $(BUILD) $(HOST_LIBDIR)
+
+-include firmware/firmware.mk
+-include tests/tests.mk

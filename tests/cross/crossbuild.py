@@ -1,0 +1,107 @@
+"""Cross-compile the C core for the MCU targets and report flash (.text) sizes.
+
+    python tests/cross/crossbuild.py [--backend ref|cmsis-nn|both] [TARGET ...]
+
+Every source is compiled with -std=c99 -Wall -Wextra -Werror; CMSIS-NN picks
+its DSP/MVE code paths from -mcpu. A --gc-sections link of a tiny program that
+calls the public API shows what core + kernels cost in flash.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TML = ROOT / "usermod" / "tinyml"
+DEPS = Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
+CMSIS = Path(os.environ.get("CMSIS_NN_DIR", DEPS / "CMSIS-NN-v7.0.0"))
+
+ARM = ["arm-none-eabi-gcc", "-mthumb", "--specs=nosys.specs"]
+TARGETS: dict[str, list[str]] = {
+    "cortex-m0plus": ARM + ["-mcpu=cortex-m0plus"],
+    "cortex-m4": ARM + ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+    "cortex-m7": ARM + ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"],
+    "cortex-m33": ARM + ["-mcpu=cortex-m33", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
+    "cortex-m55": ARM + ["-mcpu=cortex-m55", "-mfloat-abi=hard"],
+    "rv32imc": ["riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "-march=rv32imc", "-mabi=ilp32"],
+}
+CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections"]
+
+
+def sources(backend: str) -> list[Path]:
+    core = sorted((TML / "core").glob("*.c")) + sorted((TML / "kernels" / "common").glob("*.c"))
+    if backend == "cmsis-nn":
+        return core + sorted((TML / "kernels" / "cmsis_nn").glob("*.c")) + sorted(CMSIS.glob("Source/*/*.c"))
+    return core + sorted((TML / "kernels" / "ref").glob("*.c"))
+
+
+def build(target: str, backend: str) -> tuple[bool, str, int | None]:
+    """Compile and link; returns (ok, log, text bytes of core + kernels)."""
+    cc = TARGETS[target]
+    out = ROOT / "build" / "cross" / f"{target}-{backend}"
+    out.mkdir(parents=True, exist_ok=True)
+    flags = CFLAGS + [f"-I{TML / 'core'}"]
+    if backend == "cmsis-nn":
+        flags += ["-DTML_BACKEND_CMSIS_NN", f"-I{CMSIS / 'Include'}"]
+    objs, logs = [], []
+
+    def compile_one(src: Path) -> tuple[Path, subprocess.CompletedProcess]:
+        obj = out / (src.parent.name + "_" + src.stem + ".o")
+        return obj, subprocess.run(cc + flags + ["-c", str(src), "-o", str(obj)], capture_output=True, text=True)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for obj, r in pool.map(compile_one, sources(backend)):
+            objs.append(obj)
+            if r.returncode:
+                logs.append(r.stderr)
+    if logs:
+        return False, "\n".join(logs), None
+    base = out / "base.elf"
+    full = out / "tinyml.elf"
+    main = ROOT / "tests" / "cross" / "size_main.c"
+    link = cc + flags + ["-Wl,--gc-sections"]
+    # base: the same program with the core stubbed out of the picture (libc startup only)
+    stub = out / "stub.c"
+    stub.write_text("int main(void) { return 0; }\n")
+    for cmd in (link + [str(main)] + [str(o) for o in objs] + ["-o", str(full)], link + [str(stub), "-o", str(base)]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode:
+            return False, r.stderr, None
+    size = "arm-none-eabi-size" if target != "rv32imc" else "riscv64-unknown-elf-size"
+
+    def text(elf: Path) -> int:
+        lines = subprocess.run([size, str(elf)], capture_output=True, text=True, check=True).stdout.splitlines()
+        return int(lines[1].split()[0])
+
+    return True, "", text(full) - text(base)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--backend", choices=("ref", "cmsis-nn", "both"), default="both")
+    ap.add_argument("targets", nargs="*", default=list(TARGETS))
+    args = ap.parse_args(argv)
+    backends = ["ref", "cmsis-nn"] if args.backend == "both" else [args.backend]
+    if "cmsis-nn" in backends and not (CMSIS / "Include" / "arm_nnfunctions.h").exists():
+        print(f"crossbuild: CMSIS-NN not found in {CMSIS} (run 'make deps'): cmsis-nn builds skipped")
+        backends.remove("cmsis-nn")
+    failed = 0
+    print(f"{'target':<15} {'backend':<9} {'core+kernels .text':>18}")
+    for target in args.targets:
+        for backend in backends:
+            ok, log, text = build(target, backend)
+            if ok:
+                print(f"{target:<15} {backend:<9} {text:>18}")
+            else:
+                failed += 1
+                print(f"{target:<15} {backend:<9} {'FAILED':>18}\n{log}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+# Source lists of the C core, shared by the host build, the cross-build checks
+# and the firmware (micropython.mk). Expects ROOT and CMSIS_NN_DIR.
+TML_DIR := $(ROOT)/usermod/tinyml
+TML_CORE_SRC := $(sort $(wildcard $(TML_DIR)/core/*.c) $(wildcard $(TML_DIR)/kernels/common/*.c))
+TML_HDR := $(wildcard $(TML_DIR)/core/*.h) $(TML_DIR)/kernels/tml_kernels.h
+TML_HOST_SRC := $(TML_DIR)/host/tml_host.c
+TML_SRC_REF := $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/ref/*.c))
+CMSIS_NN_SRC = $(sort $(wildcard $(CMSIS_NN_DIR)/Source/*/*.c))
+TML_SRC_CMSIS = $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/cmsis_nn/*.c)) $(CMSIS_NN_SRC)
+TML_CMSIS_CFLAGS = -DTML_BACKEND_CMSIS_NN -I$(CMSIS_NN_DIR)/Include

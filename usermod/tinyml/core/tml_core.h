@@ -1,0 +1,165 @@
+/*
+ * tinyml core: public API.
+ *
+ * Plain C99, no MicroPython header. Reads an int8 TensorFlow Lite flatbuffer
+ * in place, prepares every operator, plans one activation arena and runs
+ * inference in it. Two phases, as in TFLM:
+ *   tml_model_load()       parse + validate + prepare + plan (allocates
+ *                          persistent metadata through the caller's allocator)
+ *   tml_model_set_arena()  bind the caller's activation arena
+ *   tml_model_invoke()     run; allocates nothing
+ */
+#ifndef TML_CORE_H
+#define TML_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tml_fb.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TML_VERSION "0.1.0"
+#define TML_MAX_DIMS 6
+#define TML_MSG_LEN 256
+/* Offsets of arena buffers are aligned to this many bytes. */
+#define TML_ARENA_ALIGN 8
+
+typedef enum {
+    TML_OK = 0,
+    TML_ERR_INVALID_MODEL = 1, /* malformed flatbuffer or inconsistent graph */
+    TML_ERR_UNSUPPORTED = 2,   /* valid model, but an op/type/option we do not run */
+    TML_ERR_NO_MEMORY = 3,     /* allocator failed or arena too small; see bytes_needed */
+    TML_ERR_ARGUMENT = 4,      /* bad argument from the caller */
+    TML_ERR_STATE = 5,         /* API used in the wrong order */
+    TML_ERR_KERNEL = 6,        /* a kernel rejected its arguments */
+} tml_status_t;
+
+typedef struct {
+    tml_status_t status;
+    size_t bytes_needed; /* TML_ERR_NO_MEMORY: how many bytes were asked for */
+    char msg[TML_MSG_LEN];
+} tml_error_t;
+
+/* Same numbering as TensorFlow Lite's TensorType. */
+typedef enum {
+    TML_FLOAT32 = 0,
+    TML_FLOAT16 = 1,
+    TML_INT32 = 2,
+    TML_UINT8 = 3,
+    TML_INT64 = 4,
+    TML_STRING = 5,
+    TML_BOOL = 6,
+    TML_INT16 = 7,
+    TML_INT8 = 9,
+} tml_type_t;
+
+/* Where a tensor's bytes live. */
+typedef enum {
+    TML_TENSOR_NONE = 0,     /* unused by the graph */
+    TML_TENSOR_CONST = 1,    /* in the model buffer (or a persistent copy) */
+    TML_TENSOR_ARENA = 2,    /* planned into the activation arena */
+    TML_TENSOR_ALIAS = 3,    /* shares another tensor's bytes (RESHAPE, SQUEEZE) */
+    TML_TENSOR_VARIABLE = 4, /* state kept across invocations (LSTM), in the arena */
+} tml_tensor_kind_t;
+
+typedef struct {
+    void *data;               /* valid after load (const) or set_arena (others) */
+    int32_t dims[TML_MAX_DIMS];
+    int32_t bytes;            /* product(dims) * element size */
+    float scale;              /* per-tensor scale; first channel's if per-channel */
+    int32_t zero_point;
+    int32_t offset;           /* ARENA/VARIABLE: arena offset; ALIAS: target index */
+    uint32_t quant_pos;       /* private: flatbuffer position of quantization table */
+    int16_t first_use;        /* private: planner lifetime */
+    int16_t last_use;
+    uint8_t ndims;
+    uint8_t type;             /* tml_type_t */
+    uint8_t kind;             /* tml_tensor_kind_t */
+    uint8_t per_channel;      /* 1 if the quantization has one scale per channel */
+} tml_tensor_t;
+
+typedef struct {
+    void *(*alloc)(void *ctx, size_t size);        /* returns NULL on failure */
+    void (*free)(void *ctx, void *ptr, size_t size);
+    void *ctx;
+} tml_allocator_t;
+
+struct tml_op;
+struct tml_block;
+
+typedef struct tml_model {
+    /* private; read through the functions below */
+    tml_fb_t fb;              /* the model bytes, read in place */
+    tml_allocator_t allocator;
+    struct tml_block *blocks; /* persistent allocations, freed by tml_model_free */
+    size_t persistent_size;   /* bytes obtained from the allocator and kept */
+    tml_tensor_t *tensors;
+    struct tml_op *ops;
+    int32_t *io;              /* inputs then outputs (tensor indices) */
+    uint8_t *arena;
+    size_t arena_size;        /* planned bytes for activations + scratch */
+    uint32_t buffers_pos;     /* flatbuffer vector of buffers */
+    uint32_t tensors_pos;     /* flatbuffer vector of tensors */
+    uint32_t opcodes_pos;     /* flatbuffer vector of operator codes */
+    uint32_t n_buffers;
+    uint16_t n_tensors;
+    uint16_t n_ops;
+    uint16_t n_inputs;
+    uint16_t n_outputs;
+    uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound */
+} tml_model_t;
+
+/* Per-op hook for profiling: called with phase 0 before and 1 after op i. */
+typedef void (*tml_op_hook_t)(void *ctx, int op_index, int phase);
+
+/* Parse, validate, prepare and plan. On failure everything allocated is freed
+ * and err says why. The model bytes must stay alive and unchanged while the
+ * model is used: they are read in place. */
+tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size,
+    const tml_allocator_t *allocator, tml_error_t *err);
+
+/* Bytes the activation arena needs (known after load, before any arena). */
+size_t tml_model_arena_size(const tml_model_t *m);
+/* Bytes of persistent metadata the model holds (tensor table, op data). */
+size_t tml_model_persistent_size(const tml_model_t *m);
+
+/* Bind an arena of at least tml_model_arena_size() bytes; if `arena` is not
+ * TML_ARENA_ALIGN-aligned it needs that many extra bytes. Zeroes variable
+ * tensors. */
+tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_error_t *err);
+
+/* Run one inference on the input tensors' current contents. Allocates nothing. */
+tml_status_t tml_model_invoke(tml_model_t *m, tml_error_t *err);
+tml_status_t tml_model_invoke_hooked(tml_model_t *m, tml_op_hook_t hook, void *ctx, tml_error_t *err);
+
+/* Zero the variable (state) tensors, as TFLM's ResetVariableTensors. */
+void tml_model_reset(tml_model_t *m);
+
+/* Free everything load allocated (not the arena, which the caller owns). */
+void tml_model_free(tml_model_t *m);
+
+int tml_model_num_inputs(const tml_model_t *m);
+int tml_model_num_outputs(const tml_model_t *m);
+tml_tensor_t *tml_model_input(tml_model_t *m, int i);
+tml_tensor_t *tml_model_output(tml_model_t *m, int i);
+
+int tml_model_num_ops(const tml_model_t *m);
+const char *tml_model_op_name(const tml_model_t *m, int i);
+uint64_t tml_model_op_macs(const tml_model_t *m, int i);
+/* Weights bytes: all constant tensor data referenced by the graph. */
+size_t tml_model_weights_size(const tml_model_t *m);
+
+size_t tml_type_size(int type);
+const char *tml_type_name(int type);
+const char *tml_builtin_name(int32_t code); /* "CONV_2D", or "UNKNOWN" */
+const char *tml_backend_name(void);         /* "cmsis-nn" or "ref" */
+/* Names of supported builtin ops, i = 0.. until NULL. */
+const char *tml_supported_op(int i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,142 @@
+/* tinyml core: quantization arithmetic, bit-compatible with TFLite. */
+#include <string.h>
+#include "tml_math.h"
+
+double tml_frexp(double x, int *exp) {
+    uint64_t bits;
+    memcpy(&bits, &x, 8);
+    int e = (int)((bits >> 52) & 0x7ff);
+    *exp = 0;
+    if (e == 0) {
+        if ((bits << 1) == 0) {
+            return x; /* +-0 */
+        }
+        /* subnormal: scale up by 2^64 first */
+        x *= 18446744073709551616.0;
+        memcpy(&bits, &x, 8);
+        e = (int)((bits >> 52) & 0x7ff) - 64;
+    } else if (e == 0x7ff) {
+        return x; /* inf or nan */
+    }
+    *exp += e - 1022;
+    bits = (bits & ~(0x7ffULL << 52)) | (1022ULL << 52);
+    memcpy(&x, &bits, 8);
+    return x;
+}
+
+double tml_ldexp(double x, int e) {
+    while (e > 1000) {
+        x *= 0x1p1000;
+        e -= 1000;
+    }
+    while (e < -1000) {
+        x *= 0x1p-1000;
+        e += 1000;
+    }
+    uint64_t bits = (uint64_t)(e + 1023) << 52;
+    double p;
+    memcpy(&p, &bits, 8);
+    return x * p;
+}
+
+double tml_round(double x) {
+    if (!(x > -4503599627370496.0 && x < 4503599627370496.0)) {
+        return x; /* already integral, or nan */
+    }
+    double t = (double)(int64_t)x; /* truncation toward zero */
+    double d = x - t;              /* exact */
+    if (d >= 0.5) {
+        t += 1.0;
+    } else if (d <= -0.5) {
+        t -= 1.0;
+    }
+    return t;
+}
+
+float tml_roundf(float x) {
+    if (!(x > -8388608.0f && x < 8388608.0f)) {
+        return x;
+    }
+    float t = (float)(int32_t)x;
+    float d = x - t;
+    if (d >= 0.5f) {
+        t += 1.0f;
+    } else if (d <= -0.5f) {
+        t -= 1.0f;
+    }
+    return t;
+}
+
+double tml_floor(double x) {
+    if (!(x > -4503599627370496.0 && x < 4503599627370496.0)) {
+        return x;
+    }
+    double t = (double)(int64_t)x;
+    return t > x ? t - 1.0 : t;
+}
+
+void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multiplier, int *shift) {
+    if (real_multiplier == 0.0) {
+        *quantized_multiplier = 0;
+        *shift = 0;
+        return;
+    }
+    const double q = tml_frexp(real_multiplier, shift);
+    int64_t q_fixed = (int64_t)tml_round(q * 2147483648.0);
+    if (q_fixed == (1LL << 31)) {
+        q_fixed /= 2;
+        ++*shift;
+    }
+    if (*shift < -31) {
+        *shift = 0;
+        q_fixed = 0;
+    }
+    *quantized_multiplier = (int32_t)q_fixed;
+}
+
+void tml_quantize_multiplier_smaller_than_one_exp(double real_multiplier, int32_t *quantized_multiplier, int *left_shift) {
+    tml_quantize_multiplier(real_multiplier, quantized_multiplier, left_shift);
+}
+
+void tml_quantize_multiplier_greater_than_one(double real_multiplier, int32_t *quantized_multiplier, int *left_shift) {
+    tml_quantize_multiplier(real_multiplier, quantized_multiplier, left_shift);
+}
+
+void tml_preprocess_softmax_scaling(double beta, double input_scale, int input_integer_bits,
+    int32_t *quantized_multiplier, int *left_shift) {
+    double m = beta * input_scale * (double)(1 << (31 - input_integer_bits));
+    const double max = (double)(1LL << 31) - 1.0;
+    if (m > max) {
+        m = max;
+    }
+    tml_quantize_multiplier_greater_than_one(m, quantized_multiplier, left_shift);
+}
+
+int tml_calculate_input_radius(int input_integer_bits, int input_left_shift, int total_signed_bits) {
+    const double max_input_rescaled = 1.0 * ((1 << input_integer_bits) - 1) *
+        (double)(1LL << (total_signed_bits - input_integer_bits)) / (double)(1LL << input_left_shift);
+    return (int)tml_floor(max_input_rescaled);
+}
+
+int32_t tml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b) {
+    if (a == b && a == INT32_MIN) {
+        return INT32_MAX;
+    }
+    const int64_t ab = (int64_t)a * (int64_t)b;
+    const int32_t nudge = ab >= 0 ? (1 << 30) : (1 - (1 << 30));
+    return (int32_t)((ab + nudge) / (1LL << 31));
+}
+
+int32_t tml_rounding_divide_by_pot(int32_t x, int exponent) {
+    const int32_t mask = (int32_t)((1LL << exponent) - 1);
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + ((x < 0) ? 1 : 0);
+    return (x >> exponent) + ((remainder > threshold) ? 1 : 0);
+}
+
+int32_t tml_multiply_by_quantized_multiplier(int32_t x, int32_t quantized_multiplier, int shift) {
+    const int left_shift = shift > 0 ? shift : 0;
+    const int right_shift = shift > 0 ? 0 : -shift;
+    const int32_t shifted = (int32_t)((uint32_t)x << left_shift);
+    return tml_rounding_divide_by_pot(tml_saturating_rounding_doubling_high_mul(shifted, quantized_multiplier), right_shift);
+}
