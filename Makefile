@@ -56,7 +56,7 @@ PYTEST ?= $(PYTHON) -m pytest
 export PYTHONPATH := $(ROOT)/host_tools$(if $(PYTHONPATH),:$(PYTHONPATH))
 export TINYML_ASAN_LIB := $(ASAN_LIB)
 
-test: host-lib host-lib-asan
+test: host-lib host-lib-asan fuzz-build
 	$(PYTEST) -q tests
 
 test-host: host-lib host-lib-asan
@@ -77,3 +77,4 @@ clean:
 
 -include firmware/firmware.mk
 -include tests/tests.mk
+-include tests/fuzz/fuzz.mk

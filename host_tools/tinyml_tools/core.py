@@ -189,13 +189,17 @@ class Model:
         buf = (ctypes.c_uint8 * info.nbytes).from_address(addr) if info.nbytes else b""
         return np.frombuffer(bytes(buf), dtype=info.dtype).reshape(info.shape).copy()
 
+    def run(self) -> None:
+        """One inference on the inputs as they are (no copies: for timing)."""
+        err = _Error()
+        if self._lib.tml_model_invoke(self._m, ctypes.byref(err)) != 0:
+            raise CoreError(err.status, err.msg.decode(errors="replace"))
+
     def invoke(self, *inputs: np.ndarray) -> list[np.ndarray]:
         """Set the inputs (if given), run once and return every output."""
         for k, x in enumerate(inputs):
             self.set_input(k, x)
-        err = _Error()
-        if self._lib.tml_model_invoke(self._m, ctypes.byref(err)) != 0:
-            raise CoreError(err.status, err.msg.decode(errors="replace"))
+        self.run()
         return [self.get_output(k) for k in range(len(self.outputs))]
 
     def reset(self) -> None:

@@ -28,7 +28,8 @@ TARGETS: dict[str, list[str]] = {
     "cortex-m7": ARM + ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"],
     "cortex-m33": ARM + ["-mcpu=cortex-m33", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],
     "cortex-m55": ARM + ["-mcpu=cortex-m55", "-mfloat-abi=hard"],
-    "rv32imc": ["riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "-march=rv32imc", "-mabi=ilp32"],
+    "rv32imc": ["riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "-march=rv32imc", "-mabi=ilp32",
+                "-Wl,--defsym=__flash_size=0x400000", "-Wl,--defsym=__ram_size=0x100000"],
 }
 CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections"]
 
@@ -52,7 +53,7 @@ def build(target: str, backend: str) -> tuple[bool, str, int | None]:
 
     def compile_one(src: Path) -> tuple[Path, subprocess.CompletedProcess]:
         obj = out / (src.parent.name + "_" + src.stem + ".o")
-        return obj, subprocess.run(cc + flags + ["-c", str(src), "-o", str(obj)], capture_output=True, text=True)
+        return obj, subprocess.run(cc + flags + ["-c", str(src), "-o", str(obj)], capture_output=True, check=False, text=True)
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         for obj, r in pool.map(compile_one, sources(backend)):
@@ -69,7 +70,7 @@ def build(target: str, backend: str) -> tuple[bool, str, int | None]:
     stub = out / "stub.c"
     stub.write_text("int main(void) { return 0; }\n")
     for cmd in (link + [str(main)] + [str(o) for o in objs] + ["-o", str(full)], link + [str(stub), "-o", str(base)]):
-        r = subprocess.run(cmd, capture_output=True, text=True)
+        r = subprocess.run(cmd, capture_output=True, check=False, text=True)
         if r.returncode:
             return False, r.stderr, None
     size = "arm-none-eabi-size" if target != "rv32imc" else "riscv64-unknown-elf-size"

@@ -17,7 +17,7 @@ KWS = SHARED_MODELS / "kws_ref_model.tflite"
 
 def tinyml(*args: str) -> subprocess.CompletedProcess:
     env = {"PYTHONPATH": str(ROOT / "host_tools"), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "tinyml_tools", *args], capture_output=True, text=True, env=env,
+    return subprocess.run([sys.executable, "-m", "tinyml_tools", *args], capture_output=True, check=False, text=True, env=env,
                           timeout=120)
 
 

@@ -22,6 +22,9 @@ enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
 #define MAX_TENSORS 32767
 #define MAX_OPS 32767
 #define MAX_OP_IO 64
+#define OUTS(op) ((op)->inputs + (op)->n_inputs)
+
+static const int32_t no_dims[1] = { 0 };
 
 struct tml_block {
     struct tml_block *next;
@@ -81,6 +84,9 @@ static void *raw_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
     return p;
 }
 
+/* Loading runs twice: the first pass measures, allocating each request on its
+ * own (with a small header); the second runs in one block of exactly the
+ * measured size, so the metadata costs no allocator overhead. */
 void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
     const size_t hdr = (sizeof(struct tml_block) + 7) & ~(size_t)7;
     if (size > (size_t)0x7fffffff) {
@@ -88,24 +94,46 @@ void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
         return NULL;
     }
     size = (size + 7) & ~(size_t)7;
-    struct tml_block *b = raw_alloc(m, hdr + size, err);
-    if (!b) {
-        return NULL;
+    uint8_t *p;
+    if (m->persistent) {
+        if (size > m->persistent_size - m->persistent_used) {
+            tml_fail(err, TML_ERR_STATE, "internal error: the second loading pass needs more than the first");
+            return NULL;
+        }
+        p = m->persistent + m->persistent_used;
+    } else {
+        struct tml_block *b = raw_alloc(m, hdr + size, err);
+        if (!b) {
+            return NULL;
+        }
+        b->next = m->blocks;
+        b->size = hdr + size;
+        m->blocks = b;
+        p = (uint8_t *)b + hdr;
     }
-    b->next = m->blocks;
-    b->size = hdr + size;
-    m->blocks = b;
-    m->persistent_size += hdr + size;
-    memset((uint8_t *)b + hdr, 0, size);
-    return (uint8_t *)b + hdr;
+    m->persistent_used += size;
+    memset(p, 0, size);
+    return p;
 }
 
-void tml_model_free(tml_model_t *m) {
+static void free_blocks(tml_model_t *m) {
     struct tml_block *b = m->blocks;
     while (b) {
         struct tml_block *next = b->next;
         m->allocator.free(m->allocator.ctx, b, b->size);
         b = next;
+    }
+    m->blocks = NULL;
+    if (m->alias) {
+        m->allocator.free(m->allocator.ctx, m->alias, sizeof(int16_t) * m->n_tensors);
+        m->alias = NULL;
+    }
+}
+
+void tml_model_free(tml_model_t *m) {
+    free_blocks(m);
+    if (m->persistent) {
+        m->allocator.free(m->allocator.ctx, m->persistent, m->persistent_size);
     }
     tml_allocator_t a = m->allocator;
     memset(m, 0, sizeof(*m));
@@ -172,9 +200,13 @@ static bool tensor_table(const tml_model_t *m, int index, tml_fb_table_t *out) {
 }
 
 static bool quant_table(const tml_model_t *m, const tml_tensor_t *t, tml_fb_table_t *q) {
+    tml_fb_table_t tt;
     memset(q, 0, sizeof(*q));
     q->fb = &m->fb;
-    return t->quant_pos && tml_fb_table_at(&m->fb, t->quant_pos, q);
+    if (t < m->tensors || t >= m->tensors + m->n_tensors || !tensor_table(m, (int)(t - m->tensors), &tt)) {
+        return false;
+    }
+    return tml_fb_table(&tt, T_QUANT, q) && q->pos != 0;
 }
 
 int tml_tensor_num_scales(const tml_model_t *m, const tml_tensor_t *t) {
@@ -220,10 +252,10 @@ tml_tensor_t *tml_op_input(tml_model_t *m, const tml_op_t *op, int k) {
 }
 
 tml_tensor_t *tml_op_output(tml_model_t *m, const tml_op_t *op, int k) {
-    if (k < 0 || k >= op->n_outputs || op->outputs[k] < 0) {
+    if (k < 0 || k >= op->n_outputs || OUTS(op)[k] < 0) {
         return NULL;
     }
-    return &m->tensors[op->outputs[k]];
+    return &m->tensors[OUTS(op)[k]];
 }
 
 static void fmt_shape(char *buf, size_t n, const int32_t *dims, int nd) {
@@ -251,7 +283,7 @@ tml_status_t tml_check_io_count(tml_error_t *err, const tml_op_t *op, int min_in
         }
     }
     for (int i = 0; i < n_out; i++) {
-        if (op->outputs[i] < 0) {
+        if (OUTS(op)[i] < 0) {
             return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output %d is missing", i);
         }
     }
@@ -299,10 +331,15 @@ tml_status_t tml_alias_tensor(tml_model_t *m, tml_op_t *op, int out, int in, tml
     }
     int target = op->inputs[in];
     while (m->tensors[target].kind == TML_TENSOR_ALIAS) {
-        target = m->tensors[target].offset;
+        target = m->alias[target];
     }
-    o->kind = TML_TENSOR_ALIAS;
-    o->offset = target;
+    if (m->tensors[target].kind == TML_TENSOR_CONST) {
+        o->kind = TML_TENSOR_CONST; /* a view of a constant is a constant */
+        o->data = m->tensors[target].data;
+    } else {
+        o->kind = TML_TENSOR_ALIAS;
+        m->alias[OUTS(op)[out]] = (int16_t)target;
+    }
     return TML_OK;
 }
 
@@ -311,8 +348,8 @@ tml_status_t tml_alias_tensor(tml_model_t *m, tml_op_t *op, int out, int in, tml
 extern const tml_op_impl_t *const tml_op_registry[];
 
 static const tml_op_impl_t *find_impl(int32_t builtin) {
-    for (int i = 0; tml_op_registry[i] != (const tml_op_impl_t *)1; i++) {
-        if (tml_op_registry[i] && tml_op_registry[i]->builtin == builtin) {
+    for (int i = 0; tml_op_registry[i]; i++) {
+        if (tml_op_registry[i]->builtin == builtin) {
             return tml_op_registry[i];
         }
     }
@@ -320,8 +357,8 @@ static const tml_op_impl_t *find_impl(int32_t builtin) {
 }
 
 const char *tml_supported_op(int i) {
-    for (int k = 0, n = 0; tml_op_registry[k] != (const tml_op_impl_t *)1; k++) {
-        if (tml_op_registry[k] && n++ == i) {
+    for (int k = 0; tml_op_registry[k]; k++) {
+        if (k == i) {
             return tml_builtin_name(tml_op_registry[k]->builtin);
         }
     }
@@ -366,15 +403,27 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
     }
     t->ndims = (uint8_t)shape.len;
     t->type = tml_fb_u8(&tt, T_TYPE, 0);
-    t->quant_pos = q.pos;
+    t->dims = no_dims;
+    if (shape.len) {
+        /* dims stay in the model buffer unless it is misaligned (then: a copy) */
+        const uint8_t *at = m->fb.buf + shape.pos;
+        if ((uintptr_t)at & 3) {
+            int32_t *copy = tml_persistent_alloc(m, 4 * shape.len, err);
+            if (!copy) {
+                return TML_ERR_NO_MEMORY;
+            }
+            memcpy(copy, at, 4 * shape.len);
+            at = (const uint8_t *)copy;
+        }
+        t->dims = (const int32_t *)(const void *)at;
+    }
     int64_t elements = 1;
     for (uint32_t i = 0; i < shape.len; i++) {
-        int32_t d = tml_fb_vec_i32(&m->fb, &shape, i);
+        int32_t d = t->dims[i];
         if (d < 0) {
             return invalid(err, "tensor %d '%.*s' has negative dimension %d", index,
                 (int)(name_len > 40 ? 40 : name_len), name, (int)d);
         }
-        t->dims[i] = d;
         elements *= d;
         if (elements > 0x7fffffff) {
             return invalid(err, "tensor %d '%.*s' shape is too large", index, (int)(name_len > 40 ? 40 : name_len),
@@ -464,6 +513,8 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
             bytes = copy;
         }
         t->data = (void *)bytes;
+    } else if (t->bytes == 0) {
+        t->kind = TML_TENSOR_CONST; /* no elements (e.g. an empty axis list): nothing to store */
     } else {
         t->kind = TML_TENSOR_ARENA;
     }
@@ -518,7 +569,7 @@ static tml_status_t load_structure(tml_model_t *m, tml_error_t *err, tml_fb_tabl
 }
 
 /* Resolve operator codes; list every unsupported op in one message. */
-static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tml_fb_vec_t *opcodes,
+static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tml_fb_vec_t *opcodes, bool inspect,
     tml_error_t *err) {
     size_t at = 0;
     int n_bad = 0;
@@ -544,7 +595,6 @@ static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const
             code = dep;
         }
         op->builtin = code;
-        op->version = tml_fb_i32(&ct, OPCODE_VERSION, 1);
         op->options_type = tml_fb_u8(&ot, OP_OPTIONS_TYPE, 0);
         if (!tml_fb_table(&ot, OP_OPTIONS, &op->options)) {
             return invalid(err, "operator %d options are malformed", i);
@@ -583,14 +633,41 @@ static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const
         n_bad++;
     }
     if (n_bad) {
-        tml_fmt(msg, sizeof(err->msg), at, "; supported: see tinyml.supported_ops()");
+        at = tml_fmt(msg, sizeof(err->msg), at, "; supported: see tinyml.supported_ops()");
         err->status = TML_ERR_UNSUPPORTED;
-        return TML_ERR_UNSUPPORTED;
+        if (!inspect) {
+            return TML_ERR_UNSUPPORTED;
+        }
+        m->unsupported = tml_persistent_alloc(m, at + 1, err);
+        if (!m->unsupported) {
+            return TML_ERR_NO_MEMORY;
+        }
+        memcpy(m->unsupported, msg, at + 1);
+        msg[0] = 0;
+        err->status = TML_OK;
     }
     return TML_OK;
 }
 
 static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_error_t *err) {
+    /* one block for every operator's tensor indices */
+    size_t total = 1;
+    for (uint16_t i = 0; i < m->n_ops; i++) {
+        tml_fb_table_t ot;
+        tml_fb_vec_t in, out;
+        if (!tml_fb_vec_table(&m->fb, ops_v, i, &ot) || !tml_fb_vector(&ot, OP_INPUTS, 4, &in) ||
+            !tml_fb_vector(&ot, OP_OUTPUTS, 4, &out)) {
+            return invalid(err, "operator %d is malformed", i);
+        }
+        if (in.len > MAX_OP_IO || out.len > MAX_OP_IO) {
+            return invalid(err, "operator %d has %u inputs and %u outputs", i, (unsigned)in.len, (unsigned)out.len);
+        }
+        total += in.len + out.len;
+    }
+    int16_t *pool = tml_persistent_alloc(m, sizeof(int16_t) * total, err);
+    if (!pool) {
+        return TML_ERR_NO_MEMORY;
+    }
     for (uint16_t i = 0; i < m->n_ops; i++) {
         tml_op_t *op = &m->ops[i];
         tml_fb_table_t ot;
@@ -604,14 +681,11 @@ static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_er
         }
         op->n_inputs = (uint8_t)in.len;
         op->n_outputs = (uint8_t)out.len;
-        op->inputs = tml_persistent_alloc(m, sizeof(int16_t) * (in.len + out.len + 1), err);
-        if (!op->inputs) {
-            return TML_ERR_NO_MEMORY;
-        }
-        op->outputs = op->inputs + in.len;
+        op->inputs = pool;
+        pool += in.len + out.len;
         tml_status_t s = read_index_vector(m, &ot, OP_INPUTS, op->inputs, in.len, true, "operator", i, err);
         if (s == TML_OK) {
-            s = read_index_vector(m, &ot, OP_OUTPUTS, op->outputs, out.len, false, "operator", i, err);
+            s = read_index_vector(m, &ot, OP_OUTPUTS, OUTS(op), out.len, false, "operator", i, err);
         }
         if (s != TML_OK) {
             return s;
@@ -626,17 +700,20 @@ typedef struct {
     int32_t size, first, last, offset;
 } plan_item_t;
 
+typedef struct {
+    int16_t first, last; /* op indices; last == n_ops: alive after the last op */
+} lifetime_t;
+
 /* Lifetimes of arena tensors; every tensor read is written first. */
-static tml_status_t compute_lifetimes(tml_model_t *m, tml_error_t *err) {
+static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_error_t *err) {
     const int16_t end = (int16_t)m->n_ops; /* "after the last op" */
     for (int i = 0; i < m->n_tensors; i++) {
-        m->tensors[i].first_use = -1;
-        m->tensors[i].last_use = -1;
+        life[i].first = -1;
+        life[i].last = -1;
     }
     for (int i = 0; i < m->n_inputs; i++) {
-        tml_tensor_t *t = &m->tensors[m->io[i]];
-        t->first_use = 0;
-        t->last_use = 0;
+        life[m->io[i]].first = 0;
+        life[m->io[i]].last = 0;
     }
     for (int16_t k = 0; k < (int16_t)m->n_ops; k++) {
         tml_op_t *op = &m->ops[k];
@@ -646,51 +723,50 @@ static tml_status_t compute_lifetimes(tml_model_t *m, tml_error_t *err) {
             }
             int idx = op->inputs[j];
             while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
-                idx = m->tensors[idx].offset;
+                idx = m->alias[idx];
             }
             tml_tensor_t *t = &m->tensors[idx];
-            if (t->kind == TML_TENSOR_ARENA && t->first_use < 0) {
+            lifetime_t *L = &life[idx];
+            if (t->kind == TML_TENSOR_ARENA && t->bytes > 0 && L->first < 0) {
                 return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
                     "input %d (tensor %d) is read before any operator writes it", j, (int)op->inputs[j]);
             }
-            if (t->last_use < k) {
-                t->last_use = k;
+            if (L->last < k) {
+                L->last = k;
             }
         }
         for (int j = 0; j < op->n_outputs; j++) {
-            int idx = op->outputs[j];
+            int idx = OUTS(op)[j];
             tml_tensor_t *o = &m->tensors[idx];
-            if (o->kind == TML_TENSOR_CONST) {
+            if (o->kind == TML_TENSOR_CONST && o->bytes > 0) {
                 return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output %d (tensor %d) is a constant", j, idx);
             }
             while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
-                idx = m->tensors[idx].offset;
+                idx = m->alias[idx];
             }
-            tml_tensor_t *t = &m->tensors[idx];
-            if (t->first_use < 0) {
-                t->first_use = k;
+            lifetime_t *L = &life[idx];
+            if (L->first < 0) {
+                L->first = k;
             }
-            if (t->last_use < k) {
-                t->last_use = k;
+            if (L->last < k) {
+                L->last = k;
             }
         }
     }
     for (int i = 0; i < m->n_outputs; i++) {
         int idx = m->io[m->n_inputs + i];
         while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
-            idx = m->tensors[idx].offset;
+            idx = m->alias[idx];
         }
-        tml_tensor_t *t = &m->tensors[idx];
-        if (t->kind == TML_TENSOR_ARENA && t->first_use < 0) {
+        if (m->tensors[idx].kind == TML_TENSOR_ARENA && m->tensors[idx].bytes > 0 && life[idx].first < 0) {
             return invalid(err, "output %d (tensor %d) is never written", i, idx);
         }
-        t->last_use = end;
+        life[idx].last = end;
     }
     for (int i = 0; i < m->n_tensors; i++) {
-        tml_tensor_t *t = &m->tensors[i];
-        if (t->kind == TML_TENSOR_VARIABLE) {
-            t->first_use = 0;
-            t->last_use = end;
+        if (m->tensors[i].kind == TML_TENSOR_VARIABLE) {
+            life[i].first = 0;
+            life[i].last = end;
         }
     }
     return TML_OK;
@@ -736,47 +812,59 @@ static int32_t plan_greedy(plan_item_t *items, int n, int *order) {
     return (total + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
 }
 
+static bool planned(const tml_tensor_t *t, const lifetime_t *L) {
+    return (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && L->first >= 0 && t->bytes > 0;
+}
+
+static int32_t align_up(int32_t n) {
+    return (n + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
+}
+
 static tml_status_t plan(tml_model_t *m, tml_error_t *err) {
-    tml_status_t s = compute_lifetimes(m, err);
-    if (s != TML_OK) {
-        return s;
+    /* temporary: lifetimes, then plan items and their order (freed at the end) */
+    size_t life_bytes = sizeof(lifetime_t) * (m->n_tensors + 1u);
+    lifetime_t *life = raw_alloc(m, life_bytes, err);
+    if (!life) {
+        return TML_ERR_NO_MEMORY;
     }
+    tml_status_t s = compute_lifetimes(m, life, err);
     int n = 0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        const tml_tensor_t *t = &m->tensors[i];
-        n += (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && t->first_use >= 0 && t->bytes > 0;
+    for (int i = 0; s == TML_OK && i < m->n_tensors; i++) {
+        n += planned(&m->tensors[i], &life[i]);
     }
     for (int k = 0; k < m->n_ops; k++) {
         n += m->ops[k].scratch_size > 0;
     }
     size_t bytes = (sizeof(plan_item_t) + sizeof(int)) * (size_t)(n + 1);
-    plan_item_t *items = raw_alloc(m, bytes, err);
+    plan_item_t *items = s == TML_OK ? raw_alloc(m, bytes, err) : NULL;
     if (!items) {
-        return TML_ERR_NO_MEMORY;
+        m->allocator.free(m->allocator.ctx, life, life_bytes);
+        return s == TML_OK ? TML_ERR_NO_MEMORY : s;
     }
     int *order = (int *)(items + n + 1);
     int j = 0;
     for (int i = 0; i < m->n_tensors; i++) {
-        const tml_tensor_t *t = &m->tensors[i];
-        if ((t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && t->first_use >= 0 && t->bytes > 0) {
-            items[j++] = (plan_item_t) { (t->bytes + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1), t->first_use,
-                                         t->last_use, 0 };
+        if (planned(&m->tensors[i], &life[i])) {
+            items[j++] = (plan_item_t) { align_up(m->tensors[i].bytes), life[i].first, life[i].last, 0 };
         }
     }
     for (int k = 0; k < m->n_ops; k++) {
         if (m->ops[k].scratch_size > 0) {
-            items[j++] = (plan_item_t) { (m->ops[k].scratch_size + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1),
-                                         k, k, 0 };
+            items[j++] = (plan_item_t) { align_up(m->ops[k].scratch_size), k, k, 0 };
         }
     }
     m->arena_size = (size_t)plan_greedy(items, n, order);
     j = 0;
     for (int i = 0; i < m->n_tensors; i++) {
         tml_tensor_t *t = &m->tensors[i];
-        if ((t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && t->first_use >= 0 && t->bytes > 0) {
-            t->offset = items[j++].offset;
-        } else if (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) {
-            t->offset = -1; /* unused or empty: no bytes */
+        m->offsets[i] = planned(t, &life[i]) ? items[j++].offset : -1;
+        if (t->kind == TML_TENSOR_CONST && life[i].last >= 0) {
+            m->weights_size += (size_t)t->bytes;
+        }
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        if (m->tensors[i].kind == TML_TENSOR_ALIAS) {
+            m->offsets[i] = m->offsets[m->alias[i]];
         }
     }
     for (int k = 0; k < m->n_ops; k++) {
@@ -785,12 +873,13 @@ static tml_status_t plan(tml_model_t *m, tml_error_t *err) {
         }
     }
     m->allocator.free(m->allocator.ctx, items, bytes);
+    m->allocator.free(m->allocator.ctx, life, life_bytes);
     return TML_OK;
 }
 
 /* ---- public API --------------------------------------------------------- */
 
-static tml_status_t load(tml_model_t *m, tml_error_t *err) {
+static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
     tml_fb_table_t sg;
     tml_fb_vec_t ops_v, opcodes, in_v, out_v;
     tml_status_t s = load_structure(m, err, &sg, &ops_v, &opcodes);
@@ -807,7 +896,7 @@ static tml_status_t load(tml_model_t *m, tml_error_t *err) {
     if (!m->ops) {
         return TML_ERR_NO_MEMORY;
     }
-    s = resolve_ops(m, &ops_v, &opcodes, err);
+    s = resolve_ops(m, &ops_v, &opcodes, inspect, err);
     if (s != TML_OK) {
         return s;
     }
@@ -842,8 +931,16 @@ static tml_status_t load(tml_model_t *m, tml_error_t *err) {
     if (s != TML_OK) {
         return s;
     }
+    m->offsets = tml_persistent_alloc(m, sizeof(int32_t) * (m->n_tensors + 1u), err);
+    m->alias = raw_alloc(m, sizeof(int16_t) * m->n_tensors + 1, err);
+    if (!m->offsets || !m->alias) {
+        return TML_ERR_NO_MEMORY;
+    }
     for (int i = 0; i < m->n_ops; i++) {
         tml_op_t *op = &m->ops[i];
+        if (!op->impl) {
+            continue; /* inspect mode: unsupported op */
+        }
         s = op->impl->prepare(m, op, err);
         if (s != TML_OK) {
             if (err->msg[0] == 0) {
@@ -857,6 +954,11 @@ static tml_status_t load(tml_model_t *m, tml_error_t *err) {
 
 tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
     tml_error_t *err) {
+    return tml_model_load_ex(m, data, size, allocator, 0, err);
+}
+
+tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
+    unsigned flags, tml_error_t *err) {
     memset(m, 0, sizeof(*m));
     memset(err, 0, sizeof(*err));
     if (!allocator || !allocator->alloc || !allocator->free || (!data && size)) {
@@ -868,13 +970,27 @@ tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size, co
     }
     m->fb.buf = data;
     m->fb.size = (uint32_t)size;
-    tml_status_t s = load(m, err);
+    const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
+    tml_status_t s = load(m, inspect, err);
+    if (s == TML_OK) {
+        /* second pass, in one block of the measured size */
+        size_t need = m->persistent_used;
+        free_blocks(m);
+        memset(m, 0, sizeof(*m));
+        m->allocator = *allocator;
+        m->fb.buf = data;
+        m->fb.size = (uint32_t)size;
+        m->persistent = raw_alloc(m, need ? need : 8, err);
+        m->persistent_size = need ? need : 8;
+        s = m->persistent ? load(m, inspect, err) : TML_ERR_NO_MEMORY;
+    }
+    free_blocks(m);
     if (s != TML_OK) {
         tml_model_free(m);
         err->status = s;
         return s;
     }
-    m->state = 1;
+    m->state = m->unsupported ? 3 : 1;
     err->status = TML_OK;
     return TML_OK;
 }
@@ -884,11 +1000,11 @@ size_t tml_model_arena_size(const tml_model_t *m) {
 }
 
 size_t tml_model_persistent_size(const tml_model_t *m) {
-    return m->persistent_size;
+    return m->state ? m->persistent_size : 0;
 }
 
 void tml_model_reset(tml_model_t *m) {
-    if (m->state < 2) {
+    if (m->state != 2) {
         return;
     }
     for (int i = 0; i < m->n_tensors; i++) {
@@ -905,6 +1021,9 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_e
     if (m->state < 1) {
         return tml_fail(err, TML_ERR_STATE, "no model is loaded");
     }
+    if (m->state == 3) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "%s", m->unsupported);
+    }
     uintptr_t p = (uintptr_t)arena;
     size_t pad = (TML_ARENA_ALIGN - (p & (TML_ARENA_ALIGN - 1))) & (TML_ARENA_ALIGN - 1);
     if (!arena || size < pad || size - pad < m->arena_size) {
@@ -915,14 +1034,8 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_e
     m->arena = (uint8_t *)arena + pad;
     for (int i = 0; i < m->n_tensors; i++) {
         tml_tensor_t *t = &m->tensors[i];
-        if (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) {
-            t->data = t->offset >= 0 ? m->arena + t->offset : NULL;
-        }
-    }
-    for (int i = 0; i < m->n_tensors; i++) {
-        tml_tensor_t *t = &m->tensors[i];
-        if (t->kind == TML_TENSOR_ALIAS) {
-            t->data = m->tensors[t->offset].data;
+        if (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE || t->kind == TML_TENSOR_ALIAS) {
+            t->data = m->offsets[i] >= 0 ? m->arena + m->offsets[i] : NULL;
         }
     }
     for (int k = 0; k < m->n_ops; k++) {
@@ -935,7 +1048,10 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_e
 }
 
 tml_status_t tml_model_invoke_hooked(tml_model_t *m, tml_op_hook_t hook, void *ctx, tml_error_t *err) {
-    if (m->state < 2) {
+    if (m->state != 2) {
+        if (m->state == 3) {
+            return tml_fail(err, TML_ERR_UNSUPPORTED, "%s", m->unsupported);
+        }
         return tml_fail(err, TML_ERR_STATE, m->state ? "no arena is set" : "no model is loaded");
     }
     for (int k = 0; k < m->n_ops; k++) {
@@ -991,15 +1107,50 @@ uint64_t tml_model_op_macs(const tml_model_t *m, int i) {
 }
 
 size_t tml_model_weights_size(const tml_model_t *m) {
-    size_t total = 0;
-    if (!m->state) {
+    return m->state ? m->weights_size : 0;
+}
+
+const char *tml_model_unsupported(const tml_model_t *m) {
+    return m->unsupported;
+}
+
+int tml_model_op_num_io(const tml_model_t *m, int i, int is_output) {
+    if (!m->state || i < 0 || i >= m->n_ops) {
         return 0;
     }
-    for (int i = 0; i < m->n_tensors; i++) {
-        const tml_tensor_t *t = &m->tensors[i];
-        if (t->kind == TML_TENSOR_CONST && t->last_use >= 0) {
-            total += (size_t)t->bytes;
-        }
+    return is_output ? m->ops[i].n_outputs : m->ops[i].n_inputs;
+}
+
+int tml_model_op_io(const tml_model_t *m, int i, int is_output, int k) {
+    if (k < 0 || k >= tml_model_op_num_io(m, i, is_output)) {
+        return -1;
     }
-    return total;
+    return is_output ? OUTS(&m->ops[i])[k] : m->ops[i].inputs[k];
+}
+
+int tml_model_num_tensors(const tml_model_t *m) {
+    return m->state ? m->n_tensors : 0;
+}
+
+tml_tensor_t *tml_model_tensor(tml_model_t *m, int index) {
+    return (m->state && index >= 0 && index < m->n_tensors) ? &m->tensors[index] : NULL;
+}
+
+void tml_model_tensor_name(const tml_model_t *m, int index, char *buf, size_t n) {
+    tml_fb_table_t t;
+    const char *s;
+    uint32_t len;
+    if (!n) {
+        return;
+    }
+    buf[0] = 0;
+    if (!m->state || index < 0 || index >= m->n_tensors || !tensor_table(m, index, &t) ||
+        !tml_fb_string(&t, T_NAME, &s, &len)) {
+        return;
+    }
+    if (len > n - 1) {
+        len = (uint32_t)(n - 1);
+    }
+    memcpy(buf, s, len);
+    buf[len] = 0;
 }

@@ -66,14 +66,10 @@ typedef enum {
 
 typedef struct {
     void *data;               /* valid after load (const) or set_arena (others) */
-    int32_t dims[TML_MAX_DIMS];
+    const int32_t *dims;      /* ndims sizes (in the model buffer when aligned) */
     int32_t bytes;            /* product(dims) * element size */
     float scale;              /* per-tensor scale; first channel's if per-channel */
     int32_t zero_point;
-    int32_t offset;           /* ARENA/VARIABLE: arena offset; ALIAS: target index */
-    uint32_t quant_pos;       /* private: flatbuffer position of quantization table */
-    int16_t first_use;        /* private: planner lifetime */
-    int16_t last_use;
     uint8_t ndims;
     uint8_t type;             /* tml_type_t */
     uint8_t kind;             /* tml_tensor_kind_t */
@@ -93,8 +89,13 @@ typedef struct tml_model {
     /* private; read through the functions below */
     tml_fb_t fb;              /* the model bytes, read in place */
     tml_allocator_t allocator;
-    struct tml_block *blocks; /* persistent allocations, freed by tml_model_free */
-    size_t persistent_size;   /* bytes obtained from the allocator and kept */
+    uint8_t *persistent;      /* one block holding all metadata (see tml_model_load) */
+    size_t persistent_size;   /* its size */
+    size_t persistent_used;   /* bump pointer while loading */
+    struct tml_block *blocks; /* first (measuring) pass: individual allocations */
+    int32_t *offsets;         /* per tensor: arena offset (-1: none) */
+    int16_t *alias;           /* while loading: per tensor, the tensor it aliases (-1: none) */
+    size_t weights_size;
     tml_tensor_t *tensors;
     struct tml_op *ops;
     int32_t *io;              /* inputs then outputs (tensor indices) */
@@ -108,7 +109,8 @@ typedef struct tml_model {
     uint16_t n_ops;
     uint16_t n_inputs;
     uint16_t n_outputs;
-    uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound */
+    uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound, 3 inspect only */
+    char *unsupported;        /* inspect mode: list of unsupported operators */
 } tml_model_t;
 
 /* Per-op hook for profiling: called with phase 0 before and 1 after op i. */
@@ -119,6 +121,16 @@ typedef void (*tml_op_hook_t)(void *ctx, int op_index, int phase);
  * model is used: they are read in place. */
 tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size,
     const tml_allocator_t *allocator, tml_error_t *err);
+
+/* Flags for tml_model_load_ex. TML_LOAD_INSPECT: do not fail on unsupported
+ * operators (they are listed by tml_model_unsupported()); such a model can be
+ * described but not run (set_arena refuses it), and its arena size counts only
+ * the tensors, not the unsupported ops' scratch. */
+#define TML_LOAD_INSPECT 1u
+tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
+    const tml_allocator_t *allocator, unsigned flags, tml_error_t *err);
+/* Inspect mode: the message listing unsupported operators, or NULL if none. */
+const char *tml_model_unsupported(const tml_model_t *m);
 
 /* Bytes the activation arena needs (known after load, before any arena). */
 size_t tml_model_arena_size(const tml_model_t *m);
@@ -150,6 +162,15 @@ const char *tml_model_op_name(const tml_model_t *m, int i);
 uint64_t tml_model_op_macs(const tml_model_t *m, int i);
 /* Weights bytes: all constant tensor data referenced by the graph. */
 size_t tml_model_weights_size(const tml_model_t *m);
+
+/* Graph structure, for tools: tensors of op i (is_output 0/1), k-th of them;
+ * -1 for an absent optional input. */
+int tml_model_op_num_io(const tml_model_t *m, int i, int is_output);
+int tml_model_op_io(const tml_model_t *m, int i, int is_output, int k);
+int tml_model_num_tensors(const tml_model_t *m);
+tml_tensor_t *tml_model_tensor(tml_model_t *m, int index);
+/* Copy tensor `index`'s name (NUL-terminated, truncated to n - 1). */
+void tml_model_tensor_name(const tml_model_t *m, int index, char *buf, size_t n);
 
 size_t tml_type_size(int type);
 const char *tml_type_name(int type);

@@ -31,18 +31,16 @@ struct tml_op {
     const tml_op_impl_t *impl;
     void *data;             /* op-private persistent data set by prepare */
     void *scratch;          /* valid during eval when scratch_size > 0 */
+    int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
+    tml_fb_table_t options; /* builtin_options table (options.pos == 0 if absent) */
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
     int32_t scratch_offset; /* planner */
-    uint64_t macs;          /* set by prepare (0 for data movement ops) */
+    uint32_t macs;          /* set by prepare (0 for data movement ops) */
     int32_t builtin;        /* BuiltinOperator code */
-    int32_t version;        /* OperatorCode.version */
-    int16_t *inputs;        /* tensor indices; -1 = optional input absent */
-    int16_t *outputs;
+    uint16_t index;         /* position in the graph */
     uint8_t n_inputs;
     uint8_t n_outputs;
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
-    uint16_t index;         /* position in the graph */
-    tml_fb_table_t options; /* builtin_options table (options.pos == 0 if absent) */
 };
 
 /* Input/output tensor k of op, or NULL if k is out of range or optional-absent. */

@@ -1,27 +1,6 @@
 /* tinyml core: the operator registry (the ops this build can run). */
 #include "tml_op.h"
 
-/* DEV-ONLY (removed once every op exists): weak so partial builds link. */
-extern const tml_op_impl_t tml_op_add __attribute__((weak));
-extern const tml_op_impl_t tml_op_average_pool_2d __attribute__((weak));
-extern const tml_op_impl_t tml_op_concatenation __attribute__((weak));
-extern const tml_op_impl_t tml_op_conv_2d __attribute__((weak));
-extern const tml_op_impl_t tml_op_depthwise_conv_2d __attribute__((weak));
-extern const tml_op_impl_t tml_op_dequantize __attribute__((weak));
-extern const tml_op_impl_t tml_op_fully_connected __attribute__((weak));
-extern const tml_op_impl_t tml_op_logistic __attribute__((weak));
-extern const tml_op_impl_t tml_op_max_pool_2d __attribute__((weak));
-extern const tml_op_impl_t tml_op_mul __attribute__((weak));
-extern const tml_op_impl_t tml_op_relu __attribute__((weak));
-extern const tml_op_impl_t tml_op_relu6 __attribute__((weak));
-extern const tml_op_impl_t tml_op_reshape __attribute__((weak));
-extern const tml_op_impl_t tml_op_softmax __attribute__((weak));
-extern const tml_op_impl_t tml_op_tanh __attribute__((weak));
-extern const tml_op_impl_t tml_op_pad __attribute__((weak));
-extern const tml_op_impl_t tml_op_mean __attribute__((weak));
-extern const tml_op_impl_t tml_op_squeeze __attribute__((weak));
-extern const tml_op_impl_t tml_op_unidirectional_sequence_lstm __attribute__((weak));
-extern const tml_op_impl_t tml_op_quantize __attribute__((weak));
 
 const tml_op_impl_t *const tml_op_registry[] = {
     &tml_op_add,
@@ -44,7 +23,7 @@ const tml_op_impl_t *const tml_op_registry[] = {
     &tml_op_squeeze,
     &tml_op_unidirectional_sequence_lstm,
     &tml_op_quantize,
-    (const tml_op_impl_t *)1, /* DEV-ONLY end marker */
+    NULL,
 };
 
 const char *tml_backend_name(void) {

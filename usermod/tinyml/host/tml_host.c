@@ -61,7 +61,7 @@ int tml_host_tensor_info(tml_model_t *m, int is_output, int i, int32_t *dims, in
     if (!t) {
         return -1;
     }
-    memcpy(dims, t->dims, sizeof(t->dims));
+    memcpy(dims, t->dims, sizeof(int32_t) * t->ndims);
     *ndims = t->ndims;
     *type = t->type;
     *scale = t->scale;

@@ -1,0 +1,20 @@
+# libFuzzer targets (clang, from Debian's clang + libclang-rt-14-dev).
+#   make fuzz FUZZ_SECONDS=N   run each target N seconds (default 60)
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_FLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I$(TML_DIR)/core
+FUZZ_SHARED := $(ROOT)/../shared/models
+FUZZ_CORPUS := $(FUZZ_DIR)/corpus
+
+.PHONY: fuzz fuzz-build fuzz-seeds
+fuzz-build: $(FUZZ_DIR)/fuzz_model $(FUZZ_DIR)/fuzz_input
+
+$(FUZZ_DIR)/fuzz_%: $(ROOT)/tests/fuzz/fuzz_%.c $(TML_SRC_REF) $(TML_HDR)
+	@mkdir -p $(@D)
+	@echo "  FUZZ $(notdir $@)"
+	@$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(TML_SRC_REF) -lm
+
+fuzz: fuzz-build
+	$(PYTHON) tests/fuzz/run_fuzz.py --seconds $(FUZZ_SECONDS) --build $(FUZZ_DIR)

@@ -1,0 +1,102 @@
+"""Run the libFuzzer targets with seeds and report executions, coverage and crashes.
+
+    python tests/fuzz/run_fuzz.py --seconds 60 --build build/fuzz
+
+Seeds: the models in ../shared/models, the per-op models the conformance
+generator synthesizes, and every regression file in tests/fuzz/regressions.
+A crash is copied to tests/fuzz/regressions/ (commit it with the fix) and the
+run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "models"
+REGRESSIONS = Path(__file__).resolve().parent / "regressions"
+
+
+def synthesized_seeds(out: Path) -> list[Path]:
+    """Small per-op models from the conformance generator (if it is importable)."""
+    sys.path.insert(0, str(ROOT / "tests" / "host"))
+    try:
+        import seeds  # tests/host/seeds.py: seed_models() -> dict[name, bytes]
+    except ImportError:
+        return []
+    paths = []
+    for name, data in seeds.seed_models().items():
+        p = out / f"{name}.tflite"
+        p.write_bytes(data)
+        paths.append(p)
+    return paths
+
+
+def run_target(binary: Path, corpus: Path, seeds: list[Path], seconds: int, env: dict) -> dict:
+    crash_dir = corpus.parent / f"crashes-{binary.name}"
+    crash_dir.mkdir(parents=True, exist_ok=True)
+    cmd = [str(binary), str(corpus), f"-max_total_time={seconds}", "-max_len=200000", "-timeout=10",
+           "-rss_limit_mb=4096", "-print_final_stats=1", f"-artifact_prefix={crash_dir}/", "-jobs=1"]
+    for s in seeds:
+        shutil.copy(s, corpus / s.name)
+    r = subprocess.run(cmd, capture_output=True, check=False, text=True, env=env)
+    log = r.stderr
+    stats = {"target": binary.name, "seconds": seconds, "returncode": r.returncode}
+    m = re.search(r"stat::number_of_executed_units:\s+(\d+)", log)
+    stats["execs"] = int(m.group(1)) if m else 0
+    cov = re.findall(r"cov: (\d+) ft: (\d+)", log)
+    stats["cov"], stats["ft"] = (int(cov[-1][0]), int(cov[-1][1])) if cov else (0, 0)
+    stats["corpus"] = len(list(corpus.iterdir()))
+    crashes = [p for p in crash_dir.iterdir() if p.name.startswith(("crash-", "leak-", "timeout-", "oom-"))]
+    stats["crashes"] = len(crashes)
+    for c in crashes:
+        shutil.copy(c, REGRESSIONS / f"{binary.name}-{c.name}")
+    if r.returncode and not crashes:
+        stats["error"] = log[-3000:]
+    elif crashes:
+        stats["error"] = log[-6000:]
+    return stats
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seconds", type=int, default=60)
+    ap.add_argument("--build", type=Path, default=ROOT / "build" / "fuzz")
+    args = ap.parse_args(argv)
+    work = args.build / "run"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "seeds").mkdir(parents=True)
+    REGRESSIONS.mkdir(exist_ok=True)
+    shared = sorted(SHARED.glob("*.tflite")) if SHARED.is_dir() else []
+    if not shared:
+        print(f"fuzz: {SHARED} not found: seeding with synthesized models only")
+    synth = synthesized_seeds(work / "seeds")
+    regress = sorted(p for p in REGRESSIONS.iterdir() if p.is_file())
+    env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1",
+               UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
+    input_models = [p for p in shared + synth]
+    env["FUZZ_MODELS"] = ":".join(str(p) for p in input_models)
+    results = []
+    for target, seeds in (("fuzz_model", shared + synth + [p for p in regress if "fuzz_model" in p.name]),
+                          ("fuzz_input", [p for p in regress if "fuzz_input" in p.name])):
+        corpus = work / f"corpus-{target}"
+        corpus.mkdir()
+        results.append(run_target(args.build / target, corpus, seeds, args.seconds, env))
+    print(f"{'target':<12} {'seconds':>7} {'execs':>10} {'cov':>6} {'ft':>7} {'corpus':>7} {'crashes':>7}")
+    for s in results:
+        print(f"{s['target']:<12} {s['seconds']:>7} {s['execs']:>10} {s['cov']:>6} {s['ft']:>7} {s['corpus']:>7} "
+              f"{s['crashes']:>7}")
+    failed = [s for s in results if s.get("error")]
+    for s in failed:
+        print(f"\n--- {s['target']} failed (exit {s['returncode']}):\n{s['error']}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+/* tinyml ops: FULLY_CONNECTED (int8 activations and weights, optional int32
+ * bias, per-tensor or per-channel), as TFLM's fully_connected.cc and
+ * fully_connected_common.cc (CalculateOpDataFullyConnected). The input is
+ * flattened to [batches, accum_depth]; the output shape follows keep_num_dims
+ * as TFLite's FullyConnected Prepare computes it. */
+#include <string.h>
+#include "tml_op.h"
+#include "tml_math.h"
+#include "../kernels/tml_kernels.h"
+
+enum { OPT_FULLY_CONNECTED = 8 };
+
+/* One persistent block: this struct, then the multipliers and shifts (1 or
+ * units each), then the kernel sums if the backend precomputes them. */
+typedef struct {
+    tml_fc_params_t p;
+    tml_quant_params_t q;
+    int32_t batches, accum, units;
+} fc_data_t;
+
+static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_dims_t *out) {
+    *in = (tml_dims_t){d->batches, 1, 1, d->accum};
+    *filter = (tml_dims_t){d->accum, 1, 1, d->units};
+    *out = (tml_dims_t){d->batches, 1, 1, d->units};
+}
+
+static tml_status_t check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
+    if (!(t->scale > 0.0f)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
+    }
+    if (t->zero_point < -128 || t->zero_point > 127) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int8 range", what,
+            (int)t->zero_point);
+    }
+    return TML_OK;
+}
+
+static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    tml_status_t s = tml_check_io_count(err, op, 2, 3, 1);
+    if (s != TML_OK) {
+        return s;
+    }
+    if (op->options.pos && op->options_type != OPT_FULLY_CONNECTED) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
+            (int)op->options_type, OPT_FULLY_CONNECTED);
+    }
+    tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1);
+    tml_tensor_t *bias = tml_op_input(m, op, 2), *out = tml_op_output(m, op, 0);
+    if ((s = tml_check_type(err, op, in, "input", TML_INT8)) != TML_OK ||
+        (s = tml_check_type(err, op, filter, "filter", TML_INT8)) != TML_OK ||
+        (s = tml_check_type(err, op, out, "output", TML_INT8)) != TML_OK ||
+        (bias && (s = tml_check_type(err, op, bias, "bias", TML_INT32)) != TML_OK)) {
+        return s;
+    }
+    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
+    const int weights_format = tml_fb_u8(&op->options, 1, 0);
+    const bool keep_num_dims = tml_fb_u8(&op->options, 2, 0) != 0;
+    if (weights_format != 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "weights format %d is not supported (only DEFAULT)",
+            weights_format);
+    }
+    if (filter->ndims != 2 || filter->dims[0] <= 0 || filter->dims[1] <= 0) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter must be 2-D [units, depth], got %d-D",
+            filter->ndims);
+    }
+    const int32_t units = filter->dims[0], accum = filter->dims[1];
+    const int32_t in_elems = tml_tensor_elements(in);
+    if (in->ndims < 1 || in_elems % accum != 0) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input of %d elements is not a multiple of depth %d",
+            (int)in_elems, (int)accum);
+    }
+    const int32_t batches = in_elems / accum;
+    int32_t expect[TML_MAX_DIMS];
+    int n_expect = 2;
+    if (keep_num_dims) {
+        if (in->dims[in->ndims - 1] != accum) {
+            return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                "keep_num_dims: input's last dimension %d differs from the filter depth %d",
+                (int)in->dims[in->ndims - 1], (int)accum);
+        }
+        n_expect = in->ndims;
+        for (int i = 0; i < n_expect; ++i) {
+            expect[i] = in->dims[i];
+        }
+        expect[n_expect - 1] = units;
+    } else {
+        expect[0] = batches;
+        expect[1] = units;
+    }
+    if ((s = tml_check_shape(err, op, out, "output", expect, n_expect)) != TML_OK) {
+        return s;
+    }
+    if (bias && tml_tensor_elements(bias) != units) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "bias has %d elements, expected %d",
+            (int)tml_tensor_elements(bias), (int)units);
+    }
+    if ((s = check_q8(err, op, in, "input")) != TML_OK || (s = check_q8(err, op, out, "output")) != TML_OK) {
+        return s;
+    }
+    const int n_scales = tml_tensor_num_scales(m, filter);
+    if (n_scales < 1 || (n_scales > 1 && n_scales != units)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d",
+            n_scales, (int)units);
+    }
+    fc_data_t f;
+    memset(&f, 0, sizeof(f));
+    if (!tml_activation_range_s8(activation, out->scale, out->zero_point, &f.p.activation.min, &f.p.activation.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+    }
+    f.p.input_offset = -in->zero_point;
+    f.p.filter_offset = -filter->zero_point;
+    f.p.output_offset = out->zero_point;
+    f.p.output_rank = out->ndims;
+    f.q.is_per_channel = n_scales > 1;
+    f.batches = batches;
+    f.accum = accum;
+    f.units = units;
+    tml_dims_t in_d, f_d, out_d;
+    fc_dims(&f, &in_d, &f_d, &out_d);
+    const bool const_weights =
+        filter->kind == TML_TENSOR_CONST && filter->data && (!bias || (bias->kind == TML_TENSOR_CONST && bias->data));
+    const int32_t sums = const_weights ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
+    if (sums < 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+    }
+    const size_t n_q = (size_t)(n_scales > 1 ? units : 1);
+    fc_data_t *d = tml_persistent_alloc(m, sizeof(*d) + 2 * n_q * sizeof(int32_t) + (size_t)sums, err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    *d = f;
+    d->q.multiplier = (int32_t *)(d + 1);
+    d->q.shift = d->q.multiplier + n_q;
+    int shift;
+    if (n_scales > 1) {
+        for (int32_t c = 0; c < units; ++c) {
+            const double eff = (double)in->scale * (double)tml_tensor_scale_at(m, filter, c) / (double)out->scale;
+            tml_quantize_multiplier(eff, &d->q.multiplier[c], &shift);
+            if (shift > 31) {
+                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "channel %d effective scale %f is too large", (int)c,
+                    eff);
+            }
+            d->q.shift[c] = shift;
+        }
+    } else {
+        /* GetQuantizedConvolutionMultipler: bias scale must match input*filter. */
+        const double product = (double)in->scale * (double)filter->scale;
+        if (bias) {
+            const double diff = product > (double)bias->scale ? product - bias->scale : bias->scale - product;
+            if (diff / (double)out->scale > 0.02) {
+                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "bias scale %f differs from input scale * filter scale %f", (double)bias->scale, product);
+            }
+        }
+        /* The source reads static_cast<double>(input_scale * filter_scale) (a
+         * float product), but the reference interpreter (tflite-micro
+         * 0.dev20261023) computes the product in double: match it. */
+        const double real = product / (double)out->scale;
+        tml_quantize_multiplier(real, &d->q.multiplier[0], &shift);
+        if (shift > 31) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "effective scale %f is too large", real);
+        }
+        d->q.shift[0] = shift;
+    }
+    if (sums > 0) {
+        int32_t *buf = d->q.shift + n_q;
+        if (tml_fully_connected_s8_kernel_sums(&d->p, &d->q, &f_d, filter->data, bias ? bias->data : NULL, buf) !=
+            TML_OK) {
+            return tml_op_fail(err, TML_ERR_KERNEL, op, "kernel sum precomputation failed");
+        }
+        d->p.kernel_sums = buf;
+    }
+    const int32_t scratch = tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
+    if (scratch < 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+    }
+    op->data = d;
+    op->scratch_size = scratch;
+    op->macs = (uint64_t)batches * (uint64_t)units * (uint64_t)accum;
+    return TML_OK;
+}
+
+static tml_status_t fc_eval(tml_model_t *m, tml_op_t *op) {
+    const fc_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    tml_dims_t in_d, f_d, out_d;
+    fc_dims(d, &in_d, &f_d, &out_d);
+    return tml_fully_connected_s8(&ctx, &d->p, &d->q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
+        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
+}
+
+const tml_op_impl_t tml_op_fully_connected = {TML_OP_FULLY_CONNECTED, fc_prepare, fc_eval};

@@ -1,0 +1,152 @@
+/* tinyml ops: RESHAPE and SQUEEZE. Both are no-copy: the output aliases the
+ * input's bytes (TFLM copies them; the values are the same). */
+#include "tml_op.h"
+
+enum { OPT_RESHAPE = 17, OPT_SQUEEZE = 30 };
+
+static tml_status_t prepare_common(tml_model_t *m, tml_op_t *op, tml_error_t *err, int max_in, int opt_type,
+    tml_tensor_t **in, tml_tensor_t **out) {
+    tml_status_t s = tml_check_io_count(err, op, 1, max_in, 1);
+    if (s != TML_OK) {
+        return s;
+    }
+    if (op->options.pos && op->options_type != opt_type) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
+            (int)op->options_type, opt_type);
+    }
+    *in = tml_op_input(m, op, 0);
+    *out = tml_op_output(m, op, 0);
+    if ((*in)->type != (*out)->type) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input type %s differs from output type %s",
+            tml_type_name((*in)->type), tml_type_name((*out)->type));
+    }
+    if (tml_tensor_elements(*in) != tml_tensor_elements(*out)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input has %d elements but output has %d",
+            (int)tml_tensor_elements(*in), (int)tml_tensor_elements(*out));
+    }
+    return TML_OK;
+}
+
+static tml_status_t no_eval(tml_model_t *m, tml_op_t *op) {
+    (void)m;
+    (void)op;
+    return TML_OK;
+}
+
+/* ---- RESHAPE ---- */
+
+static tml_status_t reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    tml_tensor_t *in, *out;
+    tml_status_t s = prepare_common(m, op, err, 2, OPT_RESHAPE, &in, &out);
+    if (s != TML_OK) {
+        return s;
+    }
+    /* The requested shape: the shape tensor if it is constant, otherwise the
+     * options' new_shape. TFLM uses only the output's declared shape; the
+     * request is checked for consistency with it. */
+    int32_t shape[TML_MAX_DIMS];
+    int64_t n = -1;
+    const tml_tensor_t *st = tml_op_input(m, op, 1);
+    tml_fb_vec_t v;
+    if (st && st->kind == TML_TENSOR_CONST) {
+        if (st->type != TML_INT32 || st->ndims > 1) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "shape tensor must be 1-D int32, got %s with %d dims",
+                tml_type_name(st->type), (int)st->ndims);
+        }
+        n = tml_tensor_elements(st);
+        if (n > TML_MAX_DIMS) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "shape tensor has %d entries; at most %d supported",
+                (int)n, TML_MAX_DIMS);
+        }
+        for (int i = 0; i < (int)n; i++) {
+            shape[i] = ((const int32_t *)st->data)[i];
+        }
+    } else if (!st && tml_fb_has(&op->options, 0)) {
+        if (!tml_fb_vector(&op->options, 0, 4, &v)) {
+            return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "new_shape option is malformed");
+        }
+        if (v.len > TML_MAX_DIMS) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "new_shape has %d entries; at most %d supported",
+                (int)v.len, TML_MAX_DIMS);
+        }
+        n = v.len;
+        for (uint32_t i = 0; i < v.len; i++) {
+            shape[i] = tml_fb_vec_i32(op->options.fb, &v, i);
+        }
+    }
+    if (n >= 0) {
+        int stretch = -1;
+        int64_t known = 1;
+        for (int i = 0; i < (int)n; i++) {
+            if (shape[i] == -1 && stretch < 0) {
+                stretch = i;
+            } else if (shape[i] < 0) {
+                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "requested shape has invalid dimension %d%s",
+                    (int)shape[i], shape[i] == -1 ? " (only one -1 is allowed)" : "");
+            } else {
+                known *= shape[i];
+                if (known > 0x7fffffff) {
+                    return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "requested shape is too large");
+                }
+            }
+        }
+        if (stretch >= 0) {
+            const int32_t elements = tml_tensor_elements(in);
+            if (known == 0 || elements % known != 0) {
+                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "cannot reshape %d elements with a -1 dimension and %d other elements", (int)elements,
+                    (int)known);
+            }
+            shape[stretch] = (int32_t)(elements / known);
+        }
+        if ((s = tml_check_shape(err, op, out, "output", shape, (int)n)) != TML_OK) {
+            return s;
+        }
+    }
+    return tml_alias_tensor(m, op, 0, 0, err);
+}
+
+const tml_op_impl_t tml_op_reshape = { TML_OP_RESHAPE, reshape_prepare, no_eval };
+
+/* ---- SQUEEZE ---- */
+
+static tml_status_t squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    tml_tensor_t *in, *out;
+    tml_status_t s = prepare_common(m, op, err, 1, OPT_SQUEEZE, &in, &out);
+    if (s != TML_OK) {
+        return s;
+    }
+    bool squeeze[TML_MAX_DIMS] = { false };
+    const int nd = in->ndims;
+    tml_fb_vec_t v;
+    if (!tml_fb_vector(&op->options, 0, 4, &v)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "squeeze_dims option is malformed");
+    }
+    if (v.len == 0) {
+        for (int i = 0; i < nd; i++) {
+            squeeze[i] = in->dims[i] == 1;
+        }
+    }
+    for (uint32_t k = 0; k < v.len; k++) {
+        const int32_t a = tml_fb_vec_i32(op->options.fb, &v, k);
+        const int32_t c = a < 0 ? a + nd : a;
+        if (c < 0 || c >= nd || in->dims[c] != 1) {
+            return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                "squeeze_dims entry %d is not a dimension of size 1 of the %d-D input", (int)a, nd);
+        }
+        squeeze[c] = true;
+    }
+    int32_t shape[TML_MAX_DIMS];
+    int n = 0;
+    for (int i = 0; i < nd; i++) {
+        if (!squeeze[i]) {
+            shape[n++] = in->dims[i];
+        }
+    }
+    if ((s = tml_check_shape(err, op, out, "output", shape, n)) != TML_OK) {
+        return s;
+    }
+    return tml_alias_tensor(m, op, 0, 0, err);
+}
+
+const tml_op_impl_t tml_op_squeeze = { TML_OP_SQUEEZE, squeeze_prepare, no_eval };

@@ -1,0 +1,105 @@
+/* tinyml kernels: QUANTIZE and DEQUANTIZE, bit-exact with TFLM's
+ * reference_ops::AffineQuantize, Requantize and Dequantize. */
+#include "../tml_kernels.h"
+#include "../../core/tml_math.h"
+
+/* static_cast<int32_t>(TfLiteRound(val / scale)) + zero_point, clamped. The
+ * float division and rounding are in float, as TFLM. Values beyond int32
+ * saturate (as the float->int conversion of Arm cores); NaN gives zero_point. */
+static int32_t quantize_one(float val, float scale, int32_t zp, int32_t lo, int32_t hi) {
+    const float r = tml_roundf(val / scale);
+    int64_t q;
+    if (r != r) {
+        q = 0;
+    } else if (r >= 2147483648.0f) {
+        q = INT32_MAX;
+    } else if (r < -2147483648.0f) {
+        q = INT32_MIN;
+    } else {
+        q = (int32_t)r;
+    }
+    q += zp;
+    return (int32_t)(q < lo ? lo : q > hi ? hi : q);
+}
+
+tml_status_t tml_quantize_f32_s8(const float *in, int8_t *out, int32_t n, float scale, int32_t zp) {
+    for (int32_t i = 0; i < n; i++) {
+        out[i] = (int8_t)quantize_one(in[i], scale, zp, INT8_MIN, INT8_MAX);
+    }
+    return TML_OK;
+}
+
+tml_status_t tml_quantize_f32_s16(const float *in, int16_t *out, int32_t n, float scale, int32_t zp) {
+    for (int32_t i = 0; i < n; i++) {
+        out[i] = (int16_t)quantize_one(in[i], scale, zp, INT16_MIN, INT16_MAX);
+    }
+    return TML_OK;
+}
+
+static int32_t load(const void *p, int type, int32_t i) {
+    switch (type) {
+        case TML_INT8:
+            return ((const int8_t *)p)[i];
+        case TML_UINT8:
+            return ((const uint8_t *)p)[i];
+        case TML_INT16:
+            return ((const int16_t *)p)[i];
+        default:
+            return ((const int32_t *)p)[i];
+    }
+}
+
+tml_status_t tml_requantize(const void *in, int in_type, void *out, int out_type, int32_t n, int32_t mult,
+    int32_t shift, int32_t in_zp, int32_t out_zp) {
+    int32_t lo, hi;
+    switch (out_type) {
+        case TML_INT8:
+            lo = INT8_MIN, hi = INT8_MAX;
+            break;
+        case TML_UINT8:
+            lo = 0, hi = UINT8_MAX;
+            break;
+        case TML_INT16:
+            lo = INT16_MIN, hi = INT16_MAX;
+            break;
+        case TML_INT32:
+            lo = INT32_MIN, hi = INT32_MAX;
+            break;
+        default:
+            return TML_ERR_KERNEL;
+    }
+    if ((in_type != TML_INT8 && in_type != TML_UINT8 && in_type != TML_INT16 && in_type != TML_INT32) ||
+        shift < -31 || shift > 30) {
+        return TML_ERR_KERNEL;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        const int32_t x = (int32_t)((uint32_t)load(in, in_type, i) - (uint32_t)in_zp);
+        int64_t v = (int64_t)tml_multiply_by_quantized_multiplier(x, mult, shift) + out_zp;
+        v = v < lo ? lo : v > hi ? hi : v;
+        switch (out_type) {
+            case TML_INT8:
+                ((int8_t *)out)[i] = (int8_t)v;
+                break;
+            case TML_UINT8:
+                ((uint8_t *)out)[i] = (uint8_t)v;
+                break;
+            case TML_INT16:
+                ((int16_t *)out)[i] = (int16_t)v;
+                break;
+            default:
+                ((int32_t *)out)[i] = (int32_t)v;
+                break;
+        }
+    }
+    return TML_OK;
+}
+
+tml_status_t tml_dequantize_f32(const void *in, int in_type, float *out, int32_t n, double scale, int32_t zp) {
+    if (in_type != TML_INT8 && in_type != TML_UINT8 && in_type != TML_INT16) {
+        return TML_ERR_KERNEL;
+    }
+    for (int32_t i = 0; i < n; i++) {
+        out[i] = (float)(scale * (double)(load(in, in_type, i) - zp));
+    }
+    return TML_OK;
+}

@@ -1,0 +1,281 @@
+/*
+ * tinyml kernels: the one header every operator calls.
+ *
+ * Conventions (as CMSIS-NN):
+ *  - every kernel returns tml_status_t (TML_OK, or TML_ERR_KERNEL for
+ *    arguments it cannot handle) and allocates nothing;
+ *  - every kernel that needs scratch memory has a
+ *    int32_t <kernel>_get_buffer_size(...) returning bytes (0 if none); the
+ *    caller passes a buffer at least that large (8-byte aligned);
+ *  - activations NHWC int8; conv filters OHWI, depthwise 1HW(C*M), FC [out][in];
+ *  - quantized multipliers/shifts as TFLite: shift > 0 is a left shift.
+ *
+ * Backend selection is at compile time:
+ *  - TML_BACKEND_CMSIS_NN defined: kernels/cmsis_nn/ wraps ARM CMSIS-NN;
+ *  - otherwise kernels/ref/ implements them in portable C.
+ * Kernels that CMSIS-NN does not provide live in kernels/common/ and are
+ * built for both backends. All must be bit-exact with TFLM's reference.
+ */
+#ifndef TML_KERNELS_H
+#define TML_KERNELS_H
+
+#include <stdint.h>
+#include "../core/tml_core.h"
+
+typedef struct {
+    int32_t n, h, w, c;
+} tml_dims_t;
+
+/* ===== Section A: convolution, fully connected, pooling, softmax, add, mul =====
+ * (implemented in kernels/ref/ and kernels/cmsis_nn/; the portable CONV_2D and
+ * broadcast ADD/MUL in kernels/common/ serve both backends)
+ * Structs mirror CMSIS-NN's cmsis_nn_* types field for field. Offsets follow
+ * CMSIS-NN: input_offset = -input zero point, output_offset = +output zero
+ * point, filter_offset = -filter zero point. */
+
+typedef struct {
+    int32_t w, h;
+} tml_tile_t;
+
+typedef struct {
+    int32_t min, max; /* output clamp (fused activation) */
+} tml_activation_t;
+
+typedef struct {
+    void *buf;    /* scratch of *_get_buffer_size() bytes, or NULL if 0 */
+    int32_t size;
+} tml_context_t;
+
+typedef struct {
+    int32_t *multiplier; /* one per output channel */
+    int32_t *shift;
+} tml_per_channel_quant_params_t;
+
+typedef struct {
+    int32_t *multiplier; /* output_depth entries if is_per_channel, else 1 */
+    int32_t *shift;
+    int32_t is_per_channel;
+} tml_quant_params_t;
+
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    tml_tile_t stride;
+    tml_tile_t padding;
+    tml_tile_t dilation;
+    tml_activation_t activation;
+} tml_conv_params_t;
+
+typedef struct {
+    int32_t input_offset;
+    int32_t output_offset;
+    int32_t ch_mult; /* output channels = input channels * ch_mult */
+    tml_tile_t stride;
+    tml_tile_t padding;
+    tml_tile_t dilation;
+    tml_activation_t activation;
+} tml_dw_conv_params_t;
+
+typedef struct {
+    int32_t input_offset;
+    int32_t filter_offset;
+    int32_t output_offset;
+    tml_activation_t activation;
+    int32_t output_rank;         /* rank of the output tensor (CMSIS-NN: rank > 2 may run as 1x1 conv, as TFLM) */
+    const int32_t *kernel_sums;  /* from tml_fully_connected_s8_kernel_sums(), or NULL */
+} tml_fc_params_t;
+
+typedef struct {
+    tml_tile_t stride;
+    tml_tile_t padding;
+    tml_activation_t activation;
+} tml_pool_params_t;
+
+typedef struct {
+    int32_t input1_offset, input1_multiplier, input1_shift;
+    int32_t input2_offset, input2_multiplier, input2_shift;
+    int32_t left_shift;
+    int32_t output_offset, output_multiplier, output_shift;
+    tml_activation_t activation;
+} tml_add_params_t;
+
+typedef struct {
+    int32_t input1_offset, input2_offset;
+    int32_t output_offset, output_multiplier, output_shift;
+    tml_activation_t activation;
+} tml_mul_params_t;
+
+/* Shape of up to TML_MAX_DIMS dimensions (ADD/MUL broadcasting). */
+typedef struct {
+    int32_t ndims;
+    int32_t dims[TML_MAX_DIMS];
+} tml_shape_t;
+
+/* CONV_2D. input NHWC, filter OHWI with filter_dims {n = out channels, h, w,
+ * c = input channels per group}; groups = input_dims->c / filter_dims->c.
+ * bias may be NULL. */
+int32_t tml_conv_s8_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_conv_s8(const tml_context_t *ctx, const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+/* Portable CONV_2D shared by both backends (kernels/common); the CMSIS-NN
+ * backend uses it for grouped convolutions, whose DSP path in CMSIS-NN v7.0.0
+ * differs from TFLM's reference. */
+tml_status_t tml_conv_s8_portable(const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+/* DEPTHWISE_CONV_2D. filter_dims {1, h, w, c = output channels}. bias may be NULL. */
+int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+/* FULLY_CONNECTED. input_dims {batches, 1, 1, accum_depth}, filter_dims
+ * {accum_depth, 1, 1, output_depth} (weights [output_depth][accum_depth]),
+ * output_dims {batches, 1, 1, output_depth}. bias may be NULL. Per-tensor:
+ * filter_offset is applied; per-channel: it is ignored (as TFLM's reference).
+ * Optional precomputation (constant weights): if kernel_sums_size() > 0, fill
+ * that many bytes with kernel_sums() at prepare time and set
+ * fc_params->kernel_sums before get_buffer_size() and every call. */
+int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_fully_connected_s8_kernel_sums(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const int8_t *filter,
+    const int32_t *bias, int32_t *kernel_sums);
+int32_t tml_fully_connected_s8_get_buffer_size(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims);
+tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D. filter_dims {1, filter_h, filter_w, 1}. */
+int32_t tml_avgpool_s8_get_buffer_size(int32_t output_w, int32_t channels);
+tml_status_t tml_avgpool_s8(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
+    const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, int8_t *output);
+int32_t tml_maxpool_s8_get_buffer_size(int32_t output_w, int32_t channels);
+tml_status_t tml_maxpool_s8(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
+    const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, int8_t *output);
+
+/* SOFTMAX over the last dimension (row_size), num_rows rows. mult/shift from
+ * tml_preprocess_softmax_scaling (beta, 5 integer bits), diff_min =
+ * -tml_calculate_input_radius(5, shift, 31). Output int8 (zero point -128,
+ * scale 1/256) or int16 (zero point -32768, scale 1/65536). */
+int32_t tml_softmax_s8_get_buffer_size(int32_t num_rows, int32_t row_size);
+tml_status_t tml_softmax_s8(const int8_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
+    int32_t diff_min, int8_t *output);
+tml_status_t tml_softmax_s8_s16(const int8_t *input, int32_t num_rows, int32_t row_size, int32_t mult,
+    int32_t shift, int32_t diff_min, int16_t *output);
+
+/* ADD / MUL with numpy-style broadcasting of up to TML_MAX_DIMS dimensions
+ * (output_shape must be the broadcast shape). Shifts: TFLite convention; ADD's
+ * input/output shifts are <= 0 (QuantizeMultiplierSmallerThanOneExp). */
+int32_t tml_add_s8_get_buffer_size(void);
+tml_status_t tml_add_s8(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
+    const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
+int32_t tml_mul_s8_get_buffer_size(void);
+tml_status_t tml_mul_s8(const tml_mul_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
+    const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
+/* Portable implementations shared by both backends (kernels/common). */
+tml_status_t tml_add_s8_portable(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int8_t *input1, const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape,
+    int8_t *output);
+tml_status_t tml_mul_s8_portable(const tml_mul_params_t *params, const tml_shape_t *input1_shape,
+    const int8_t *input1, const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape,
+    int8_t *output);
+/* True if the shapes, right-aligned and padded with leading 1s, are equal
+ * (then ADD/MUL run element-wise, as TFLM's ProcessBroadcastShapes). */
+int tml_shapes_match_extended(const tml_shape_t *a, const tml_shape_t *b);
+
+/* ===== Section B: activations, data movement, reductions, (de)quantization =====
+ * (implemented in kernels/common/) */
+
+/* RELU int8 with requantization (TFLM ReluQuantized):
+ * out = clamp(out_zp + MBQM(in - in_zp, mult, shift), act_min, act_max). */
+tml_status_t tml_relu_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp, int32_t out_zp,
+    int32_t mult, int32_t shift, int32_t act_min, int32_t act_max);
+/* RELU6 int8 (TFLM Relu6Quantized): clamp to [lo, hi], no requantization. */
+tml_status_t tml_relu6_s8(const int8_t *in, int8_t *out, int32_t n, int8_t lo, int8_t hi);
+/* LOGISTIC / TANH int8 (TFLM reference_integer_ops, gemmlowp fixed point, 4
+ * integer bits): output scale 1/256 zp -128 (logistic), 1/128 zp 0 (tanh). */
+tml_status_t tml_logistic_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp, int32_t range_radius,
+    int32_t mult, int32_t left_shift);
+tml_status_t tml_tanh_s8(const int8_t *in, int8_t *out, int32_t n, int32_t in_zp, int32_t range_radius,
+    int32_t mult, int32_t left_shift);
+
+/* CONCATENATION of any element type, as bytes: for each of `outer` rows, input
+ * i contributes row_bytes[i] bytes (axis dim * inner dims * element size). */
+tml_status_t tml_concat(const void *const *inputs, const int32_t *row_bytes, int32_t n_inputs, int32_t outer,
+    void *out);
+/* PAD of any element type (<= 5 dims, shapes extended on the left with 1s):
+ * out dim d = in_dims[d] + before[d] + after[d]; pad_value points to one
+ * element of elem_size bytes. */
+tml_status_t tml_pad(const void *in, const int32_t in_dims[5], const int32_t before[5], const int32_t after[5],
+    const void *pad_value, int32_t elem_size, void *out);
+
+/* MEAN int8 (TFLM QuantizedMeanOrSum, compute_sum = false). axes are resolved
+ * (0 <= axis < ndims, no duplicates); out has n_out elements in the order of
+ * the non-reduced dims; mult/shift = QuantizeMultiplier(in_scale / out_scale).
+ * scratch: tml_mean_s8_get_buffer_size(n_out) bytes. */
+int32_t tml_mean_s8_get_buffer_size(int32_t n_out);
+tml_status_t tml_mean_s8(const int8_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int8_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+
+/* QUANTIZE float32 -> int8/int16 (TFLM AffineQuantize: round(in / scale) in
+ * float, + zp, saturated). */
+tml_status_t tml_quantize_f32_s8(const float *in, int8_t *out, int32_t n, float scale, int32_t zp);
+tml_status_t tml_quantize_f32_s16(const float *in, int16_t *out, int32_t n, float scale, int32_t zp);
+/* QUANTIZE between integer types (TFLM Requantize): in_type/out_type are
+ * TML_INT8, TML_UINT8, TML_INT16 or TML_INT32 (tml_type_t). */
+tml_status_t tml_requantize(const void *in, int in_type, void *out, int out_type, int32_t n, int32_t mult,
+    int32_t shift, int32_t in_zp, int32_t out_zp);
+/* DEQUANTIZE int8/uint8/int16 -> float32 (TFLM Dequantize: (float)(scale * (q - zp))
+ * computed in double). */
+tml_status_t tml_dequantize_f32(const void *in, int in_type, float *out, int32_t n, double scale, int32_t zp);
+
+/* ===== Section C: UNIDIRECTIONAL_SEQUENCE_LSTM =====
+ * (implemented in kernels/ref/ and kernels/cmsis_nn/, or common/)
+ * TFLM's integer LSTM: int8 input/output/hidden state, int8 weights, int32
+ * biases, int16 cell state; gate pre-activations at scale 2^-12, gate outputs
+ * at 2^-15. Standard LSTM only (no CIFG, peephole, projection, layer norm). */
+
+/* One gate: act(sat16(FC(x) + FC(h))), each FC int8 -> int16 saturated. */
+typedef struct {
+    const int8_t *input_weights;     /* [hidden_size][input_size] */
+    const int8_t *recurrent_weights; /* [hidden_size][hidden_size] */
+    const int32_t *input_sum;        /* bias + input_offset * row sums of input_weights */
+    const int32_t *recurrent_sum;    /* hidden_offset * row sums of recurrent_weights */
+    int32_t input_multiplier, input_shift;
+    int32_t recurrent_multiplier, recurrent_shift;
+} tml_lstm_gate_t;
+
+typedef struct {
+    int32_t time_major;    /* input [time][batch][in], else [batch][time][in] */
+    int32_t batch_size, time_steps, input_size, hidden_size;
+    int32_t hidden_zero_point;
+    int32_t forget_cell_multiplier, forget_cell_shift; /* forget gate * cell -> cell */
+    int32_t input_cell_multiplier, input_cell_shift;   /* input gate * cell gate -> cell */
+    int32_t hidden_multiplier, hidden_shift;           /* output gate * tanh(cell) -> hidden */
+    int32_t cell_clip;         /* quantized clip; < 0: no clipping */
+    int32_t cell_scale_power;  /* cell state scale = 2^cell_scale_power */
+    tml_lstm_gate_t forget, input, cell, output; /* cell gate: tanh, others: sigmoid */
+} tml_lstm_params_t;
+
+/* Runs all time steps; hidden_state [batch][hidden] int8 and cell_state
+ * [batch][hidden] int16 carry over between calls. Output [.., hidden]. */
+tml_status_t tml_lstm_s8(const tml_lstm_params_t *p, const int8_t *input, int8_t *output,
+    int8_t *hidden_state, int16_t *cell_state, void *buffer);
+int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p);
+
+#endif
