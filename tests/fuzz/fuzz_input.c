@@ -10,7 +10,7 @@
 #include <string.h>
 #include "tml_core.h"
 
-#define MAX_MODELS 16
+#define MAX_MODELS 1024
 
 static void *fz_alloc(void *ctx, size_t n) {
     (void)ctx;

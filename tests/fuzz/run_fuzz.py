@@ -26,6 +26,7 @@ REGRESSIONS = Path(__file__).resolve().parent / "regressions"
 def synthesized_seeds(out: Path) -> list[Path]:
     """Small per-op models from the conformance generator (if it is importable)."""
     sys.path.insert(0, str(ROOT / "tests" / "host"))
+    sys.path.insert(0, str(ROOT / "host_tools"))
     try:
         import seeds  # tests/host/seeds.py: seed_models() -> dict[name, bytes]
     except ImportError:

@@ -31,7 +31,7 @@ def test_regressions_replay_cleanly() -> None:
             continue
         env = dict(os.environ, FUZZ_MODELS=":".join(str(p) for p in sorted((ROOT.parent / "shared" / "models")
                                                                            .glob("*.tflite"))))
-        r = subprocess.run([str(need(target)), *mine], capture_output=True, check=False, text=True, env=env, timeout=300)
+        r = subprocess.run([str(need(target)), "-timeout=10", *mine], capture_output=True, check=False, text=True, env=env, timeout=300)
         assert r.returncode == 0, r.stderr[-4000:]
 
 

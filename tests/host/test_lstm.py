@@ -155,7 +155,7 @@ def test_lstm_matches_tflm(backend: str, c: Lstm) -> None:
         ("per_channel", "UNSUPPORTED", "per channel"),
         ("cell_int8", "UNSUPPORTED", "cell_state"),
         ("bad_shape", "INVALID_MODEL", "input_to_cell_weights"),
-        ("not_variable", "INVALID_MODEL", "output_state must be a variable"),
+        ("not_variable", "INVALID_MODEL", "input 18 (tensor 13) is read before any operator writes it"),
     ],
 )
 def test_lstm_rejects_variants(backend: str, variant: str, status: str, needle: str) -> None:

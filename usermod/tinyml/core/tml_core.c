@@ -694,10 +694,52 @@ static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_er
     return TML_OK;
 }
 
+/* Every tensor an operator reads is a constant, a variable, a model input or
+ * written by an earlier operator; every tensor is written at most once. (So
+ * the graph runs in order, and an op never reads its own output.) Uses
+ * m->alias as scratch and leaves it all -1. */
+static tml_status_t check_order(tml_model_t *m, tml_error_t *err) {
+    int16_t *written = m->alias;
+    for (int i = 0; i < m->n_tensors; i++) {
+        written[i] = 0;
+    }
+    for (int i = 0; i < m->n_inputs; i++) {
+        written[m->io[i]] = 1;
+    }
+    tml_status_t s = TML_OK;
+    for (int k = 0; k < m->n_ops && s == TML_OK; k++) {
+        const tml_op_t *op = &m->ops[k];
+        for (int j = 0; j < op->n_inputs && s == TML_OK; j++) {
+            int idx = op->inputs[j];
+            const tml_tensor_t *t = idx >= 0 ? &m->tensors[idx] : NULL;
+            if (t && t->kind == TML_TENSOR_ARENA && t->bytes > 0 && !written[idx]) {
+                s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "input %d (tensor %d) is read before any operator writes it", j, idx);
+            }
+        }
+        for (int j = 0; j < op->n_outputs && s == TML_OK; j++) {
+            int idx = OUTS(op)[j];
+            const tml_tensor_t *t = &m->tensors[idx];
+            if (t->kind == TML_TENSOR_CONST && t->bytes > 0) {
+                s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output %d (tensor %d) is a constant", j, idx);
+            } else if (written[idx] && t->kind != TML_TENSOR_VARIABLE) {
+                s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "output %d (tensor %d) is already written by an earlier operator or is a model input", j, idx);
+            }
+            written[idx] = 1;
+        }
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        written[i] = -1;
+    }
+    return s;
+}
+
 /* ---- memory planning ---------------------------------------------------- */
 
 typedef struct {
-    int32_t size, first, last, offset;
+    int64_t size, offset;
+    int32_t first, last;
 } plan_item_t;
 
 typedef struct {
@@ -774,7 +816,7 @@ static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_erro
 
 /* Greedy by size (as TFLM's GreedyMemoryPlanner): each buffer, largest first,
  * goes at the lowest offset that no time-overlapping placed buffer covers. */
-static int32_t plan_greedy(plan_item_t *items, int n, int *order) {
+static int64_t plan_greedy(plan_item_t *items, int n, int *order) {
     for (int i = 0; i < n; i++) {
         order[i] = i;
     }
@@ -786,10 +828,10 @@ static int32_t plan_greedy(plan_item_t *items, int n, int *order) {
         }
         order[j] = v;
     }
-    int32_t total = 0;
+    int64_t total = 0;
     for (int a = 0; a < n; a++) {
         plan_item_t *it = &items[order[a]];
-        int32_t offset = 0;
+        int64_t offset = 0;
         bool moved = true;
         while (moved) { /* bump past any overlapping placed buffer until a gap fits */
             moved = false;
@@ -799,7 +841,7 @@ static int32_t plan_greedy(plan_item_t *items, int n, int *order) {
                     continue;
                 }
                 if (offset < p->offset + p->size && p->offset < offset + it->size) {
-                    offset = (p->offset + p->size + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
+                    offset = (p->offset + p->size + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
                     moved = true;
                 }
             }
@@ -809,15 +851,15 @@ static int32_t plan_greedy(plan_item_t *items, int n, int *order) {
             total = offset + it->size;
         }
     }
-    return (total + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
+    return (total + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
 }
 
 static bool planned(const tml_tensor_t *t, const lifetime_t *L) {
     return (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && L->first >= 0 && t->bytes > 0;
 }
 
-static int32_t align_up(int32_t n) {
-    return (n + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
+static int64_t align_up(int64_t n) {
+    return (n + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
 }
 
 static tml_status_t plan(tml_model_t *m, tml_error_t *err) {
@@ -845,19 +887,26 @@ static tml_status_t plan(tml_model_t *m, tml_error_t *err) {
     int j = 0;
     for (int i = 0; i < m->n_tensors; i++) {
         if (planned(&m->tensors[i], &life[i])) {
-            items[j++] = (plan_item_t) { align_up(m->tensors[i].bytes), life[i].first, life[i].last, 0 };
+            items[j++] = (plan_item_t) { .size = align_up(m->tensors[i].bytes), .first = life[i].first, .last = life[i].last };
         }
     }
     for (int k = 0; k < m->n_ops; k++) {
         if (m->ops[k].scratch_size > 0) {
-            items[j++] = (plan_item_t) { align_up(m->ops[k].scratch_size), k, k, 0 };
+            items[j++] = (plan_item_t) { .size = align_up(m->ops[k].scratch_size), .first = k, .last = k };
         }
     }
-    m->arena_size = (size_t)plan_greedy(items, n, order);
+    const int64_t total = plan_greedy(items, n, order);
+    if (total > 0x7fffffff) {
+        m->allocator.free(m->allocator.ctx, items, bytes);
+        m->allocator.free(m->allocator.ctx, life, life_bytes);
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "the model needs an arena of %lld bytes, more than 2 GB",
+            (long long)total);
+    }
+    m->arena_size = (size_t)total;
     j = 0;
     for (int i = 0; i < m->n_tensors; i++) {
         tml_tensor_t *t = &m->tensors[i];
-        m->offsets[i] = planned(t, &life[i]) ? items[j++].offset : -1;
+        m->offsets[i] = planned(t, &life[i]) ? (int32_t)items[j++].offset : -1;
         if (t->kind == TML_TENSOR_CONST && life[i].last >= 0) {
             m->weights_size += (size_t)t->bytes;
         }
@@ -869,7 +918,7 @@ static tml_status_t plan(tml_model_t *m, tml_error_t *err) {
     }
     for (int k = 0; k < m->n_ops; k++) {
         if (m->ops[k].scratch_size > 0) {
-            m->ops[k].scratch_offset = items[j++].offset;
+            m->ops[k].scratch_offset = (int32_t)items[j++].offset;
         }
     }
     m->allocator.free(m->allocator.ctx, items, bytes);
@@ -935,6 +984,10 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
     m->alias = raw_alloc(m, sizeof(int16_t) * m->n_tensors + 1, err);
     if (!m->offsets || !m->alias) {
         return TML_ERR_NO_MEMORY;
+    }
+    s = check_order(m, err);
+    if (s != TML_OK) {
+        return s;
     }
     for (int i = 0; i < m->n_ops; i++) {
         tml_op_t *op = &m->ops[i];
