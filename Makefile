@@ -17,15 +17,30 @@ HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)
 
 include usermod/tinyml/core.mk
 
-.PHONY: all deps host-lib host-lib-asan test test-host cross bench lint clean
+.PHONY: all deps host-lib host-lib-asan test test-host cross bench lint clean demo demo-tools
 all: host-lib
 
 deps:
 	firmware/deps.sh all
 
+# ---- the demo: the example model on the emulated Cortex-M7 board ---------------
+DEMO_BOARD ?= MPS2_AN500
+DEMO_APT := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+demo-tools:
+	@missing=""; for p in $(DEMO_APT); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "demo: please run: sudo apt-get install -y$$missing"; exit 1; fi; fi
+	@$(PYTHON) -c "import mpremote, numpy" 2>/dev/null || $(PYTHON) -m pip install -q mpremote numpy
+
+demo: demo-tools
+	firmware/deps.sh all
+	$(MAKE) --no-print-directory firmware BOARD=$(DEMO_BOARD)
+	$(PYTHON) examples/gestures/demo.py --board $(DEMO_BOARD)
+
 # ---- host shared libraries --------------------------------------------------
 HOST_CC ?= gcc
-HOST_CFLAGS ?= -std=c99 -O2 -g -fPIC -Wall -Wextra -Werror
+HOST_CFLAGS ?= -std=c99 -O2 -g -fPIC -Wall -Wextra -Werror $(TML_CFLAGS)
 HOST_LIBDIR := $(ROOT)/host_tools/tinyml_tools/lib
 HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so $(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so)
 
@@ -48,7 +63,7 @@ host-lib-asan: $(ASAN_LIB)
 $(ASAN_LIB): $(TML_SRC_REF) $(TML_HOST_SRC) $(TML_HDR)
 	@mkdir -p $(@D)
 	@echo "  HOSTLIB $@ (ASan+UBSan)"
-	@$(HOST_CC) -std=c99 -O1 -g -fPIC -Wall -Wextra -Werror -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	@$(HOST_CC) -std=c99 -O1 -g -fPIC -Wall -Wextra -Werror $(TML_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer -shared -o $@ $(TML_SRC_REF) $(TML_HOST_SRC) -lm
 
 # ---- tests ---------------------------------------------------------------

@@ -8,8 +8,14 @@ import time
 
 import tinyml
 
-labels = [s.strip() for s in open("labels.txt")]
-expected = [s.strip() for s in open("samples_labels.txt")]
+
+def lines(path):
+    with open(path) as f:
+        return [s.strip() for s in f]
+
+
+labels = lines("labels.txt")
+expected = lines("samples_labels.txt")
 model = tinyml.Model("gestures.tflite")
 size = model.inputs[0].size
 out_info = model.outputs[0]
@@ -17,7 +23,8 @@ print("tinyml", tinyml.version, "backend", tinyml.backend)
 print("ops:", " ".join(model.ops))
 print("arena:", model.arena_size, "bytes")
 
-samples = open("samples.bin", "rb").read()
+with open("samples.bin", "rb") as f:
+    samples = f.read()
 correct = 0
 elapsed = 0
 for i, want in enumerate(expected):
@@ -28,6 +35,6 @@ for i, want in enumerate(expected):
     best = max(range(len(y)), key=lambda k: y[k])
     p = out_info.dequantize(y[best])
     correct += labels[best] == want
-    print("sample {:2d}: {:7s} p={:.2f}  (expected {})".format(i, labels[best], p, want))
-print("accuracy: {}/{}".format(correct, len(expected)))
-print("time per inference: {} us".format(elapsed // len(expected)))
+    print(f"sample {i:2d}: {labels[best]:7s} p={p:.2f}  (expected {want})")
+print(f"accuracy: {correct}/{len(expected)}")
+print(f"time per inference: {elapsed // len(expected)} us")

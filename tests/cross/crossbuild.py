@@ -31,7 +31,7 @@ TARGETS: dict[str, list[str]] = {
     "rv32imc": ["riscv64-unknown-elf-gcc", "--specs=picolibc.specs", "-march=rv32imc", "-mabi=ilp32",
                 "-Wl,--defsym=__flash_size=0x400000", "-Wl,--defsym=__ram_size=0x100000"],
 }
-CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-ffunction-sections", "-fdata-sections"]
+CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-fwrapv", "-ffunction-sections", "-fdata-sections"]
 
 
 def sources(backend: str) -> list[Path]:

@@ -3,7 +3,7 @@
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR := $(BUILD)/fuzz
-FUZZ_FLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+FUZZ_FLAGS := -std=c99 -g -O1 $(TML_CFLAGS) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-I$(TML_DIR)/core
 FUZZ_SHARED := $(ROOT)/../shared/models
 FUZZ_CORPUS := $(FUZZ_DIR)/corpus

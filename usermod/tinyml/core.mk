@@ -8,3 +8,6 @@ TML_SRC_REF := $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/ref/*.c))
 CMSIS_NN_SRC = $(sort $(wildcard $(CMSIS_NN_DIR)/Source/*/*.c))
 TML_SRC_CMSIS = $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/cmsis_nn/*.c)) $(CMSIS_NN_SRC)
 TML_CMSIS_CFLAGS = -DTML_BACKEND_CMSIS_NN -I$(CMSIS_NN_DIR)/Include
+# Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
+# CMSIS-NN on Arm): defined behaviour for accumulators fed absurd biases.
+TML_CFLAGS := -fwrapv

@@ -26,19 +26,16 @@ static cmsis_nn_dims conv_filter_dims(const tml_dims_t *f) {
  * filters on 1-row inputs) sizes its padded edge windows for stride 1 only: with
  * a larger stride it fails or reads past the input (found by randomized tests
  * against the reference on the Cortex-M55 model). Run arm_convolve_s8 then. */
-static int mve_1xn_unsafe(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
-    const tml_dims_t *out) {
+static int mve_1xn_unsafe(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f) {
 #if defined(ARM_MATH_MVEI)
     const int is_1x1 = p->padding.w == 0 && p->padding.h == 0 && f->w == 1 && f->h == 1 && p->dilation.w == 1 &&
         p->dilation.h == 1;
     const int is_1xn = in->h == 1 && p->dilation.w == 1 && f->h == 1 && (p->stride.w * in->c) % 4 == 0;
-    (void)out;
     return !is_1x1 && is_1xn && p->stride.w != 1;
 #else
     (void)p;
     (void)in;
     (void)f;
-    (void)out;
     return 0;
 #endif
 }
@@ -51,7 +48,7 @@ int32_t tml_conv_s8_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t
     if (input_dims->c != filter_dims->c) {
         return 0; /* grouped: portable kernel */
     }
-    if (mve_1xn_unsafe(p, input_dims, filter_dims, output_dims)) {
+    if (mve_1xn_unsafe(p, input_dims, filter_dims)) {
         return arm_convolve_s8_get_buffer_size(&id, &fd);
     }
     return arm_convolve_wrapper_s8_get_buffer_size(&cp, &id, &fd, &od);
@@ -72,7 +69,7 @@ tml_status_t tml_conv_s8(const tml_context_t *ctx, const tml_conv_params_t *p,
     const cmsis_nn_per_channel_quant_params qp = {q->multiplier, q->shift};
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = conv_filter_dims(filter_dims);
     const cmsis_nn_dims bd = {1, 1, 1, output_dims->c}, od = tml_cmsis_dims(output_dims);
-    if (mve_1xn_unsafe(p, input_dims, filter_dims, output_dims)) {
+    if (mve_1xn_unsafe(p, input_dims, filter_dims)) {
         return tml_cmsis_status(arm_convolve_s8(&c, &cp, &qp, &id, input, &fd, filter, &bd, bias, NULL, &od, output));
     }
     return tml_cmsis_status(arm_convolve_wrapper_s8(&c, &cp, &qp, &id, input, &fd, filter, &bd, bias, &od, output));
@@ -98,7 +95,7 @@ static int dw_mve_unsafe(const tml_dw_conv_params_t *p, const tml_dims_t *in, co
     const tml_conv_params_t cp = {p->input_offset, p->output_offset, p->stride, p->padding, p->dilation, p->activation};
     const tml_dims_t cf = {f->c, f->h, f->w, 1};
     return in->c == 1 && out->c > CONVERT_DW_CONV_WITH_ONE_INPUT_CH_AND_OUTPUT_CH_ABOVE_THRESHOLD &&
-        mve_1xn_unsafe(&cp, in, &cf, out);
+        mve_1xn_unsafe(&cp, in, &cf);
 #else
     (void)p;
     (void)in;
