@@ -43,7 +43,7 @@ def run_target(binary: Path, corpus: Path, seeds: list[Path], seconds: int, env:
     crash_dir = corpus.parent / f"crashes-{binary.name}"
     crash_dir.mkdir(parents=True, exist_ok=True)
     cmd = [str(binary), str(corpus), f"-max_total_time={seconds}", "-max_len=200000", "-timeout=10",
-           "-rss_limit_mb=4096", "-print_final_stats=1", f"-artifact_prefix={crash_dir}/", "-jobs=1"]
+           "-rss_limit_mb=4096", "-print_final_stats=1", f"-artifact_prefix={crash_dir}/"]
     for s in seeds:
         shutil.copy(s, corpus / s.name)
     r = subprocess.run(cmd, capture_output=True, check=False, text=True, env=env)
