@@ -1,0 +1,1 @@
+include("../qemu-common/manifest.py")

@@ -1,0 +1,6 @@
+# MPS2_AN385 for tinyml: ports/qemu/boards/MPS2_AN385 (unchanged CPU and flags) plus a
+# 16 MiB GC heap and a 4 MiB littlefs RAM disk (see mps2_an385.ld and ../qemu-common).
+include $(TOP)/ports/qemu/boards/MPS2_AN385/mpconfigboard.mk
+TINYML_LDSCRIPT = mps2_an385.ld
+MICROPY_HEAP_SIZE = 16777216
+include $(BOARD_DIR)/../qemu-common/qemu.mk

@@ -1,0 +1,3 @@
+# The unix port's default ("standard" variant) manifest plus the tinyml package.
+include("$(PORT_DIR)/variants/standard/manifest.py")
+include("../../lib/manifest.py")

@@ -1,0 +1,189 @@
+"""Boot a tinyml firmware image in QEMU with the board's UART on a pty.
+
+    from tinyml_tools.qemu import boot
+    with boot("MPS2_AN500") as pty:          # waits for the REPL, kills QEMU on exit
+        subprocess.run(["mpremote", "connect", pty, "exec", "import tinyml"])
+
+The machine comes from boards/<BOARD>/board.json; QEMU runs with -icount
+shift=0 (one instruction per virtual nanosecond), so SysTick-based timings
+are deterministic. Images are taken from firmware/images/<BOARD>/firmware.elf
+(`make firmware BOARD=...`). Command line (what `make qemu` runs):
+
+    python -m tinyml_tools.qemu MPS2_AN500 [--image PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import termios
+import threading
+import time
+import tty
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
+_PTY_RE = re.compile(r"char device redirected to (/dev/pts/\d+)")
+
+
+class QemuError(RuntimeError):
+    """QEMU could not be started, or the firmware did not reach its REPL."""
+
+
+def board_info(board: str) -> dict:
+    """The board's board.json (boards/<BOARD>/board.json)."""
+    path = ROOT / "boards" / board / "board.json"
+    if not path.exists():
+        raise QemuError(f"unknown board {board!r}: no {path}")
+    info = json.loads(path.read_text())
+    if info.get("port") != "qemu":
+        raise QemuError(f"board {board} does not run in QEMU (port {info.get('port')!r})")
+    return info
+
+
+def image_path(board: str) -> Path:
+    """Where `make firmware BOARD=<board>` puts the image."""
+    return ROOT / "firmware" / "images" / board / "firmware.elf"
+
+
+def qemu_command(board: str, image: str | os.PathLike | None = None, qemu: str = "qemu-system-arm",
+                 extra_args: Sequence[str] = ()) -> list[str]:
+    info = board_info(board)
+    image = Path(image) if image else image_path(board)
+    if not image.exists():
+        raise QemuError(f"no firmware image {image}: run 'make firmware BOARD={board}'")
+    q = info["qemu"]
+    return [qemu, "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
+            *q.get("args", []), *extra_args, "-serial", "pty", "-kernel", str(image)]
+
+
+class QemuBoard:
+    """A running QEMU process whose first UART is the pty `self.pty`."""
+
+    def __init__(self, cmd: list[str]):
+        if shutil.which(cmd[0]) is None:
+            raise QemuError(f"{cmd[0]} not found (Debian: apt-get install qemu-system-arm)")
+        self.cmd = cmd
+        self.log: list[str] = []
+        self.pty = ""
+        # QEMU gets SIGTERM if this process dies without stopping it (util-linux setpriv)
+        guard = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+        self.proc = subprocess.Popen(guard + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
+
+    def _find_pty(self, deadline: float) -> str:
+        assert self.proc.stdout is not None
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:
+                    break
+                self.log.append(line.rstrip())
+                m = _PTY_RE.search(line)
+                if m:
+                    # keep draining QEMU's output so that it never blocks on a full pipe
+                    threading.Thread(target=self._drain, daemon=True).start()
+                    return m.group(1)
+            elif self.proc.poll() is not None:
+                break
+        raise QemuError("QEMU did not open a pty: " + " | ".join(self.log[-5:]))
+
+    def _drain(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.log.append(line.rstrip())
+
+    def _wait_repl(self, deadline: float) -> None:
+        fd = os.open(self.pty, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
+        try:
+            tty.setraw(fd, termios.TCSANOW)
+            seen = b""
+            next_poke = 0.0
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise QemuError(f"QEMU exited with status {self.proc.returncode}: " + " | ".join(self.log[-5:]))
+                now = time.monotonic()
+                if now >= next_poke:
+                    os.write(fd, b"\x03\r")  # interrupt anything running, then ask for a prompt
+                    next_poke = now + 1.0
+                ready, _, _ = select.select([fd], [], [], 0.1)
+                if ready:
+                    try:
+                        seen = (seen + os.read(fd, 4096))[-4096:]
+                    except BlockingIOError:
+                        continue
+                    if b">>> " in seen:
+                        return
+            raise QemuError(f"no MicroPython REPL on {self.pty}; last output: {seen[-200:]!r}")
+        finally:
+            os.close(fd)
+
+    def start(self, timeout: float) -> str:
+        deadline = time.monotonic() + timeout
+        self.pty = self._find_pty(deadline)
+        self._wait_repl(deadline)
+        return self.pty
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextlib.contextmanager
+def boot(board: str, image: str | os.PathLike | None = None, timeout: float = 30.0,
+         qemu: str = "qemu-system-arm", extra_args: Sequence[str] = ()) -> Iterator[str]:
+    """Boot `board` in QEMU; yield the pty path of its REPL; stop QEMU on exit."""
+    b = QemuBoard(qemu_command(board, image, qemu, extra_args))
+    try:
+        b.start(timeout)
+        yield b.pty
+    finally:
+        b.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m tinyml_tools.qemu", description="Boot a tinyml board in QEMU on a pty.")
+    p.add_argument("board", choices=QEMU_BOARDS)
+    p.add_argument("--image", help="firmware image (default: firmware/images/<BOARD>/firmware.elf)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the REPL")
+    args = p.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # still stop QEMU (finally)
+    signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
+    try:
+        b = QemuBoard(qemu_command(args.board, args.image))
+    except QemuError as e:
+        print(f"qemu: {e}", file=sys.stderr)
+        return 1
+    try:
+        pty = b.start(args.timeout)
+        print(f"qemu: {args.board} REPL on {pty}: mpremote connect {pty}   (Ctrl-C stops QEMU)", flush=True)
+        b.proc.wait()
+        print(f"qemu: QEMU exited with status {b.proc.returncode}")
+        return b.proc.returncode or 0
+    except QemuError as e:
+        print(f"qemu: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        b.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+# The on-device tinyml package; included by every boards/*/manifest.py.
+package("tinyml")

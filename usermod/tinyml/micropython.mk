@@ -1,0 +1,43 @@
+# tinyml user C module for MicroPython's make-based ports
+# (USER_C_MODULES=<repo>/usermod): the _tinyml binding (modtinyml.c) plus the
+# C core and one kernel backend, with the source lists of core.mk.
+#   TINYML_BACKEND  ref | cmsis-nn (default: cmsis-nn when CFLAGS target a
+#                   Cortex-M with -mcpu=cortex-m*, else ref)
+#   CMSIS_NN_DIR    CMSIS-NN sources (default: the pinned copy in the dependency
+#                   cache, see firmware/versions.mk); compiled with the port's
+#                   CFLAGS, so its -mcpu selects the DSP/MVE code paths
+#   TINYML_COPT     optimisation of the core, kernels and CMSIS-NN (default -O2)
+TINYML_MOD_DIR := $(USERMOD_DIR)
+ROOT := $(abspath $(TINYML_MOD_DIR)/../..)
+ifeq ($(CMSIS_NN_DIR),)
+include $(ROOT)/firmware/versions.mk
+TINYML_DEPS ?= $(HOME)/.cache/tinyml
+CMSIS_NN_DIR := $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
+endif
+include $(TINYML_MOD_DIR)/core.mk
+
+TINYML_BACKEND ?= $(if $(filter -mcpu=cortex-m%,$(CFLAGS)),cmsis-nn,ref)
+TINYML_COPT ?= -O2
+
+ifeq ($(TINYML_BACKEND),cmsis-nn)
+ifeq ($(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h),)
+$(error tinyml: CMSIS-NN not found in $(CMSIS_NN_DIR) (run 'make deps' or set CMSIS_NN_DIR))
+endif
+TINYML_LIB_SRC := $(TML_SRC_CMSIS)
+CFLAGS_USERMOD += $(TML_CMSIS_CFLAGS)
+else ifeq ($(TINYML_BACKEND),ref)
+TINYML_LIB_SRC := $(TML_SRC_REF)
+else
+$(error tinyml: TINYML_BACKEND must be ref or cmsis-nn, not '$(TINYML_BACKEND)')
+endif
+
+SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
+# core, kernels and CMSIS-NN: compiled and linked, not scanned for qstrs
+SRC_USERMOD_LIB_C += $(TINYML_LIB_SRC)
+
+TINYML_LIB_OBJ := $(addprefix $(BUILD)/,$(patsubst %.c,%.o,$(patsubst $(USER_C_MODULES)/%,%,$(TINYML_LIB_SRC))))
+# The core is C99 held to -Wall -Wextra -Werror (core.mk), not to the port's
+# float dialect: no -fsingle-precision-constant (float-only ports), no extra
+# float warnings. CMSIS-NN (third-party) is held to no warnings.
+$(TINYML_LIB_OBJ): CFLAGS += $(TINYML_COPT) $(TML_CFLAGS) -fno-single-precision-constant -Wno-double-promotion -Wno-float-conversion
+$(filter-out $(BUILD)/tinyml/%,$(TINYML_LIB_OBJ)): CFLAGS += -Wno-error -Wno-pointer-arith
