@@ -1,25 +1,56 @@
 # Firmware: pinned MicroPython ($(MICROPY_DIR)) + the tinyml user C module
 # (usermod/) + the frozen tinyml package (lib/), one board at a time.
 #   make firmware BOARD=unix|MPS2_AN385|MPS2_AN500|MPS3_AN547 [TINYML_BACKEND=ref|cmsis-nn]
-#   make firmware-all            every board
+#   make firmware BOARD=RPI_PICO|NUCLEO_F446RE|ESP32_GENERIC|ESP32_GENERIC_S3
+#                                the real boards (rp2, stm32, esp32 with ESP-IDF v5.x)
+#   make firmware-all            every board of the first line (unix and QEMU)
 #   make qemu BOARD=MPS2_AN500   boot it in QEMU on a pty: mpremote connect <pty>
 # Builds go to build/firmware/<BOARD>[-<backend>]/ (never into the MicroPython
 # tree), images to firmware/images/<BOARD>[-<backend>]/ (the suffix only when
-# TINYML_BACKEND is given). Default backend: cmsis-nn on Cortex-M, ref on unix.
+# TINYML_BACKEND is given). Default backend: cmsis-nn on Cortex-M, ref on unix
+# and ESP32 (Xtensa).
 FW_BOARDS := unix MPS2_AN385 MPS2_AN500 MPS3_AN547
+FW_BOARDS_HW := RPI_PICO NUCLEO_F446RE ESP32_GENERIC ESP32_GENERIC_S3
 FW_BOARD = $(or $(BOARD),unix)
 FW_JOBS ?= -j2
 FW_NAME = $(FW_BOARD)$(if $(TINYML_BACKEND),-$(TINYML_BACKEND))
 FW_BUILD = $(BUILD)/firmware/$(FW_NAME)
 FW_IMAGES = $(ROOT)/firmware/images/$(FW_NAME)
 FW_MPYCROSS := $(BUILD)/firmware/mpy-cross/mpy-cross
-FW_ARGS = BUILD=$(FW_BUILD) USER_C_MODULES=$(ROOT)/usermod MICROPY_MPYCROSS=$(FW_MPYCROSS) \
+FW_ARGS = BUILD=$(FW_BUILD) USER_C_MODULES=$(or $(FW_USERMOD),$(ROOT)/usermod) MICROPY_MPYCROSS=$(FW_MPYCROSS) \
 	CMSIS_NN_DIR=$(CMSIS_NN_DIR) $(if $(TINYML_BACKEND),TINYML_BACKEND=$(TINYML_BACKEND))
 
 ifeq ($(FW_BOARD),unix)
 FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/unix VARIANT_DIR=$(ROOT)/boards/unix
 FW_OUT = $(FW_BUILD)/micropython
 FW_SIZE ?= size
+else ifeq ($(FW_BOARD),RPI_PICO)
+# rp2 (CMake) with the top-level usermod/micropython.cmake; picotool (makes the
+# .uf2) is fetched and built once, into the dependency cache
+FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/rp2 BOARD_DIR=$(ROOT)/boards/$(FW_BOARD) \
+	PICOTOOL_FETCH_FROM_GIT_PATH=$(TINYML_DEPS)/picotool
+FW_USERMOD = $(ROOT)/usermod/micropython.cmake
+FW_OUT = $(FW_BUILD)/firmware.elf
+FW_EXTRA = firmware.uf2
+FW_SIZE ?= arm-none-eabi-size
+FW_PORT_CHECK = $(call fw-sm-check,lib/pico-sdk lib/tinyusb lib/mbedtls,rp2)
+else ifeq ($(FW_BOARD),NUCLEO_F446RE)
+FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/stm32 BOARD_DIR=$(ROOT)/boards/$(FW_BOARD)
+FW_OUT = $(FW_BUILD)/firmware.elf
+FW_EXTRA = firmware.hex
+FW_SIZE ?= arm-none-eabi-size
+FW_PORT_CHECK = $(call fw-sm-check,lib/stm32lib lib/libhydrogen lib/tinyusb,stm32)
+else ifneq ($(filter ESP32_%,$(FW_BOARD)),)
+# esp32 as MicroPython documents it (ports/esp32/README.md): ESP-IDF v5.x
+# environment (. $$IDF_PATH/export.sh), then make -C ports/esp32 BOARD_DIR=...
+# USER_C_MODULES=.../micropython.cmake, a wrapper of idf.py -B $(FW_BUILD) build
+FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/esp32 BOARD_DIR=$(ROOT)/boards/$(FW_BOARD)
+FW_USERMOD = $(ROOT)/usermod/micropython.cmake
+FW_OUT = $(FW_BUILD)/firmware.bin
+FW_EXTRA = micropython.elf micropython.bin
+FW_PORT_CHECK = { test -n "$$IDF_PATH" && command -v idf.py >/dev/null; } || \
+	{ echo "firmware: $(FW_BOARD) needs ESP-IDF v5.x (MicroPython v1.28 recommends v5.5.1): set it up and run '. \$$IDF_PATH/export.sh' first (IDF_PATH is $(or $(IDF_PATH),unset))"; exit 1; }
+FW_SIZE_CMD = ls -l $(FW_IMAGES)/firmware.bin $(FW_IMAGES)/micropython.bin && $(MAKE) --no-print-directory $(FW_PORT_ARGS) $(FW_ARGS) size
 else
 FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/qemu BOARD=$(FW_BOARD) BOARD_DIR=$(ROOT)/boards/$(FW_BOARD)
 FW_OUT = $(FW_BUILD)/firmware.elf
@@ -29,12 +60,21 @@ endif
 .PHONY: firmware firmware-all qemu fw-check fw-mpy-cross
 
 fw-check:
-	@case " $(FW_BOARDS) " in *" $(FW_BOARD) "*) ;; \
-	  *) echo "firmware: unknown BOARD=$(FW_BOARD) (one of: $(FW_BOARDS))"; exit 1;; esac
+	@case " $(FW_BOARDS) $(FW_BOARDS_HW) " in *" $(FW_BOARD) "*) ;; \
+	  *) echo "firmware: unknown BOARD=$(FW_BOARD) (one of: $(FW_BOARDS) $(FW_BOARDS_HW))"; exit 1;; esac
 	@test -e $(MICROPY_DIR)/py/mpconfig.h || \
 	  { echo "firmware: MicroPython not in $(MICROPY_DIR): run 'make deps'"; exit 1; }
 	@test -e $(MICROPY_DIR)/lib/micropython-lib/README.md || \
 	  { echo "firmware: micropython-lib missing in $(MICROPY_DIR): run 'firmware/deps.sh unix qemu'"; exit 1; }
+	@$(or $(FW_PORT_CHECK),true)
+
+# fw-sm-check SUBMODULES,PORT: each submodule checked out at the commit the
+# pinned MicroPython records (a dependency-cache problem, not a code problem)
+fw-sm-check = for sm in $(1); do \
+	  want=$$(git -C $(MICROPY_DIR) ls-tree HEAD $$sm | awk '{print $$3}'); \
+	  have=$$(test -e $(MICROPY_DIR)/$$sm/.git && git -C $(MICROPY_DIR)/$$sm rev-parse -q --verify HEAD 2>/dev/null); \
+	  [ -n "$$have" ] && [ "$$have" = "$$want" ] || { echo "firmware: $(FW_BOARD) needs $$sm at $$want (pinned by MicroPython $(MICROPY_VERSION)), the dependency cache has $${have:-no checkout}: run 'firmware/deps.sh $(2)'"; exit 1; }; \
+	done
 
 fw-mpy-cross: fw-check
 	@$(MAKE) --no-print-directory -C $(MICROPY_DIR)/mpy-cross BUILD=$(BUILD)/firmware/mpy-cross USER_C_MODULES= $(FW_JOBS) >/dev/null
@@ -42,12 +82,17 @@ fw-mpy-cross: fw-check
 firmware: fw-mpy-cross
 	$(MAKE) $(FW_PORT_ARGS) $(FW_ARGS) $(FW_JOBS)
 	@mkdir -p $(FW_IMAGES)
-	@cp $(FW_OUT) $(FW_IMAGES)/
+	@cp $(FW_OUT) $(addprefix $(FW_BUILD)/,$(FW_EXTRA)) $(FW_IMAGES)/
 	@cp $(ROOT)/boards/$(FW_BOARD)/board.json $(FW_IMAGES)/
-	@echo "firmware: $(FW_IMAGES)/$(notdir $(FW_OUT))"
+	@echo "firmware: $(FW_IMAGES)/$(notdir $(FW_OUT))$(foreach f,$(FW_EXTRA), $(FW_IMAGES)/$(f))"
+ifdef FW_SIZE_CMD
+	@$(FW_SIZE_CMD)
+else
 	@$(FW_SIZE) $(FW_IMAGES)/$(notdir $(FW_OUT))
 	@$(FW_SIZE) -A $(FW_IMAGES)/$(notdir $(FW_OUT)) | \
 	  awk '$$1 == ".gc_heap" { print "(bss includes the GC heap, section .gc_heap: " $$2 " bytes)" }'
+	@$(if $(FW_EXTRA),ls -l $(addprefix $(FW_IMAGES)/,$(FW_EXTRA)) | awk '{ print $$NF ": " $$5 " bytes" }')
+endif
 
 firmware-all:
 	@set -e; for b in $(FW_BOARDS); do $(MAKE) --no-print-directory firmware BOARD=$$b; done
@@ -55,3 +100,35 @@ firmware-all:
 qemu: fw-check
 	@test -e $(FW_IMAGES)/firmware.elf || { echo "qemu: no image for $(FW_NAME): run 'make firmware BOARD=$(FW_BOARD)'"; exit 1; }
 	PYTHONPATH=$(ROOT)/host_tools $(PYTHON) -m tinyml_tools.qemu $(FW_BOARD) --image $(FW_IMAGES)/firmware.elf
+
+# ---- device tests and the device benchmark -------------------------------------
+#   make firmware BOARD=... TINYML_BACKEND=none   the board without the tinyml C
+#                                  module (size comparisons; images/<BOARD>-none/)
+#   make firmware-test-images      unix + the QEMU boards, for tests/firmware/
+#   make bench-board BOARD=MPS2_AN500   (make bench BOARD=...) tests/bench/bench_device.py
+#                                  on the board's cmsis-nn and ref images
+ifeq ($(TINYML_BACKEND),none)
+FW_ARGS = BUILD=$(FW_BUILD) USER_C_MODULES= MICROPY_MPYCROSS=$(FW_MPYCROSS)
+endif
+FW_QEMU_BOARDS := MPS2_AN385 MPS2_AN500 MPS3_AN547
+FW_HAVE_MICROPY = test -e $(MICROPY_DIR)/py/mpconfig.h
+
+# fw-build-quiet BOARD,BACKEND: make firmware, output in a log shown on failure
+fw-build-quiet = log=$(BUILD)/firmware/$(1)$(if $(2),-$(2)).log; mkdir -p $(BUILD)/firmware; \
+	echo "  FIRMWARE $(1)$(if $(2), ($(2)))"; \
+	$(MAKE) --no-print-directory firmware BOARD=$(1) $(if $(2),TINYML_BACKEND=$(2)) >$$log 2>&1 || \
+	{ tail -n 25 $$log; echo "firmware: $(1)$(if $(2), $(2)) failed (full log: $$log)"; exit 1; }
+
+.PHONY: firmware-test-images bench-board
+firmware-test-images:
+	@if $(FW_HAVE_MICROPY); then set -e; \
+	  $(foreach b,unix $(FW_QEMU_BOARDS),$(call fw-build-quiet,$(b),);) \
+	else echo "firmware-test-images: MicroPython not in $(MICROPY_DIR) (run 'make deps'): the firmware tests will skip"; fi
+
+bench-board:
+	@case " $(FW_QEMU_BOARDS) " in *" $(BOARD) "*) ;; \
+	  *) echo "bench: BOARD must be one of: $(FW_QEMU_BOARDS)"; exit 1;; esac
+	@if $(FW_HAVE_MICROPY); then set -e; \
+	  $(call fw-build-quiet,$(BOARD),); $(call fw-build-quiet,$(BOARD),ref); \
+	else echo "bench: MicroPython not in $(MICROPY_DIR): benchmarking the images already in firmware/images/"; fi
+	@PYTHONPATH=$(ROOT)/host_tools $(PYTHON) tests/bench/bench_device.py --board $(BOARD)

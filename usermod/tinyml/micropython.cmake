@@ -1,6 +1,7 @@
 # tinyml user C module for MicroPython's CMake-based ports (esp32, rp2):
 #   cmake/make ... USER_C_MODULES=<repo>/usermod/micropython.cmake
-#   -DTINYML_BACKEND=ref|cmsis-nn (default: cmsis-nn on Arm Cortex-M, else ref)
+#   -DTINYML_BACKEND=ref|cmsis-nn (default: cmsis-nn on Arm Cortex-M, else ref;
+#   always ref on ESP-IDF targets, Xtensa or RISC-V)
 #   -DCMSIS_NN_DIR=... (default: the pinned copy in the dependency cache)
 # Source lists are read from core.mk (the same lists as the make build; needs
 # GNU make on the build host).
@@ -25,11 +26,14 @@ endif()
 if(NOT DEFINED TINYML_BACKEND)
     if(DEFINED ENV{TINYML_BACKEND})
         set(TINYML_BACKEND $ENV{TINYML_BACKEND})
-    elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "cortex-m|^arm")
+    elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "cortex-m|^arm" AND NOT IDF_TARGET)
         set(TINYML_BACKEND cmsis-nn)
     else()
         set(TINYML_BACKEND ref)
     endif()
+endif()
+if(TINYML_BACKEND STREQUAL "cmsis-nn" AND IDF_TARGET)
+    message(FATAL_ERROR "tinyml: CMSIS-NN is Arm-only: TINYML_BACKEND=ref for ESP-IDF target ${IDF_TARGET}")
 endif()
 if(TINYML_BACKEND STREQUAL "cmsis-nn")
     if(NOT EXISTS ${CMSIS_NN_DIR}/Include/arm_nnfunctions.h)

@@ -1,0 +1,15 @@
+# tinyml overlay of the esp32 port's ESP32_GENERIC board: the port's own settings
+# (target, sdkconfig list relative to ports/esp32, mpconfigboard.h) plus the
+# tinyml frozen manifest; tinyml's ref backend (CMSIS-NN is Arm-only). Built as
+# ports/esp32/README.md documents, in an ESP-IDF v5.x environment
+# (`make firmware BOARD=ESP32_GENERIC` runs this):
+#   make -C ports/esp32 BOARD_DIR=<repo>/boards/ESP32_GENERIC \
+#       BUILD=<repo>/build/firmware/ESP32_GENERIC USER_C_MODULES=<repo>/usermod/micropython.cmake
+set(IDF_TARGET esp32)
+
+set(SDKCONFIG_DEFAULTS
+    boards/sdkconfig.base
+    boards/sdkconfig.ble
+)
+
+set(MICROPY_FROZEN_MANIFEST ${MICROPY_BOARD_DIR}/manifest.py)

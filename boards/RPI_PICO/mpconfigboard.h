@@ -1,0 +1,2 @@
+// tinyml overlay of RPI_PICO: the port's board configuration, unchanged.
+#include "boards/RPI_PICO/mpconfigboard.h"
