@@ -75,7 +75,7 @@ PYTEST ?= $(PYTHON) -m pytest
 export PYTHONPATH := $(ROOT)/host_tools$(if $(PYTHONPATH),:$(PYTHONPATH))
 export TINYML_ASAN_LIB := $(ASAN_LIB)
 
-test: host-lib host-lib-asan fuzz-build
+test: host-lib host-lib-asan fuzz-build firmware-test-images
 	$(PYTEST) -q tests
 
 test-host: host-lib host-lib-asan

@@ -9,6 +9,13 @@ import sys
 # name -> (module under tinyml_tools.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("infer", "run one inference on the host with the C core"),
+    "inspect": ("inspect", "describe a model: layers, shapes, MACs, memory, unsupported ops, fit per board"),
+    "upload": ("upload", "copy a model to the board (checked, atomic, verified with SHA-256)"),
+    "flash": ("flash", "write a firmware image to a board with the board's flashing tool"),
+    "run": ("run", "run a script on the board with live output and the current folder mounted"),
+    "stream": ("stream", "receive records sent by tinyml.stream.send() on the board"),
+    "bench": ("bench", "time a model on the board: latency statistics, per-layer profile, memory"),
+    "compare": ("compare", "run the same inputs on the board and on the host core and compare bytes"),
 }
 
 

@@ -51,6 +51,44 @@ class _Error(ctypes.Structure):
     ]
 
 
+class _Tensor(ctypes.Structure):
+    """tml_tensor_t"""
+
+    _fields_ = [
+        ("data", ctypes.c_void_p),
+        ("dims", ctypes.POINTER(ctypes.c_int32)),
+        ("bytes", ctypes.c_int32),
+        ("scale", ctypes.c_float),
+        ("zero_point", ctypes.c_int32),
+        ("ndims", ctypes.c_uint8),
+        ("type", ctypes.c_uint8),
+        ("kind", ctypes.c_uint8),
+        ("per_channel", ctypes.c_uint8),
+    ]
+
+
+_ALLOC_FN = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+_FREE_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
+
+
+class _Allocator(ctypes.Structure):
+    _fields_ = [("alloc", _ALLOC_FN), ("free", _FREE_FN), ("ctx", ctypes.c_void_p)]
+
+
+_libc = ctypes.CDLL(None)
+_libc.malloc.argtypes = [ctypes.c_size_t]
+_libc.malloc.restype = ctypes.c_void_p
+_libc.free.argtypes = [ctypes.c_void_p]
+_libc.free.restype = None
+# Callbacks for tml_model_load_ex (kept alive for the life of the process).
+_alloc_cb = _ALLOC_FN(lambda _ctx, size: _libc.malloc(size or 1))
+_free_cb = _FREE_FN(lambda _ctx, ptr, _size: _libc.free(ptr))
+_ALLOCATOR = _Allocator(_alloc_cb, _free_cb, None)
+# Storage for a tml_model_t (176 bytes on x86-64 today; generous so that fields may be added).
+_MODEL_STRUCT_BYTES = 2048
+LOAD_INSPECT = 1
+KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
+
 _libs: dict[str, ctypes.CDLL] = {}
 
 
@@ -102,6 +140,28 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_backend_name.restype = ctypes.c_char_p
     lib.tml_supported_op.argtypes = [i]
     lib.tml_supported_op.restype = ctypes.c_char_p
+    lib.tml_model_load_ex.argtypes = [p, ctypes.c_char_p, sz, ctypes.POINTER(_Allocator), ctypes.c_uint,
+                                      ctypes.POINTER(_Error)]
+    lib.tml_model_load_ex.restype = i
+    lib.tml_model_free.argtypes = [p]
+    lib.tml_model_free.restype = None
+    lib.tml_model_unsupported.argtypes = [p]
+    lib.tml_model_unsupported.restype = ctypes.c_char_p
+    lib.tml_model_op_num_io.argtypes = [p, i, i]
+    lib.tml_model_op_num_io.restype = i
+    lib.tml_model_op_io.argtypes = [p, i, i, i]
+    lib.tml_model_op_io.restype = i
+    lib.tml_model_num_tensors.argtypes = [p]
+    lib.tml_model_num_tensors.restype = i
+    lib.tml_model_tensor.argtypes = [p, i]
+    lib.tml_model_tensor.restype = ctypes.POINTER(_Tensor)
+    lib.tml_model_tensor_name.argtypes = [p, i, ctypes.c_char_p, sz]
+    lib.tml_model_tensor_name.restype = None
+    for name in ("tml_model_input", "tml_model_output"):
+        getattr(lib, name).argtypes = [p, i]
+        getattr(lib, name).restype = ctypes.POINTER(_Tensor)
+    lib.tml_type_name.argtypes = [i]
+    lib.tml_type_name.restype = ctypes.c_char_p
     _libs[backend] = lib
     return lib
 
@@ -112,6 +172,32 @@ def supported_ops(backend: str = "ref") -> list[str]:
     while (name := lib.tml_supported_op(len(names))) is not None:
         names.append(name.decode())
     return names
+
+
+@dataclass(frozen=True)
+class GraphTensor:
+    """A tensor of the graph as the core sees it (for tools: shapes, kinds, quantization)."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    nbytes: int
+    scale: float
+    zero_point: int
+    kind: str
+    per_channel: bool
+
+
+@dataclass(frozen=True)
+class OpInfo:
+    """Operator i: its name, MACs and tensor indices (-1 for an absent optional input)."""
+
+    index: int
+    name: str
+    macs: int
+    inputs: tuple[int, ...]
+    outputs: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -126,16 +212,68 @@ class TensorInfo:
 class Model:
     """A model loaded by the C core, with its arena bound (ready to invoke)."""
 
-    def __init__(self, data: bytes, backend: str = "ref") -> None:
+    def __init__(self, data: bytes, backend: str = "ref", inspect: bool = False) -> None:
+        """inspect=True: load with TML_LOAD_INSPECT, which accepts unsupported operators (listed by
+        `unsupported`); such a model is described (ops, tensors, sizes) but has no arena and cannot run."""
         self._data = bytes(data)  # the core reads these bytes in place
         self._lib = _load_lib(backend)
         self.backend = backend
+        self.inspect = inspect
+        self._m = None
         err = _Error()
-        self._m = self._lib.tml_host_load(self._data, len(self._data), ctypes.byref(err))
-        if not self._m:
-            raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
+        if inspect:
+            self._storage = ctypes.create_string_buffer(_MODEL_STRUCT_BYTES)
+            addr = ctypes.addressof(self._storage)
+            if self._lib.tml_model_load_ex(addr, self._data, len(self._data), ctypes.byref(_ALLOCATOR), LOAD_INSPECT,
+                                           ctypes.byref(err)) != 0:
+                raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
+            self._m = addr
+        else:
+            self._m = self._lib.tml_host_load(self._data, len(self._data), ctypes.byref(err))
+            if not self._m:
+                raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
         self.inputs = [self._info(0, k) for k in range(self._lib.tml_model_num_inputs(self._m))]
         self.outputs = [self._info(1, k) for k in range(self._lib.tml_model_num_outputs(self._m))]
+
+    @property
+    def unsupported(self) -> str | None:
+        """Inspect mode: the core's message listing the unsupported operators, or None."""
+        msg = self._lib.tml_model_unsupported(self._m)
+        return msg.decode(errors="replace") if msg else None
+
+    @property
+    def num_tensors(self) -> int:
+        return int(self._lib.tml_model_num_tensors(self._m))
+
+    def tensor(self, index: int) -> GraphTensor:
+        """Tensor `index` of the graph."""
+        ptr = self._lib.tml_model_tensor(self._m, index)
+        if not ptr:
+            raise IndexError(index)
+        t = ptr.contents
+        name = ctypes.create_string_buffer(128)
+        self._lib.tml_model_tensor_name(self._m, index, name, len(name))
+        shape = tuple(int(t.dims[d]) for d in range(t.ndims)) if t.dims else ()
+        return GraphTensor(index, name.value.decode(errors="replace"), shape,
+                           self._lib.tml_type_name(t.type).decode(), int(t.bytes), float(t.scale),
+                           int(t.zero_point), KIND_NAMES.get(t.kind, str(t.kind)), bool(t.per_channel))
+
+    def io_tensors(self, is_output: bool) -> list[int]:
+        """Graph tensor indices of the model's inputs (or outputs)."""
+        get = self._lib.tml_model_output if is_output else self._lib.tml_model_input
+        count = len(self.outputs if is_output else self.inputs)
+        addrs = {ctypes.addressof(self._lib.tml_model_tensor(self._m, k).contents): k
+                 for k in range(self.num_tensors)}
+        return [addrs.get(ctypes.addressof(get(self._m, k).contents), -1) for k in range(count)]
+
+    def op_info(self, i: int) -> OpInfo:
+        """Operator i with its input and output tensor indices."""
+        lib, m = self._lib, self._m
+        if not 0 <= i < lib.tml_model_num_ops(m):
+            raise IndexError(i)
+        ins = tuple(lib.tml_model_op_io(m, i, 0, k) for k in range(lib.tml_model_op_num_io(m, i, 0)))
+        outs = tuple(lib.tml_model_op_io(m, i, 1, k) for k in range(lib.tml_model_op_num_io(m, i, 1)))
+        return OpInfo(i, lib.tml_model_op_name(m, i).decode(), int(lib.tml_model_op_macs(m, i)), ins, outs)
 
     def _tensor(self, is_output: int, k: int) -> tuple[TensorInfo, int]:
         dims = (ctypes.c_int32 * MAX_DIMS)()
@@ -174,7 +312,12 @@ class Model:
     def op_macs(self) -> list[int]:
         return [int(self._lib.tml_model_op_macs(self._m, k)) for k in range(self._lib.tml_model_num_ops(self._m))]
 
+    def _check_runnable(self) -> None:
+        if self.inspect:
+            raise CoreError(5, "the model was loaded with inspect=True: it has no arena and cannot run")
+
     def set_input(self, k: int, value: np.ndarray) -> None:
+        self._check_runnable()
         info, addr = self._tensor(0, k)
         arr = np.ascontiguousarray(value)
         if arr.dtype != info.dtype:
@@ -185,12 +328,14 @@ class Model:
             ctypes.memmove(addr, arr.ctypes.data, info.nbytes)
 
     def get_output(self, k: int) -> np.ndarray:
+        self._check_runnable()
         info, addr = self._tensor(1, k)
         buf = (ctypes.c_uint8 * info.nbytes).from_address(addr) if info.nbytes else b""
         return np.frombuffer(bytes(buf), dtype=info.dtype).reshape(info.shape).copy()
 
     def run(self) -> None:
         """One inference on the inputs as they are (no copies: for timing)."""
+        self._check_runnable()
         err = _Error()
         if self._lib.tml_model_invoke(self._m, ctypes.byref(err)) != 0:
             raise CoreError(err.status, err.msg.decode(errors="replace"))
@@ -208,7 +353,10 @@ class Model:
 
     def close(self) -> None:
         if getattr(self, "_m", None):
-            self._lib.tml_host_free(self._m)
+            if self.inspect:
+                self._lib.tml_model_free(self._m)
+            else:
+                self._lib.tml_host_free(self._m)
             self._m = None
 
     def __del__(self) -> None:

@@ -292,6 +292,30 @@ static MP_NORETURN void tinyml_raise_size(const char *what, int index, size_t ex
         what, index, (unsigned)expected, unit, (unsigned)given);
 }
 
+// The buffer of input/output data x for tensor t; a TypeError naming what is expected otherwise.
+static void tinyml_get_buffer(const tml_tensor_t *t, const char *what, int index, mp_obj_t x, mp_buffer_info_t *b, mp_uint_t flags) {
+    if (!mp_get_buffer(x, b, flags)) {
+        char tc = tinyml_typecode(t->type);
+        mp_raise_msg_varg(&mp_type_TypeError,
+            MP_ERROR_TEXT("%s %d: expected %s data (a %sbyte buffer or array('%c')) or real values, got %s"),
+            what, index, tml_type_name(t->type), flags == MP_BUFFER_WRITE ? "writable " : "", tc ? tc : 'B',
+            mp_obj_get_type_str(x));
+    }
+}
+
+// Raw (not real-valued) data for tensor t: any byte buffer, or an array of t's
+// element type (either signedness); e.g. array('h') is refused for an int8 tensor.
+static void tinyml_check_raw(const tml_tensor_t *t, const char *what, int index, int typecode) {
+    char tc = tinyml_typecode(t->type);
+    if (typecode == 'b' || typecode == 'B' || typecode == BYTEARRAY_TYPECODE
+        || (tc != 0 && (typecode == tc || typecode == (tc ^ 0x20)))) {
+        return;
+    }
+    mp_raise_msg_varg(&mp_type_ValueError,
+        MP_ERROR_TEXT("%s %d: expected %s data (a byte buffer or array('%c')) or real values, got array('%c')"),
+        what, index, tml_type_name(t->type), tc ? tc : 'B', typecode);
+}
+
 // Fill input tensor t from x: real values (list/tuple of numbers, array('f'),
 // array('d')) are quantized with the tensor's scale and zero point; any other
 // buffer is raw data of the tensor's type (bytes, bytearray, array('b'), ...).
@@ -311,7 +335,7 @@ static void tinyml_fill_input(tml_tensor_t *t, int index, mp_obj_t x) {
         return;
     }
     mp_buffer_info_t b;
-    mp_get_buffer_raise(x, &b, MP_BUFFER_READ);
+    tinyml_get_buffer(t, "input", index, x, &b, MP_BUFFER_READ);
     if (b.typecode == 'f' || b.typecode == 'd') {
         size_t item = b.typecode == 'f' ? sizeof(float) : sizeof(double);
         if (b.len / item != n) {
@@ -324,6 +348,7 @@ static void tinyml_fill_input(tml_tensor_t *t, int index, mp_obj_t x) {
         }
         return;
     }
+    tinyml_check_raw(t, "input", index, b.typecode);
     if (b.len != (size_t)t->bytes) {
         tinyml_raise_size("input", index, (size_t)t->bytes, b.len, "bytes");
     }
@@ -575,10 +600,11 @@ static mp_obj_t tinyml_model_predict(size_t n_args, const mp_obj_t *pos_args, mp
 static MP_DEFINE_CONST_FUN_OBJ_KW(tinyml_model_predict_obj, 2, tinyml_model_predict);
 
 // Copy output t into buffer `out`: array('f')/('d') gets real values, any
-// other writable buffer the raw data (its byte size must match).
-static void tinyml_copy_output(tml_tensor_t *t, int index, mp_obj_t out) {
+// other writable buffer the raw data (its byte size must match). With
+// copy == false only check that it would succeed.
+static void tinyml_copy_output(tml_tensor_t *t, int index, mp_obj_t out, bool copy) {
     mp_buffer_info_t b;
-    mp_get_buffer_raise(out, &b, MP_BUFFER_WRITE);
+    tinyml_get_buffer(t, "output", index, out, &b, MP_BUFFER_WRITE);
     size_t n = tinyml_elements(t);
     if (b.typecode == 'f' || b.typecode == 'd') {
         size_t item = b.typecode == 'f' ? sizeof(float) : sizeof(double);
@@ -586,7 +612,7 @@ static void tinyml_copy_output(tml_tensor_t *t, int index, mp_obj_t out) {
             tinyml_raise_size("output", index, n, b.len / item, "values");
         }
         tinyml_check_quantized(t, "output", index);
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = 0; copy && i < n; i++) {
             mp_float_t v = tinyml_load(t, i);
             if (b.typecode == 'f') {
                 ((float *)b.buf)[i] = (float)v;
@@ -596,10 +622,13 @@ static void tinyml_copy_output(tml_tensor_t *t, int index, mp_obj_t out) {
         }
         return;
     }
+    tinyml_check_raw(t, "output", index, b.typecode);
     if (b.len != (size_t)t->bytes) {
         tinyml_raise_size("output", index, (size_t)t->bytes, b.len, "bytes");
     }
-    memcpy(b.buf, t->data, b.len);
+    if (copy) {
+        memcpy(b.buf, t->data, b.len);
+    }
 }
 
 // predict_into(x, out): like predict() into existing buffers; allocates nothing
@@ -620,13 +649,12 @@ static mp_obj_t tinyml_model_predict_into(mp_obj_t self_in, mp_obj_t x, mp_obj_t
     }
     // check the output buffers before running
     for (int i = 0; i < n; i++) {
-        mp_buffer_info_t b;
-        mp_get_buffer_raise(outs[i], &b, MP_BUFFER_WRITE);
+        tinyml_copy_output(tml_model_output(m, i), i, outs[i], false);
     }
     tinyml_set_inputs(m, x);
     tinyml_invoke(m, NULL, NULL);
     for (int i = 0; i < n; i++) {
-        tinyml_copy_output(tml_model_output(m, i), i, outs[i]);
+        tinyml_copy_output(tml_model_output(m, i), i, outs[i], true);
     }
     return out;
 }

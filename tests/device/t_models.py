@@ -1,0 +1,73 @@
+"""Every model of manifest.json: outputs byte-equal to the host reference (tflite-micro).
+
+Per model: one check per case (raw int8 input), then float input as array('f') and as a
+list (quantized on the device), dequantize=True, predict_into, input/output shapes, op
+names, per-op MACs (profile()) against the host core: tests/firmware/device_data.py
+PER_MODEL_CHECKS.
+"""
+
+import gc
+from array import array
+
+import dtest
+import tinyml
+
+TYPECODES = {"int8": "b", "uint8": "B", "int16": "h", "int32": "i"}
+
+
+def tup(x):
+    return x if isinstance(x, tuple) else (x,)
+
+
+def dequantized_ok(m, got, want):
+    for info, g, w in zip(m.outputs, tup(got), tup(want)):
+        q = array(TYPECODES[info.dtype], w)
+        if len(g) != len(q):
+            return False
+        for a, b in zip(g, q):
+            r = (b - info.zero_point) * info.scale
+            if abs(a - r) > 1e-6 * max(1.0, abs(r)):
+                print("dequantized", a, "expected", r)
+                return False
+    return True
+
+
+def check_model(entry):
+    name = entry["name"]
+    data = dtest.Cases(entry)
+    m = tinyml.Model(entry["file"])
+    for c in range(entry["cases"]):
+        y = m.predict(data.x(c))
+        dtest.check(f"{name} case {c}", dtest.same(y, data.y(c)), "output differs from the reference")
+    fx = data.x(0, raw=False)
+    y0 = data.y(0)
+    dtest.check(name + " array('f') input", dtest.same(m.predict(fx), y0))
+    lists = tuple(list(a) for a in tup(fx))
+    dtest.check(name + " list input", dtest.same(m.predict(lists[0] if len(lists) == 1 else lists), y0))
+    dtest.check(name + " dequantize=True", dequantized_ok(m, m.predict(data.x(0), dequantize=True), y0))
+    outs = tuple(array(TYPECODES[o.dtype], bytes(n)) for o, n in zip(m.outputs, entry["out_bytes"]))
+    got = m.predict_into(data.x(0), outs[0] if len(outs) == 1 else outs)
+    dtest.check(name + " predict_into", dtest.same(got, y0) and dtest.same(outs[0] if len(outs) == 1 else outs, y0))
+    shapes = [list(i.shape) for i in m.inputs], [list(o.shape) for o in m.outputs]
+    dtest.check(name + " shapes", shapes == (entry["in_shape"], entry["out_shape"]), repr(shapes))
+    rows = m.profile(data.x(0))
+    dtest.check(name + " ops", list(m.ops) == entry["ops"] and [r[0] for r in rows] == entry["ops"], repr(m.ops))
+    dtest.check(name + " MACs", [r[1] for r in rows] == entry["macs"], repr([r[1] for r in rows]))
+
+
+def main():
+    for entry in dtest.manifest()["models"]:
+        gc.collect()
+        try:
+            check_model(entry)
+        except Exception as e:  # noqa: BLE001 - the model's remaining checks are not counted: N is short
+            print("FAIL", entry["name"], "raised:")
+            import sys
+
+            sys.print_exception(e)
+            dtest.check(entry["name"], False)
+        gc.collect()
+    dtest.done()
+
+
+main()

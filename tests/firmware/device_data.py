@@ -1,0 +1,241 @@
+"""Data for the on-device tests (tests/device/): models, inputs and expected outputs.
+
+    files = build(folder)      # writes every file into `folder`; returns {name: path}
+
+Files (all small, except the shared models, which are linked or copied as they are):
+  manifest.json     what the scripts check: per model its file, input/output sizes, op names and MACs
+                    (host core), number of cases; bad models with the host core's message; the
+                    supported operator list
+  <model>.io        per case: the raw input bytes then the expected raw output bytes (tflite-micro,
+                    the reference interpreter), all inputs/outputs concatenated; then case 0's
+                    inputs as float32 real values that quantize back to those bytes
+  t_fc.tflite, t_two.tflite, t_unsup.tflite, t_huge.tflite, bad_*.tflite   synthetic models
+  dtest.py          the scripts' helper module
+Expected outputs come from tflite-micro, or from the host core when it is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_MODELS = ROOT.parent / "shared" / "models"
+DEVICE_DIR = ROOT / "tests" / "device"
+for _p in (str(ROOT / "host_tools"), str(ROOT / "tests" / "host")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+CASES = 3
+
+
+def _core():
+    """tinyml_tools.core if a host library is built, else None."""
+    try:
+        from tinyml_tools import core
+    except ImportError:
+        return None
+    return core if core.backends() else None
+
+
+def _tflm_runner():
+    try:
+        from tflite_builder import run_tflm
+        from tflite_micro.python.tflite_micro import runtime  # noqa: F401
+    except ImportError:
+        return None
+    return run_tflm
+
+
+def synthetic_models() -> dict[str, bytes]:
+    """Small models built here: one FC layer, two inputs/two outputs, unsupported ops, a huge arena."""
+    from tflite_builder import ModelBuilder
+
+    rng = np.random.default_rng(7)
+    out: dict[str, bytes] = {}
+
+    b = ModelBuilder("tinyml device test: fc")
+    x = b.tensor("x", (1, 16), np.int8, scale=0.05, zero_point=-3)
+    w = b.const("w", rng.integers(-127, 128, (8, 16), dtype=np.int8), scale=0.02, zero_point=0)
+    bias = b.const("b", rng.integers(-300, 300, 8, dtype=np.int32), scale=0.001, zero_point=0)
+    y = b.tensor("y", (1, 8), np.int8, scale=0.08, zero_point=4)
+    b.op("FULLY_CONNECTED", [x, w, bias], [y])
+    b.inputs([x])
+    b.outputs([y])
+    out["t_fc"] = b.build()
+
+    b = ModelBuilder("tinyml device test: two inputs, two outputs")
+    a = b.tensor("a", (1, 8), np.int8, scale=0.04, zero_point=2)
+    c = b.tensor("c", (1, 8), np.int8, scale=0.03, zero_point=-5)
+    s = b.tensor("sum", (1, 8), np.int8, scale=0.07, zero_point=1)
+    p = b.tensor("prod", (1, 8), np.int8, scale=0.02, zero_point=-1)
+    b.op("ADD", [a, c], [s])
+    b.op("MUL", [a, c], [p])
+    b.inputs([a, c])
+    b.outputs([s, p])
+    out["t_two"] = b.build()
+
+    b = ModelBuilder("tinyml device test: unsupported operators")
+    a = b.tensor("a", (1, 4), np.int8, scale=0.1, zero_point=0)
+    c = b.tensor("c", (1, 4), np.int8, scale=0.1, zero_point=0)
+    d = b.tensor("d", (1, 4), np.int8, scale=0.1, zero_point=0)
+    e = b.tensor("e", (1, 4), np.int8, scale=0.1, zero_point=0)
+    b.op("ADD", [a, c], [d])
+    b.op("SUB", [d, c], [e])
+    f = b.tensor("f", (1, 4), np.int8, scale=0.1, zero_point=0)
+    b.op("CUSTOM", [e], [f], custom_code="TinymlNoSuchOp")
+    b.inputs([a, c])
+    b.outputs([f])
+    out["t_unsup"] = b.build()
+
+    # 3 x 16 MiB activations: more than any board's heap
+    b = ModelBuilder("tinyml device test: huge arena")
+    shape = (1, 4096, 4096, 1)
+    a = b.tensor("a", shape, np.int8, scale=0.1, zero_point=0)
+    c = b.tensor("c", shape, np.int8, scale=0.1, zero_point=0)
+    d = b.tensor("d", shape, np.int8, scale=0.1, zero_point=0)
+    b.op("ADD", [a, c], [d])
+    b.inputs([a, c])
+    b.outputs([d])
+    out["t_huge"] = b.build()
+    return out
+
+
+def bad_models(good: bytes) -> dict[str, bytes]:
+    bad_id = bytearray(good)
+    bad_id[4:8] = b"XXXX"
+    return {
+        "bad_empty": b"",
+        "bad_trunc": good[:60],
+        "bad_ident": bytes(bad_id),
+        "bad_junk": bytes(np.random.default_rng(3).integers(0, 256, 200, dtype=np.uint8)),
+    }
+
+
+def _io_info(core, data: bytes):
+    m = core.Model(data)
+    try:
+        return ([(np.dtype(t.dtype), t.shape, t.scale, t.zero_point) for t in m.inputs],
+                [(np.dtype(t.dtype), t.shape) for t in m.outputs], m.ops, m.op_macs, m.weights_size)
+    finally:
+        m.close()
+
+
+def _random_input(rng: np.random.Generator, dtype: np.dtype, shape: tuple[int, ...]) -> np.ndarray:
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max + 1, shape, dtype=dtype)
+
+
+def _float_values(rng: np.random.Generator, q: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
+    """float32 real values that quantize back to q exactly (a quarter step from any rounding edge)."""
+    u = rng.uniform(-0.25, 0.25, q.shape)
+    vals = ((q.astype(np.float64) - zero_point + u) * scale).astype(np.float32)
+    back = np.round(vals.astype(np.float32) / np.float32(scale)).astype(np.int64) + zero_point
+    assert (back == q).all()
+    return vals
+
+
+def model_entry(name: str, data: bytes, core, run_tflm, dest: Path) -> dict:
+    """Write <name>.io (cases, expected outputs, float inputs) and return the manifest entry."""
+    ins, outs, ops, macs, weights = _io_info(core, data)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    raw = bytearray()
+    first: list[np.ndarray] = []
+    for case in range(CASES):
+        xs = [_random_input(rng, dt, shape) for dt, shape, _, _ in ins]
+        if run_tflm is not None:
+            ys = run_tflm(data, xs)
+        else:
+            m = core.Model(data)
+            ys = m.invoke(*xs)
+            m.close()
+        for a in (*xs, *ys):
+            raw += np.ascontiguousarray(a).tobytes()
+        if case == 0:
+            first = xs
+    for x, (_, _, scale, zp) in zip(first, ins):
+        raw += _float_values(rng, x, scale, zp).astype("<f4").tobytes()
+    (dest / f"{name}.io").write_bytes(bytes(raw))
+    return {
+        "name": name,
+        "file": f"{name}.tflite",
+        "size": len(data),
+        "cases": CASES,
+        "in_bytes": [int(np.prod(shape)) * dt.itemsize for dt, shape, _, _ in ins],
+        "in_count": [int(np.prod(shape)) for _, shape, _, _ in ins],
+        "out_bytes": [int(np.prod(shape)) * dt.itemsize for dt, shape in outs],
+        "in_shape": [list(shape) for _, shape, _, _ in ins],
+        "out_shape": [list(shape) for _, shape in outs],
+        "ops": ops,
+        "macs": macs,
+        "weights": weights,
+        "reference": "tflite-micro" if run_tflm is not None else "host core",
+    }
+
+
+def shared_model_paths() -> list[Path]:
+    return sorted(SHARED_MODELS.glob("*.tflite"))
+
+
+def build(dest: Path, shared: list[Path] | None = None) -> dict[str, Path]:
+    """Write the test data into dest; `shared`: the shared models to include (default: all).
+    Returns the files a device needs, name -> host path (shared models are not copied)."""
+    core = _core()
+    if core is None:
+        raise RuntimeError("the host core library is not built (make host-lib): cannot describe the test models")
+    run_tflm = _tflm_runner()
+    dest.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+    synth = synthetic_models()
+    models = []
+    for name in ("t_fc", "t_two"):
+        (dest / f"{name}.tflite").write_bytes(synth[name])
+        models.append(model_entry(name, synth[name], core, run_tflm, dest))
+    for path in shared_model_paths() if shared is None else shared:
+        models.append(model_entry(path.stem, path.read_bytes(), core, run_tflm, dest))
+        files[path.name] = path
+    bad = []
+    for name, data in {**bad_models(synth["t_fc"]), "t_unsup": synth["t_unsup"]}.items():
+        try:
+            core.Model(data).close()
+            msg = None
+        except core.CoreError as e:
+            msg = e.message
+        assert msg, f"{name}: the host core accepted it"
+        (dest / f"{name}.tflite").write_bytes(data)
+        bad.append({"file": f"{name}.tflite", "msg": msg})
+    (dest / "t_huge.tflite").write_bytes(synth["t_huge"])
+    huge = core.Model(synth["t_huge"], inspect=True)
+    manifest = {
+        "models": models,
+        "bad": bad,
+        "huge": {"file": "t_huge.tflite", "arena": huge.arena_size},
+        "supported_ops": core.supported_ops(),
+        "version": _version(),
+    }
+    huge.close()
+    (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    for f in dest.iterdir():
+        files.setdefault(f.name, f)
+    files["dtest.py"] = DEVICE_DIR / "dtest.py"
+    return files
+
+
+def _version() -> str:
+    for line in (ROOT / "usermod" / "tinyml" / "core" / "tml_core.h").read_text().splitlines():
+        if line.startswith("#define TML_VERSION"):
+            return line.split('"')[1]
+    return ""
+
+
+def expected_model_checks(manifest: dict) -> int:
+    """How many checks tests/device/t_models.py runs (passed + skipped) for this manifest."""
+    return sum(m["cases"] + PER_MODEL_CHECKS for m in manifest["models"])
+
+
+# t_models.py: per model, besides one check per case
+PER_MODEL_CHECKS = 7

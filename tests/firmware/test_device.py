@@ -1,0 +1,147 @@
+"""The on-device test scripts (tests/device/t_*.py) on every firmware target.
+
+Targets: the unix firmware (and its cmsis-nn build when present), the QEMU boards
+MPS2_AN385, MPS2_AN500 and MPS3_AN547 (each booted once per session; the scripts
+run over the pty with mpremote's SerialTransport), and a real board given
+`--port PORT` (or TINYML_TEST_PORT=PORT). The test data (tests/firmware/device_data.py:
+models, inputs, reference outputs) is generated on the host and copied to the board
+once per session (all the shared models, 450 KB, 320 KB compressed: ~22 s per QEMU
+board; ad01_int8, 277 KB, takes ~9 s of that, and is kept on every board because
+each runs different CMSIS-NN code: plain C on M3, DSP on M7, MVE on M55). Each script ends with "N passed, M failed, K skipped"; the test asserts M == 0
+and N + K == the number of checks the script has. A target without an image (no
+MicroPython sources to build it: `make firmware-test-images`) is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+if str(HERE) not in sys.path:
+    sys.path.insert(0, str(HERE))
+
+import device_data  # after the sys.path setup
+from devrun import SerialTarget, UnixTarget, link_files
+
+DEVICE_DIR = ROOT / "tests" / "device"
+IMAGES = ROOT / "firmware" / "images"
+# checks per script (passed + skipped); None: t_models.py, which depends on the models deployed
+SCRIPTS: dict[str, int | None] = {"t_api.py": 68, "t_errors.py": 46, "t_gc.py": 11, "t_models.py": None}
+UNIX_TARGETS = {"unix": "ref", "unix-cmsis-nn": "cmsis-nn"}
+QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
+RESULT = re.compile(r"(\d+) passed, (\d+) failed, (\d+) skipped")
+
+
+@dataclass
+class Target:
+    name: str
+    runner: Any  # UnixTarget | SerialTarget
+    manifest: dict
+
+
+def _port(config: pytest.Config) -> str | None:
+    return config.getoption("--port", default=None) or os.environ.get("TINYML_TEST_PORT") or None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "target" in metafunc.fixturenames:
+        names = [*UNIX_TARGETS, *QEMU_BOARDS] + (["port"] if _port(metafunc.config) else [])
+        metafunc.parametrize("target", names, indirect=True, scope="session")
+
+
+def _micropython_dir() -> Path:
+    if os.environ.get("MICROPY_DIR"):
+        return Path(os.environ["MICROPY_DIR"])
+    versions = (ROOT / "firmware" / "versions.mk").read_text()
+    version = re.search(r"^MICROPY_VERSION\s*:?=\s*(\S+)", versions, re.MULTILINE).group(1)
+    deps = Path(os.environ.get("TINYML_DEPS") or Path.home() / ".cache" / "tinyml")
+    return deps / f"micropython-{version}"
+
+
+def _need_image(name: str, image: Path) -> None:
+    if image.exists():
+        return
+    rel = image.relative_to(ROOT)
+    if name == "unix-cmsis-nn":
+        pytest.skip(f"{name}: no image {rel} (optional: make firmware BOARD=unix TINYML_BACKEND=cmsis-nn)")
+    if not (_micropython_dir() / "py" / "mpconfig.h").exists():
+        pytest.skip(f"{name}: no image {rel} and no MicroPython sources in {_micropython_dir()} to build it "
+                    "(run 'make deps')")
+    pytest.skip(f"{name}: no image {rel}: run 'make firmware-test-images'")
+
+
+def _data(tmp: Path, shared: list[Path]) -> tuple[dict[str, Path], dict]:
+    try:
+        files = device_data.build(tmp, shared)
+    except RuntimeError as e:
+        pytest.skip(f"device tests: {e}")
+    return files, json.loads((tmp / "manifest.json").read_text())
+
+
+def _write_target(folder: Path, files: dict[str, Path], **info: str) -> None:
+    (folder / "target.json").write_text(json.dumps(info))
+    files["target.json"] = folder / "target.json"
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
+    name = request.param
+    folder = tmp_path_factory.mktemp(name)
+    shared = device_data.shared_model_paths()
+    if name in UNIX_TARGETS:
+        binary = IMAGES / name / "micropython"
+        _need_image(name, binary)
+        files, manifest = _data(folder, shared)
+        _write_target(folder, files, backend=UNIX_TARGETS[name], clock="ticks_us")
+        link_files(files, folder)
+        yield Target(name, UnixTarget(binary, folder), manifest)
+        return
+    if name == "port":
+        port = _port(request.config)
+        with closing(SerialTarget(port)) as dev:
+            free = dev.info()["mem_free"]
+            files, manifest = _data(folder, [p for p in shared if 3 * p.stat().st_size < free])
+            _write_target(folder, files)
+            dev.put_files(files, "tmltest")
+            yield Target(f"port {port}", dev, manifest)
+        return
+    from tinyml_tools.qemu import QemuError, boot
+
+    image = IMAGES / name / "firmware.elf"
+    _need_image(name, image)
+    if shutil.which("qemu-system-arm") is None:
+        pytest.skip(f"{name}: qemu-system-arm not installed (Debian: apt-get install qemu-system-arm)")
+    files, manifest = _data(folder, shared)
+    board = json.loads((IMAGES / name / "board.json").read_text())
+    _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock="systick")
+    try:
+        with boot(name, image=image, timeout=60) as pty, closing(SerialTarget(pty, soft_reset=False)) as dev:
+            dev.put_files(files, "tmltest")
+            yield Target(name, dev, manifest)
+    except QemuError as e:
+        pytest.fail(f"{name}: {e}")
+
+
+@pytest.mark.parametrize("script", list(SCRIPTS))
+def test_device(target: Target, script: str) -> None:
+    out, err = target.runner.run_script(DEVICE_DIR / script)
+    want = SCRIPTS[script] or device_data.expected_model_checks(target.manifest)
+    lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
+    m = RESULT.fullmatch(lines[-1]) if lines else None
+    where = f"{script} on {target.name}"
+    assert m and not err.strip(), f"{where} did not finish:\n{out}\n{err}"
+    passed, failed, skipped = map(int, m.groups())
+    assert failed == 0 and passed + skipped == want, \
+        f"{where}: {passed} passed, {failed} failed, {skipped} skipped; expected {want} checks:\n{out}"
