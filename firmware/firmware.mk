@@ -89,8 +89,8 @@ ifdef FW_SIZE_CMD
 	@$(FW_SIZE_CMD)
 else
 	@$(FW_SIZE) $(FW_IMAGES)/$(notdir $(FW_OUT))
-	@$(FW_SIZE) -A $(FW_IMAGES)/$(notdir $(FW_OUT)) | \
-	  awk '$$1 == ".gc_heap" { print "(bss includes the GC heap, section .gc_heap: " $$2 " bytes)" }'
+	@h=$$($(subst size,nm,$(FW_SIZE)) -S $(FW_IMAGES)/$(notdir $(FW_OUT)) 2>/dev/null | awk '$$4 == "gc_heap" { print $$2 }'); \
+	  if [ -n "$$h" ]; then echo "(bss includes the GC heap: $$((16#$$h)) bytes)"; fi
 	@$(if $(FW_EXTRA),ls -l $(addprefix $(FW_IMAGES)/,$(FW_EXTRA)) | awk '{ print $$NF ": " $$5 " bytes" }')
 endif
 

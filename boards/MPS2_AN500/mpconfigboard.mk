@@ -1,6 +1,9 @@
-# MPS2_AN500 for tinyml: ports/qemu/boards/MPS2_AN500 (unchanged CPU and flags) plus a
-# 16 MiB GC heap and a 4 MiB littlefs RAM disk (see mps2_an500.ld and ../qemu-common).
+# MPS2_AN500 for tinyml: ports/qemu/boards/MPS2_AN500 unchanged (CPU, flags and the
+# port's own linker script mcu/arm/mps2.ld), plus a 3 MiB GC heap (in .bss)
+# and a 4 MiB littlefs RAM disk at 0x20000000, RAM the linker script does not use
+# (see ../qemu-common).
 include $(TOP)/ports/qemu/boards/MPS2_AN500/mpconfigboard.mk
-TINYML_LDSCRIPT = mps2_an500.ld
-MICROPY_HEAP_SIZE = 16777216
+MICROPY_HEAP_SIZE = 3145728
+TINYML_RAMDISK_START = 0x20000000
+TINYML_RAMDISK_BYTES = 0x400000
 include $(BOARD_DIR)/../qemu-common/qemu.mk
