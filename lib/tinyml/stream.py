@@ -14,6 +14,7 @@ garbage, dropped bytes and cut frames are skipped and counted, never decoded.
 """
 
 import json
+import math
 import sys
 
 try:
@@ -43,7 +44,7 @@ def _crc32(data):
 
 def _value(v):
     if isinstance(v, float):
-        return v if v == v and v not in (float("inf"), float("-inf")) else None
+        return v if not math.isnan(v) and not math.isinf(v) else None
     if v is None or isinstance(v, (bool, int, str)):
         return v
     if isinstance(v, dict):
@@ -58,9 +59,9 @@ def frame(fields, seq=None):
         seq = _seq
         _seq = (_seq + 1) & 0xFFFF
     b64 = b2a_base64(json.dumps(_value(fields)).encode()).strip()
-    body = "{:04x}{:04x}:".format(seq & 0xFFFF, len(b64)).encode() + b64
+    body = f"{seq & 0xFFFF:04x}{len(b64):04x}:".encode() + b64
     crc = (crc32(body) if crc32 else _crc32(body)) & 0xFFFFFFFF
-    return START + body.decode() + ":{:08x}".format(crc) + END
+    return START + body.decode() + f":{crc:08x}" + END
 
 
 def send(**fields):
