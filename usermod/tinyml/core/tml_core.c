@@ -301,6 +301,17 @@ tml_status_t tml_check_type(tml_error_t *err, const tml_op_t *op, const tml_tens
     return TML_OK;
 }
 
+tml_status_t tml_check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
+    if (!(t->scale > 0.0f)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
+    }
+    if (t->zero_point < -128 || t->zero_point > 127) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int8 range", what,
+            (int)t->zero_point);
+    }
+    return TML_OK;
+}
+
 tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what,
     const int32_t *dims, int n) {
     bool same = t->ndims == n;
@@ -649,18 +660,28 @@ static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const
     return TML_OK;
 }
 
+/* Operator i's table and its input/output index vectors, checked. */
+static tml_status_t op_io_vectors(tml_model_t *m, const tml_fb_vec_t *ops_v, uint16_t i, tml_fb_table_t *ot,
+    tml_fb_vec_t *in, tml_fb_vec_t *out, tml_error_t *err) {
+    if (!tml_fb_vec_table(&m->fb, ops_v, i, ot) || !tml_fb_vector(ot, OP_INPUTS, 4, in) ||
+        !tml_fb_vector(ot, OP_OUTPUTS, 4, out)) {
+        return invalid(err, "operator %d is malformed", i);
+    }
+    if (in->len > MAX_OP_IO || out->len > MAX_OP_IO) {
+        return invalid(err, "operator %d has %u inputs and %u outputs", i, (unsigned)in->len, (unsigned)out->len);
+    }
+    return TML_OK;
+}
+
 static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_error_t *err) {
+    tml_fb_table_t ot;
+    tml_fb_vec_t in, out;
+    tml_status_t s;
     /* one block for every operator's tensor indices */
     size_t total = 1;
     for (uint16_t i = 0; i < m->n_ops; i++) {
-        tml_fb_table_t ot;
-        tml_fb_vec_t in, out;
-        if (!tml_fb_vec_table(&m->fb, ops_v, i, &ot) || !tml_fb_vector(&ot, OP_INPUTS, 4, &in) ||
-            !tml_fb_vector(&ot, OP_OUTPUTS, 4, &out)) {
-            return invalid(err, "operator %d is malformed", i);
-        }
-        if (in.len > MAX_OP_IO || out.len > MAX_OP_IO) {
-            return invalid(err, "operator %d has %u inputs and %u outputs", i, (unsigned)in.len, (unsigned)out.len);
+        if ((s = op_io_vectors(m, ops_v, i, &ot, &in, &out, err)) != TML_OK) {
+            return s;
         }
         total += in.len + out.len;
     }
@@ -670,20 +691,14 @@ static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_er
     }
     for (uint16_t i = 0; i < m->n_ops; i++) {
         tml_op_t *op = &m->ops[i];
-        tml_fb_table_t ot;
-        tml_fb_vec_t in, out;
-        if (!tml_fb_vec_table(&m->fb, ops_v, i, &ot) || !tml_fb_vector(&ot, OP_INPUTS, 4, &in) ||
-            !tml_fb_vector(&ot, OP_OUTPUTS, 4, &out)) {
-            return invalid(err, "operator %d is malformed", i);
-        }
-        if (in.len > MAX_OP_IO || out.len > MAX_OP_IO) {
-            return invalid(err, "operator %d has %u inputs and %u outputs", i, (unsigned)in.len, (unsigned)out.len);
+        if ((s = op_io_vectors(m, ops_v, i, &ot, &in, &out, err)) != TML_OK) {
+            return s;
         }
         op->n_inputs = (uint8_t)in.len;
         op->n_outputs = (uint8_t)out.len;
         op->inputs = pool;
         pool += in.len + out.len;
-        tml_status_t s = read_index_vector(m, &ot, OP_INPUTS, op->inputs, in.len, true, "operator", i, err);
+        s = read_index_vector(m, &ot, OP_INPUTS, op->inputs, in.len, true, "operator", i, err);
         if (s == TML_OK) {
             s = read_index_vector(m, &ot, OP_OUTPUTS, OUTS(op), out.len, false, "operator", i, err);
         }

@@ -73,6 +73,8 @@ tml_status_t tml_fail(tml_error_t *err, tml_status_t status, const char *fmt, ..
 /* Common checks; each formats an op-prefixed error and returns its status. */
 tml_status_t tml_check_io_count(tml_error_t *err, const tml_op_t *op, int min_in, int max_in, int n_out);
 tml_status_t tml_check_type(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what, int type);
+/* An int8 tensor's quantization: scale > 0 and zero point in [-128, 127]. */
+tml_status_t tml_check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what);
 /* Output's declared shape must be exactly dims[0..n). */
 tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what,
     const int32_t *dims, int n);

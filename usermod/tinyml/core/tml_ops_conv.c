@@ -37,17 +37,6 @@ static int32_t pad_before(int32_t stride, int32_t dilation, int32_t in, int32_t 
     return total > 0 ? (int32_t)(total / 2) : 0;
 }
 
-static tml_status_t check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
-    if (!(t->scale > 0.0f)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
-    }
-    if (t->zero_point < -128 || t->zero_point > 127) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int8 range", what,
-            (int)t->zero_point);
-    }
-    return TML_OK;
-}
-
 typedef struct {
     tml_tensor_t *in, *filter, *bias, *out;
     int padding, activation;
@@ -94,7 +83,7 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "stride (%d, %d) and dilation (%d, %d) must be positive",
             (int)a->stride_h, (int)a->stride_w, (int)a->dil_h, (int)a->dil_w);
     }
-    if ((s = check_q8(err, op, a->in, "input")) != TML_OK || (s = check_q8(err, op, a->out, "output")) != TML_OK) {
+    if ((s = tml_check_q8(err, op, a->in, "input")) != TML_OK || (s = tml_check_q8(err, op, a->out, "output")) != TML_OK) {
         return s;
     }
     return TML_OK;

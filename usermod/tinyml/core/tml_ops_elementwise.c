@@ -22,17 +22,6 @@ static void to_shape(const tml_tensor_t *t, tml_shape_t *s) {
     }
 }
 
-static tml_status_t check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
-    if (!(t->scale > 0.0f)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
-    }
-    if (t->zero_point < -128 || t->zero_point > 127) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int8 range", what,
-            (int)t->zero_point);
-    }
-    return TML_OK;
-}
-
 /* Shared checks; the output shape must be the broadcast of the input shapes. */
 static tml_status_t arith_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, int opt_type, arith_data_t **out_d,
     int *activation) {
@@ -62,8 +51,8 @@ static tml_status_t arith_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
         expect[i] = da == 1 ? db : da;
     }
     if ((s = tml_check_shape(err, op, o, "output", expect, n)) != TML_OK ||
-        (s = check_q8(err, op, a, "input 1")) != TML_OK || (s = check_q8(err, op, b, "input 2")) != TML_OK ||
-        (s = check_q8(err, op, o, "output")) != TML_OK) {
+        (s = tml_check_q8(err, op, a, "input 1")) != TML_OK || (s = tml_check_q8(err, op, b, "input 2")) != TML_OK ||
+        (s = tml_check_q8(err, op, o, "output")) != TML_OK) {
         return s;
     }
     arith_data_t *d = tml_persistent_alloc(m, sizeof(*d), err);

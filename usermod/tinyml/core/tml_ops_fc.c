@@ -24,17 +24,6 @@ static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_
     *out = (tml_dims_t){d->batches, 1, 1, d->units};
 }
 
-static tml_status_t check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
-    if (!(t->scale > 0.0f)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
-    }
-    if (t->zero_point < -128 || t->zero_point > 127) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int8 range", what,
-            (int)t->zero_point);
-    }
-    return TML_OK;
-}
-
 static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_status_t s = tml_check_io_count(err, op, 2, 3, 1);
     if (s != TML_OK) {
@@ -94,7 +83,7 @@ static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "bias has %d elements, expected %d",
             (int)tml_tensor_elements(bias), (int)units);
     }
-    if ((s = check_q8(err, op, in, "input")) != TML_OK || (s = check_q8(err, op, out, "output")) != TML_OK) {
+    if ((s = tml_check_q8(err, op, in, "input")) != TML_OK || (s = tml_check_q8(err, op, out, "output")) != TML_OK) {
         return s;
     }
     const int n_scales = tml_tensor_num_scales(m, filter);
