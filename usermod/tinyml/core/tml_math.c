@@ -76,9 +76,15 @@ double tml_floor(double x) {
 }
 
 void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multiplier, int *shift) {
-    if (real_multiplier == 0.0) {
+    if (!(real_multiplier < 0.0 || real_multiplier > 0.0)) { /* zero, or NaN from a corrupt model */
         *quantized_multiplier = 0;
         *shift = 0;
+        return;
+    }
+    if (real_multiplier > 2147483647.0 || real_multiplier < -2147483647.0) {
+        /* infinite or absurd (TFLite CHECK-fails here): saturate, defined behaviour */
+        *quantized_multiplier = real_multiplier > 0.0 ? INT32_MAX : -INT32_MAX;
+        *shift = 31;
         return;
     }
     const double q = tml_frexp(real_multiplier, shift);
