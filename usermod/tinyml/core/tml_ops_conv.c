@@ -139,7 +139,7 @@ static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     }
     const int32_t *id = a.in->dims, *fd = a.filter->dims;
     const int32_t out_c = fd[0], f_h = fd[1], f_w = fd[2], f_c = fd[3];
-    if (f_c <= 0 || id[3] % f_c != 0 || out_c <= 0 || out_c % (id[3] / f_c) != 0) {
+    if (f_c <= 0 || id[3] <= 0 || id[3] % f_c != 0 || out_c <= 0 || out_c % (id[3] / f_c) != 0) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "filter shape [%d, %d, %d, %d] does not fit %d input channels", (int)out_c, (int)f_h, (int)f_w, (int)f_c,
             (int)id[3]);
