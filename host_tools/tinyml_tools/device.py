@@ -154,11 +154,24 @@ class Device:
         for _ in range(3):
             try:
                 self.transport.enter_raw_repl(soft_reset=soft_reset, timeout_overall=4)
+                self._sync()
                 return
             except TransportError as e:
                 last = e
                 time.sleep(0.3)
         raise DeviceError(f"no MicroPython raw REPL on {self.port}: {last}")
+
+    def _sync(self, timeout: float = 4) -> None:
+        """Read past whatever a killed session left coming (the output of its last command, the banner of
+        a soft reset it started): otherwise the next exec may take that for the board's answers. Runs a
+        command printing a fresh token in the plain raw REPL and reads up to the end of its output,
+        leaving the prompt for the next exec."""
+        token = f"tmlsync{os.getpid()}x{time.monotonic_ns()}".encode()
+        self.transport.serial.write(b"\x01print('" + token[:4] + b"' + '" + token[4:] + b"')\x04")  # ctrl-A: new line
+        end = token + b"\r\n\x04\x04"
+        data = self.transport.read_until(1, end, timeout_overall=timeout)
+        if not data.endswith(end):
+            raise TransportError(f"no answer from the raw REPL: {data[-80:]!r}")
 
     def exec(self, code: str, timeout: float = 30) -> str:
         """Run code; its output (str). A device exception raises DeviceError with its last line."""

@@ -1,5 +1,6 @@
 """GC safety: a model keeps its source buffer alive; outlives the scope that made it;
-deleting or freeing a model returns its memory; models loaded together do not interfere."""
+deleting or freeing a model returns its memory; models loaded together do not interfere;
+a freed model, or one whose source or arena bytearray was resized, raises a clear ValueError."""
 
 import gc
 
@@ -113,4 +114,81 @@ check("freeing one model leaves the others working", all_cases(mb, od) and all_c
 del mb
 churn()
 check("collecting one model leaves the others working", all_cases(mc, fcd))
+del mc
+
+# ---- sources of every kind, only the model holding them -----------------------------------
+def from_bytes():
+    return tinyml.Model(bytes(bytearray(FC)))  # a new bytes object
+
+
+def from_slice(pad, kind):
+    """The model in the middle of a larger buffer (at an odd offset for pad=3), through a memoryview
+    slice; the buffer itself is dropped here."""
+    big = bytearray(pad) + FC + bytearray(5)
+    if kind is bytes:
+        big = bytes(big)
+    return tinyml.Model(memoryview(big)[pad:pad + len(FC)])
+
+
+ms = [from_bytes(), from_slice(3, bytearray), from_slice(8, bytes)]
+churn()
+check("bytes source and memoryview slices (odd offset) of dropped buffers outlive their scope",
+      all(all_cases(m, fcd) for m in ms))
+del ms
+
+
+# ---- freed: every use raises ValueError("the model was freed") ------------------------------
+def freed_message(fn, exc=ValueError):
+    """The message of the `exc` fn() raises, or what else happened."""
+    try:
+        fn()
+    except exc as e:
+        return e.args[0] if e.args else ""
+    except Exception as e:  # noqa: BLE001
+        return f"{type(e).__name__}: {e}"
+    return "no exception"
+
+
+def after_free():
+    m = tinyml.Model(FC)
+    m.free()
+    m.free()  # a second free() does nothing
+    calls = [freed_message(f) for f in (lambda: m.predict(x0), lambda: m.predict_into(x0, bytearray(8)),
+                                        lambda: m.profile(x0), m.reset)]
+    sizes = [freed_message(f, AttributeError) for f in (lambda: m.arena_size, lambda: m.ops, lambda: m.persistent_size)]
+    return calls, sizes, len(dir(m._m)) > 0
+
+
+calls, sizes, listed = after_free()
+check("after free(): predict, predict_into, profile and reset raise ValueError('the model was freed')",
+      all(g == "the model was freed" for g in calls), repr(calls))
+check("after free(): the sizes raise AttributeError('the model was freed'), dir() still works",
+      all(g == "the model was freed" for g in sizes) and listed, repr(sizes))
+
+
+# ---- a source or arena bytearray resized after loading ------------------------------------
+RESIZED = "the model's {} buffer was resized after loading: load the model again"
+
+
+def resized(which, grow):
+    """Load from a bytearray (or with a bytearray arena), then grow it (pinned, so that it moves) or
+    cut it: predict raises the ValueError, or (grown in place) still predicts right."""
+    buf = bytearray(FC) if which == "source" else bytearray(m_arena)
+    pin = bytearray(16)  # the block after buf is taken: growing moves it
+    m = tinyml.Model(buf) if which == "source" else tinyml.Model(FC, arena=buf)
+    if grow:
+        buf.extend(bytearray(4096))
+    else:
+        buf[len(buf) - 1:] = b""
+    churn()
+    msg = freed_message(lambda: m.predict(x0))
+    del pin
+    return msg == RESIZED.format(which) or (grow and msg == "no exception" and all_cases(m, fcd)), msg
+
+
+m_arena = tinyml.Model(FC).arena_size
+for which in ("source", "arena"):
+    for grow in (True, False):
+        ok, msg = resized(which, grow)
+        check(f"{which} bytearray {'grown' if grow else 'cut'} after loading: ValueError", ok, repr(msg))
 dtest.done()

@@ -10,6 +10,7 @@ Files (all small, except the shared models, which are linked or copied as they a
                     the reference interpreter), all inputs/outputs concatenated; then case 0's
                     inputs as float32 real values that quantize back to those bytes
   t_fc.tflite, t_two.tflite, t_unsup.tflite, t_huge.tflite, bad_*.tflite   synthetic models
+  gestures.tflite   the example model (examples/gestures), for t_soak.py: manifest["soak"], not in "models"
   dtest.py          the scripts' helper module
 Expected outputs come from tflite-micro, or from the host core when it is not installed.
 """
@@ -26,6 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_MODELS = ROOT.parent / "shared" / "models"
 DEVICE_DIR = ROOT / "tests" / "device"
+SOAK_MODEL = ROOT / "examples" / "gestures" / "gestures.tflite"  # t_soak.py: small, eight different ops
 for _p in (str(ROOT / "host_tools"), str(ROOT / "tests" / "host")):
     if _p not in sys.path:
         sys.path.insert(0, _p)
@@ -198,6 +200,10 @@ def build(dest: Path, shared: list[Path] | None = None) -> dict[str, Path]:
     for path in shared_model_paths() if shared is None else shared:
         models.append(model_entry(path.stem, path.read_bytes(), core, run_tflm, dest))
         files[path.name] = path
+    soak = None
+    if SOAK_MODEL.exists():
+        soak = model_entry(SOAK_MODEL.stem, SOAK_MODEL.read_bytes(), core, run_tflm, dest)
+        files[SOAK_MODEL.name] = SOAK_MODEL
     bad = []
     for name, data in {**bad_models(synth["t_fc"]), "t_unsup": synth["t_unsup"]}.items():
         try:
@@ -216,6 +222,7 @@ def build(dest: Path, shared: list[Path] | None = None) -> dict[str, Path]:
         "huge": {"file": "t_huge.tflite", "arena": huge.arena_size},
         "supported_ops": core.supported_ops(),
         "version": _version(),
+        "soak": soak,
     }
     huge.close()
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))

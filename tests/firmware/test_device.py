@@ -38,7 +38,8 @@ from devrun import SerialTarget, UnixTarget, link_files
 DEVICE_DIR = ROOT / "tests" / "device"
 IMAGES = ROOT / "firmware" / "images"
 # checks per script (passed + skipped); None: t_models.py, which depends on the models deployed
-SCRIPTS: dict[str, int | None] = {"t_api.py": 68, "t_errors.py": 46, "t_gc.py": 11, "t_models.py": None}
+SCRIPTS: dict[str, int | None] = {"t_api.py": 68, "t_errors.py": 46, "t_gc.py": 18, "t_models.py": None,
+                                   "t_pressure.py": 5, "t_soak.py": 4}
 UNIX_TARGETS = {"unix": "ref", "unix-cmsis-nn": "cmsis-nn"}
 QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
 RESULT = re.compile(r"(\d+) passed, (\d+) failed, (\d+) skipped")

@@ -100,9 +100,28 @@ static uint32_t tinyml_ticks(void) {
 
 // ---- allocator and errors ----------------------------------------------------
 
+static size_t tinyml_gc_free(void) {
+    #if MICROPY_ENABLE_GC
+    gc_info_t info;
+    gc_info(&info);
+    return info.free;
+    #else
+    return 0;
+    #endif
+}
+
+// Free heap bytes when an allocation for the core last failed (SIZE_MAX: none
+// failed). A MemoryError reports the heap as it was then, not after the failed
+// load has given back what it had taken.
+static size_t tinyml_free_at_failure = SIZE_MAX;
+
 static void *tinyml_alloc(void *ctx, size_t size) {
     (void)ctx;
-    return m_malloc_maybe(size);
+    void *p = m_malloc_maybe(size);
+    if (p == NULL) {
+        tinyml_free_at_failure = tinyml_gc_free();
+    }
+    return p;
 }
 
 static void tinyml_free(void *ctx, void *ptr, size_t size) {
@@ -117,19 +136,11 @@ static void tinyml_free(void *ctx, void *ptr, size_t size) {
 
 static const tml_allocator_t tinyml_allocator = { tinyml_alloc, tinyml_free, NULL };
 
-static size_t tinyml_gc_free(void) {
-    #if MICROPY_ENABLE_GC
-    gc_info_t info;
-    gc_info(&info);
-    return info.free;
-    #else
-    return 0;
-    #endif
-}
-
 static MP_NORETURN void tinyml_raise_no_memory(const char *what, size_t needed) {
+    size_t avail = tinyml_free_at_failure != SIZE_MAX ? tinyml_free_at_failure : tinyml_gc_free();
+    tinyml_free_at_failure = SIZE_MAX;
     mp_raise_msg_varg(&mp_type_MemoryError, MP_ERROR_TEXT("%s (%u bytes needed, %u bytes free in the heap)"),
-        what, (unsigned)needed, (unsigned)tinyml_gc_free());
+        what, (unsigned)needed, (unsigned)avail);
 }
 
 static MP_NORETURN void tinyml_raise(const tml_error_t *err) {
@@ -361,6 +372,10 @@ typedef struct _tinyml_model_obj_t {
     mp_obj_base_t base;
     mp_obj_t source; // the model bytes: read in place, so kept alive here
     mp_obj_t arena;  // the activation arena (a bytearray, or the user's buffer)
+    const void *buf;       // where the source's bytes were at load, and how many: a bytearray
+    size_t len;            // resized since may have moved or cut them (checked before each use)
+    const void *arena_buf; // the same for the arena
+    size_t arena_len;
     bool loaded;
     tml_model_t model;
 } tinyml_model_obj_t;
@@ -369,6 +384,15 @@ static tinyml_model_obj_t *tinyml_get(mp_obj_t self_in) {
     tinyml_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (!self->loaded) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model was freed"));
+    }
+    // the model and its arena are used in place: a bytearray resized after
+    // loading (extend, slice assignment) may have moved or cut their bytes
+    mp_buffer_info_t b;
+    if (!mp_get_buffer(self->source, &b, MP_BUFFER_READ) || b.buf != self->buf || b.len < self->len) {
+        mp_raise_ValueError(MP_ERROR_TEXT("the model's source buffer was resized after loading: load the model again"));
+    }
+    if (!mp_get_buffer(self->arena, &b, MP_BUFFER_WRITE) || b.buf != self->arena_buf || b.len < self->arena_len) {
+        mp_raise_ValueError(MP_ERROR_TEXT("the model's arena buffer was resized after loading: load the model again"));
     }
     return self;
 }
@@ -392,8 +416,11 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     tinyml_model_obj_t *self = mp_obj_malloc_with_finaliser(tinyml_model_obj_t, type);
     self->source = source;
     self->arena = mp_const_none;
+    self->buf = src.buf;
+    self->len = src.len;
     self->loaded = false;
     tml_error_t err;
+    tinyml_free_at_failure = SIZE_MAX;
     if (tml_model_load(&self->model, src.buf, src.len, &tinyml_allocator, &err) != TML_OK) {
         tinyml_raise(&err);
     }
@@ -405,7 +432,7 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     if (arena == mp_const_none) {
         // GC blocks are at least 8-byte aligned: no padding needed
         ab.len = needed > TML_ARENA_ALIGN ? needed : TML_ARENA_ALIGN;
-        ab.buf = m_malloc_maybe(ab.len);
+        ab.buf = tinyml_alloc(NULL, ab.len);
         if (ab.buf == NULL) {
             tml_model_free(&self->model);
             self->loaded = false;
@@ -425,6 +452,8 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
         tinyml_raise(&err);
     }
     self->arena = arena;
+    self->arena_buf = ab.buf;
+    self->arena_len = ab.len;
     return MP_OBJ_FROM_PTR(self);
 }
 
@@ -492,6 +521,19 @@ static void tinyml_model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     }
     tinyml_model_obj_t *self = MP_OBJ_TO_PTR(self_in);
     if (!self->loaded) {
+        switch (attr) {
+            case MP_QSTR_inputs:
+            case MP_QSTR_outputs:
+            case MP_QSTR_arena_size:
+            case MP_QSTR_persistent_size:
+            case MP_QSTR_weights_size:
+            case MP_QSTR_ops:
+            case MP_QSTR_arena:
+                // AttributeError, not ValueError: hasattr() and dir() expect it
+                mp_raise_msg(&mp_type_AttributeError, MP_ERROR_TEXT("the model was freed"));
+            default:
+                break;
+        }
         dest[1] = MP_OBJ_SENTINEL;
         return;
     }
