@@ -104,7 +104,7 @@ qemu: fw-check
 # ---- device tests and the device benchmark -------------------------------------
 #   make firmware BOARD=... TINYML_BACKEND=none   the board without the tinyml C
 #                                  module (size comparisons; images/<BOARD>-none/)
-#   make firmware-test-images      unix + the QEMU boards, for tests/firmware/
+#   make firmware-test-images      unix (ref and cmsis-nn) + the QEMU boards, for tests/firmware/
 #   make bench-board BOARD=MPS2_AN500   (make bench BOARD=...) tests/bench/bench_device.py
 #                                  on the board's cmsis-nn and ref images
 ifeq ($(TINYML_BACKEND),none)
@@ -122,7 +122,7 @@ fw-build-quiet = log=$(BUILD)/firmware/$(1)$(if $(2),-$(2)).log; mkdir -p $(BUIL
 .PHONY: firmware-test-images bench-board
 firmware-test-images:
 	@if $(FW_HAVE_MICROPY); then set -e; \
-	  $(foreach b,unix $(FW_QEMU_BOARDS),$(call fw-build-quiet,$(b),);) \
+	  $(foreach b,unix $(FW_QEMU_BOARDS),$(call fw-build-quiet,$(b),);) $(call fw-build-quiet,unix,cmsis-nn); \
 	else echo "firmware-test-images: MicroPython not in $(MICROPY_DIR) (run 'make deps'): the firmware tests will skip"; fi
 
 bench-board:

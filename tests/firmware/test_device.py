@@ -76,7 +76,7 @@ def _need_image(name: str, image: Path) -> None:
         return
     rel = image.relative_to(ROOT)
     if name == "unix-cmsis-nn":
-        pytest.skip(f"{name}: no image {rel} (optional: make firmware BOARD=unix TINYML_BACKEND=cmsis-nn)")
+        pytest.skip(f"{name}: no image {rel}: run 'make firmware-test-images'")
     if not (_micropython_dir() / "py" / "mpconfig.h").exists():
         pytest.skip(f"{name}: no image {rel} and no MicroPython sources in {_micropython_dir()} to build it "
                     "(run 'make deps')")
