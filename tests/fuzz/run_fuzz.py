@@ -42,7 +42,7 @@ def synthesized_seeds(out: Path) -> list[Path]:
 def run_target(binary: Path, corpus: Path, seeds: list[Path], seconds: int, env: dict) -> dict:
     crash_dir = corpus.parent / f"crashes-{binary.name}"
     crash_dir.mkdir(parents=True, exist_ok=True)
-    cmd = [str(binary), str(corpus), f"-max_total_time={seconds}", "-max_len=200000", "-timeout=10",
+    cmd = [str(binary), str(corpus), f"-max_total_time={seconds}", "-max_len=200000", "-timeout=30",
            "-rss_limit_mb=4096", "-print_final_stats=1", f"-artifact_prefix={crash_dir}/"]
     for s in seeds:
         shutil.copy(s, corpus / s.name)
