@@ -129,6 +129,31 @@ static tml_status_t check_bias(tml_error_t *err, const tml_op_t *op, const tml_t
     return TML_OK;
 }
 
+/* Shared by both ops after their filter checks: the output's declared shape,
+ * the bias, then the op data with per-channel multipliers and the clamp. */
+static tml_status_t prepare_output(tml_model_t *m, tml_op_t *op, tml_error_t *err, const conv_args_t *a,
+    int32_t f_h, int32_t f_w, int32_t out_c, bool dw, conv_data_t **out_d) {
+    const int32_t *id = a->in->dims;
+    int32_t out_h, out_w;
+    tml_status_t s;
+    if (!out_size(a->padding, id[1], f_h, a->stride_h, a->dil_h, &out_h) ||
+        !out_size(a->padding, id[2], f_w, a->stride_w, a->dil_w, &out_w)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter %dx%d does not fit the %dx%d input", (int)f_h,
+            (int)f_w, (int)id[1], (int)id[2]);
+    }
+    const int32_t expect[4] = {id[0], out_h, out_w, out_c};
+    if ((s = tml_check_shape(err, op, a->out, "output", expect, 4)) != TML_OK ||
+        (s = check_bias(err, op, a->bias, out_c)) != TML_OK) {
+        return s;
+    }
+    conv_data_t *d = alloc_data(m, out_c, err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    *out_d = d;
+    return quantize(m, op, err, a, out_c, d, dw ? &d->u.dw.activation : &d->u.p.activation);
+}
+
 /* ---- CONV_2D ---- */
 
 static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
@@ -144,22 +169,8 @@ static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
             "filter shape [%d, %d, %d, %d] does not fit %d input channels", (int)out_c, (int)f_h, (int)f_w, (int)f_c,
             (int)id[3]);
     }
-    int32_t out_h, out_w;
-    if (!out_size(a.padding, id[1], f_h, a.stride_h, a.dil_h, &out_h) ||
-        !out_size(a.padding, id[2], f_w, a.stride_w, a.dil_w, &out_w)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter %dx%d does not fit the %dx%d input", (int)f_h,
-            (int)f_w, (int)id[1], (int)id[2]);
-    }
-    const int32_t expect[4] = {id[0], out_h, out_w, out_c};
-    if ((s = tml_check_shape(err, op, a.out, "output", expect, 4)) != TML_OK ||
-        (s = check_bias(err, op, a.bias, out_c)) != TML_OK) {
-        return s;
-    }
-    conv_data_t *d = alloc_data(m, out_c, err);
-    if (!d) {
-        return TML_ERR_NO_MEMORY;
-    }
-    if ((s = quantize(m, op, err, &a, out_c, d, &d->u.p.activation)) != TML_OK) {
+    conv_data_t *d = NULL;
+    if ((s = prepare_output(m, op, err, &a, f_h, f_w, out_c, false, &d)) != TML_OK) {
         return s;
     }
     d->u.p.input_offset = -a.in->zero_point;
@@ -168,8 +179,8 @@ static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     d->u.p.stride.h = a.stride_h;
     d->u.p.dilation.w = a.dil_w;
     d->u.p.dilation.h = a.dil_h;
-    d->u.p.padding.h = pad_before(a.stride_h, a.dil_h, id[1], f_h, out_h);
-    d->u.p.padding.w = pad_before(a.stride_w, a.dil_w, id[2], f_w, out_w);
+    d->u.p.padding.h = pad_before(a.stride_h, a.dil_h, id[1], f_h, a.out->dims[1]);
+    d->u.p.padding.w = pad_before(a.stride_w, a.dil_w, id[2], f_w, a.out->dims[2]);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
     const int32_t scratch = tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
     if (scratch < 0) {
@@ -214,22 +225,8 @@ static tml_status_t dw_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
             "depth_multiplier option is %d but the shapes give %d (%d output / %d input channels)",
             (int)a.depth_multiplier, (int)mult, (int)out_c, (int)in_c);
     }
-    int32_t out_h, out_w;
-    if (!out_size(a.padding, id[1], f_h, a.stride_h, a.dil_h, &out_h) ||
-        !out_size(a.padding, id[2], f_w, a.stride_w, a.dil_w, &out_w)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter %dx%d does not fit the %dx%d input", (int)f_h,
-            (int)f_w, (int)id[1], (int)id[2]);
-    }
-    const int32_t expect[4] = {id[0], out_h, out_w, out_c};
-    if ((s = tml_check_shape(err, op, a.out, "output", expect, 4)) != TML_OK ||
-        (s = check_bias(err, op, a.bias, out_c)) != TML_OK) {
-        return s;
-    }
-    conv_data_t *d = alloc_data(m, out_c, err);
-    if (!d) {
-        return TML_ERR_NO_MEMORY;
-    }
-    if ((s = quantize(m, op, err, &a, out_c, d, &d->u.dw.activation)) != TML_OK) {
+    conv_data_t *d = NULL;
+    if ((s = prepare_output(m, op, err, &a, f_h, f_w, out_c, true, &d)) != TML_OK) {
         return s;
     }
     d->u.dw.input_offset = -a.in->zero_point;
@@ -239,8 +236,8 @@ static tml_status_t dw_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     d->u.dw.stride.h = a.stride_h;
     d->u.dw.dilation.w = a.dil_w;
     d->u.dw.dilation.h = a.dil_h;
-    d->u.dw.padding.h = pad_before(a.stride_h, a.dil_h, id[1], f_h, out_h);
-    d->u.dw.padding.w = pad_before(a.stride_w, a.dil_w, id[2], f_w, out_w);
+    d->u.dw.padding.h = pad_before(a.stride_h, a.dil_h, id[1], f_h, a.out->dims[1]);
+    d->u.dw.padding.w = pad_before(a.stride_w, a.dil_w, id[2], f_w, a.out->dims[2]);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
     const int32_t scratch = tml_depthwise_conv_s8_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
     if (scratch < 0) {
