@@ -277,5 +277,8 @@ typedef struct {
 tml_status_t tml_lstm_s8(const tml_lstm_params_t *p, const int8_t *input, int8_t *output,
     int8_t *hidden_state, int16_t *cell_state, void *buffer);
 int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p);
+/* One time step for n batch rows (backend-specific; tml_lstm_s8 loops over it). */
+void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
+    int16_t *buf);
 
 #endif

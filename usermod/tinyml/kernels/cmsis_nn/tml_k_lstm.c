@@ -32,7 +32,7 @@ static void gate(const tml_lstm_params_t *p, const tml_lstm_gate_t *g, const int
     arm_nn_activation_s16(out, out, cnt, 0, act);
 }
 
-static void step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
+void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
     int16_t *buf) {
     const int32_t cnt = n * p->hidden_size;
     int16_t *fg = buf, *ig = buf + cnt, *cg = buf + 2 * cnt, *tmp = buf + 3 * cnt;
@@ -53,30 +53,4 @@ static void step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t
     arm_nn_activation_s16(c, fg, cnt, p->cell_scale_power + 12, ARM_TANH);
     arm_elementwise_mul_s16_s8(ig, fg, h, p->hidden_zero_point, p->hidden_multiplier, p->hidden_shift, cnt, 1, 1);
     memcpy(y, h, (size_t)cnt);
-}
-
-int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p) {
-    return 4 * (p->time_major ? p->batch_size : 1) * p->hidden_size * (int32_t)sizeof(int16_t);
-}
-
-tml_status_t tml_lstm_s8(const tml_lstm_params_t *p, const int8_t *input, int8_t *output,
-    int8_t *hidden_state, int16_t *cell_state, void *buffer) {
-    const int nb = p->batch_size, nt = p->time_steps, ni = p->input_size, nh = p->hidden_size;
-    if (nb <= 0 || nt <= 0 || ni <= 0 || nh <= 0 || !input || !output || !hidden_state || !cell_state || !buffer
-        || p->cell_scale_power + 12 > 14 || p->cell_scale_power + 12 < -31) {
-        return TML_ERR_KERNEL;
-    }
-    if (p->time_major) {
-        for (int t = 0; t < nt; t++) {
-            step(p, input + t * nb * ni, hidden_state, cell_state, output + t * nb * nh, nb, buffer);
-        }
-    } else {
-        for (int b = 0; b < nb; b++) {
-            for (int t = 0; t < nt; t++) {
-                step(p, input + (b * nt + t) * ni, hidden_state + b * nh, cell_state + b * nh,
-                    output + (b * nt + t) * nh, 1, buffer);
-            }
-        }
-    }
-    return TML_OK;
 }

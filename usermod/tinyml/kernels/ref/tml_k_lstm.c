@@ -106,7 +106,7 @@ static void mul16(const int16_t *a, const int16_t *b, int16_t *out, int n, int32
     }
 }
 
-static void step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
+void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
     int16_t *buf) {
     const int cnt = n * p->hidden_size;
     int16_t *fg = buf, *ig = buf + cnt, *cg = buf + 2 * cnt, *tmp = buf + 3 * cnt;
@@ -130,30 +130,4 @@ static void step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t
         h[i] = (int8_t)(v < -128 ? -128 : (v > 127 ? 127 : v));
     }
     memcpy(y, h, (size_t)cnt);
-}
-
-int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p) {
-    return 4 * (p->time_major ? p->batch_size : 1) * p->hidden_size * (int32_t)sizeof(int16_t);
-}
-
-tml_status_t tml_lstm_s8(const tml_lstm_params_t *p, const int8_t *input, int8_t *output,
-    int8_t *hidden_state, int16_t *cell_state, void *buffer) {
-    const int nb = p->batch_size, nt = p->time_steps, ni = p->input_size, nh = p->hidden_size;
-    if (nb <= 0 || nt <= 0 || ni <= 0 || nh <= 0 || !input || !output || !hidden_state || !cell_state || !buffer
-        || p->cell_scale_power + 12 > 14 || p->cell_scale_power + 12 < -31) {
-        return TML_ERR_KERNEL;
-    }
-    if (p->time_major) {
-        for (int t = 0; t < nt; t++) {
-            step(p, input + t * nb * ni, hidden_state, cell_state, output + t * nb * nh, nb, buffer);
-        }
-    } else {
-        for (int b = 0; b < nb; b++) {
-            for (int t = 0; t < nt; t++) {
-                step(p, input + (b * nt + t) * ni, hidden_state + b * nh, cell_state + b * nh,
-                    output + (b * nt + t) * nh, 1, buffer);
-            }
-        }
-    }
-    return TML_OK;
 }
