@@ -3,7 +3,10 @@
 # only the submodules our ports need. Reuses what is already there.
 # Usage: firmware/deps.sh [all|core|PORT...]
 #   core = CMSIS-NN + MicroPython, no port submodules; all = every port below;
-#   PORT = unix, qemu, stm32 or rp2: only the submodules those ports need.
+#   PORT = unix, qemu, stm32 or rp2: only the submodules those ports need; rp2
+#   also builds picotool (the pico-sdk build needs it to make the .uf2) and
+#   fetches what the RP2040 emulator needs (tests/rp2040: the rp2040js boot ROM
+#   source and its npm packages).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 val() { sed -n "s/^$1 *:= *//p" "$here/versions.mk"; }
@@ -30,7 +33,16 @@ clone() { # url tag dir
     touch "$dir/.tinyml-ok"
 }
 
-sm_commit() { git -C "$mpy_dir" ls-tree HEAD "$1" | awk '$2 == "commit" {print $3}'; }
+sm_pinned() { git -C "$mpy_dir" ls-tree HEAD "$1" | awk '$2 == "commit" {print $3}'; }
+# the commit a submodule must be at: MicroPython's pin, or a fallback recorded
+# by an earlier run (lib/stm32lib only, see STM32LIB_FALLBACK in versions.mk)
+sm_commit() {
+    if [ "$1" = lib/stm32lib ] && [ -e "$mpy_dir/.tinyml-stm32lib-fallback" ]; then
+        val STM32LIB_FALLBACK
+    else
+        sm_pinned "$1"
+    fi
+}
 
 sm_ok() { # submodule checked out, clean, at the commit micropython pins
     local sm=$1 want have
@@ -41,6 +53,7 @@ sm_ok() { # submodule checked out, clean, at the commit micropython pins
 }
 
 sm_reset() { # forget a broken or partial submodule checkout
+    [ "$1" != lib/stm32lib ] || rm -f "$mpy_dir/.tinyml-stm32lib-fallback"
     git -C "$mpy_dir" submodule deinit -q -f -- "$1" >/dev/null 2>&1 || true
     rm -rf "$mpy_dir/.git/modules/$1" "$mpy_dir/$1"
     mkdir -p "$mpy_dir/$1"
@@ -65,7 +78,7 @@ submodules() { # paths inside micropython; prints one ERROR line per failure
     rm -f "$mpy_dir"/.tinyml-sm-*   # markers of older versions of this script
     for sm in "$@"; do
         if sm_ok "$sm"; then
-            echo "deps: micropython submodule $sm already present"
+            echo "deps: micropython submodule $sm already present$( [ "$(sm_commit "$sm")" = "$(sm_pinned "$sm")" ] || echo " (at the pinned fallback $(sm_commit "$sm" | cut -c1-7))")"
             continue
         fi
         echo "deps: micropython submodule $sm ($(sm_commit "$sm"))"
@@ -76,11 +89,12 @@ submodules() { # paths inside micropython; prints one ERROR line per failure
         lib/pico-sdk) sm_sparse "$sm" '!*.svd' || true ;;
         lib/mbedtls) sm_sparse "$sm" '!/tests/' || true ;;
         *)
-            git -C "$mpy_dir" submodule update -q --init --depth 1 -- "$sm" || true
+            git -C "$mpy_dir" submodule update -q --init --depth 1 -- "$sm" 2>/dev/null || true
             if ! sm_ok "$sm"; then # pinned commit not fetchable shallowly: full clone
                 sm_reset "$sm"
-                git -C "$mpy_dir" submodule update -q --init -- "$sm" || true
-            fi ;;
+                git -C "$mpy_dir" submodule update -q --init -- "$sm" 2>/dev/null || true
+            fi
+            if ! sm_ok "$sm" && [ "$sm" = lib/stm32lib ]; then stm32lib_fallback; fi ;;
         esac
         if ! sm_ok "$sm"; then
             echo "deps: ERROR: micropython submodule $sm could not be checked out at $(sm_commit "$sm")" >&2
@@ -89,6 +103,70 @@ submodules() { # paths inside micropython; prints one ERROR line per failure
         fi
     done
     [ ${#failed[@]} = 0 ] || { echo "deps: ERROR: failed submodules: ${failed[*]}" >&2; return 1; }
+}
+
+stm32lib_fallback() { # the pinned stm32lib commit is not to be had: use the pinned fallback
+    local fb pinned
+    fb=$(val STM32LIB_FALLBACK)
+    pinned=$(sm_pinned lib/stm32lib)
+    [ -e "$mpy_dir/lib/stm32lib/.git" ] || git -C "$mpy_dir" submodule update -q --init --no-fetch -- lib/stm32lib 2>/dev/null || true
+    [ -e "$mpy_dir/lib/stm32lib/.git" ] || return 0
+    git -C "$mpy_dir/lib/stm32lib" cat-file -e "$fb^{commit}" 2>/dev/null ||
+        git -C "$mpy_dir/lib/stm32lib" fetch -q origin "$fb" 2>/dev/null || true
+    if git -C "$mpy_dir/lib/stm32lib" -c advice.detachedHead=false checkout -q --detach "$fb" 2>/dev/null; then
+        touch "$mpy_dir/.tinyml-stm32lib-fallback"
+        echo "deps: WARNING: lib/stm32lib $pinned (pinned by MicroPython $(val MICROPY_VERSION)) cannot be fetched;" \
+            "using the pinned fallback ${fb:0:7} (MicroPython v1.24/v1.25's, same STM32F4 HAL 1.16.0): STM32 images say so" >&2
+    fi
+}
+
+# picotool, built once from its pinned source into $deps/picotool (the
+# layout pico-sdk's pico_init_picotool() looks for with PICOTOOL_FETCH_FROM_GIT_PATH)
+picotool() {
+    local tag src bld inst
+    tag=$(val PICOTOOL_VERSION)
+    src=$deps/picotool-$tag-src bld=$deps/picotool-$tag-build inst=$deps/picotool
+    if [ -x "$inst/picotool/picotool" ] && "$inst/picotool/picotool" version 2>/dev/null | grep -q "v$tag"; then
+        echo "deps: picotool $tag already built"
+        return 0
+    fi
+    for tool in cmake g++ arm-none-eabi-gcc; do
+        command -v $tool >/dev/null || { echo "deps: ERROR: building picotool needs $tool" >&2; return 1; }
+    done
+    clone "$(val PICOTOOL_URL)" "$tag" "$src" || return 1
+    local usb=()
+    pkg-config --exists libusb-1.0 2>/dev/null || {
+        usb=(-DPICOTOOL_NO_LIBUSB=1)
+        echo "deps: libusb-1.0 not found (Debian: libusb-1.0-0-dev): picotool is built without USB support"
+    }
+    echo "deps: building picotool $tag into $inst"
+    rm -rf "$bld" "$inst"
+    if ! { cmake -S "$src" -B "$bld" -DCMAKE_BUILD_TYPE=Release -DPICO_SDK_PATH="$mpy_dir/lib/pico-sdk" \
+            -DCMAKE_INSTALL_PREFIX="$inst" -DPICOTOOL_FLAT_INSTALL=1 "${usb[@]}" &&
+            cmake --build "$bld" -j"$(nproc)" && cmake --install "$bld"; } >"$deps/picotool-$tag.log" 2>&1; then
+        tail -n 20 "$deps/picotool-$tag.log" >&2
+        echo "deps: ERROR: picotool $tag did not build (log: $deps/picotool-$tag.log)" >&2
+        return 1
+    fi
+    rm -rf "$bld"
+    echo "deps: picotool: $("$inst/picotool/picotool" version)"
+}
+
+# The RP2040 emulator (tests/rp2040): rp2040js's source at the pinned release
+# (for its boot ROM image) and the runner's npm packages (package-lock.json).
+rp2040_emulator() {
+    clone "$(val RP2040JS_URL)" "$(val RP2040JS_VERSION)" "$deps/rp2040js-$(val RP2040JS_VERSION)" || return 1
+    if ! command -v npm >/dev/null; then
+        echo "deps: ERROR: npm not found (Debian: apt-get install nodejs npm): the RP2040 emulator cannot be set up" >&2
+        return 1
+    fi
+    if [ -e "$here/../tests/rp2040/node_modules/rp2040js/package.json" ] &&
+        [ "$here/../tests/rp2040/node_modules/.package-lock.json" -nt "$here/../tests/rp2040/package-lock.json" ]; then
+        echo "deps: tests/rp2040 npm packages already installed"
+        return 0
+    fi
+    echo "deps: npm ci in tests/rp2040"
+    npm ci --prefix "$here/../tests/rp2040" --no-audit --no-fund --loglevel=error
 }
 
 [ $# -gt 0 ] || set -- all
@@ -109,6 +187,11 @@ done
 if [ "$ok" = 1 ] && [ ${#wanted[@]} -gt 0 ]; then
     submodules $(printf '%s\n' "${wanted[@]}" | awk '!seen[$0]++') || ok=0
 fi
+case " $* " in
+*" rp2 "* | *" all "*)
+    if [ "$ok" = 1 ]; then picotool || ok=0; fi
+    rp2040_emulator || ok=0 ;;
+esac
 if [ "$ok" != 1 ]; then
     echo "deps: ERROR: dependencies incomplete (see the lines above)" >&2
     exit 1

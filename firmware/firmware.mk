@@ -72,6 +72,8 @@ fw-check:
 # pinned MicroPython records (a dependency-cache problem, not a code problem)
 fw-sm-check = for sm in $(1); do \
 	  want=$$(git -C $(MICROPY_DIR) ls-tree HEAD $$sm | awk '{print $$3}'); \
+	  if [ $$sm = lib/stm32lib ] && [ -e $(MICROPY_DIR)/.tinyml-stm32lib-fallback ]; then want=$(STM32LIB_FALLBACK); \
+	    echo "firmware: note: lib/stm32lib is at the pinned fallback $(STM32LIB_FALLBACK) (see firmware/versions.mk)"; fi; \
 	  have=$$(test -e $(MICROPY_DIR)/$$sm/.git && git -C $(MICROPY_DIR)/$$sm rev-parse -q --verify HEAD 2>/dev/null); \
 	  [ -n "$$have" ] && [ "$$have" = "$$want" ] || { echo "firmware: $(FW_BOARD) needs $$sm at $$want (pinned by MicroPython $(MICROPY_VERSION)), the dependency cache has $${have:-no checkout}: run 'firmware/deps.sh $(2)'"; exit 1; }; \
 	done
@@ -123,7 +125,16 @@ fw-build-quiet = log=$(BUILD)/firmware/$(1)$(if $(2),-$(2)).log; mkdir -p $(BUIL
 firmware-test-images:
 	@if $(FW_HAVE_MICROPY); then set -e; \
 	  $(foreach b,unix $(FW_QEMU_BOARDS),$(call fw-build-quiet,$(b),);) $(call fw-build-quiet,unix,cmsis-nn); \
+	  $(foreach b,$(FW_EMU_BOARDS),$(call fw-build-if-sources,$(b));) \
 	else echo "firmware-test-images: MicroPython not in $(MICROPY_DIR) (run 'make deps'): the firmware tests will skip"; fi
+
+# Boards of the real-hardware ports that the device tests run in an emulator
+# (RPI_PICO in rp2040js, tests/rp2040/; the STM32F405 board in QEMU), built
+# where their port's sources are in the dependency cache; otherwise one line
+# says why, and their tests skip saying the same.
+FW_EMU_BOARDS := RPI_PICO
+fw-build-if-sources = if why=$$($(MAKE) --no-print-directory fw-check BOARD=$(1) 2>&1); then $(call fw-build-quiet,$(1),); \
+	else echo "  FIRMWARE $(1): skipped: $$(echo "$$why" | grep '^firmware:' | tail -n 1)"; fi
 
 bench-board:
 	@case " $(FW_QEMU_BOARDS) " in *" $(BOARD) "*) ;; \

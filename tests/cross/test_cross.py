@@ -20,7 +20,7 @@ def test_cross_build(target: str, backend: str) -> None:
     cc = crossbuild.TARGETS[target][0]
     if subprocess.run(["which", cc], capture_output=True, check=False).returncode:
         pytest.fail(f"{cc} is not installed (apt-get install gcc-arm-none-eabi gcc-riscv64-unknown-elf "
-                    "picolibc-riscv64-unknown-elf libnewlib-arm-none-eabi)")
+                    "picolibc-riscv64-unknown-elf libnewlib-arm-none-eabi gcc-xtensa-lx106 picolibc-xtensa-lx106-elf)")
     ok, log, text = crossbuild.build(target, backend)
     assert ok, log
     assert text is not None and 4000 < text < 400_000
