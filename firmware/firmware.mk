@@ -3,14 +3,15 @@
 #   make firmware BOARD=unix|MPS2_AN385|MPS2_AN500|MPS3_AN547 [TINYML_BACKEND=ref|cmsis-nn]
 #   make firmware BOARD=RPI_PICO|NUCLEO_F446RE|ESP32_GENERIC|ESP32_GENERIC_S3
 #                                the real boards (rp2, stm32, esp32 with ESP-IDF v5.x)
+#   make firmware BOARD=NETDUINO_PLUS_2   stm32 (STM32F405) for QEMU's netduinoplus2
 #   make firmware-all            every board of the first line (unix and QEMU)
-#   make qemu BOARD=MPS2_AN500   boot it in QEMU on a pty: mpremote connect <pty>
+#   make qemu BOARD=MPS2_AN500   boot it in QEMU on a pty: mpremote connect <pty> (also NETDUINO_PLUS_2)
 # Builds go to build/firmware/<BOARD>[-<backend>]/ (never into the MicroPython
 # tree), images to firmware/images/<BOARD>[-<backend>]/ (the suffix only when
 # TINYML_BACKEND is given). Default backend: cmsis-nn on Cortex-M, ref on unix
 # and ESP32 (Xtensa).
 FW_BOARDS := unix MPS2_AN385 MPS2_AN500 MPS3_AN547
-FW_BOARDS_HW := RPI_PICO NUCLEO_F446RE ESP32_GENERIC ESP32_GENERIC_S3
+FW_BOARDS_HW := RPI_PICO NUCLEO_F446RE NETDUINO_PLUS_2 ESP32_GENERIC ESP32_GENERIC_S3
 FW_BOARD = $(or $(BOARD),unix)
 FW_JOBS ?= -j2
 FW_NAME = $(FW_BOARD)$(if $(TINYML_BACKEND),-$(TINYML_BACKEND))
@@ -34,7 +35,7 @@ FW_OUT = $(FW_BUILD)/firmware.elf
 FW_EXTRA = firmware.uf2
 FW_SIZE ?= arm-none-eabi-size
 FW_PORT_CHECK = $(call fw-sm-check,lib/pico-sdk lib/tinyusb lib/mbedtls,rp2)
-else ifeq ($(FW_BOARD),NUCLEO_F446RE)
+else ifneq ($(filter NUCLEO_F446RE NETDUINO_PLUS_2,$(FW_BOARD)),)
 FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/stm32 BOARD_DIR=$(ROOT)/boards/$(FW_BOARD)
 FW_OUT = $(FW_BUILD)/firmware.elf
 FW_EXTRA = firmware.hex
@@ -132,7 +133,7 @@ firmware-test-images:
 # (RPI_PICO in rp2040js, tests/rp2040/; the STM32F405 board in QEMU), built
 # where their port's sources are in the dependency cache; otherwise one line
 # says why, and their tests skip saying the same.
-FW_EMU_BOARDS := RPI_PICO
+FW_EMU_BOARDS := RPI_PICO NETDUINO_PLUS_2
 fw-build-if-sources = if why=$$($(MAKE) --no-print-directory fw-check BOARD=$(1) 2>&1); then $(call fw-build-quiet,$(1),); \
 	else echo "  FIRMWARE $(1): skipped: $$(echo "$$why" | grep '^firmware:' | tail -n 1)"; fi
 

@@ -4,10 +4,15 @@
     with boot("MPS2_AN500") as pty:          # waits for the REPL, kills QEMU on exit
         subprocess.run(["mpremote", "connect", pty, "exec", "import tinyml"])
 
-The machine comes from boards/<BOARD>/board.json; QEMU runs with -icount
-shift=0 (one instruction per virtual nanosecond), so SysTick-based timings
-are deterministic. Images are taken from firmware/images/<BOARD>/firmware.elf
-(`make firmware BOARD=...`). Command line (what `make qemu` runs):
+Boards are those whose boards/<BOARD>/board.json has a "qemu" section (machine
+and arguments): the qemu port's MPS2_AN385, MPS2_AN500 and MPS3_AN547, and the
+stm32 port's NETDUINO_PLUS_2 (QEMU's netduinoplus2). QEMU runs with -icount
+shift=0 (one instruction per virtual nanosecond), so SysTick-based timings are
+deterministic. The image booted is the board's installed one
+(build/qemu/<BOARD>/firmware.elf, or $TINYML_QEMU_FLASH/<BOARD>/firmware.elf:
+what `tinyml flash --board BOARD --port qemu:` installs, install() here) where
+there is one, else firmware/images/<BOARD>/firmware.elf (`make firmware
+BOARD=...`). Command line (what `make qemu` runs):
 
     python -m tinyml_tools.qemu MPS2_AN500 [--image PATH]
 """
@@ -32,8 +37,23 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
 _PTY_RE = re.compile(r"char device redirected to (/dev/pts/\d+)")
+_ELF_ARM = 40  # e_machine
+
+
+def _qemu_boards() -> tuple[str, ...]:
+    """The boards whose board.json has a "qemu" section."""
+    found = []
+    for path in sorted((ROOT / "boards").glob("*/board.json")):
+        try:
+            if "qemu" in json.loads(path.read_text()):
+                found.append(path.parent.name)
+        except (OSError, ValueError):
+            continue
+    return tuple(found)
+
+
+QEMU_BOARDS = _qemu_boards()
 
 
 class QemuError(RuntimeError):
@@ -46,8 +66,8 @@ def board_info(board: str) -> dict:
     if not path.exists():
         raise QemuError(f"unknown board {board!r}: no {path}")
     info = json.loads(path.read_text())
-    if info.get("port") != "qemu":
-        raise QemuError(f"board {board} does not run in QEMU (port {info.get('port')!r})")
+    if "qemu" not in info:
+        raise QemuError(f"board {board} does not run in QEMU (its board.json has no \"qemu\" section)")
     return info
 
 
@@ -56,10 +76,41 @@ def image_path(board: str) -> Path:
     return ROOT / "firmware" / "images" / board / "firmware.elf"
 
 
+def installed_image(board: str) -> Path:
+    """The board's installed ("flashed") image: $TINYML_QEMU_FLASH/<board>/firmware.elf, else
+    build/qemu/<board>/firmware.elf."""
+    return Path(os.environ.get("TINYML_QEMU_FLASH") or ROOT / "build" / "qemu") / board / "firmware.elf"
+
+
+def default_image(board: str) -> Path:
+    """What boots when no image is given: the installed image if any, else the one `make firmware` built."""
+    installed = installed_image(board)
+    return installed if installed.exists() else image_path(board)
+
+
+def install(board: str, image: str | os.PathLike) -> Path:
+    """Make `image` the board's current firmware (what `--port qemu:BOARD` boots from now on), as
+    flashing does on hardware: a 32-bit little-endian Arm ELF file, copied whole (to a temporary
+    name, then renamed). Returns where it went."""
+    board_info(board)
+    image = Path(image)
+    with open(image, "rb") as f:
+        head = f.read(20)
+    if len(head) < 20 or head[:4] != b"\x7fELF" or head[4:6] != b"\x01\x01" \
+            or int.from_bytes(head[18:20], "little") != _ELF_ARM:
+        raise QemuError(f"{image} is not a 32-bit Arm ELF image (QEMU boots the board's firmware.elf)")
+    dest = installed_image(board)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    shutil.copyfile(image, tmp)
+    os.replace(tmp, dest)
+    return dest
+
+
 def qemu_command(board: str, image: str | os.PathLike | None = None, qemu: str = "qemu-system-arm",
                  extra_args: Sequence[str] = ()) -> list[str]:
     info = board_info(board)
-    image = Path(image) if image else image_path(board)
+    image = Path(image) if image else default_image(board)
     if not image.exists():
         raise QemuError(f"no firmware image {image}: run 'make firmware BOARD={board}'")
     q = info["qemu"]
@@ -160,7 +211,8 @@ def boot(board: str, image: str | os.PathLike | None = None, timeout: float = 30
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m tinyml_tools.qemu", description="Boot a tinyml board in QEMU on a pty.")
     p.add_argument("board", choices=QEMU_BOARDS)
-    p.add_argument("--image", help="firmware image (default: firmware/images/<BOARD>/firmware.elf)")
+    p.add_argument("--image", help="firmware image (default: the installed one, else "
+                                   "firmware/images/<BOARD>/firmware.elf)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the REPL")
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # still stop QEMU (finally)

@@ -1,8 +1,11 @@
-"""Firmware for the real boards (boards/RPI_PICO, NUCLEO_F446RE, ESP32_GENERIC, ESP32_GENERIC_S3).
+"""Firmware for the real boards (boards/RPI_PICO, NUCLEO_F446RE, ESP32_GENERIC, ESP32_GENERIC_S3) and
+the stm32 port's board for QEMU (NETDUINO_PLUS_2).
 
-RPI_PICO and NUCLEO_F446RE are built with `make firmware BOARD=...` where their sources are in the
-dependency cache (the build in build/firmware/<BOARD> is reused: later runs are incremental) and
-must link and fit the board's flash; they cannot run here. ESP-IDF is not installed here: the
+RPI_PICO, NUCLEO_F446RE and NETDUINO_PLUS_2 are built with `make firmware BOARD=...` where their
+sources are in the dependency cache (the build in build/firmware/<BOARD> is reused: later runs are
+incremental) and must link and fit the board's flash, with the CMSIS-NN code path of the core
+(DSP where the core has it); NUCLEO_F446RE cannot run here, NETDUINO_PLUS_2 runs in QEMU
+(tests/firmware/test_device.py). ESP-IDF is not installed here: the
 ESP32 build files are checked without it (the user module and board CMake files through a dummy
 CMake project, the frozen manifests through MicroPython's manifestfile.py, and the one-line error
 of `make firmware BOARD=ESP32_GENERIC`); with ESP-IDF set up (IDF_PATH, idf.py) they are built.
@@ -23,7 +26,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 BOARDS = ROOT / "boards"
 ESP32_BOARDS = {"ESP32_GENERIC": "esp32", "ESP32_GENERIC_S3": "esp32s3"}
-PORTS = {"RPI_PICO": "rp2", "NUCLEO_F446RE": "stm32", "ESP32_GENERIC": "esp32", "ESP32_GENERIC_S3": "esp32"}
+PORTS = {"RPI_PICO": "rp2", "NUCLEO_F446RE": "stm32", "NETDUINO_PLUS_2": "stm32", "ESP32_GENERIC": "esp32",
+         "ESP32_GENERIC_S3": "esp32"}
 BUILD_TIMEOUT = 3600
 
 
@@ -78,7 +82,7 @@ def _arm_size(elf: Path) -> tuple[int, int, int]:
     return text, data, bss
 
 
-@pytest.mark.parametrize("board", ["RPI_PICO", "NUCLEO_F446RE"])
+@pytest.mark.parametrize("board", ["RPI_PICO", "NUCLEO_F446RE", "NETDUINO_PLUS_2"])
 def test_arm_board_builds(board: str) -> None:
     tools = ("arm-none-eabi-gcc", "arm-none-eabi-size", "arm-none-eabi-nm") + (("cmake",) if board == "RPI_PICO" else ())
     _skip_unless_buildable(board, tools)
@@ -95,6 +99,8 @@ def test_arm_board_builds(board: str) -> None:
     symbols = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     assert "tinyml_user_cmodule" in symbols and "frozen_module_tinyml___init__" in symbols
     assert ("arm_convolve_s8" in symbols) == (info["backend"] == "cmsis-nn")
+    # CMSIS-NN's DSP path (-mcpu of a core with the DSP extension): only it widens int8 data this way
+    assert ("arm_s8_to_s16_unordered_with_offset" in symbols) == (info["backend"] == "cmsis-nn" and info["dsp"])
     if board == "RPI_PICO":  # UF2: 512-byte blocks of 256 payload bytes each
         uf2 = (images / "firmware.uf2").stat().st_size
         assert uf2 % 512 == 0 and uf2 >= 2 * text

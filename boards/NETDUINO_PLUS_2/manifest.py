@@ -1,0 +1,3 @@
+# The stm32 port's default manifest plus the tinyml package.
+include("$(PORT_DIR)/boards/manifest.py")
+include("../../lib/manifest.py")
