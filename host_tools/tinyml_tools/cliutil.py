@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tinyml_tools.device import DEFAULT_QEMU_BOARD, env_port
+from tinyml_tools.device import DEFAULT_QEMU_BOARD, DEFAULT_RP2040_BOARD, env_port
 
 # exit codes
 OK, FAILED, USAGE, REFUSED = 0, 1, 2, 3
@@ -17,7 +17,9 @@ OK, FAILED, USAGE, REFUSED = 0, 1, 2, 3
 def add_port(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", "-p", default=env_port(),
                    help="serial port of the board (default: $TINYML_PORT, else the only connected MicroPython "
-                        f"board); 'qemu' or 'qemu:BOARD' boots the QEMU firmware (default {DEFAULT_QEMU_BOARD})")
+                        f"board); 'qemu' or 'qemu:BOARD' boots the QEMU firmware (default {DEFAULT_QEMU_BOARD}); "
+                        f"'rp2040' or 'rp2040:BOARD' boots the RP2040 firmware in the rp2040js emulator "
+                        f"(default {DEFAULT_RP2040_BOARD})")
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

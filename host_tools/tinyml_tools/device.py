@@ -1,12 +1,13 @@
 """A MicroPython board running tinyml, through mpremote's serial transport.
 
-    with connect(port) as dev:                 # port: None (the only board), a path, or "qemu[:BOARD]"
+    with connect(port) as dev:                 # port: None (the only board), a path, "qemu[:BOARD]", "rp2040[:BOARD]"
         info = dev.info()                      # tinyml version, supported ops, free RAM and flash
         dev.put_file("model.tflite", data)     # atomic, verified with SHA-256 computed on the device
         print(dev.exec("print(1 + 1)"))
 
 `--port qemu[:BOARD]` boots the firmware built by `make firmware BOARD=...`
-in QEMU (tinyml_tools.qemu) and talks to it through its pty.
+in QEMU (tinyml_tools.qemu) and talks to it through its pty; `--port rp2040[:RPI_PICO]`
+boots the RP2040 board's flash image in the rp2040js emulator (tinyml_tools.rp2040).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 DEFAULT_QEMU_BOARD = "MPS2_AN500"
+DEFAULT_RP2040_BOARD = "RPI_PICO"
 CHUNK = 8192  # bytes of file data per exec
+ZLIB_WBITS = 10  # 1 KiB window: what the device's deflate allocates to decompress (32 KiB at zlib's default)
 
 # Helpers defined once per connection in the device's raw REPL globals.
 _HELPERS = """\
@@ -104,6 +107,11 @@ class DeviceError(Exception):
     def __init__(self, message: str, traceback: str = "") -> None:
         super().__init__(message)
         self.traceback = traceback
+
+
+def _zlib(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, ZLIB_WBITS)
+    return c.compress(data) + c.flush()
 
 
 def usb_ports() -> list[Any]:
@@ -320,7 +328,7 @@ class Device:
                 progress(0, len(data))
             while done < len(data):
                 raw = data[done:done + CHUNK]
-                packed = zlib.compress(raw, 9) if compress else raw
+                packed = _zlib(raw) if compress else raw
                 b64 = binascii.b2a_base64(packed if len(packed) < len(raw) else raw, newline=False)
                 expr = f"_tml_inflate(binascii.a2b_base64({b64!r}))" if len(packed) < len(raw) \
                     else f"binascii.a2b_base64({b64!r})"
@@ -349,9 +357,32 @@ class Device:
         self.exec(f"_tml_rm({path!r})")
 
 
+def rp2040_port_board(port: str | None) -> str | None:
+    """The board of an RP2040 emulator port ("rp2040", "rp2040:BOARD"); None for other ports."""
+    if port and (port == "rp2040" or port.startswith("rp2040:")):
+        return port.partition(":")[2] or DEFAULT_RP2040_BOARD
+    return None
+
+
 @contextlib.contextmanager
 def connect(port: str | None = None, raw: bool = True, soft_reset: bool = True) -> Iterator[Device]:
-    """Open the board on `port` (None: the only connected board; "qemu[:BOARD]": boot it in QEMU)."""
+    """Open the board on `port` (None: the only connected board; "qemu[:BOARD]": boot it in QEMU;
+    "rp2040[:BOARD]": boot it in the rp2040js emulator)."""
+    rp2040_board = rp2040_port_board(port)
+    if rp2040_board is not None:
+        from tinyml_tools.rp2040 import Rp2040Error
+        from tinyml_tools.rp2040 import boot as boot_rp2040
+
+        try:
+            with boot_rp2040(rp2040_board) as pty:
+                dev = Device(pty, raw=raw, soft_reset=soft_reset)
+                try:
+                    yield dev
+                finally:
+                    dev.close()
+        except Rp2040Error as e:
+            raise DeviceError(str(e)) from e
+        return
     if port and (port == "qemu" or port.startswith("qemu:")):
         from tinyml_tools.qemu import QemuError, boot
 
@@ -401,7 +432,8 @@ class Progress:
 
 def port_help() -> str:
     return ("serial port of the board (default: the only connected MicroPython board); "
-            f"'qemu' or 'qemu:BOARD' boots the QEMU firmware (default board {DEFAULT_QEMU_BOARD})")
+            f"'qemu' or 'qemu:BOARD' boots the QEMU firmware (default board {DEFAULT_QEMU_BOARD}); "
+            f"'rp2040' or 'rp2040:BOARD' boots the RP2040 emulator ({DEFAULT_RP2040_BOARD})")
 
 
 def env_port() -> str | None:

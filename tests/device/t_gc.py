@@ -14,9 +14,11 @@ fcd = dtest.Cases(fc)
 x0, y0 = fcd.x(0), fcd.y(0)
 with open("t_fc.tflite", "rb") as f:
     FC = f.read()
+# churn()'s rounds: 40 (~90 KB of garbage), fewer on a small GC heap (target.json "heap_bytes": ~20 KB on 90 KB)
+CHURN_ROUNDS = min(40, dtest.target().get("heap_bytes", 1 << 30) // 5000)
 
 
-def churn(rounds=40):
+def churn(rounds=CHURN_ROUNDS):
     """Collect, then reuse the freed memory for garbage (overwrites anything freed by mistake)."""
     for _ in range(3):
         gc.collect()
@@ -70,12 +72,18 @@ def release(holder, how):
     holder.pop()
 
 
+def load(holder, name):
+    holder.append(tinyml.Model(name))
+
+
 def load_cost(name, how):
     """Bytes a loaded model holds, and bytes still missing after releasing it by `how`. The model is
-    only referenced from a list and released in another function: no stale pointer to it is left in
-    this frame for the conservative GC to find."""
+    only referenced from a list, made and released in other functions: no stale pointer to it is left
+    in this frame for the conservative GC to find (on the stm32 port the frame that called
+    tinyml.Model() keeps one until its next call)."""
     f0 = mem_free()
-    holder = [tinyml.Model(name)]
+    holder = []
+    load(holder, name)
     used = f0 - mem_free()
     release(holder, how)
     return used, f0 - mem_free()

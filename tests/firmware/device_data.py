@@ -1,6 +1,7 @@
 """Data for the on-device tests (tests/device/): models, inputs and expected outputs.
 
     files = build(folder)      # writes every file into `folder`; returns {name: path}
+    files = build(folder, board=info)   # only the shared models the board's board.json figures allow
 
 Files (all small, except the shared models, which are linked or copied as they are):
   manifest.json     what the scripts check: per model its file, input/output sizes, op names and MACs
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import zlib
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +36,9 @@ for _p in (str(ROOT / "host_tools"), str(ROOT / "tests" / "host")):
         sys.path.insert(0, _p)
 
 CASES = 3
+# blocks of a board's filesystem besides the files' own: littlefs metadata pairs and CTZ pointers (16 blocks
+# for the NETDUINO_PLUS_2 data on 512-byte blocks, measured) and room to write
+FS_RESERVE_BLOCKS = 24
 
 
 def _core():
@@ -183,9 +189,61 @@ def shared_model_paths() -> list[Path]:
     return sorted(SHARED_MODELS.glob("*.tflite"))
 
 
-def build(dest: Path, shared: list[Path] | None = None) -> dict[str, Path]:
-    """Write the test data into dest; `shared`: the shared models to include (default: all).
+def build(dest: Path, shared: list[Path] | None = None, board: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write the test data into dest; `shared`: the shared models to include (default: all), of which
+    only those fitting_models() keeps when `board` (its board.json) is given.
     Returns the files a device needs, name -> host path (shared models are not copied)."""
+    shared = shared_model_paths() if shared is None else shared
+    if board is not None:
+        shared = fitting_models(board, shared)
+    return _build(dest, shared)
+
+
+def _fs_bytes(size: int, block: int) -> int:
+    """Room a file takes on the board's filesystem: whole blocks, at least one."""
+    return max(1, -(-size // block)) * block
+
+
+def fitting_models(board: dict[str, Any], shared: list[Path]) -> list[Path]:
+    """The shared models a board runs the device tests with, by its board.json figures, smallest first:
+    each must fit its GC heap when loaded from a file (tinyml_tools.boards.fit: file + arena + metadata,
+    as the host core measures them for the board's backend, within heap_bytes less the interpreter's
+    reserve), and all of them its filesystem (fs_bytes when given; files in whole fs_block_bytes blocks,
+    default 4 KiB) together with the rest of the test data and FS_RESERVE_BLOCKS free blocks."""
+    from tinyml_tools import boards
+
+    core = _core()
+    if core is None:
+        raise RuntimeError("the host core library is not built (make host-lib): cannot describe the test models")
+    backend = board.get("backend", "ref") if board.get("backend") in core.backends() else "ref"
+    block = int(board.get("fs_block_bytes") or 4096)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = _build(Path(tmp), shared)
+        sizes = {name: path.stat().st_size for name, path in files.items()}
+        manifest = json.loads((Path(tmp) / "manifest.json").read_text())
+    sizes["target.json"] = 256  # written by the test runner
+
+    def fs_needed(models: list[Path]) -> int:
+        dropped = {p.stem for p in shared} - {p.stem for p in models}
+        files = {name: n for name, n in sizes.items() if name.rpartition(".")[0] not in dropped}
+        files["manifest.json"] = len(json.dumps(
+            dict(manifest, models=[m for m in manifest["models"] if m["name"] not in dropped]), indent=1))
+        return sum(_fs_bytes(n, block) for n in files.values()) + FS_RESERVE_BLOCKS * block
+
+    keep: list[Path] = []
+    for path in sorted(shared, key=lambda p: p.stat().st_size):
+        data = path.read_bytes()
+        m = core.Model(data, backend=backend, inspect=True)
+        try:
+            fit = boards.fit(board, len(data), m.arena_size, m.persistent_size)
+        finally:
+            m.close()
+        if fit.verdict == "ram" and (board.get("fs_bytes") is None or fs_needed([*keep, path]) <= board["fs_bytes"]):
+            keep.append(path)
+    return [p for p in shared if p in keep]
+
+
+def _build(dest: Path, shared: list[Path]) -> dict[str, Path]:
     core = _core()
     if core is None:
         raise RuntimeError("the host core library is not built (make host-lib): cannot describe the test models")
@@ -197,7 +255,7 @@ def build(dest: Path, shared: list[Path] | None = None) -> dict[str, Path]:
     for name in ("t_fc", "t_two"):
         (dest / f"{name}.tflite").write_bytes(synth[name])
         models.append(model_entry(name, synth[name], core, run_tflm, dest))
-    for path in shared_model_paths() if shared is None else shared:
+    for path in shared:
         models.append(model_entry(path.stem, path.read_bytes(), core, run_tflm, dest))
         files[path.name] = path
     soak = None

@@ -8,6 +8,9 @@
 Uploads go through the raw REPL's stdin as zlib-compressed binary chunks (each one
 acknowledged by the device), decompressed by the `deflate` module where the firmware
 has it: about twice as fast as base64 text over the QEMU pty (~16 KB/s of line bytes).
+The first chunk waits for the device to acknowledge that it turned Ctrl-C off: a port
+that looks for Ctrl-C as bytes arrive (rp2's USB serial) would otherwise take a 0x03
+of the data for an interrupt when it comes before kbd_intr(-1) has run.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import select
 import subprocess
 import time
 import zlib
@@ -24,6 +28,7 @@ from mpremote.transport import TransportError
 from mpremote.transport_serial import SerialTransport
 
 CHUNK = 16384
+ZLIB_WBITS = 10  # 1 KiB window: what the device's deflate allocates to decompress (small heaps)
 ACK = b"\x06"
 
 _HELPERS = """\
@@ -64,6 +69,7 @@ def _tml_recv(p, chunks):
   ki = lambda c: None
  ki(-1)
  rd = sys.stdin.buffer
+ sys.stdout.write('\\x06')
  try:
   with open(p, 'wb') as f:
    for n, z in chunks:
@@ -86,6 +92,11 @@ def _tml_info():
  return {'mem_free': gc.mem_free(), 'cwd': os.getcwd(), 'deflate': deflate is not None,
   'hashlib': hashlib is not None, 'platform': sys.platform}
 """
+
+
+def _zlib(data: bytes) -> bytes:
+    c = zlib.compressobj(9, zlib.DEFLATED, ZLIB_WBITS)
+    return c.compress(data) + c.flush()
 
 
 class DeviceError(AssertionError):
@@ -148,20 +159,22 @@ class SerialTarget:
         payloads, chunks = [], []
         for i in range(0, max(len(data), 1), CHUNK):
             raw = data[i:i + CHUNK]
-            z = zlib.compress(raw, 9) if compress else raw
+            z = _zlib(raw) if compress else raw
             use = compress and len(z) < len(raw)
             payloads.append(z if use else raw)
             chunks.append((len(payloads[-1]), use))
         if not data:
             payloads, chunks = [], []
         self.t.exec_raw_no_follow(f"_tml_recv({path!r}, {chunks!r})")
-        for p in payloads:
+        # one ACK when Ctrl-C is off (a 0x03 in the data sent before would interrupt it), one per chunk
+        for p in [b"", *payloads]:
             self.t.serial.write(p)
-            got = self.t.read_until(1, ACK, timeout=30)
+            got = self._read_ack(30)
             if not got.endswith(ACK):
                 rest = b""
                 try:
-                    rest = b"".join(self.t.follow(5))
+                    if got.endswith(b"\x04"):  # the device raised: its traceback follows
+                        rest = b"".join(self.t.follow(5))
                 except TransportError:
                     pass
                 raise DeviceError(f"upload of {path} failed: {(got + rest).decode(errors='replace')}")
@@ -173,6 +186,15 @@ class SerialTarget:
             raise DeviceError(f"upload of {path}: the device has {size} bytes, SHA-256 {got_sha}; sent {len(data)}, {sha}")
         self.uploaded += sum(len(p) for p in payloads)
         self.upload_seconds += time.monotonic() - t0
+
+    def _read_ack(self, timeout: float) -> bytes:
+        """What the device sends up to an ACK, or up to the end of its output (0x04: it raised), or until
+        `timeout` seconds without a byte (mpremote's read_until blocks on a pty, whatever its timeout)."""
+        s = self.t.serial
+        got = b""
+        while not got.endswith((ACK, b"\x04")) and select.select([s.fd], [], [], timeout)[0]:
+            got += s.read(1)
+        return got
 
     def run_script(self, script: Path, timeout: float = 300) -> tuple[str, str]:
         """Soft reset, cd into the data folder, run the script: (output, error output)."""

@@ -1,9 +1,15 @@
 """The on-device test scripts (tests/device/t_*.py) on every firmware target.
 
 Targets: the unix firmware (and its cmsis-nn build when present), the QEMU boards
-MPS2_AN385, MPS2_AN500 and MPS3_AN547 (each booted once per session; the scripts
-run over the pty with mpremote's SerialTransport), and a real board given
-`--port PORT` (or TINYML_TEST_PORT=PORT). The test data (tests/firmware/device_data.py:
+MPS2_AN385, MPS2_AN500, MPS3_AN547 and NETDUINO_PLUS_2 (the stm32 port's STM32F405
+board in QEMU's netduinoplus2; each booted once per session; the scripts run over the
+pty with mpremote's SerialTransport; the shared models each board's board.json figures
+allow: device_data.fitting_models), RPI_PICO in the rp2040js emulator
+(tinyml_tools.rp2040: the real board's UF2 image, USB serial on a pty, a fresh flash
+image per session; the shared models that fit its RAM, chosen by gc.mem_free() as for
+a real board; t_soak.py runs SOAK_CALLS_RP2040 calls: the emulator runs 20-26 M cycles/s on
+an idle core, 5x slower than the chip), and a real board given `--port PORT` (or TINYML_TEST_PORT=PORT).
+The test data (tests/firmware/device_data.py:
 models, inputs, reference outputs) is generated on the host and copied to the board
 once per session (all the shared models, 450 KB, 320 KB compressed: ~22 s per QEMU
 board; ad01_int8, 277 KB, takes ~9 s of that, and is kept on every board because
@@ -18,6 +24,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import closing
@@ -41,7 +48,9 @@ IMAGES = ROOT / "firmware" / "images"
 SCRIPTS: dict[str, int | None] = {"t_api.py": 68, "t_errors.py": 46, "t_gc.py": 18, "t_models.py": None,
                                    "t_pressure.py": 5, "t_soak.py": 4}
 UNIX_TARGETS = {"unix": "ref", "unix-cmsis-nn": "cmsis-nn"}
-QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
+QEMU_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547", "NETDUINO_PLUS_2")
+RP2040_BOARDS = ("RPI_PICO",)
+SOAK_CALLS_RP2040 = 500  # t_soak.py's predict_into calls in the emulator (10,000 elsewhere), ~450,000 cycles each
 RESULT = re.compile(r"(\d+) passed, (\d+) failed, (\d+) skipped")
 
 
@@ -58,7 +67,7 @@ def _port(config: pytest.Config) -> str | None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        names = [*UNIX_TARGETS, *QEMU_BOARDS] + (["port"] if _port(metafunc.config) else [])
+        names = [*UNIX_TARGETS, *QEMU_BOARDS, *RP2040_BOARDS] + (["port"] if _port(metafunc.config) else [])
         metafunc.parametrize("target", names, indirect=True, scope="session")
 
 
@@ -80,18 +89,31 @@ def _need_image(name: str, image: Path) -> None:
     if not (_micropython_dir() / "py" / "mpconfig.h").exists():
         pytest.skip(f"{name}: no image {rel} and no MicroPython sources in {_micropython_dir()} to build it "
                     "(run 'make deps')")
+    why = _port_sources_missing(name)
+    if why:
+        pytest.skip(f"{name}: no image {rel}, and it cannot be built here: {why}")
     pytest.skip(f"{name}: no image {rel}: run 'make firmware-test-images'")
 
 
-def _data(tmp: Path, shared: list[Path]) -> tuple[dict[str, Path], dict]:
+def _port_sources_missing(board: str) -> str | None:
+    """Why the board's port cannot be built from the dependency cache (the last line of `make fw-check`,
+    e.g. an STM32 submodule missing), or None."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
+    r = subprocess.run(["make", "--no-print-directory", "fw-check", f"BOARD={board}"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=120, check=False)
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("firmware:") and "note:" not in ln]
+    return None if r.returncode == 0 else (lines[-1] if lines else (r.stdout + r.stderr).strip()[-300:])
+
+
+def _data(tmp: Path, shared: list[Path], board: dict | None = None) -> tuple[dict[str, Path], dict]:
     try:
-        files = device_data.build(tmp, shared)
+        files = device_data.build(tmp, shared, board)
     except RuntimeError as e:
         pytest.skip(f"device tests: {e}")
     return files, json.loads((tmp / "manifest.json").read_text())
 
 
-def _write_target(folder: Path, files: dict[str, Path], **info: str) -> None:
+def _write_target(folder: Path, files: dict[str, Path], **info: str | int) -> None:
     (folder / "target.json").write_text(json.dumps(info))
     files["target.json"] = folder / "target.json"
 
@@ -118,20 +140,48 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
             dev.put_files(files, "tmltest")
             yield Target(f"port {port}", dev, manifest)
         return
+    if name in RP2040_BOARDS:
+        yield from _rp2040_target(name, folder, tmp_path_factory.mktemp(f"{name}-flash") / f"{name}.flash", shared)
+        return
     from tinyml_tools.qemu import QemuError, boot
 
     image = IMAGES / name / "firmware.elf"
     _need_image(name, image)
     if shutil.which("qemu-system-arm") is None:
         pytest.skip(f"{name}: qemu-system-arm not installed (Debian: apt-get install qemu-system-arm)")
-    files, manifest = _data(folder, shared)
     board = json.loads((IMAGES / name / "board.json").read_text())
-    _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock="systick")
+    files, manifest = _data(folder, shared, board)
+    _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock="systick",
+                  heap_bytes=board["heap_bytes"])
     try:
         with boot(name, image=image, timeout=60) as pty, closing(SerialTarget(pty, soft_reset=False)) as dev:
             dev.put_files(files, "tmltest")
             yield Target(name, dev, manifest)
     except QemuError as e:
+        pytest.fail(f"{name}: {e}")
+
+
+def _rp2040_target(name: str, folder: Path, flash: Path, shared: list[Path]) -> Iterator[Target]:
+    """The board's UF2 in the rp2040js emulator, on a fresh flash image `flash` (its filesystem formatted
+    at the first boot); test data written into `folder`."""
+    from tinyml_tools import rp2040
+
+    image = IMAGES / name / "firmware.uf2"
+    _need_image(name, image)
+    why = rp2040.missing()
+    if why:
+        pytest.skip(f"{name}: {why}")
+    board = json.loads((IMAGES / name / "board.json").read_text())
+    try:
+        with rp2040.boot(name, image=image, flash=flash) as pty, \
+                closing(SerialTarget(pty)) as dev:
+            free = dev.info()["mem_free"]
+            files, manifest = _data(folder, [p for p in shared if 3 * p.stat().st_size < free])
+            _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock=board["profile_clock"],
+                          soak_calls=SOAK_CALLS_RP2040)
+            dev.put_files(files, "tmltest")
+            yield Target(name, dev, manifest)
+    except rp2040.Rp2040Error as e:
         pytest.fail(f"{name}: {e}")
 
 

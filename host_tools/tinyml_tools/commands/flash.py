@@ -4,13 +4,18 @@ The "flash" object of boards/<NAME>/board.json says how:
   esptool   ESP32 boards: chip, baud, offsets (per image file name; a merged
             firmware.bin) and parts (bootloader, partition table, app; used when
             IMAGE is a build folder)
-  uf2       RP2040: copy the .uf2 onto the RPI-RP2 drive (volume_label)
+  uf2       RP2040: copy the .uf2 onto the RPI-RP2 drive (volume_label); with --port rp2040[:BOARD],
+            write it into the rp2040js emulator's flash image (tinyml_tools.rp2040), as the
+            board's UF2 bootloader would (the filesystem in the rest of the flash is kept)
   picotool  RP2040 over USB: picotool load -x
   st-flash  STM32 through an ST-LINK: address (for .bin images)
   openocd   STM32 through any probe: openocd_config
   dfu-util  STM32 in its USB DFU bootloader: address, dfu_id (VID:PID)
 `tools` lists the alternatives (--tool); `tool` is the default. IMAGE defaults
 to firmware/images/<NAME>/<image> (`make firmware BOARD=<NAME>`).
+A board that runs in QEMU (a "qemu" object in its board.json) is flashed with
+--port qemu[:NAME]: its ELF image is installed as the firmware `--port qemu:NAME`
+boots from then on (tinyml_tools.qemu.install; build/qemu/NAME/firmware.elf).
 --dry-run prints the exact commands instead of running them.
 """
 
@@ -28,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from tinyml_tools import boards as boards_mod
+from tinyml_tools import rp2040
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, error, print_json
+from tinyml_tools.device import rp2040_port_board
 
 INSTALL_HINTS = {
     "st-flash": "install stlink-tools (Debian/Ubuntu: apt install stlink-tools)",
@@ -64,7 +71,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="firmware image or build folder (default: firmware/images/BOARD/<image of board.json>)")
     p.add_argument("--board", "-b", required=True, metavar="NAME", help="board definition (boards/NAME/board.json)")
     p.add_argument("--port", "-p", help="serial port (esptool: the board; RP2040/DFU: a running MicroPython board "
-                                         "to reboot into its bootloader first)")
+                                         "to reboot into its bootloader first); 'rp2040:' writes the UF2 into the "
+                                         "RP2040 emulator's flash image; 'qemu:' installs the image of a QEMU "
+                                         "board as its firmware")
     p.add_argument("--tool", help="flashing tool (default: the board's; alternatives in board.json 'tools')")
     p.add_argument("--drive", type=Path, help="UF2: the mounted bootloader drive (default: found by its label)")
     p.add_argument("--erase", action="store_true", help="esptool: erase the whole flash first")
@@ -116,6 +125,9 @@ def plan(board: dict[str, Any], image: Path, tool: str, port: str | None, drive:
     if tool == "uf2":
         if suffix != ".uf2":
             raise FlashError(f"a UF2 drive takes a .uf2 image, not {image.name} (or use --tool picotool)")
+        emulated = rp2040_port_board(port)
+        if emulated is not None:  # the emulator's flash image, programmed by its runner as the bootloader would
+            return [Step(rp2040.runner_command(rp2040.default_flash(emulated), image, boot=False))]
         label = str(cfg.get("volume_label", "RPI-RP2"))
         steps = _bootloader_step(port)
         target = drive or (None if port else find_uf2_drive(label))
@@ -174,16 +186,62 @@ def execute(steps: list[Step], drive_label: str) -> int:
     return OK
 
 
+def flash_emulator(board: str, steps: list[Step]) -> int:
+    """Run the steps writing the RP2040 emulator's flash image, which no running emulator may hold."""
+    why = rp2040.missing()
+    if why:
+        raise FlashError(f"the RP2040 emulator cannot run: {why}")
+    with rp2040.flash_lock(rp2040.default_flash(board)):
+        return execute(steps, "the RP2040 emulator's flash")
+
+
+def install_in_qemu(args: argparse.Namespace, board: dict[str, Any]) -> int:
+    """--port qemu[:BOARD]: make IMAGE (default: the one `make firmware` built) the firmware QEMU boots for
+    the board, as flashing does on hardware."""
+    from tinyml_tools import qemu
+
+    named = args.port.partition(":")[2]
+    if named and named != args.board:
+        error("flash", f"--port {args.port} names another board than --board {args.board}")
+        return USAGE
+    if "qemu" not in board:
+        error("flash", f"board {args.board} does not run in QEMU (its board.json has no \"qemu\" section)")
+        return USAGE
+    image = args.image or qemu.image_path(args.board)
+    if not args.dry_run and not image.exists():
+        error("flash", f"no image {image}: build it with 'make firmware BOARD={args.board}' or give IMAGE")
+        return USAGE
+    step = Step([], str(image), str(qemu.installed_image(args.board)))
+    if args.json:
+        print_json({"board": args.board, "tool": "qemu", "image": str(image), "dry_run": args.dry_run,
+                    "steps": [step.as_dict()], "commands": [step.shell()]})
+    elif args.dry_run:
+        print(step.shell())
+    if args.dry_run:
+        return OK
+    try:
+        dest = qemu.install(args.board, image)
+    except (qemu.QemuError, OSError) as e:
+        error("flash", str(e))
+        return FAILED
+    print(f"installed {image} as the firmware of {args.board} in QEMU ({dest}): --port qemu:{args.board} boots it",
+          file=sys.stderr)
+    return OK
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         board = boards_mod.load_board(args.board)
     except boards_mod.BoardError as e:
         error("flash", str(e))
         return USAGE
+    if args.port and (args.port == "qemu" or args.port.startswith("qemu:")):
+        return install_in_qemu(args, board)
     cfg = board.get("flash")
     if not cfg:
-        where = "in QEMU" if board.get("port") == "qemu" else f"on the {board.get('port')} port"
-        hint = f" (boot it with --port qemu:{args.board})" if board.get("port") == "qemu" else ""
+        where = "in QEMU" if "qemu" in board else f"on the {board.get('port')} port"
+        hint = f" (boot it with --port qemu:{args.board}; --port qemu: installs an image as its firmware)" \
+            if "qemu" in board else ""
         error("flash", f"board {args.board} runs {where}: there is nothing to flash{hint}")
         return USAGE
     tools = [str(t) for t in cfg.get("tools", [cfg["tool"]])]
@@ -191,8 +249,10 @@ def run(args: argparse.Namespace) -> int:
     if tool not in tools:
         error("flash", f"board {args.board} is flashed with {', '.join(tools)}, not {tool}")
         return USAGE
-    if args.port and args.port.startswith("qemu"):
-        error("flash", "QEMU boards are not flashed")
+    emulated = rp2040_port_board(args.port)
+    if emulated is not None and (emulated != args.board or tool != "uf2"):
+        error("flash", f"--port {args.port} writes a UF2 image of {emulated} into the RP2040 emulator's flash "
+                       f"(--board {emulated}, --tool uf2)")
         return USAGE
     image = args.image or boards_mod.image_dir(args.board) / str(board.get("image", "firmware.bin"))
     if not args.dry_run and not image.exists():
@@ -208,8 +268,10 @@ def run(args: argparse.Namespace) -> int:
                 print(s.shell())
         if args.dry_run:
             return OK
+        if emulated is not None:
+            return flash_emulator(emulated, steps)
         return execute(steps, str(cfg.get("volume_label", "")))
-    except (FlashError, KeyError, OSError) as e:
+    except (FlashError, KeyError, OSError, rp2040.Rp2040Error) as e:
         msg = f"board.json of {args.board} lacks flash field {e}" if isinstance(e, KeyError) else str(e)
         error("flash", msg)
         return FAILED
