@@ -2,7 +2,7 @@
 # and the firmware (micropython.mk). Expects ROOT and CMSIS_NN_DIR.
 TML_DIR := $(ROOT)/usermod/tinyml
 TML_CORE_SRC := $(sort $(wildcard $(TML_DIR)/core/*.c) $(wildcard $(TML_DIR)/kernels/common/*.c))
-TML_HDR := $(wildcard $(TML_DIR)/core/*.h) $(TML_DIR)/kernels/tml_kernels.h
+TML_HDR := $(wildcard $(TML_DIR)/core/*.h $(TML_DIR)/kernels/*.h $(TML_DIR)/kernels/*/*.h)
 TML_HOST_SRC := $(TML_DIR)/host/tml_host.c
 TML_SRC_REF := $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/ref/*.c))
 CMSIS_NN_SRC = $(sort $(wildcard $(CMSIS_NN_DIR)/Source/*/*.c))

@@ -20,15 +20,27 @@
 #include "tml_fb.h"
 
 typedef struct tml_op tml_op_t;
+typedef tml_status_t (*tml_prepare_fn)(tml_model_t *m, tml_op_t *op, tml_error_t *err);
+typedef tml_status_t (*tml_eval_fn)(tml_model_t *m, tml_op_t *op);
 
+#define TML_NO_ROW 0xffff
+/* Matches any type in tml_op_impl_t.type. */
+#define TML_ANY_TYPE 0xff
+
+/* One row of the operator registry (tml_ops.c): an implementation of a builtin
+ * operator (or of a custom one, by name) for one type of its first input. The
+ * loader picks the row by (operator, type of input 0) and calls prepare, which
+ * may replace op->eval by a variant it chose (e.g. per output type). */
 typedef struct {
-    int32_t builtin; /* TFLite BuiltinOperator code */
-    tml_status_t (*prepare)(tml_model_t *m, tml_op_t *op, tml_error_t *err);
-    tml_status_t (*eval)(tml_model_t *m, tml_op_t *op);
+    int16_t builtin;      /* TFLite BuiltinOperator code; TML_OP_CUSTOM for custom ops */
+    uint8_t type;         /* tml_type_t of input 0 this row runs, or TML_ANY_TYPE */
+    const char *custom;   /* custom ops: their custom_code; NULL for builtins */
+    tml_prepare_fn prepare;
+    tml_eval_fn eval;
 } tml_op_impl_t;
 
 struct tml_op {
-    const tml_op_impl_t *impl;
+    tml_eval_fn eval;       /* the implementation's eval (prepare may replace it) */
     void *data;             /* op-private persistent data set by prepare */
     void *scratch;          /* valid during eval when scratch_size > 0 */
     int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
@@ -36,8 +48,9 @@ struct tml_op {
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
     int32_t scratch_offset; /* planner */
     uint32_t macs;          /* set by prepare (0 for data movement ops) */
-    int32_t builtin;        /* BuiltinOperator code */
+    int16_t builtin;        /* BuiltinOperator code (-1: out of range, unsupported) */
     uint16_t index;         /* position in the graph */
+    uint16_t row;           /* registry row (tml_op_row); TML_NO_ROW: unsupported (inspect mode) */
     uint8_t n_inputs;
     uint8_t n_outputs;
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
@@ -83,13 +96,6 @@ tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_ten
  * for output scale/zero point, exactly as TFLM's CalculateActivationRangeQuantized.
  * Returns false for unsupported activations (TANH, SIGN_BIT). */
 bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
-
-/* Op tables; the registry in tml_ops.c lists them. */
-extern const tml_op_impl_t tml_op_conv_2d, tml_op_depthwise_conv_2d, tml_op_fully_connected,
-    tml_op_average_pool_2d, tml_op_max_pool_2d, tml_op_softmax, tml_op_add, tml_op_mul,
-    tml_op_reshape, tml_op_squeeze, tml_op_logistic, tml_op_tanh, tml_op_relu, tml_op_relu6,
-    tml_op_concatenation, tml_op_pad, tml_op_mean, tml_op_quantize, tml_op_dequantize,
-    tml_op_unidirectional_sequence_lstm;
 
 /* TFLite BuiltinOperator codes used here. */
 enum {

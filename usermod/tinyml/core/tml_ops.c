@@ -1,30 +1,107 @@
-/* tinyml core: the operator registry (the ops this build can run). */
-#include "tml_op.h"
+/*
+ * tinyml core: the operator registry, the one table of what this build runs.
+ *
+ * A row is (operator, type of its first input, prepare, eval); see
+ * tml_op_impl_t. Groups of rows can be left out of a build to save flash
+ * (-DTML_OPS_<GROUP>=0; the firmware's TINYML_OPS_EXCLUDE, see README):
+ * unreferenced kernels are then dropped by the linker (--gc-sections).
+ */
+#include <string.h>
+#include "tml_ops.h"
 
+#define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval }
 
-const tml_op_impl_t *const tml_op_registry[] = {
-    &tml_op_add,
-    &tml_op_average_pool_2d,
-    &tml_op_concatenation,
-    &tml_op_conv_2d,
-    &tml_op_depthwise_conv_2d,
-    &tml_op_dequantize,
-    &tml_op_fully_connected,
-    &tml_op_logistic,
-    &tml_op_max_pool_2d,
-    &tml_op_mul,
-    &tml_op_relu,
-    &tml_op_relu6,
-    &tml_op_reshape,
-    &tml_op_softmax,
-    &tml_op_tanh,
-    &tml_op_pad,
-    &tml_op_mean,
-    &tml_op_squeeze,
-    &tml_op_unidirectional_sequence_lstm,
-    &tml_op_quantize,
-    NULL,
+static const tml_op_impl_t registry[] = {
+    /* tml_ops_conv.c */
+    ROW(CONV_2D, TML_INT8, conv_2d),
+    ROW(DEPTHWISE_CONV_2D, TML_INT8, depthwise_conv_2d),
+    /* tml_ops_fc.c */
+    ROW(FULLY_CONNECTED, TML_INT8, fully_connected),
+    /* tml_ops_pool.c */
+    ROW(AVERAGE_POOL_2D, TML_INT8, average_pool_2d),
+    ROW(MAX_POOL_2D, TML_INT8, max_pool_2d),
+    /* tml_ops_softmax.c */
+    ROW(SOFTMAX, TML_INT8, softmax),
+    /* tml_ops_elementwise.c */
+    ROW(ADD, TML_INT8, add),
+    ROW(MUL, TML_INT8, mul),
+    /* tml_ops_activation.c */
+    ROW(LOGISTIC, TML_INT8, logistic),
+    ROW(TANH, TML_INT8, tanh),
+    ROW(RELU, TML_INT8, relu),
+    ROW(RELU6, TML_INT8, relu6),
+    /* tml_ops_shape.c */
+    { TML_OP_RESHAPE, TML_ANY_TYPE, NULL, tml_reshape_prepare, tml_alias_eval },
+    { TML_OP_SQUEEZE, TML_ANY_TYPE, NULL, tml_squeeze_prepare, tml_alias_eval },
+    /* tml_ops_data.c */
+    ROW(CONCATENATION, TML_ANY_TYPE, concatenation),
+    ROW(PAD, TML_ANY_TYPE, pad),
+    /* tml_ops_reduce.c */
+    ROW(MEAN, TML_INT8, mean),
+    /* tml_ops_quantize.c */
+    ROW(QUANTIZE, TML_FLOAT32, quantize),
+    ROW(QUANTIZE, TML_INT8, quantize),
+    ROW(QUANTIZE, TML_UINT8, quantize),
+    ROW(QUANTIZE, TML_INT16, quantize),
+    ROW(QUANTIZE, TML_INT32, quantize),
+    ROW(DEQUANTIZE, TML_INT8, dequantize),
+    ROW(DEQUANTIZE, TML_UINT8, dequantize),
+    ROW(DEQUANTIZE, TML_INT16, dequantize),
+    /* tml_ops_lstm.c */
+    ROW(UNIDIRECTIONAL_SEQUENCE_LSTM, TML_INT8, unidirectional_sequence_lstm),
 };
+
+#define N_ROWS ((int)(sizeof(registry) / sizeof(registry[0])))
+
+static bool same_op(const tml_op_impl_t *r, int32_t builtin, const char *custom, size_t custom_len) {
+    if (r->builtin != builtin) {
+        return false;
+    }
+    return builtin != TML_OP_CUSTOM || (strlen(r->custom) == custom_len && memcmp(r->custom, custom, custom_len) == 0);
+}
+
+int tml_op_find(int32_t builtin, const char *custom, size_t custom_len, int type, bool *known) {
+    *known = false;
+    for (int i = 0; i < N_ROWS; i++) {
+        const tml_op_impl_t *r = &registry[i];
+        if (same_op(r, builtin, custom, custom_len)) {
+            *known = true;
+            if (r->type == TML_ANY_TYPE || r->type == type) {
+                return i;
+            }
+        }
+    }
+    return TML_NO_ROW;
+}
+
+const tml_op_impl_t *tml_op_row(int row) {
+    return row >= 0 && row < N_ROWS ? &registry[row] : NULL;
+}
+
+int tml_op_types(int32_t builtin, const char *custom, size_t custom_len, uint8_t *types, int max) {
+    int n = 0;
+    for (int i = 0; i < N_ROWS; i++) {
+        if (same_op(&registry[i], builtin, custom, custom_len) && n < max) {
+            types[n++] = registry[i].type;
+        }
+    }
+    return n;
+}
+
+/* i-th distinct operator name (builtin names, then custom ones). */
+const char *tml_supported_op(int i) {
+    for (int k = 0; k < N_ROWS; k++) {
+        const tml_op_impl_t *r = &registry[k];
+        bool first = true;
+        for (int j = 0; j < k && first; j++) {
+            first = !same_op(&registry[j], r->builtin, r->custom, r->custom ? strlen(r->custom) : 0);
+        }
+        if (first && i-- == 0) {
+            return r->custom ? r->custom : tml_builtin_name(r->builtin);
+        }
+    }
+    return NULL;
+}
 
 const char *tml_backend_name(void) {
 #ifdef TML_BACKEND_CMSIS_NN

@@ -1,7 +1,7 @@
 /* tinyml ops: LOGISTIC, TANH, RELU, RELU6 (int8), as TFLM's logistic_common.cc,
  * tanh.cc and activations_common.cc; and the fused-activation range helper. */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 /* TFLM kernel_util.cc Quantize(): zero_point + (int32_t)round(f / scale), in float. */
@@ -106,30 +106,28 @@ static tml_status_t prepare_sigmoid(tml_model_t *m, tml_op_t *op, tml_error_t *e
     return TML_OK;
 }
 
-static tml_status_t logistic_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_logistic_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return prepare_sigmoid(m, op, err, true);
 }
 
-static tml_status_t tanh_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_tanh_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return prepare_sigmoid(m, op, err, false);
 }
 
-static tml_status_t logistic_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_logistic_eval(tml_model_t *m, tml_op_t *op) {
     const sigmoid_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     return tml_logistic_s8(in->data, tml_op_output(m, op, 0)->data, tml_tensor_elements(in), d->zero_point,
         d->range_radius, d->multiplier, d->left_shift);
 }
 
-static tml_status_t tanh_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_tanh_eval(tml_model_t *m, tml_op_t *op) {
     const sigmoid_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     return tml_tanh_s8(in->data, tml_op_output(m, op, 0)->data, tml_tensor_elements(in), d->zero_point,
         d->range_radius, d->multiplier, d->left_shift);
 }
 
-const tml_op_impl_t tml_op_logistic = { TML_OP_LOGISTIC, logistic_prepare, logistic_eval };
-const tml_op_impl_t tml_op_tanh = { TML_OP_TANH, tanh_prepare, tanh_eval };
 
 /* ---- RELU: requantizes input -> output, clamps at the output's zero ---- */
 
@@ -137,7 +135,7 @@ typedef struct {
     int32_t in_zp, out_zp, multiplier, shift, act_min, act_max;
 } relu_data_t;
 
-static tml_status_t relu_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_relu_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_tensor_t *in, *out;
     tml_status_t s = prepare_unary_s8(m, op, err, &in, &out);
     if (s != TML_OK) {
@@ -167,14 +165,13 @@ static tml_status_t relu_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     return TML_OK;
 }
 
-static tml_status_t relu_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_relu_eval(tml_model_t *m, tml_op_t *op) {
     const relu_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     return tml_relu_s8(in->data, tml_op_output(m, op, 0)->data, tml_tensor_elements(in), d->in_zp, d->out_zp,
         d->multiplier, d->shift, d->act_min, d->act_max);
 }
 
-const tml_op_impl_t tml_op_relu = { TML_OP_RELU, relu_prepare, relu_eval };
 
 /* ---- RELU6: TFLM clamps to [zp, quantized 6] of the input, no requantization ---- */
 
@@ -182,7 +179,7 @@ typedef struct {
     int8_t lo, hi;
 } relu6_data_t;
 
-static tml_status_t relu6_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_relu6_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_tensor_t *in, *out;
     tml_status_t s = prepare_unary_s8(m, op, err, &in, &out);
     if (s != TML_OK) {
@@ -204,10 +201,9 @@ static tml_status_t relu6_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     return TML_OK;
 }
 
-static tml_status_t relu6_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_relu6_eval(tml_model_t *m, tml_op_t *op) {
     const relu6_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     return tml_relu6_s8(in->data, tml_op_output(m, op, 0)->data, tml_tensor_elements(in), d->lo, d->hi);
 }
 
-const tml_op_impl_t tml_op_relu6 = { TML_OP_RELU6, relu6_prepare, relu6_eval };

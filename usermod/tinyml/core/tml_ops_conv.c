@@ -3,7 +3,7 @@
  * and depthwise_conv.cc / depthwise_conv_common.cc (padding as
  * ComputePaddingHeightWidth, multipliers as PopulateConvolutionQuantizationParams). */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_CONV_2D = 1, OPT_DEPTHWISE_CONV_2D = 2 };
@@ -156,7 +156,7 @@ static tml_status_t prepare_output(tml_model_t *m, tml_op_t *op, tml_error_t *er
 
 /* ---- CONV_2D ---- */
 
-static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     conv_args_t a;
     tml_status_t s = common_checks(m, op, err, false, &a);
     if (s != TML_OK) {
@@ -192,7 +192,7 @@ static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     return TML_OK;
 }
 
-static tml_status_t conv_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
     const conv_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
@@ -202,11 +202,10 @@ static tml_status_t conv_eval(tml_model_t *m, tml_op_t *op) {
         out->data);
 }
 
-const tml_op_impl_t tml_op_conv_2d = {TML_OP_CONV_2D, conv_prepare, conv_eval};
 
 /* ---- DEPTHWISE_CONV_2D ---- */
 
-static tml_status_t dw_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_depthwise_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     conv_args_t a;
     tml_status_t s = common_checks(m, op, err, true, &a);
     if (s != TML_OK) {
@@ -249,7 +248,7 @@ static tml_status_t dw_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return TML_OK;
 }
 
-static tml_status_t dw_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_depthwise_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
     const conv_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
@@ -259,4 +258,3 @@ static tml_status_t dw_eval(tml_model_t *m, tml_op_t *op) {
         &out_d, out->data);
 }
 
-const tml_op_impl_t tml_op_depthwise_conv_2d = {TML_OP_DEPTHWISE_CONV_2D, dw_prepare, dw_eval};

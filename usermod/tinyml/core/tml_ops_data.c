@@ -17,7 +17,7 @@ typedef struct {
     int32_t row_bytes[CONCAT_MAX_INPUTS];
 } concat_data_t;
 
-static tml_status_t concat_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_concatenation_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_status_t s = tml_check_io_count(err, op, 1, CONCAT_MAX_INPUTS, 1);
     if (s != TML_OK) {
         return s;
@@ -97,7 +97,7 @@ static tml_status_t concat_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *er
     return TML_OK;
 }
 
-static tml_status_t concat_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_concatenation_eval(tml_model_t *m, tml_op_t *op) {
     const concat_data_t *d = op->data;
     const void *inputs[CONCAT_MAX_INPUTS];
     for (int i = 0; i < op->n_inputs; i++) {
@@ -106,7 +106,6 @@ static tml_status_t concat_eval(tml_model_t *m, tml_op_t *op) {
     return tml_concat(inputs, d->row_bytes, op->n_inputs, d->outer, tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_concatenation = { TML_OP_CONCATENATION, concat_prepare, concat_eval };
 
 /* ---- PAD (and the optional PADV2-style constant_values input) ---- */
 
@@ -115,7 +114,7 @@ typedef struct {
     uint8_t pad_value[8]; /* one element, used when there is no constant_values input */
 } pad_data_t;
 
-static tml_status_t pad_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_pad_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_status_t s = tml_check_io_count(err, op, 2, 3, 1);
     if (s != TML_OK) {
         return s;
@@ -201,7 +200,7 @@ static tml_status_t pad_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) 
     return TML_OK;
 }
 
-static tml_status_t pad_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_pad_eval(tml_model_t *m, tml_op_t *op) {
     const pad_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     const tml_tensor_t *cv = tml_op_input(m, op, 2);
@@ -209,4 +208,3 @@ static tml_status_t pad_eval(tml_model_t *m, tml_op_t *op) {
         (int32_t)tml_type_size(in->type), tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_pad = { TML_OP_PAD, pad_prepare, pad_eval };

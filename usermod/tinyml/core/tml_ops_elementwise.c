@@ -2,7 +2,7 @@
  * dimensions, fused activation), as TFLM's add.cc / add_common.cc and mul.cc /
  * mul_common.cc. */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_ADD = 11, OPT_MUL = 21 };
@@ -81,7 +81,7 @@ static bool smaller_than_one(double x, int32_t *mult, int32_t *shift) {
     return sh <= 0;
 }
 
-static tml_status_t add_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_add_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     arith_data_t *d;
     int activation;
     tml_status_t s = arith_prepare(m, op, err, OPT_ADD, &d, &activation);
@@ -109,13 +109,13 @@ static tml_status_t add_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) 
     return TML_OK;
 }
 
-static tml_status_t add_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_add_eval(tml_model_t *m, tml_op_t *op) {
     const arith_data_t *d = op->data;
     return tml_add_s8(&d->u.add, &d->in1, tml_op_input(m, op, 0)->data, &d->in2, tml_op_input(m, op, 1)->data,
         &d->out, tml_op_output(m, op, 0)->data);
 }
 
-static tml_status_t mul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_mul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     arith_data_t *d;
     int activation;
     tml_status_t s = arith_prepare(m, op, err, OPT_MUL, &d, &activation);
@@ -140,11 +140,9 @@ static tml_status_t mul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) 
     return TML_OK;
 }
 
-static tml_status_t mul_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_mul_eval(tml_model_t *m, tml_op_t *op) {
     const arith_data_t *d = op->data;
     return tml_mul_s8(&d->u.mul, &d->in1, tml_op_input(m, op, 0)->data, &d->in2, tml_op_input(m, op, 1)->data,
         &d->out, tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_add = {TML_OP_ADD, add_prepare, add_eval};
-const tml_op_impl_t tml_op_mul = {TML_OP_MUL, mul_prepare, mul_eval};

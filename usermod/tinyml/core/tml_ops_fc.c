@@ -5,7 +5,7 @@
  * as TFLite's FullyConnected Prepare computes it. */
 #include <string.h>
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_FULLY_CONNECTED = 8 };
@@ -24,7 +24,7 @@ static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_
     *out = (tml_dims_t){d->batches, 1, 1, d->units};
 }
 
-static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_status_t s = tml_check_io_count(err, op, 2, 3, 1);
     if (s != TML_OK) {
         return s;
@@ -169,7 +169,7 @@ static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return TML_OK;
 }
 
-static tml_status_t fc_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_fully_connected_eval(tml_model_t *m, tml_op_t *op) {
     const fc_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
@@ -179,4 +179,3 @@ static tml_status_t fc_eval(tml_model_t *m, tml_op_t *op) {
         tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_fully_connected = {TML_OP_FULLY_CONNECTED, fc_prepare, fc_eval};

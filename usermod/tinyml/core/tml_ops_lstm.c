@@ -2,7 +2,7 @@
  * cell state, as TFLM's integer LSTM (unidirectional_sequence_lstm.cc,
  * lstm_eval_common.cc: PrepareGateParametersInteger, CreateLstmCellStateInfo). */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 /* Input indices (lstm_shared.h). */
@@ -75,7 +75,7 @@ static tml_status_t make_gate(tml_model_t *m, tml_tensor_t *const *t, int wi, in
     return TML_OK;
 }
 
-static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_unidirectional_sequence_lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (op->n_inputs != 24 || op->n_outputs != 1) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "needs 24 inputs and 1 output, has %d and %d",
             (int)op->n_inputs, (int)op->n_outputs);
@@ -253,11 +253,7 @@ static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     return TML_OK;
 }
 
-static tml_status_t lstm_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_unidirectional_sequence_lstm_eval(tml_model_t *m, tml_op_t *op) {
     return tml_lstm_s8(op->data, tml_op_input(m, op, L_INPUT)->data, tml_op_output(m, op, 0)->data,
         tml_op_input(m, op, L_HIDDEN)->data, tml_op_input(m, op, L_CELL)->data, op->scratch);
 }
-
-const tml_op_impl_t tml_op_unidirectional_sequence_lstm = {
-    TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, lstm_prepare, lstm_eval,
-};

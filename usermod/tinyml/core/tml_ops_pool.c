@@ -96,27 +96,25 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     return TML_OK;
 }
 
-static tml_status_t avg_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_average_pool_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return pool_prepare(m, op, err, true);
 }
 
-static tml_status_t max_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_max_pool_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return pool_prepare(m, op, err, false);
 }
 
-static tml_status_t avg_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_average_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
     return tml_avgpool_s8(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
 
-static tml_status_t max_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_max_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
     return tml_maxpool_s8(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_average_pool_2d = {TML_OP_AVERAGE_POOL_2D, avg_prepare, avg_eval};
-const tml_op_impl_t tml_op_max_pool_2d = {TML_OP_MAX_POOL_2D, max_prepare, max_eval};

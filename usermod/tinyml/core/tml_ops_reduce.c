@@ -1,7 +1,7 @@
 /* tinyml ops: MEAN (int8), as TFLM's reduce_common.cc (PrepareMeanOrSumHelper,
  * EvalMeanHelper -> reference_ops::QuantizedMeanOrSum). */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_REDUCER = 27 };
@@ -11,7 +11,7 @@ typedef struct {
     int32_t n_axes, n_out, multiplier, shift;
 } mean_data_t;
 
-static tml_status_t mean_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_mean_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_status_t s = tml_check_io_count(err, op, 2, 2, 1);
     if (s != TML_OK) {
         return s;
@@ -80,7 +80,7 @@ static tml_status_t mean_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     return TML_OK;
 }
 
-static tml_status_t mean_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_mean_eval(tml_model_t *m, tml_op_t *op) {
     const mean_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     const tml_tensor_t *out = tml_op_output(m, op, 0);
@@ -88,4 +88,3 @@ static tml_status_t mean_eval(tml_model_t *m, tml_op_t *op) {
         out->zero_point, d->multiplier, d->shift, op->scratch);
 }
 
-const tml_op_impl_t tml_op_mean = { TML_OP_MEAN, mean_prepare, mean_eval };

@@ -27,7 +27,7 @@ static tml_status_t prepare_common(tml_model_t *m, tml_op_t *op, tml_error_t *er
     return TML_OK;
 }
 
-static tml_status_t no_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_alias_eval(tml_model_t *m, tml_op_t *op) {
     (void)m;
     (void)op;
     return TML_OK;
@@ -35,7 +35,7 @@ static tml_status_t no_eval(tml_model_t *m, tml_op_t *op) {
 
 /* ---- RESHAPE ---- */
 
-static tml_status_t reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_tensor_t *in, *out;
     tml_status_t s = prepare_common(m, op, err, 2, OPT_RESHAPE, &in, &out);
     if (s != TML_OK) {
@@ -106,11 +106,10 @@ static tml_status_t reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
     return tml_alias_tensor(m, op, 0, 0, err);
 }
 
-const tml_op_impl_t tml_op_reshape = { TML_OP_RESHAPE, reshape_prepare, no_eval };
 
 /* ---- SQUEEZE ---- */
 
-static tml_status_t squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_tensor_t *in, *out;
     tml_status_t s = prepare_common(m, op, err, 1, OPT_SQUEEZE, &in, &out);
     if (s != TML_OK) {
@@ -149,4 +148,3 @@ static tml_status_t squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
     return tml_alias_tensor(m, op, 0, 0, err);
 }
 
-const tml_op_impl_t tml_op_squeeze = { TML_OP_SQUEEZE, squeeze_prepare, no_eval };

@@ -1,7 +1,7 @@
 /* tinyml ops: SOFTMAX int8 -> int8 and int8 -> int16 over the last dimension,
  * as TFLM's softmax.cc and softmax_common.cc (CalculateSoftmaxParams). */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_SOFTMAX = 9, SCALED_DIFF_INTEGER_BITS = 5 };
@@ -10,7 +10,7 @@ typedef struct {
     int32_t mult, shift, diff_min, rows, row_size;
 } softmax_data_t;
 
-static tml_status_t softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_status_t s = tml_check_io_count(err, op, 1, 1, 1);
     if (s != TML_OK) {
         return s;
@@ -80,7 +80,7 @@ static tml_status_t softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
     return TML_OK;
 }
 
-static tml_status_t softmax_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_softmax_eval(tml_model_t *m, tml_op_t *op) {
     const softmax_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0), *out = tml_op_output(m, op, 0);
     if (out->type == TML_INT16) {
@@ -89,4 +89,3 @@ static tml_status_t softmax_eval(tml_model_t *m, tml_op_t *op) {
     return tml_softmax_s8(in->data, d->rows, d->row_size, d->mult, d->shift, d->diff_min, out->data);
 }
 
-const tml_op_impl_t tml_op_softmax = {TML_OP_SOFTMAX, softmax_prepare, softmax_eval};

@@ -20,7 +20,7 @@
 #define TML_KERNELS_H
 
 #include <stdint.h>
-#include "../core/tml_core.h"
+#include "tml_types.h"
 
 typedef struct {
     int32_t n, h, w, c;

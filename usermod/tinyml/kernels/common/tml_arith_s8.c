@@ -4,7 +4,7 @@
  * reference/broadcast_loop.h). Used by both backends. */
 #include <stdbool.h>
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 typedef void (*tml_row_fn_t)(const void *params, const int8_t *a, int32_t sa, const int8_t *b, int32_t sb,
     int8_t *out, int32_t n);

@@ -2,7 +2,7 @@
  * reference kernels (activations.h, reference/integer_ops/logistic.h, tanh.h,
  * which use gemmlowp's fixed-point logistic/tanh, reproduced here for int32). */
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 /* ---- gemmlowp fixed point (int32 raw values) ---- */
 

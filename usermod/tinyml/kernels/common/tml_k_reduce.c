@@ -2,7 +2,7 @@
  * (int32 wrapping sums, 1/count folded into the output multiplier). */
 #include <stdbool.h>
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 int32_t tml_mean_s8_get_buffer_size(int32_t n_out) {
     return n_out > 0 ? n_out * (int32_t)sizeof(int32_t) : 0;

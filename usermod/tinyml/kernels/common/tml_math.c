@@ -1,6 +1,6 @@
 /* tinyml core: quantization arithmetic, bit-compatible with TFLite. */
 #include <string.h>
-#include "tml_math.h"
+#include "../tml_math.h"
 
 double tml_frexp(double x, int *exp) {
     uint64_t bits;
