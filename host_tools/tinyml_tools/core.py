@@ -29,7 +29,8 @@ STATUS_NAMES = {
     6: "KERNEL",
 }
 
-DTYPES = {0: np.float32, 2: np.int32, 3: np.uint8, 4: np.int64, 6: np.bool_, 7: np.int16, 9: np.int8}
+DTYPES = {0: np.float32, 2: np.int32, 3: np.uint8, 4: np.int64, 6: np.bool_, 7: np.int16, 9: np.int8, 12: np.uint64,
+          15: np.uint32, 16: np.uint16}
 
 
 class CoreError(Exception):

@@ -43,10 +43,13 @@ size_t tml_type_size(int type) {
     switch (type) {
         case TML_FLOAT32:
         case TML_INT32:
+        case TML_UINT32:
             return 4;
         case TML_INT64:
+        case TML_UINT64:
             return 8;
         case TML_INT16:
+        case TML_UINT16:
         case TML_FLOAT16:
             return 2;
         case TML_INT8:
@@ -78,6 +81,12 @@ const char *tml_type_name(int type) {
             return "int16";
         case TML_INT8:
             return "int8";
+        case TML_UINT16:
+            return "uint16";
+        case TML_UINT32:
+            return "uint32";
+        case TML_UINT64:
+            return "uint64";
         default:
             return "unknown";
     }

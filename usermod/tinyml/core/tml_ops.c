@@ -2,14 +2,45 @@
  * tinyml core: the operator registry, the one table of what this build runs.
  *
  * A row is (operator, type of its first input, prepare, eval); see
- * tml_op_impl_t. Groups of rows can be left out of a build to save flash
- * (-DTML_OPS_<GROUP>=0; the firmware's TINYML_OPS_EXCLUDE, see README):
- * unreferenced kernels are then dropped by the linker (--gc-sections).
+ * tml_op_impl_t. Rows are grouped by the file that implements them. Groups of
+ * rows can be left out of a build to save flash (-DTML_OPS_<GROUP>=0; the
+ * firmware's TINYML_OPS_EXCLUDE="int16 float ...", see README): their kernels
+ * are then unreferenced and dropped by the linker (--gc-sections). The int8
+ * operators of the first release are always in.
+ *   INT16   int16 activations with int8 weights (16x8)
+ *   FLOAT   float32 kernels
+ *   MATH    elementwise math and activations beyond ADD/MUL/RELU/LOGISTIC/TANH
+ *   DATA    data movement and shape operators beyond RESHAPE/SQUEEZE/CONCAT/PAD
+ *   RNN     SVDF (UNIDIRECTIONAL_SEQUENCE_LSTM int8 is always in)
+ *   SIGNAL  the TFLM signal library (audio front-end custom operators)
  */
 #include <string.h>
 #include "tml_ops.h"
 
+#ifndef TML_OPS_INT16
+#define TML_OPS_INT16 1
+#endif
+#ifndef TML_OPS_FLOAT
+#define TML_OPS_FLOAT 1
+#endif
+#ifndef TML_OPS_MATH
+#define TML_OPS_MATH 1
+#endif
+#ifndef TML_OPS_DATA
+#define TML_OPS_DATA 1
+#endif
+#ifndef TML_OPS_RNN
+#define TML_OPS_RNN 1
+#endif
+#ifndef TML_OPS_SIGNAL
+#define TML_OPS_SIGNAL 1
+#endif
+
 #define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval }
+/* a row whose eval is not tml_<name>_eval (e.g. one per type) */
+#define ROW_EVAL(op, type, name, eval) { TML_OP_##op, type, NULL, tml_##name##_prepare, eval }
+/* a custom operator, by its custom_code */
+#define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval }
 
 static const tml_op_impl_t registry[] = {
     /* tml_ops_conv.c */

@@ -32,8 +32,9 @@ typedef enum {
     TML_BOOL = 6,
     TML_INT16 = 7,
     TML_INT8 = 9,
-    TML_UINT32 = 15,
     TML_UINT64 = 12,
+    TML_UINT32 = 15,
+    TML_UINT16 = 16,
 } tml_type_t;
 
 #endif
