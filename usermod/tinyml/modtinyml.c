@@ -210,16 +210,27 @@ static char tinyml_typecode(int type) {
             return 'B';
         case TML_INT16:
             return 'h';
+        case TML_UINT16:
+            return 'H';
         case TML_INT32:
             return 'i';
+        case TML_UINT32:
+            return 'I';
         case TML_FLOAT32:
             return 'f';
+        #if MICROPY_LONGINT_IMPL != MICROPY_LONGINT_IMPL_NONE
+        case TML_INT64:
+            return 'q';
+        case TML_UINT64:
+            return 'Q';
+        #endif
         default:
             return 0;
     }
 }
 
-// Quantize one real value into element i: round half away from zero, clamp.
+// Quantize one real value into element i: round half away from zero, clamp
+// (t: a type tinyml_check_quantized accepts).
 static void tinyml_store(tml_tensor_t *t, size_t i, mp_float_t v) {
     if (t->type == TML_FLOAT32) {
         ((float *)t->data)[i] = (float)v;
@@ -269,6 +280,7 @@ static void tinyml_store(tml_tensor_t *t, size_t i, mp_float_t v) {
     }
 }
 
+// The real value of element i (t: a type tinyml_check_quantized accepts).
 static mp_float_t tinyml_load(const tml_tensor_t *t, size_t i) {
     int32_t q;
     switch (t->type) {
@@ -291,8 +303,16 @@ static mp_float_t tinyml_load(const tml_tensor_t *t, size_t i) {
     return (mp_float_t)(q - t->zero_point) * (mp_float_t)t->scale;
 }
 
+// Real values can be given for (or returned from) float32 tensors and quantized
+// int8/uint8/int16/int32 tensors; other types (bool, uint16/32, int64) take raw data.
 static void tinyml_check_quantized(const tml_tensor_t *t, const char *what, int index) {
-    if (t->type != TML_FLOAT32 && !(t->scale > 0)) {
+    const int ty = t->type;
+    if (ty != TML_FLOAT32 && ty != TML_INT8 && ty != TML_UINT8 && ty != TML_INT16 && ty != TML_INT32) {
+        char tc = tinyml_typecode(ty);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d (%s) takes raw data (array('%c')), not real values"),
+            what, index, tml_type_name(ty), tc ? tc : 'B');
+    }
+    if (ty != TML_FLOAT32 && !(t->scale > 0)) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d (%s) has no quantization scale"),
             what, index, tml_type_name(t->type));
     }

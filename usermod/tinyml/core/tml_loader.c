@@ -180,13 +180,12 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
     }
     if (sv.len) {
         t->scale = tml_fb_vec_f32(&m->fb, &sv, 0);
+        /* quantized_dimension is not checked against the shape, as in TFLM: the
+         * operators that use per-channel scales (conv, FC weights) check the
+         * scale count against their channel count; others (e.g. a bias with its
+         * filter's dimension 3, in TFLM's person_detect model) ignore it */
         t->per_channel = sv.len > 1;
-        int qdim = tml_fb_i32(&q, Q_QDIM, 0);
-        if (sv.len > 1 && (qdim < 0 || qdim >= t->ndims || (int32_t)sv.len != t->dims[qdim])) {
-            return tml_invalid(err, "tensor %d has %d scales but quantized dimension %d does not match its shape",
-                index, (int)sv.len, qdim);
-        }
-        if (zv.len && zv.len != sv.len) {
+        if (zv.len != 1 && zv.len != sv.len) { /* TFLM: one zero point per scale, or one for all */
             return tml_invalid(err, "tensor %d has %d scales but %d zero points", index, (int)sv.len, (int)zv.len);
         }
         for (uint32_t i = 0; i < sv.len; i++) {
@@ -347,6 +346,9 @@ static void describe_unsupported(char *name, size_t n, int32_t code, const char 
     size_t at;
     if (code == TML_OP_CUSTOM) {
         at = tml_fmt(name, n, 0, "CUSTOM '%.*s'", (int)(custom_len > 40 ? 40 : custom_len), custom);
+        if (custom_len == 7 && memcmp(custom, "ethos-u", 7) == 0) {
+            tml_fmt(name, n, at, " (compiled by Vela for an Arm Ethos-U NPU: use the model as it was before Vela)");
+        }
     } else if (code < 0 || strcmp(tml_builtin_name(code), "UNKNOWN") == 0) {
         at = tml_fmt(name, n, 0, "builtin %d", (int)code);
     } else {
@@ -404,7 +406,7 @@ static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const
         if (seen) {
             continue;
         }
-        char name[96];
+        char name[128];
         describe_unsupported(name, sizeof(name), code, custom, custom_len, known, type);
         if (n_bad == 0) {
             at = tml_fmt(msg, sizeof(err->msg), 0, "unsupported operators: %s (operator %d)", name, i);

@@ -136,8 +136,11 @@ float tml_tensor_scale_at(const tml_model_t *m, const tml_tensor_t *t, int i) {
 int32_t tml_tensor_zero_point_at(const tml_model_t *m, const tml_tensor_t *t, int i) {
     tml_fb_table_t q;
     tml_fb_vec_t v;
-    if (!quant_table(m, t, &q) || !tml_fb_vector(&q, Q_ZERO_POINT, 8, &v) || i < 0 || (uint32_t)i >= v.len) {
+    if (!quant_table(m, t, &q) || !tml_fb_vector(&q, Q_ZERO_POINT, 8, &v) || i < 0 || v.len == 0) {
         return 0;
+    }
+    if ((uint32_t)i >= v.len) {
+        i = 0; /* one zero point for every channel, as TFLM reads it */
     }
     return (int32_t)tml_fb_vec_i64(&m->fb, &v, (uint32_t)i);
 }
@@ -214,6 +217,16 @@ tml_status_t tml_check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor
     if (t->zero_point < -128 || t->zero_point > 127) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int8 range", what,
             (int)t->zero_point);
+    }
+    return TML_OK;
+}
+
+tml_status_t tml_check_channel_dim(const tml_model_t *m, tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t,
+    const char *what, int32_t channels) {
+    const int qdim = tml_tensor_quantized_dimension(m, t);
+    if (qdim < 0 || qdim >= t->ndims || t->dims[qdim] != channels) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+            "%s is quantized per channel along dimension %d, which is not its %d channels", what, qdim, (int)channels);
     }
     return TML_OK;
 }

@@ -88,6 +88,10 @@ tml_status_t tml_check_io_count(tml_error_t *err, const tml_op_t *op, int min_in
 tml_status_t tml_check_type(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what, int type);
 /* An int8 tensor's quantization: scale > 0 and zero point in [-128, 127]. */
 tml_status_t tml_check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what);
+/* A per-channel weight tensor's quantized_dimension must index a dimension of
+ * `channels` entries (TFLM's PopulateConvolutionQuantizationParams). */
+tml_status_t tml_check_channel_dim(const tml_model_t *m, tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t,
+    const char *what, int32_t channels);
 /* Output's declared shape must be exactly dims[0..n). */
 tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what,
     const int32_t *dims, int n);

@@ -93,10 +93,14 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
  * activation range; fills d->q. */
 static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, const conv_args_t *a, int32_t channels,
     conv_data_t *d, tml_activation_t *act) {
+    tml_status_t s;
     const int n = tml_tensor_num_scales(m, a->filter);
     if (n != 1 && n != channels) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d", n,
             (int)channels);
+    }
+    if (n > 1 && (s = tml_check_channel_dim(m, err, op, a->filter, "filter", channels)) != TML_OK) {
+        return s;
     }
     d->q.multiplier = (int32_t *)(d + 1); /* allocated with d, see alloc_data */
     d->q.shift = d->q.multiplier + channels;

@@ -91,6 +91,9 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d",
             n_scales, (int)units);
     }
+    if (n_scales > 1 && (s = tml_check_channel_dim(m, err, op, filter, "filter", units)) != TML_OK) {
+        return s;
+    }
     fc_data_t f;
     memset(&f, 0, sizeof(f));
     if (!tml_activation_range_s8(activation, out->scale, out->zero_point, &f.p.activation.min, &f.p.activation.max)) {
