@@ -8,6 +8,8 @@ TML_SRC_REF := $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/ref/*.c))
 CMSIS_NN_SRC = $(sort $(wildcard $(CMSIS_NN_DIR)/Source/*/*.c))
 TML_SRC_CMSIS = $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/cmsis_nn/*.c)) $(CMSIS_NN_SRC)
 TML_CMSIS_CFLAGS = -DTML_BACKEND_CMSIS_NN -I$(CMSIS_NN_DIR)/Include
-# Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
+# Float multiply-adds are not fused (-ffp-contract=off: GCC fuses by default in
+# GNU C modes, the MicroPython ports' dialect), so float kernels round as TFLM's
+# reference does. Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
 # CMSIS-NN on Arm): defined behaviour for accumulators fed absurd biases.
-TML_CFLAGS := -fwrapv
+TML_CFLAGS := -fwrapv -ffp-contract=off

@@ -114,6 +114,10 @@ const char *tml_model_op_name(const tml_model_t *m, int i) {
     return row && row->custom ? row->custom : tml_builtin_name(m->ops[i].builtin);
 }
 
+int tml_model_op_supported(const tml_model_t *m, int i) {
+    return m->state && i >= 0 && i < m->n_ops && m->ops[i].row != TML_NO_ROW;
+}
+
 uint64_t tml_model_op_macs(const tml_model_t *m, int i) {
     return (m->state && i >= 0 && i < m->n_ops) ? m->ops[i].macs : 0;
 }
