@@ -24,9 +24,8 @@ import sys
 import zlib
 from pathlib import Path
 
-import numpy as np
-
 import device_ops
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_MODELS = ROOT.parent / "shared" / "models"

@@ -2,8 +2,7 @@
 
     n = write_bundle(dest / "ops.bin")     # a selection of the host cases, with tflite-micro's outputs
 
-Every host per-op module keeps its cases in CASES (test_ops.py: a list of Case(id, build); the
-others: a dict name -> build). From each group of cases with the same (first operator, type of its
+The cases are those of every tests/host/test_ops*.py module (tests/host/seeds.py). From each group of cases with the same (first operator, type of its
 first input) the first PER_GROUP are taken, so every operator x type the host grids cover runs
 on every device, in one file of a few hundred KB read record by record (small RAM boards too).
 
@@ -14,32 +13,18 @@ each u32 length + bytes, then the same for the expected outputs.
 
 from __future__ import annotations
 
-import importlib
 import struct
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST_TESTS = ROOT / "tests" / "host"
+if str(HOST_TESTS) not in sys.path:
+    sys.path.insert(0, str(HOST_TESTS))
 PER_GROUP = 2
 MAGIC = b"TOPS"
-
-
-def _cases() -> Iterator[tuple[str, Callable]]:
-    if str(HOST_TESTS) not in sys.path:
-        sys.path.insert(0, str(HOST_TESTS))
-    for path in sorted(HOST_TESTS.glob("test_ops*.py")):
-        mod = importlib.import_module(path.stem)
-        cases = getattr(mod, "CASES", None)
-        if isinstance(cases, dict):
-            for name, build in cases.items():
-                yield f"{path.stem}:{name}", build
-        elif isinstance(cases, list):
-            for c in cases:
-                yield f"{path.stem}:{c.id}", c.build
 
 
 def _group(data: bytes) -> tuple[int, str, int]:
@@ -58,17 +43,17 @@ def _group(data: bytes) -> tuple[int, str, int]:
 
 def select() -> list[tuple[str, bytes, list[np.ndarray]]]:
     """The device selection: (name, model, inputs), PER_GROUP per (operator, input type)."""
-    from harness import seed_of
+    from seeds import build_case, per_op_cases
 
     seen: dict[tuple[int, str, int], int] = {}
     out = []
-    for name, build in _cases():
-        data, inputs = build(np.random.default_rng(seed_of(name.split(":", 1)[1])))
+    for name, build in per_op_cases():
+        data, inputs = build_case(name, build)
         key = _group(data)
         if seen.get(key, 0) >= PER_GROUP:
             continue
         seen[key] = seen.get(key, 0) + 1
-        out.append((name, data, list(inputs)))
+        out.append((name, data, inputs))
     return out
 
 
