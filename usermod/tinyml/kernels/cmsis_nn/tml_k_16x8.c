@@ -223,11 +223,46 @@ static int32_t tconv_main_size(const cmsis_nn_transpose_conv_params *cp, const c
     return buf_x * MAX(fd->h, cp->stride.h) * (int32_t)sizeof(int32_t);
 }
 
+/* arm_transpose_conv_s8 (the path for strides > 2 or at most 16 input
+ * channels) emits stride.h output rows per input row once the rows above
+ * the top padding are passed, then filter.h - stride.h leftover rows, and
+ * reads output.w columns from its row buffer after padding.w: it is right
+ * only when that row count is the output height, the top padding is a
+ * multiple of stride.h, and the columns fit the buffer (as for the output
+ * sizes TFLite's converter makes when filter >= stride). Otherwise it writes
+ * wrong rows, or past the output (found by randomized tests against the
+ * reference); those cases run the portable kernel. */
+static bool tconv_s8_rows_ok(const cmsis_nn_transpose_conv_params *cp, const cmsis_nn_dims *id,
+    const cmsis_nn_dims *fd, const cmsis_nn_dims *od) {
+    if (arm_transpose_conv_s8_get_reverse_conv_buffer_size(cp, id, fd) > 0) {
+        return true; /* reverse-convolution path: a plain convolution */
+    }
+    const int32_t s_y = cp->stride.h, pad_y = cp->padding.h;
+    if (pad_y % s_y != 0 || (int64_t)id->h * s_y > (int64_t)pad_y + od->h) {
+        return false;
+    }
+    int64_t rows = (int64_t)(id->h - pad_y / s_y) * s_y;
+    for (int32_t y = 0; y < fd->h - s_y; y++) {
+        const int64_t g = (int64_t)id->h * s_y + y;
+        rows += g >= pad_y && g < (int64_t)pad_y + od->h;
+    }
+    const int64_t buf_x = (int64_t)(id->w - 1) * cp->stride.w + MAX(fd->w, cp->stride.w);
+    return rows == od->h && (int64_t)cp->padding.w + od->w <= buf_x;
+}
+
+static int32_t portable_size(const tml_dims_t *output_dims) {
+    const int64_t n = (int64_t)output_dims->n * output_dims->h * output_dims->w * output_dims->c * 4;
+    return n > INT32_MAX ? -1 : (int32_t)n;
+}
+
 int32_t tml_transpose_conv_s8_get_buffer_size(const tml_transpose_conv_params_t *p, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
     const cmsis_nn_transpose_conv_params cp = tconv_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
+    if (!tconv_s8_rows_ok(&cp, &id, &fd, &od)) {
+        return portable_size(output_dims);
+    }
     return align8(tconv_main_size(&cp, &id, &fd, &od)) + arm_transpose_conv_s8_get_reverse_conv_buffer_size(&cp, &id, &fd);
 }
 
@@ -238,6 +273,13 @@ tml_status_t tml_transpose_conv_s8(const tml_context_t *ctx, const tml_transpose
     const cmsis_nn_transpose_conv_params cp = tconv_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
+    if (!tconv_s8_rows_ok(&cp, &id, &fd, &od)) {
+        if (!ctx || ctx->size < portable_size(output_dims)) {
+            return TML_ERR_KERNEL;
+        }
+        return tml_transpose_conv_s8_portable(ctx->buf, p, q, input_dims, input, filter_dims, filter, bias,
+            output_dims, output);
+    }
     const cmsis_nn_dims bd = {1, 1, 1, output_dims->c};
     const int32_t main_size = align8(tconv_main_size(&cp, &id, &fd, &od));
     if (!ctx || !ctx->buf || ctx->size < main_size) {
