@@ -1,7 +1,8 @@
 """Per-op conformance for the convolution-like and matrix family beyond int8:
 CONV_2D / DEPTHWISE_CONV_2D / TRANSPOSE_CONV / FULLY_CONNECTED / AVERAGE_POOL_2D /
 MAX_POOL_2D with int16 activations and int8 weights (16x8: int64 or int32 bias) and
-float32, TRANSPOSE_CONV int8 (CMSIS-NN's two transpose paths), SVDF int8 with int8 or
+float32, TRANSPOSE_CONV int8 (CMSIS-NN's two transpose paths), BATCH_MATMUL int8 /
+int16 / float32 (broadcast batch dimensions, adj_x / adj_y), SVDF int8 with int8 or
 int16 state and float32 (state carried across invocations), and the errors prepare
 raises for what is not supported. Outputs byte-equal to the tflite-micro interpreter
 on every backend (float32 included: the float kernels sum in TFLM's order)."""
@@ -344,6 +345,58 @@ for op in ("AVERAGE_POOL_2D", "MAX_POOL_2D"):
         add(f"{op.lower()}_{dtype}/batch2_f3x3_s2_SAME", pool(op, dtype, (3, 3), 2, "SAME", "NONE", batch=2))
 
 
+# ---- BATCH_MATMUL int8 / 16x8 / float --------------------------------------------------------
+def bmm(dtype: str, lhs: tuple[int, ...], rhs: tuple[int, ...], adj_x: bool, adj_y: bool,
+        zps: tuple[int, int, int] = (0, 0, 0), const_rhs: bool = False) -> Build:
+    def build(rng: np.random.Generator) -> tuple[bytes, list]:
+        b = ModelBuilder()
+        rank = max(len(lhs), len(rhs))
+        l5, r5 = (1,) * (rank - len(lhs)) + lhs, (1,) * (rank - len(rhs)) + rhs
+        batch = tuple(max(a, c) for a, c in zip(l5[:-2], r5[:-2], strict=True))
+        rows, depth = (l5[-1], l5[-2]) if adj_x else (l5[-2], l5[-1])
+        cols = r5[-2] if adj_y else r5[-1]
+        out_shape = (*batch, rows, cols)
+        if dtype == "float32":
+            x = b.tensor("lhs", lhs, np.float32)
+            arrays = [rng.normal(0.0, 1.0, lhs).astype(np.float32)]
+            y_arr = rng.normal(0.0, 1.0, rhs).astype(np.float32)
+            y = b.const("rhs", y_arr) if const_rhs else b.tensor("rhs", rhs, np.float32)
+            o = b.tensor("output", out_shape, np.float32)
+        elif dtype == "int16":
+            s_l, s_r = 0.001, 0.002
+            x = b.tensor("lhs", lhs, np.int16, s_l, 0)
+            y_arr = rand_i16(rng, rhs)
+            y = b.const("rhs", y_arr, s_r, 0) if const_rhs else b.tensor("rhs", rhs, np.int16, s_r, 0)
+            o = b.tensor("output", out_shape, np.int16, math.sqrt(depth) * X16_STD * X16_STD * s_l * s_r / 4000.0, 0)
+            arrays = [rand_i16(rng, lhs)]
+        else:
+            s_l, s_r = 0.03, 0.05
+            x = b.tensor("lhs", lhs, np.int8, s_l, zps[0])
+            y_arr = T.rand_i8(rng, rhs)
+            y = b.const("rhs", y_arr, s_r, zps[1]) if const_rhs else b.tensor("rhs", rhs, np.int8, s_r, zps[1])
+            o = b.tensor("output", out_shape, np.int8, math.sqrt(depth) * T.X_STD * T.X_STD * s_l * s_r / 40.0,
+                         zps[2])
+            arrays = [T.rand_i8(rng, lhs)]
+        b.op("BATCH_MATMUL", [x, y], [o], {"adj_x": adj_x, "adj_y": adj_y})
+        ins = [x] if const_rhs else [x, y]
+        return finish(b, ins, o, arrays if const_rhs else [*arrays, y_arr])
+    return build
+
+
+for dtype in ("int8", "int16", "float32"):
+    for lhs, rhs in [((3, 5), (5, 4)), ((2, 3, 5), (2, 5, 4)), ((2, 3, 5), (5, 4)), ((1, 3, 5), (2, 5, 4)),
+                     ((2, 1, 3, 5), (1, 3, 5, 4)), ((2, 1, 2, 3, 5), (3, 1, 5, 4))]:
+        for adj_x, adj_y in [(False, False), (True, False), (False, True), (True, True)]:
+            ll = (*lhs[:-2], lhs[-1], lhs[-2]) if adj_x else lhs
+            rr = (*rhs[:-2], rhs[-1], rhs[-2]) if adj_y else rhs
+            add(f"bmm_{dtype}/{T.dims(ll)}@{T.dims(rr)}{'_ax' if adj_x else ''}{'_ay' if adj_y else ''}",
+                bmm(dtype, ll, rr, adj_x, adj_y))
+    add(f"bmm_{dtype}/const_rhs_2x6x7@7x5", bmm(dtype, (2, 6, 7), (7, 5), False, False, const_rhs=True))
+    add(f"bmm_{dtype}/deep_1x4x40@9x40_ay", bmm(dtype, (1, 4, 40), (9, 40), False, True))
+add("bmm_int8/zero_points", bmm("int8", (2, 3, 6), (2, 6, 4), False, False, zps=(5, -7, 3)))
+add("bmm_int8/zero_points_adj", bmm("int8", (2, 6, 3), (2, 4, 6), True, True, zps=(-20, 11, -4)))
+
+
 # ---- the single-invocation test ------------------------------------------------------------------
 @pytest.mark.parametrize("name", list(CASES))
 def test_conv_family_op(name: str, backend: str) -> None:
@@ -553,3 +606,57 @@ def test_fc16_shift_too_large(backend: str) -> None:
     b.op("FULLY_CONNECTED", [x, w, None], [y])
     data, _ = finish(b, [x], y, [])
     expect_error(data, backend, "UNSUPPORTED", "operator 0 'FULLY_CONNECTED': effective scale")
+
+
+def test_svdf_reset(backend: str) -> None:
+    """reset() zeroes the state: the next outputs are those of a fresh model."""
+    data, gen = SVDF_CASES["svdf_int16/b1_r1"](np.random.default_rng(1))
+    rng = np.random.default_rng(2)
+    xs = [gen(rng) for _ in range(4)]
+    model = core_module().Model(data, backend=backend)
+    first = [model.invoke(x)[0].copy() for x in xs]
+    model.reset()
+    again = [model.invoke(x)[0] for x in xs]
+    for a, b_ in zip(first, again, strict=True):
+        assert a.tobytes() == b_.tobytes()
+    assert any(first[0].tobytes() != f.tobytes() for f in first[1:]), "state had no effect"
+
+
+def test_bmm_batch_mismatch(backend: str) -> None:
+    b = ModelBuilder()
+    x = b.tensor("lhs", (2, 3, 4), np.float32)
+    y = b.tensor("rhs", (3, 4, 5), np.float32)
+    o = b.tensor("output", (3, 3, 5), np.float32)
+    b.op("BATCH_MATMUL", [x, y], [o], {"adj_x": False, "adj_y": False})
+    data, _ = finish(b, [x, y], o, [])
+    expect_error(data, backend, "INVALID_MODEL", "operator 0 'BATCH_MATMUL': batch dimensions 2 and 3 do not broadcast")
+
+
+def test_bmm_depth_mismatch(backend: str) -> None:
+    b = ModelBuilder()
+    x = b.tensor("lhs", (3, 4), np.float32)
+    y = b.tensor("rhs", (5, 6), np.float32)
+    o = b.tensor("output", (3, 6), np.float32)
+    b.op("BATCH_MATMUL", [x, y], [o], {"adj_x": False, "adj_y": False})
+    data, _ = finish(b, [x, y], o, [])
+    expect_error(data, backend, "INVALID_MODEL", "operator 0 'BATCH_MATMUL': lhs has depth 4 but rhs 5")
+
+
+def test_bmm16_zero_point(backend: str) -> None:
+    b = ModelBuilder()
+    x = b.tensor("lhs", (3, 4), np.int16, 0.01, 0)
+    y = b.tensor("rhs", (4, 5), np.int16, 0.01, 3)
+    o = b.tensor("output", (3, 5), np.int16, 0.1, 0)
+    b.op("BATCH_MATMUL", [x, y], [o], {"adj_x": False, "adj_y": False})
+    data, _ = finish(b, [x, y], o, [])
+    expect_error(data, backend, "UNSUPPORTED", "operator 0 'BATCH_MATMUL': rhs zero point 3 is not supported (int16 needs 0)")
+
+
+def test_bmm_output_shape(backend: str) -> None:
+    b = ModelBuilder()
+    x = b.tensor("lhs", (2, 3, 4), np.int8, 0.1, 0)
+    y = b.tensor("rhs", (4, 5), np.int8, 0.1, 0)
+    o = b.tensor("output", (3, 2, 5), np.int8, 0.1, 0)
+    b.op("BATCH_MATMUL", [x, y], [o], {"adj_x": False, "adj_y": False})
+    data, _ = finish(b, [x, y], o, [])
+    expect_error(data, backend, "INVALID_MODEL", "operator 0 'BATCH_MATMUL': output shape is [3, 2, 5], expected [2, 3, 5]")

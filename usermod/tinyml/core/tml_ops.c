@@ -84,6 +84,8 @@ static const tml_op_impl_t registry[] = {
      * prepare picks the int8 / int16 (TML_OPS_INT16) / float32 (TML_OPS_FLOAT)
      * kernel from the data input's type */
     ROW(TRANSPOSE_CONV, TML_INT32, transpose_conv),
+    /* tml_ops_matmul.c */
+    ROW(BATCH_MATMUL, TML_INT8, batch_matmul),
 #if TML_OPS_INT16
     /* tml_ops_conv.c */
     ROW(CONV_2D, TML_INT16, conv_2d_s16),
@@ -93,6 +95,8 @@ static const tml_op_impl_t registry[] = {
     /* tml_ops_pool.c */
     ROW(AVERAGE_POOL_2D, TML_INT16, average_pool_2d_s16),
     ROW(MAX_POOL_2D, TML_INT16, max_pool_2d_s16),
+    /* tml_ops_matmul.c */
+    ROW(BATCH_MATMUL, TML_INT16, batch_matmul_s16),
 #endif
 #if TML_OPS_FLOAT
     /* tml_ops_conv.c */
@@ -103,6 +107,8 @@ static const tml_op_impl_t registry[] = {
     /* tml_ops_pool.c */
     ROW(AVERAGE_POOL_2D, TML_FLOAT32, average_pool_2d_f32),
     ROW(MAX_POOL_2D, TML_FLOAT32, max_pool_2d_f32),
+    /* tml_ops_matmul.c */
+    ROW(BATCH_MATMUL, TML_FLOAT32, batch_matmul_f32),
 #endif
 #if TML_OPS_RNN
     /* tml_ops_svdf.c */

@@ -59,5 +59,9 @@ TML_OP_FUNCS(unidirectional_sequence_lstm);
 /* tml_ops_svdf.c */
 TML_OP_FUNCS(svdf);
 TML_OP_FUNCS(svdf_f32);
+/* tml_ops_matmul.c */
+TML_OP_FUNCS(batch_matmul);
+TML_OP_FUNCS(batch_matmul_s16);
+TML_OP_FUNCS(batch_matmul_f32);
 
 #endif

@@ -445,4 +445,32 @@ tml_status_t tml_svdf_f32(const tml_context_t *ctx, const tml_svdf_params_t *par
     const float *input, float *state, const float *weights_feature, const float *weights_time, const float *bias,
     float *output);
 
+
+/* BATCH_MATMUL (TFLM batch_matmul.cc, reference_ops::BatchMatMul): out[b][m][n]
+ * = sum_k lhs[b][m][k] * rhs[b][k][n] over up to three broadcast batch
+ * dimensions; lhs is stored [K][M] if adj_x, rhs [N][K] if adj_y. Integer:
+ * (lhs - lhs_zp)(rhs - rhs_zp) accumulated in int32 (int8) or int64 (int16,
+ * zero points 0), one per-tensor multiplier, output clamped to the type. */
+typedef struct {
+    int32_t batch[3];                  /* output batch dims (leading 1s) */
+    int32_t lhs_stride[3], rhs_stride[3]; /* elements per batch step, 0 where broadcast */
+    int32_t rows, cols, depth;         /* M, N, K */
+    int32_t adj_x, adj_y;
+    int32_t lhs_offset, rhs_offset, output_offset; /* -lhs zp, -rhs zp, output zp */
+    int32_t multiplier, shift;
+    tml_activation_t activation;
+} tml_bmm_params_t;
+int32_t tml_batch_matmul_s8_get_buffer_size(const tml_bmm_params_t *params);
+tml_status_t tml_batch_matmul_s8(const tml_context_t *ctx, const tml_bmm_params_t *params, const int8_t *lhs,
+    const int8_t *rhs, int8_t *output);
+int32_t tml_batch_matmul_s16_get_buffer_size(const tml_bmm_params_t *params);
+tml_status_t tml_batch_matmul_s16(const tml_context_t *ctx, const tml_bmm_params_t *params, const int16_t *lhs,
+    const int16_t *rhs, int16_t *output);
+/* Portable (kernels/common): the reference's arithmetic, no scratch. */
+tml_status_t tml_batch_matmul_s8_portable(const tml_bmm_params_t *params, const int8_t *lhs, const int8_t *rhs,
+    int8_t *output);
+tml_status_t tml_batch_matmul_s16_portable(const tml_bmm_params_t *params, const int16_t *lhs, const int16_t *rhs,
+    int16_t *output);
+tml_status_t tml_batch_matmul_f32(const tml_bmm_params_t *params, const float *lhs, const float *rhs, float *output);
+
 #endif

@@ -5,7 +5,8 @@
  * (depthwise_conv.cc), arm_fully_connected_s16 (fully_connected.cc),
  * arm_avgpool_s16 / arm_max_pool_s16 (pooling.cc),
  * arm_transpose_conv_wrapper_s8 (transpose_conv.cc), arm_svdf_s8 /
- * arm_svdf_state_s16_s8 (svdf.cc). The cases where those CMSIS-NN v7.0.0
+ * arm_svdf_state_s16_s8 (svdf.cc), arm_batch_matmul_s8 / _s16
+ * (batch_matmul.cc). The cases where those CMSIS-NN v7.0.0
  * functions are not bit-exact with TFLM's reference kernels (which the
  * tflite-micro interpreter runs) go to the portable kernels of kernels/common;
  * each case says why. */
@@ -360,4 +361,85 @@ tml_status_t tml_svdf_state_s16_s8(const tml_context_t *ctx, const tml_svdf_para
     const cmsis_nn_context b = {(int32_t *)ctx->buf + p->batches * p->filters, ctx->size - a.size};
     return tml_cmsis_status(arm_svdf_state_s16_s8(&a, &b, &sp, &q1, &q2, &id, input, &sd, state, &fd,
         weights_feature, &td, weights_time, &bd, bias, &od, output));
+}
+
+/* ---- BATCH_MATMUL ----
+ * TFLM's cmsis_nn/batch_matmul.cc hands arm_batch_matmul_s8 / _s16 the lhs
+ * as [M][K] and the rhs transposed to [N][K] (copies of adj_x lhs and non-adj_y
+ * rhs). Here the copies go to scratch, one matrix at a time, and CMSIS-NN runs
+ * each output matrix of the broadcast batch (dims {1, 1, rows, depth}). */
+
+static int32_t bmm_copies(const tml_bmm_params_t *p, int32_t elem) {
+    const int32_t lhs = p->adj_x ? align8(p->rows * p->depth * elem) : 0;
+    const int32_t rhs = p->adj_y ? 0 : align8(p->cols * p->depth * elem);
+    return lhs + rhs;
+}
+
+int32_t tml_batch_matmul_s8_get_buffer_size(const tml_bmm_params_t *p) {
+    const cmsis_nn_dims od = {1, 1, 1, p->cols}; /* MVE: one column sum per rhs row */
+    return bmm_copies(p, 1) + arm_fully_connected_s8_get_buffer_size(&od);
+}
+
+int32_t tml_batch_matmul_s16_get_buffer_size(const tml_bmm_params_t *p) {
+    return bmm_copies(p, 2);
+}
+
+#define BMM_TRANSPOSE(T, dst, src, rows, cols) /* src [rows][cols] -> dst [cols][rows] */ \
+    for (int32_t r_ = 0; r_ < (rows); ++r_) {                                            \
+        for (int32_t c_ = 0; c_ < (cols); ++c_) {                                        \
+            ((T *)(dst))[(int64_t)c_ * (rows) + r_] = (src)[(int64_t)r_ * (cols) + c_];   \
+        }                                                                                \
+    }
+
+#define BMM_CMSIS(T, FN, SUMS)                                                                               \
+    const int32_t M = p->rows, N = p->cols, K = p->depth;                                                  \
+    int8_t *buf = ctx ? ctx->buf : NULL;                                                                    \
+    if (!buf && bmm_copies(p, (int32_t)sizeof(T)) + (SUMS) > 0) {                                           \
+        return TML_ERR_KERNEL;                                                                              \
+    }                                                                                                       \
+    T *lhs_t = p->adj_x ? (T *)buf : NULL;                                                                  \
+    T *rhs_t = p->adj_y ? NULL : (T *)(buf + (p->adj_x ? align8(M * K * (int32_t)sizeof(T)) : 0));          \
+    const cmsis_nn_context sums = {buf ? buf + bmm_copies(p, (int32_t)sizeof(T)) : NULL, SUMS};             \
+    cmsis_nn_fc_params fp;                                                                                  \
+    fp.input_offset = p->lhs_offset;                                                                        \
+    fp.filter_offset = p->rhs_offset;                                                                       \
+    fp.output_offset = p->output_offset;                                                                    \
+    fp.activation = tml_cmsis_act(p->activation);                                                           \
+    const cmsis_nn_bmm_params bp = {p->adj_x != 0, p->adj_y != 0, fp}; /* as TFLM; v7.0.0 reads neither */  \
+    const cmsis_nn_per_tensor_quant_params qp = {p->multiplier, p->shift};                                  \
+    const cmsis_nn_dims ld = {1, 1, M, K}, rd = {1, 1, N, K}, od = {1, 1, M, N};                           \
+    for (int32_t b0 = 0; b0 < p->batch[0]; ++b0) {                                                          \
+        for (int32_t b1 = 0; b1 < p->batch[1]; ++b1) {                                                      \
+            for (int32_t b2 = 0; b2 < p->batch[2]; ++b2) {                                                  \
+                const T *l = lhs + (int64_t)b0 * p->lhs_stride[0] + (int64_t)b1 * p->lhs_stride[1] +        \
+                    (int64_t)b2 * p->lhs_stride[2];                                                         \
+                const T *r = rhs + (int64_t)b0 * p->rhs_stride[0] + (int64_t)b1 * p->rhs_stride[1] +        \
+                    (int64_t)b2 * p->rhs_stride[2];                                                         \
+                T *o = output + (((int64_t)b0 * p->batch[1] + b1) * p->batch[2] + b2) * M * N;              \
+                if (lhs_t) {                                                                                \
+                    BMM_TRANSPOSE(T, lhs_t, l, K, M)                                                         \
+                    l = lhs_t;                                                                              \
+                }                                                                                           \
+                if (rhs_t) {                                                                                \
+                    BMM_TRANSPOSE(T, rhs_t, r, K, N)                                                         \
+                    r = rhs_t;                                                                              \
+                }                                                                                           \
+                const arm_cmsis_nn_status st = FN(&sums, &bp, &qp, &ld, l, &rd, r, &od, o);                 \
+                if (st != ARM_CMSIS_NN_SUCCESS) {                                                           \
+                    return TML_ERR_KERNEL;                                                                  \
+                }                                                                                           \
+            }                                                                                               \
+        }                                                                                                   \
+    }                                                                                                       \
+    return TML_OK;
+
+tml_status_t tml_batch_matmul_s8(const tml_context_t *ctx, const tml_bmm_params_t *p, const int8_t *lhs,
+    const int8_t *rhs, int8_t *output) {
+    const cmsis_nn_dims sum_dims = {1, 1, 1, p->cols};
+    BMM_CMSIS(int8_t, arm_batch_matmul_s8, arm_fully_connected_s8_get_buffer_size(&sum_dims))
+}
+
+tml_status_t tml_batch_matmul_s16(const tml_context_t *ctx, const tml_bmm_params_t *p, const int16_t *lhs,
+    const int16_t *rhs, int16_t *output) {
+    BMM_CMSIS(int16_t, arm_batch_matmul_s16, 0)
 }

@@ -1,6 +1,6 @@
 /* tinyml kernels (portable reference backend): 16x8 CONV_2D,
  * DEPTHWISE_CONV_2D, FULLY_CONNECTED and pooling, int8 TRANSPOSE_CONV and
- * integer SVDF: the shared portable kernels of kernels/common, which
+ * integer SVDF and BATCH_MATMUL: the shared portable kernels of kernels/common, which
  * transcribe TFLM's reference kernels. */
 #include "../tml_kernels.h"
 
@@ -120,4 +120,26 @@ tml_status_t tml_svdf_state_s16_s8(const tml_context_t *ctx, const tml_svdf_para
     int16_t *state, const int8_t *weights_feature, const int16_t *weights_time, const int32_t *bias,
     int8_t *output) {
     return tml_svdf_state_s16_s8_portable(ctx, p, input, state, weights_feature, weights_time, bias, output);
+}
+
+int32_t tml_batch_matmul_s8_get_buffer_size(const tml_bmm_params_t *params) {
+    (void)params;
+    return 0;
+}
+
+tml_status_t tml_batch_matmul_s8(const tml_context_t *ctx, const tml_bmm_params_t *params, const int8_t *lhs,
+    const int8_t *rhs, int8_t *output) {
+    (void)ctx;
+    return tml_batch_matmul_s8_portable(params, lhs, rhs, output);
+}
+
+int32_t tml_batch_matmul_s16_get_buffer_size(const tml_bmm_params_t *params) {
+    (void)params;
+    return 0;
+}
+
+tml_status_t tml_batch_matmul_s16(const tml_context_t *ctx, const tml_bmm_params_t *params, const int16_t *lhs,
+    const int16_t *rhs, int16_t *output) {
+    (void)ctx;
+    return tml_batch_matmul_s16_portable(params, lhs, rhs, output);
 }
