@@ -243,7 +243,7 @@ def tconv(dtype: str, cin: int, cout: int, k: tuple[int, int], strides: tuple[in
 
 
 for dtype in ("int8", "int16", "float32"):
-    acts = ("NONE", "RELU") if dtype != "float32" else ("NONE",)
+    acts = ("NONE", "RELU") if dtype != "float32" else ("NONE", "RELU", "RELU6", "RELU_N1_TO_1")
     for i, (k, strides, pad) in enumerate([((3, 3), (1, 1), "SAME"), ((3, 3), (2, 2), "SAME"),
                                            ((4, 4), (2, 2), "VALID"), ((3, 4), (1, 2), "SAME"),
                                            ((1, 1), (1, 1), "VALID"), ((2, 3), (3, 3), "VALID"),
