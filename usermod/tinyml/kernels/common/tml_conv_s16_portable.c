@@ -9,6 +9,14 @@
 #include "../tml_kernels.h"
 #include "../tml_math.h"
 
+/* An int64 bias element: model constants are read in place and may be only
+ * 4-byte aligned (as TFLM reads them), so load it without assuming 8. */
+static int64_t bias64(const void *bias, int32_t i) {
+    int64_t v;
+    memcpy(&v, (const int8_t *)bias + (size_t)i * sizeof(int64_t), sizeof(v));
+    return v;
+}
+
 static int16_t clamp_s16(int32_t v, const tml_activation_t *act) {
     v = v < act->min ? act->min : v;
     v = v > act->max ? act->max : v;
@@ -27,7 +35,7 @@ static int32_t requantize(int64_t acc, const tml_bias_data_t *bias, int32_t c, i
         return tml_multiply_by_quantized_multiplier((int32_t)a, mult, shift);
     }
     if (bias->data) {
-        acc = (int64_t)((uint64_t)acc + (uint64_t)((const int64_t *)bias->data)[c]);
+        acc = (int64_t)((uint64_t)acc + (uint64_t)bias64(bias->data, c));
     }
     return tml_multiply_by_quantized_multiplier_64(acc, mult, shift);
 }
@@ -177,7 +185,7 @@ tml_status_t tml_transpose_conv_s16(const tml_context_t *ctx, const tml_transpos
         const int32_t oc = i % out_c;
         int64_t acc = scratch[i];
         if (bias) {
-            acc += bias_is_int16 ? (int64_t)((const int16_t *)bias)[oc] : ((const int64_t *)bias)[oc];
+            acc += bias_is_int16 ? (int64_t)((const int16_t *)bias)[oc] : bias64(bias, oc);
         }
         output[i] = clamp_s16(tml_multiply_by_quantized_multiplier_64(acc, q->multiplier[oc], q->shift[oc]),
             &p->activation);
