@@ -9,13 +9,15 @@ on every backend (float32 included: the float kernels sum in TFLM's order)."""
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 import test_ops as T
-from harness import assert_same_outputs, assert_spread, core_module, seed_of
+from harness import SHARED_MODELS, assert_same_outputs, assert_spread, core_module, seed_of
 from tflite_builder import ModelBuilder, Tensor, invoke_tflm, num_outputs, run_tflm
 
 Build = Callable[[np.random.Generator], tuple[bytes, list[np.ndarray]]]
@@ -660,3 +662,27 @@ def test_bmm_output_shape(backend: str) -> None:
     b.op("BATCH_MATMUL", [x, y], [o], {"adj_x": False, "adj_y": False})
     data, _ = finish(b, [x, y], o, [])
     expect_error(data, backend, "INVALID_MODEL", "operator 0 'BATCH_MATMUL': output shape is [3, 2, 5], expected [2, 3, 5]")
+
+
+# ---- RAM on TFLM's models of this family ------------------------------------------------------------
+FAMILY_MODELS = sorted(p for p in (SHARED_MODELS / "tflm").glob("*.tflite")
+                       if p.stem.startswith(("seanet__conv__", "seanet__transpose_conv__", "keyword_scrambled"))
+                       or p.stem in ("hello_world__hello_world_float", "sine_float"))
+
+
+@functools.cache
+def tflm_arena(path: Path) -> int:
+    import test_models
+
+    return test_models.tflm_measured_arena(path)
+
+
+@pytest.mark.skipif(not FAMILY_MODELS, reason="TFLM reference models folder is absent")
+@pytest.mark.parametrize("path", FAMILY_MODELS, ids=[p.stem for p in FAMILY_MODELS])
+def test_family_model_memory(path: Path, backend: str) -> None:
+    """Our RAM (arena + metadata, less CMSIS-NN's kernel scratch) is at most TFLM's arena."""
+    data = path.read_bytes()
+    model = core_module().Model(data, backend=backend)
+    scratch = max(0, model.arena_size - core_module().Model(data, backend="ref").arena_size)
+    ours = model.arena_size + model.persistent_size - scratch
+    assert ours <= tflm_arena(path), f"{path.name} [{backend}]: {ours} B > TFLM's {tflm_arena(path)} B"

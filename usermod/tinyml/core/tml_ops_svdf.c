@@ -14,10 +14,35 @@
 enum { OPT_SVDF = 6 };
 enum { S_INPUT = 0, S_FEATURE = 1, S_TIME = 2, S_BIAS = 3, S_STATE = 4 };
 
+/* Op data kept small (keyword models have many SVDF ops): the quantization;
+ * the shapes are read from the tensors at eval. Precomputed kernel sums, if
+ * any, follow it. */
 typedef struct {
-    tml_svdf_params_t p;
-    int32_t activation; /* float32 */
+    int32_t multiplier_1, multiplier_2;
+    int16_t input_zero_point, state_zero_point, output_zero_point;
+    int8_t shift_1, shift_2;
+    uint8_t activation; /* float32 */
+    uint8_t has_kernel_sums;
 } svdf_data_t;
+
+/* The kernel parameters from the tensors' shapes, the rank option and d. */
+static void svdf_params(tml_model_t *m, const tml_op_t *op, const svdf_data_t *d, tml_svdf_params_t *p) {
+    const tml_tensor_t *in = tml_op_input(m, op, S_INPUT), *wf = tml_op_input(m, op, S_FEATURE);
+    const tml_tensor_t *wt = tml_op_input(m, op, S_TIME);
+    p->batches = in->dims[0];
+    p->input_size = in->dims[1];
+    p->filters = wf->dims[0];
+    p->memory = wt->dims[1];
+    p->rank = tml_fb_i32(&op->options, 0, 0);
+    p->input_zero_point = d->input_zero_point;
+    p->state_zero_point = d->state_zero_point;
+    p->output_zero_point = d->output_zero_point;
+    p->multiplier_1 = d->multiplier_1;
+    p->shift_1 = d->shift_1;
+    p->multiplier_2 = d->multiplier_2;
+    p->shift_2 = d->shift_2;
+    p->kernel_sums = d->has_kernel_sums ? (const int32_t *)(d + 1) : NULL;
+}
 
 /* Counts, options, shapes and the state variable, as PrepareSvdf. */
 static tml_status_t svdf_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, int type, tml_svdf_params_t *p,
@@ -133,30 +158,37 @@ tml_status_t tml_svdf_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    d->p = p;
+    d->multiplier_1 = p.multiplier_1;
+    d->multiplier_2 = p.multiplier_2;
+    d->shift_1 = (int8_t)p.shift_1;
+    d->shift_2 = (int8_t)p.shift_2;
+    d->input_zero_point = (int16_t)p.input_zero_point;
+    d->state_zero_point = (int16_t)p.state_zero_point;
+    d->output_zero_point = (int16_t)p.output_zero_point;
     if (sums > 0) {
-        if (tml_svdf_s8_kernel_sums(&d->p, wf->data, (int32_t *)(d + 1)) != TML_OK) {
+        if (tml_svdf_s8_kernel_sums(&p, wf->data, (int32_t *)(d + 1)) != TML_OK) {
             return tml_op_fail(err, TML_ERR_KERNEL, op, "kernel sum precomputation failed");
         }
-        d->p.kernel_sums = (const int32_t *)(d + 1);
+        d->has_kernel_sums = 1;
     }
     op->data = d;
-    op->scratch_size = tml_svdf_s8_get_buffer_size(&d->p);
+    op->scratch_size = tml_svdf_s8_get_buffer_size(&p);
     op->macs = (uint64_t)p.batches * (uint64_t)p.filters * (uint64_t)(p.input_size + p.memory);
     return TML_OK;
 }
 
 tml_status_t tml_svdf_eval(tml_model_t *m, tml_op_t *op) {
-    const svdf_data_t *d = op->data;
+    tml_svdf_params_t p;
+    svdf_params(m, op, op->data, &p);
     const tml_tensor_t *wt = tml_op_input(m, op, S_TIME), *bias = tml_op_input(m, op, S_BIAS);
     tml_tensor_t *state = tml_op_input(m, op, S_STATE);
     const tml_context_t ctx = {op->scratch, op->scratch_size};
     const int8_t *in = tml_op_input(m, op, S_INPUT)->data, *wf = tml_op_input(m, op, S_FEATURE)->data;
     int8_t *out = tml_op_output(m, op, 0)->data;
     if (wt->type == TML_INT16) {
-        return tml_svdf_state_s16_s8(&ctx, &d->p, in, state->data, wf, wt->data, bias->data, out);
+        return tml_svdf_state_s16_s8(&ctx, &p, in, state->data, wf, wt->data, bias->data, out);
     }
-    return tml_svdf_s8(&ctx, &d->p, in, state->data, wf, wt->data, bias->data, out);
+    return tml_svdf_s8(&ctx, &p, in, state->data, wf, wt->data, bias->data, out);
 }
 
 tml_status_t tml_svdf_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
@@ -184,19 +216,20 @@ tml_status_t tml_svdf_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    d->p = p;
-    d->activation = activation;
+    d->activation = (uint8_t)activation;
     op->data = d;
-    op->scratch_size = tml_svdf_f32_get_buffer_size(&d->p);
+    op->scratch_size = tml_svdf_f32_get_buffer_size(&p);
     op->macs = (uint64_t)p.batches * (uint64_t)p.filters * (uint64_t)(p.input_size + p.memory);
     return TML_OK;
 }
 
 tml_status_t tml_svdf_f32_eval(tml_model_t *m, tml_op_t *op) {
     const svdf_data_t *d = op->data;
+    tml_svdf_params_t p;
+    svdf_params(m, op, d, &p);
     const tml_tensor_t *bias = tml_op_input(m, op, S_BIAS);
     const tml_context_t ctx = {op->scratch, op->scratch_size};
-    return tml_svdf_f32(&ctx, &d->p, d->activation, tml_op_input(m, op, S_INPUT)->data,
+    return tml_svdf_f32(&ctx, &p, d->activation, tml_op_input(m, op, S_INPUT)->data,
         tml_op_input(m, op, S_STATE)->data, tml_op_input(m, op, S_FEATURE)->data, tml_op_input(m, op, S_TIME)->data,
         bias ? bias->data : NULL, tml_op_output(m, op, 0)->data);
 }
