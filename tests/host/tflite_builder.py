@@ -119,6 +119,7 @@ _ENUM_FIELDS: dict[str, type] = {
     "in_data_type": tflite.TensorType,
     "out_data_type": tflite.TensorType,
     "output_type": tflite.TensorType,
+    "quantized_bias_type": tflite.TensorType,
 }
 # Option fields that are int32 vectors.
 _VECTOR_FIELDS = {"new_shape", "squeeze_dims"}

@@ -100,6 +100,11 @@ tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_ten
  * for output scale/zero point, exactly as TFLM's CalculateActivationRangeQuantized.
  * Returns false for unsupported activations (TANH, SIGN_BIT). */
 bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
+/* The same for an int16 output (tml_ops_conv.c). */
+bool tml_activation_range_s16(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
+/* Float clamp as TFLM's CalculateActivationRange: the RELUs; any other
+ * activation leaves the full float range (tml_ops_conv.c). */
+void tml_activation_range_f32(int activation, float *act_min, float *act_max);
 
 /* TFLite BuiltinOperator codes used here. */
 enum {
@@ -109,6 +114,7 @@ enum {
     TML_OP_RELU6 = 21, TML_OP_RESHAPE = 22, TML_OP_SOFTMAX = 25, TML_OP_TANH = 28,
     TML_OP_CUSTOM = 32, TML_OP_PAD = 34, TML_OP_MEAN = 40, TML_OP_SQUEEZE = 43,
     TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44, TML_OP_QUANTIZE = 114,
+    TML_OP_SVDF = 27, TML_OP_TRANSPOSE_CONV = 67, TML_OP_BATCH_MATMUL = 126,
 };
 
 /* ActivationFunctionType */

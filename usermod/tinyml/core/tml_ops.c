@@ -80,6 +80,43 @@ static const tml_op_impl_t registry[] = {
     ROW(DEQUANTIZE, TML_INT16, dequantize),
     /* tml_ops_lstm.c */
     ROW(UNIDIRECTIONAL_SEQUENCE_LSTM, TML_INT8, unidirectional_sequence_lstm),
+    /* tml_ops_conv.c: TRANSPOSE_CONV's input 0 is the int32 output shape; its
+     * prepare picks the int8 / int16 (TML_OPS_INT16) / float32 (TML_OPS_FLOAT)
+     * kernel from the data input's type */
+    ROW(TRANSPOSE_CONV, TML_INT32, transpose_conv),
+    /* tml_ops_matmul.c */
+    ROW(BATCH_MATMUL, TML_INT8, batch_matmul),
+#if TML_OPS_INT16
+    /* tml_ops_conv.c */
+    ROW(CONV_2D, TML_INT16, conv_2d_s16),
+    ROW(DEPTHWISE_CONV_2D, TML_INT16, depthwise_conv_2d_s16),
+    /* tml_ops_fc.c */
+    ROW(FULLY_CONNECTED, TML_INT16, fully_connected_s16),
+    /* tml_ops_pool.c */
+    ROW(AVERAGE_POOL_2D, TML_INT16, average_pool_2d_s16),
+    ROW(MAX_POOL_2D, TML_INT16, max_pool_2d_s16),
+    /* tml_ops_matmul.c */
+    ROW(BATCH_MATMUL, TML_INT16, batch_matmul_s16),
+#endif
+#if TML_OPS_FLOAT
+    /* tml_ops_conv.c */
+    ROW(CONV_2D, TML_FLOAT32, conv_2d_f32),
+    ROW(DEPTHWISE_CONV_2D, TML_FLOAT32, depthwise_conv_2d_f32),
+    /* tml_ops_fc.c */
+    ROW(FULLY_CONNECTED, TML_FLOAT32, fully_connected_f32),
+    /* tml_ops_pool.c */
+    ROW(AVERAGE_POOL_2D, TML_FLOAT32, average_pool_2d_f32),
+    ROW(MAX_POOL_2D, TML_FLOAT32, max_pool_2d_f32),
+    /* tml_ops_matmul.c */
+    ROW(BATCH_MATMUL, TML_FLOAT32, batch_matmul_f32),
+#endif
+#if TML_OPS_RNN
+    /* tml_ops_svdf.c */
+    ROW(SVDF, TML_INT8, svdf),
+#if TML_OPS_FLOAT
+    ROW(SVDF, TML_FLOAT32, svdf_f32),
+#endif
+#endif
 };
 
 #define N_ROWS ((int)(sizeof(registry) / sizeof(registry[0])))

@@ -16,11 +16,22 @@
 /* tml_ops_conv.c */
 TML_OP_FUNCS(conv_2d);
 TML_OP_FUNCS(depthwise_conv_2d);
+TML_OP_FUNCS(conv_2d_s16);
+TML_OP_FUNCS(depthwise_conv_2d_s16);
+TML_OP_FUNCS(transpose_conv);
+TML_OP_FUNCS(conv_2d_f32);
+TML_OP_FUNCS(depthwise_conv_2d_f32);
 /* tml_ops_fc.c */
 TML_OP_FUNCS(fully_connected);
+TML_OP_FUNCS(fully_connected_s16);
+TML_OP_FUNCS(fully_connected_f32);
 /* tml_ops_pool.c */
 TML_OP_FUNCS(average_pool_2d);
 TML_OP_FUNCS(max_pool_2d);
+TML_OP_FUNCS(average_pool_2d_s16);
+TML_OP_FUNCS(max_pool_2d_s16);
+TML_OP_FUNCS(average_pool_2d_f32);
+TML_OP_FUNCS(max_pool_2d_f32);
 /* tml_ops_softmax.c */
 TML_OP_FUNCS(softmax);
 /* tml_ops_elementwise.c */
@@ -45,5 +56,12 @@ TML_OP_FUNCS(quantize);
 TML_OP_FUNCS(dequantize);
 /* tml_ops_lstm.c */
 TML_OP_FUNCS(unidirectional_sequence_lstm);
+/* tml_ops_svdf.c */
+TML_OP_FUNCS(svdf);
+TML_OP_FUNCS(svdf_f32);
+/* tml_ops_matmul.c */
+TML_OP_FUNCS(batch_matmul);
+TML_OP_FUNCS(batch_matmul_s16);
+TML_OP_FUNCS(batch_matmul_f32);
 
 #endif

@@ -281,4 +281,196 @@ int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p);
 void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
     int16_t *buf);
 
+
+/* ===== Section D: 16x8 and float convolution family, FULLY_CONNECTED,
+ * pooling, TRANSPOSE_CONV, SVDF, BATCH_MATMUL =====
+ * (16x8: int16 activations, int8 weights; CMSIS-NN wrappers in kernels/cmsis_nn/
+ * where TFLM's cmsis_nn kernels call CMSIS-NN, portable kernels in
+ * kernels/common/ for both backends; float kernels in kernels/common/,
+ * summing in TFLM's reference order, so results are bit-equal when built
+ * without fused multiply-add contraction, as -std=c99 does.)
+ * 16x8 requantization follows the accumulator type, as TFLM's templates:
+ * int64 accumulators use MultiplyByQuantizedMultiplier(int64_t) (16-bit
+ * reduced multiplier, tml_multiply_by_quantized_multiplier_64), int32 ones the
+ * int32 overload. int16 outputs add no zero point (TFLM's conv kernels assume
+ * 0); FULLY_CONNECTED adds both offsets, as its reference does. */
+
+/* Bias of a 16x8 kernel, as CMSIS-NN's cmsis_nn_bias_data: is_int32_bias
+ * selects int32 bias and accumulation (else int64); data may be NULL. */
+typedef struct {
+    const void *data;
+    int32_t is_int32_bias;
+} tml_bias_data_t;
+
+typedef struct {
+    float min, max; /* output clamp (CalculateActivationRange) */
+} tml_activation_f32_t;
+
+/* CONV_2D 16x8 (groups as tml_conv_s8; offsets in conv_params are ignored). */
+int32_t tml_conv_s16_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_conv_s16(const tml_context_t *ctx, const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+tml_status_t tml_conv_s16_portable(const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+/* CONV_2D float32 (reference_ops::Conv); bias may be NULL. */
+tml_status_t tml_conv_f32(const tml_conv_params_t *conv_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims, const float *filter,
+    const float *bias, const tml_dims_t *output_dims, float *output);
+
+/* DEPTHWISE_CONV_2D 16x8, int64 bias (may be NULL). */
+int32_t tml_depthwise_conv_s16_get_buffer_size(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_depthwise_conv_s16(const tml_context_t *ctx, const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int64_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+tml_status_t tml_depthwise_conv_s16_portable(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int64_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+/* DEPTHWISE_CONV_2D float32 (reference_ops::DepthwiseConv). */
+tml_status_t tml_depthwise_conv_f32(const tml_dw_conv_params_t *dw_conv_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims, const float *filter,
+    const float *bias, const tml_dims_t *output_dims, float *output);
+
+/* FULLY_CONNECTED 16x8 (dims as tml_fully_connected_s8; input/output offsets
+ * applied, filter offset applied per-tensor only). */
+int32_t tml_fully_connected_s16_get_buffer_size(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_bias_data_t *bias);
+tml_status_t tml_fully_connected_s16(const tml_context_t *ctx, const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+tml_status_t tml_fully_connected_s16_portable(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+/* FULLY_CONNECTED float32 (reference_ops::FullyConnected): input [batches][depth],
+ * weights [units][depth], output [batches][units]; bias may be NULL. */
+tml_status_t tml_fully_connected_f32(const tml_activation_f32_t *act, int32_t batches, int32_t depth, int32_t units,
+    const float *input, const float *weights, const float *bias, float *output);
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D int16 (arguments as the int8 kernels). */
+int32_t tml_avgpool_s16_get_buffer_size(int32_t output_w, int32_t channels);
+tml_status_t tml_avgpool_s16(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
+    const tml_dims_t *input_dims, const int16_t *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, int16_t *output);
+int32_t tml_maxpool_s16_get_buffer_size(int32_t output_w, int32_t channels);
+tml_status_t tml_maxpool_s16(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
+    const tml_dims_t *input_dims, const int16_t *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, int16_t *output);
+/* Portable int16 pooling (reference_integer_ops::AveragePool / MaxPool). */
+tml_status_t tml_pool_s16_portable(const tml_pool_params_t *pool_params, const tml_dims_t *input_dims,
+    const int16_t *input, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int16_t *output,
+    int32_t is_max);
+/* Float32 pooling (reference_ops::AveragePool / MaxPool). */
+tml_status_t tml_avgpool_f32(const tml_pool_params_t *pool_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, float *output);
+tml_status_t tml_maxpool_f32(const tml_pool_params_t *pool_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, float *output);
+
+/* TRANSPOSE_CONV. input NHWC, filter OHWI {n = output channels, h, w, c = input
+ * channels}, output NHWC; padding from ComputePaddingHeightWidth on the output
+ * size; dilation 1. */
+typedef struct {
+    int32_t input_offset;  /* -input zero point */
+    int32_t output_offset; /* output zero point (int8 only) */
+    tml_tile_t stride;
+    tml_tile_t padding;
+    tml_activation_t activation;
+} tml_transpose_conv_params_t;
+int32_t tml_transpose_conv_s8_get_buffer_size(const tml_transpose_conv_params_t *params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_transpose_conv_s8(const tml_context_t *ctx, const tml_transpose_conv_params_t *params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+/* Portable int8 (reference_integer_ops::TransposeConv), scratch: output
+ * elements * 4 bytes. */
+tml_status_t tml_transpose_conv_s8_portable(int32_t *scratch, const tml_transpose_conv_params_t *params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+/* 16x8 with int64 accumulation; bias int64, or int16 if bias_is_int16 (TFLM
+ * widens it), or NULL. Scratch: output elements * 8 bytes. */
+int32_t tml_transpose_conv_s16_get_buffer_size(const tml_dims_t *output_dims);
+tml_status_t tml_transpose_conv_s16(const tml_context_t *ctx, const tml_transpose_conv_params_t *params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const void *bias, int32_t bias_is_int16,
+    const tml_dims_t *output_dims, int16_t *output);
+/* float32 (reference_ops::TransposeConv, accumulating in the output). */
+tml_status_t tml_transpose_conv_f32(const tml_transpose_conv_params_t *params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims, const float *filter,
+    const float *bias, const tml_dims_t *output_dims, float *output);
+
+/* SVDF (TFLM svdf_common.cc). input [batches][input_size], weights_feature
+ * [filters][input_size], weights_time [filters][memory], bias [units] (may be
+ * NULL), state [batches][filters * memory] (variable), output [batches][units],
+ * units = filters / rank. Integer: int8 input/output/weights_feature, int32
+ * bias, state and weights_time int8 (tml_svdf_s8) or int16
+ * (tml_svdf_state_s16_s8); no fused activation (TFLM applies none). */
+typedef struct {
+    int32_t batches, input_size, filters, memory, rank;
+    int32_t input_zero_point, state_zero_point, output_zero_point;
+    int32_t multiplier_1, shift_1; /* input * weights_feature -> state */
+    int32_t multiplier_2, shift_2; /* state * weights_time -> output */
+    const int32_t *kernel_sums;    /* from tml_svdf_s8_kernel_sums(), or NULL */
+} tml_svdf_params_t;
+/* Precomputation for constant weights_feature (as tml_fully_connected_s8_kernel_sums). */
+int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *params);
+tml_status_t tml_svdf_s8_kernel_sums(const tml_svdf_params_t *params, const int8_t *weights_feature,
+    int32_t *kernel_sums);
+int32_t tml_svdf_s8_get_buffer_size(const tml_svdf_params_t *params);
+tml_status_t tml_svdf_s8(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
+    int8_t *state, const int8_t *weights_feature, const int8_t *weights_time, const int32_t *bias, int8_t *output);
+tml_status_t tml_svdf_state_s16_s8(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
+    int16_t *state, const int8_t *weights_feature, const int16_t *weights_time, const int32_t *bias,
+    int8_t *output);
+/* Portable versions (kernels/common), the reference's exact steps. */
+tml_status_t tml_svdf_s8_portable(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
+    int8_t *state, const int8_t *weights_feature, const int8_t *weights_time, const int32_t *bias, int8_t *output);
+tml_status_t tml_svdf_state_s16_s8_portable(const tml_context_t *ctx, const tml_svdf_params_t *params,
+    const int8_t *input, int16_t *state, const int8_t *weights_feature, const int16_t *weights_time,
+    const int32_t *bias, int8_t *output);
+/* float32; activation is the fused ActivationFunctionType (ActivationValFloat). */
+int32_t tml_svdf_f32_get_buffer_size(const tml_svdf_params_t *params);
+tml_status_t tml_svdf_f32(const tml_context_t *ctx, const tml_svdf_params_t *params, int32_t activation,
+    const float *input, float *state, const float *weights_feature, const float *weights_time, const float *bias,
+    float *output);
+
+
+/* BATCH_MATMUL (TFLM batch_matmul.cc, reference_ops::BatchMatMul): out[b][m][n]
+ * = sum_k lhs[b][m][k] * rhs[b][k][n] over up to three broadcast batch
+ * dimensions; lhs is stored [K][M] if adj_x, rhs [N][K] if adj_y. Integer:
+ * (lhs - lhs_zp)(rhs - rhs_zp) accumulated in int32 (int8) or int64 (int16,
+ * zero points 0), one per-tensor multiplier, output clamped to the type. */
+typedef struct {
+    int32_t batch[3];                  /* output batch dims (leading 1s) */
+    int32_t lhs_stride[3], rhs_stride[3]; /* elements per batch step, 0 where broadcast */
+    int32_t rows, cols, depth;         /* M, N, K */
+    int32_t adj_x, adj_y;
+    int32_t lhs_offset, rhs_offset, output_offset; /* -lhs zp, -rhs zp, output zp */
+    int32_t multiplier, shift;
+    tml_activation_t activation;
+} tml_bmm_params_t;
+int32_t tml_batch_matmul_s8_get_buffer_size(const tml_bmm_params_t *params);
+tml_status_t tml_batch_matmul_s8(const tml_context_t *ctx, const tml_bmm_params_t *params, const int8_t *lhs,
+    const int8_t *rhs, int8_t *output);
+int32_t tml_batch_matmul_s16_get_buffer_size(const tml_bmm_params_t *params);
+tml_status_t tml_batch_matmul_s16(const tml_context_t *ctx, const tml_bmm_params_t *params, const int16_t *lhs,
+    const int16_t *rhs, int16_t *output);
+/* Portable (kernels/common): the reference's arithmetic, no scratch. */
+tml_status_t tml_batch_matmul_s8_portable(const tml_bmm_params_t *params, const int8_t *lhs, const int8_t *rhs,
+    int8_t *output);
+tml_status_t tml_batch_matmul_s16_portable(const tml_bmm_params_t *params, const int16_t *lhs, const int16_t *rhs,
+    int16_t *output);
+tml_status_t tml_batch_matmul_f32(const tml_bmm_params_t *params, const float *lhs, const float *rhs, float *output);
+
 #endif
