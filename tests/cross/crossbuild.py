@@ -53,7 +53,7 @@ SECTIONS {
 """
 XTENSA_LINK = ["-nostartfiles", "-L/usr/lib/xtensa-lx106-elf/lib", "-Wl,--unresolved-symbols=ignore-all"]
 XTENSA_LIBS = ["-Wl,--start-group", "-lc", "-lm", "-Wl,--end-group"]
-CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-fwrapv", "-ffunction-sections", "-fdata-sections"]
+CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-fwrapv", "-ffp-contract=off", "-ffunction-sections", "-fdata-sections"]
 
 
 def sources(backend: str) -> list[Path]:
