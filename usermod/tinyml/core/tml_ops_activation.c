@@ -18,8 +18,13 @@ static bool quantize_act(float scale, int32_t zero_point, float f, int32_t *q) {
     return true;
 }
 
-bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max) {
-    int32_t lo = -128, hi = 127, q;
+/* CalculateActivationRangeQuantized (tensorflow/lite/kernels/kernel_util.cc)
+ * for an output range [qmin, qmax]. TFLM treats TANH and SIGN_BIT as no
+ * activation; we refuse them (the model asks for an activation no kernel
+ * applies). */
+bool tml_activation_range_q(int activation, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+    int32_t *act_min, int32_t *act_max) {
+    int32_t lo = qmin, hi = qmax, q;
     switch (activation) {
         case TML_ACT_NONE:
             break;
@@ -48,6 +53,57 @@ bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, in
     *act_min = lo;
     *act_max = hi;
     return true;
+}
+
+bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max) {
+    return tml_activation_range_q(activation, scale, zero_point, -128, 127, act_min, act_max);
+}
+
+/* CalculateActivationRange<float> and <int32_t> (kernel_util.h). */
+bool tml_activation_range_f32(int activation, float *act_min, float *act_max) {
+    switch (activation) {
+        case TML_ACT_NONE:
+            *act_min = -3.40282347e38f; /* std::numeric_limits<float>::lowest() */
+            *act_max = 3.40282347e38f;
+            return true;
+        case TML_ACT_RELU:
+            *act_min = 0.0f;
+            *act_max = 3.40282347e38f;
+            return true;
+        case TML_ACT_RELU6:
+            *act_min = 0.0f;
+            *act_max = 6.0f;
+            return true;
+        case TML_ACT_RELU_N1_TO_1:
+            *act_min = -1.0f;
+            *act_max = 1.0f;
+            return true;
+        default:
+            return false;
+    }
+}
+
+bool tml_activation_range_s32(int activation, int32_t *act_min, int32_t *act_max) {
+    switch (activation) {
+        case TML_ACT_NONE:
+            *act_min = INT32_MIN;
+            *act_max = INT32_MAX;
+            return true;
+        case TML_ACT_RELU:
+            *act_min = 0;
+            *act_max = INT32_MAX;
+            return true;
+        case TML_ACT_RELU6:
+            *act_min = 0;
+            *act_max = 6;
+            return true;
+        case TML_ACT_RELU_N1_TO_1:
+            *act_min = -1;
+            *act_max = 1;
+            return true;
+        default:
+            return false;
+    }
 }
 
 /* One int8 input, one int8 output of the same shape. */
