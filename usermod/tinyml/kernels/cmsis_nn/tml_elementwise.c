@@ -1,0 +1,89 @@
+/* tinyml kernels (CMSIS-NN backend): ADD/MUL int16, MAXIMUM/MINIMUM int8 and
+ * SOFTMAX int16 as TFLM's tensorflow/lite/micro/kernels/cmsis_nn/add.cc,
+ * mul.cc, maximum_minimum.cc and softmax.cc call CMSIS-NN; what TFLM runs
+ * through its reference code (broadcasts) runs the portable routines of
+ * kernels/common. */
+#include "tml_cmsis_nn.h"
+
+static int32_t elements(const tml_shape_t *s) {
+    int32_t n = 1;
+    for (int32_t i = 0; i < s->ndims; ++i) {
+        n *= s->dims[i];
+    }
+    return n;
+}
+
+/* arm_elementwise_add_s16 ignores the offsets: TFLM's cmsis_nn add.cc only
+ * accepts int16 zero points of 0, its reference add.cc any; nonzero zero
+ * points take the portable routine. */
+tml_status_t tml_add_s16(const tml_add_params_t *p, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output) {
+    if (!tml_shapes_match_extended(input1_shape, input2_shape) || p->input1_offset != 0 || p->input2_offset != 0 ||
+        p->output_offset != 0) {
+        return tml_add_s16_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
+    }
+    const int32_t n = elements(input1_shape);
+    if (n != elements(output_shape)) {
+        return TML_ERR_KERNEL;
+    }
+    return tml_cmsis_status(arm_elementwise_add_s16(input1, input2, p->input1_offset, p->input1_multiplier,
+        p->input1_shift, p->input2_offset, p->input2_multiplier, p->input2_shift, p->left_shift, output,
+        p->output_offset, p->output_multiplier, p->output_shift, p->activation.min, p->activation.max, n));
+}
+
+tml_status_t tml_mul_s16(const tml_mul_params_t *p, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output) {
+    if (!tml_shapes_match_extended(input1_shape, input2_shape) || p->input1_offset != 0 || p->input2_offset != 0 ||
+        p->output_offset != 0) {
+        return tml_mul_s16_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
+    }
+    const int32_t n = elements(input1_shape);
+    if (n != elements(output_shape)) {
+        return TML_ERR_KERNEL;
+    }
+    return tml_cmsis_status(arm_elementwise_mul_s16(input1, input2, p->input1_offset, p->input2_offset, output,
+        p->output_offset, p->output_multiplier, p->output_shift, p->activation.min, p->activation.max, n));
+}
+
+/* TFLM passes the shapes extended to 4-D (RuntimeShape::ExtendedShape(4, ..)),
+ * so more dimensions take the portable routine. */
+static int dims4(const tml_shape_t *s, cmsis_nn_dims *d) {
+    int32_t v[4] = {1, 1, 1, 1};
+    if (s->ndims > 4) {
+        return 0;
+    }
+    for (int32_t i = 0; i < s->ndims; ++i) {
+        v[4 - s->ndims + i] = s->dims[i];
+    }
+    d->n = v[0];
+    d->h = v[1];
+    d->w = v[2];
+    d->c = v[3];
+    return 1;
+}
+
+tml_status_t tml_maximum_s8(const tml_shape_t *input1_shape, const int8_t *input1, const tml_shape_t *input2_shape,
+    const int8_t *input2, const tml_shape_t *output_shape, int8_t *output) {
+    cmsis_nn_dims d1, d2, d0;
+    if (!dims4(input1_shape, &d1) || !dims4(input2_shape, &d2) || !dims4(output_shape, &d0)) {
+        return tml_maximum_s8_portable(input1_shape, input1, input2_shape, input2, output_shape, output);
+    }
+    const cmsis_nn_context ctx = {NULL, 0};
+    return tml_cmsis_status(arm_maximum_s8(&ctx, input1, &d1, input2, &d2, output, &d0));
+}
+
+tml_status_t tml_minimum_s8(const tml_shape_t *input1_shape, const int8_t *input1, const tml_shape_t *input2_shape,
+    const int8_t *input2, const tml_shape_t *output_shape, int8_t *output) {
+    cmsis_nn_dims d1, d2, d0;
+    if (!dims4(input1_shape, &d1) || !dims4(input2_shape, &d2) || !dims4(output_shape, &d0)) {
+        return tml_minimum_s8_portable(input1_shape, input1, input2_shape, input2, output_shape, output);
+    }
+    const cmsis_nn_context ctx = {NULL, 0};
+    return tml_cmsis_status(arm_minimum_s8(&ctx, input1, &d1, input2, &d2, output, &d0));
+}
+
+tml_status_t tml_softmax_s16(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
+    const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output) {
+    const cmsis_nn_softmax_lut_s16 luts = {exp_lut, one_over_one_plus_x_lut};
+    return tml_cmsis_status(arm_softmax_s16(input, num_rows, row_size, mult, shift, &luts, output));
+}
