@@ -342,7 +342,7 @@ tml_status_t tml_relu_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    if (!multiplier((double)(in->scale / out->scale), &d->multiplier, &d->shift)) {
+    if (!multiplier((double)in->scale / (double)out->scale, &d->multiplier, &d->shift)) {
         return ratio_fail(err, op, in, out);
     }
     d->in_zp = in->zero_point;
@@ -508,14 +508,14 @@ tml_status_t tml_hard_swish_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
     const float reluish_scale = 3.0f / 32768.0f;
     int32_t m32;
     int exponent;
-    tml_quantize_multiplier((double)(hires_input_scale / out->scale), &m32, &exponent);
+    tml_quantize_multiplier((double)hires_input_scale / (double)out->scale, &m32, &exponent);
     p->output_multiplier_fixedpoint_int16 = downscale_multiplier(m32);
     p->output_multiplier_exponent = exponent;
     if (exponent > 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
-            "input scale / 128 / output scale is %f; it must be below 1", (double)(hires_input_scale / out->scale));
+            "input scale / 128 / output scale is %f; it must be below 1", (double)hires_input_scale / (double)out->scale);
     }
-    tml_quantize_multiplier((double)(hires_input_scale / reluish_scale), &m32, &exponent);
+    tml_quantize_multiplier((double)hires_input_scale / (double)reluish_scale, &m32, &exponent);
     p->reluish_multiplier_fixedpoint_int16 = downscale_multiplier(m32);
     p->reluish_multiplier_exponent = exponent;
     if (exponent > 31) {

@@ -203,8 +203,10 @@ static tml_status_t scales_fail(tml_error_t *err, const tml_op_t *op, const tml_
 
 static const uint8_t ADD_TYPES[] = {TML_INT8, TML_INT16, TML_INT32, TML_FLOAT32, 0xff};
 
-/* CalculateOpDataAdd / CalculateOpDataSub: left shift 20 (int8) or 15 (int16);
- * ADD computes the multipliers in double, SUB its ratios in float. */
+/* CalculateOpDataAdd / CalculateOpDataSub: left shift 20 (int8) or 15 (int16),
+ * the multipliers in double (SUB: as the tflite-micro package we test against,
+ * which has TFLM's "Fixed all foubles" change; its git HEAD still divides in
+ * float there, as it does for DIV, RELU, ABS, RSQRT, LEAKY_RELU, HARD_SWISH). */
 static tml_status_t add_sub_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool sub) {
     tml_tensor_t *a, *b, *o;
     tml_status_t s = binary_prepare(m, op, err, sub ? OPT_SUB : OPT_ADD, ADD_TYPES, -1, &a, &b, &o);
@@ -379,7 +381,8 @@ tml_status_t tml_div_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     p->output_offset = o->zero_point;
     /* The kernel's final shift, output_shift - (reciprocal and headroom shifts
      * of 22..38), must be a right shift of at most 62 bits. */
-    if (!multiplier((double)(a->scale / (b->scale * o->scale)), &p->output_multiplier, &p->output_shift, 22) ||
+    if (!multiplier((double)a->scale / ((double)b->scale * (double)o->scale), &p->output_multiplier,
+            &p->output_shift, 22) ||
         p->output_shift < -24) {
         return scales_fail(err, op, a, b, o);
     }
@@ -457,8 +460,7 @@ tml_status_t tml_squared_difference_prepare(tml_model_t *m, tml_op_t *op, tml_er
     p->output_offset = o->zero_point;
     p->left_shift = s16 ? 0 : 7;
     const double twice_max = 2.0 * (double)(a->scale > b->scale ? a->scale : b->scale);
-    /* (1 << left_shift * 2) * output scale is a float product in TFLM */
-    const double real_out = (twice_max * twice_max) / (double)((float)(1 << p->left_shift * 2) * o->scale);
+    const double real_out = (twice_max * twice_max) / ((double)(1 << p->left_shift * 2) * (double)o->scale);
     if (!smaller_than_one((double)a->scale / twice_max, &p->input1_multiplier, &p->input1_shift) ||
         !smaller_than_one((double)b->scale / twice_max, &p->input2_multiplier, &p->input2_shift) ||
         !multiplier(real_out, &p->output_multiplier, &p->output_shift, 30)) {

@@ -111,15 +111,15 @@ static tml_status_t abs_rsqrt_prepare(tml_model_t *m, tml_op_t *op, tml_error_t 
     p->needs_rescale = in->scale != out->scale;
     int shift = 0;
     if (rsqrt) {
-        /* SetRsqrtOutputMultiplier: 1 / (sqrtf(input scale) * output scale); the
-         * kernel applies shift - 20 */
-        tml_quantize_multiplier(1. / (double)(sqrtf(in->scale) * out->scale), &p->multiplier, &shift);
+        /* SetRsqrtOutputMultiplier: 1 / (sqrt(input scale) * output scale) in
+         * double; the kernel applies shift - 20 */
+        tml_quantize_multiplier(1.0 / (sqrt((double)in->scale) * (double)out->scale), &p->multiplier, &shift);
         if (shift - 20 < -31 || shift - 20 > 30) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input scale %f and output scale %f are out of range",
                 (double)in->scale, (double)out->scale);
         }
     } else if (p->needs_rescale) {
-        tml_quantize_multiplier((double)(in->scale / out->scale), &p->multiplier, &shift);
+        tml_quantize_multiplier((double)in->scale / (double)out->scale, &p->multiplier, &shift);
         if (shift < -31 || shift > 30) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input/output scale ratio %f is out of range",
                 (double)(in->scale / out->scale));

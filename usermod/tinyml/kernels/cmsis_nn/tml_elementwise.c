@@ -62,10 +62,26 @@ static int dims4(const tml_shape_t *s, cmsis_nn_dims *d) {
     return 1;
 }
 
+/* CMSIS-NN v7.0.0 arm_maximum_s8 / arm_minimum_s8 mis-step (and read past
+ * the end of) an input whose width x channels is a single element while the
+ * other input has width > 1 (e.g. [1, 4, 1, 1] against [1, 4, 5, 3]): in that
+ * branch the pointer advances once for the row and again by its height
+ * step. Those broadcasts take the portable routine. */
+static int cmsis_maxmin_ok(const cmsis_nn_dims *a, const cmsis_nn_dims *b) {
+    const int32_t fa = a->n * a->h * a->w * a->c, fb = b->n * b->h * b->w * b->c;
+    const int same = a->n == b->n && a->h == b->h && a->w == b->w && a->c == b->c;
+    const int hwc_same = a->h == b->h && a->w == b->w && a->c == b->c;
+    if (same || fa == 1 || fb == 1 || hwc_same || a->h * a->w * a->c == 1 || b->h * b->w * b->c == 1) {
+        return 1;
+    }
+    return !((a->w * a->c == 1 && b->w > 1) || (b->w * b->c == 1 && a->w > 1));
+}
+
 tml_status_t tml_maximum_s8(const tml_shape_t *input1_shape, const int8_t *input1, const tml_shape_t *input2_shape,
     const int8_t *input2, const tml_shape_t *output_shape, int8_t *output) {
     cmsis_nn_dims d1, d2, d0;
-    if (!dims4(input1_shape, &d1) || !dims4(input2_shape, &d2) || !dims4(output_shape, &d0)) {
+    if (!dims4(input1_shape, &d1) || !dims4(input2_shape, &d2) || !dims4(output_shape, &d0) ||
+        !cmsis_maxmin_ok(&d1, &d2)) {
         return tml_maximum_s8_portable(input1_shape, input1, input2_shape, input2, output_shape, output);
     }
     const cmsis_nn_context ctx = {NULL, 0};
@@ -75,7 +91,8 @@ tml_status_t tml_maximum_s8(const tml_shape_t *input1_shape, const int8_t *input
 tml_status_t tml_minimum_s8(const tml_shape_t *input1_shape, const int8_t *input1, const tml_shape_t *input2_shape,
     const int8_t *input2, const tml_shape_t *output_shape, int8_t *output) {
     cmsis_nn_dims d1, d2, d0;
-    if (!dims4(input1_shape, &d1) || !dims4(input2_shape, &d2) || !dims4(output_shape, &d0)) {
+    if (!dims4(input1_shape, &d1) || !dims4(input2_shape, &d2) || !dims4(output_shape, &d0) ||
+        !cmsis_maxmin_ok(&d1, &d2)) {
         return tml_minimum_s8_portable(input1_shape, input1, input2_shape, input2, output_shape, output);
     }
     const cmsis_nn_context ctx = {NULL, 0};
