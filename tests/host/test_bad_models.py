@@ -306,16 +306,16 @@ def test_unsupported_ops_all_listed(backend: str) -> None:
         z = b.tensor("z", (1, 8), np.int8, 0.1, 0)
         w = b.tensor("w", (1, 8), np.int8, 0.1, 0)
         b.op("RELU", [x], [y])
-        b.op("SUB", [y, x], [z])
-        b.op("SUB", [z, x], [w])  # listed once
+        b.op("LSH_PROJECTION", [y, x], [z])
+        b.op("LSH_PROJECTION", [z, x], [w])  # listed once
         v = b.tensor("v", (8, 1), np.int8, 0.1, 0)
         b.op("TRANSPOSE", [w, b.const("perm", np.array([1, 0], np.int32))], [v])
         b.inputs([x])
         b.outputs([v])
 
-    msg = expect_error(graph(fn), backend, "UNSUPPORTED", "unsupported operators:", "SUB (operator 1)",
+    msg = expect_error(graph(fn), backend, "UNSUPPORTED", "unsupported operators:", "LSH_PROJECTION (operator 1)",
                        "TRANSPOSE (operator 3)")
-    assert msg.count("SUB") == 1, msg
+    assert msg.count("LSH_PROJECTION") == 1, msg
 
 
 def test_unknown_builtin_code(backend: str) -> None:
