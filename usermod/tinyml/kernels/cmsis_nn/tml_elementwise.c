@@ -4,6 +4,7 @@
  * through its reference code (broadcasts) runs the portable routines of
  * kernels/common. */
 #include "tml_cmsis_nn.h"
+#include "arm_nnsupportfunctions.h"
 
 static int32_t elements(const tml_shape_t *s) {
     int32_t n = 1;
@@ -99,8 +100,74 @@ tml_status_t tml_minimum_s8(const tml_shape_t *input1_shape, const int8_t *input
     return tml_cmsis_status(arm_minimum_s8(&ctx, input1, &d1, input2, &d2, output, &d0));
 }
 
+/* CMSIS-NN v7.0.0 arm_softmax_s16 differs from TFLM's SoftmaxInt16 on two
+ * kinds of rows: (1) it computes (sum << (headroom - 1)) + (1 << 13) in int32
+ * and truncates the recentred sum to int16 where TFLM uses int64 and
+ * saturates, so a row whose sum of exponentials normalizes to 2^31 - 2^13 or
+ * more (a sum just below a power of two, such as 2^18 - 1 = 8 x 32767 + 7)
+ * gets a reciprocal off by a factor of about 2; (2) it casts each result to
+ * int16 where TFLM clamps to [0, 32767], so a row whose largest result rounds
+ * to 32768 (a row of one element) wraps to -32768. Each row's sum and largest
+ * result are computed first (table lookups, as both do); such rows take the
+ * portable routine, the others arm_softmax_s16. */
+static int16_t lut_lookup(int32_t value, const int16_t *lut) {
+    const int16_t index = (int16_t)(256 + (value >> 7));
+    const int16_t offset = (int16_t)(value & 0x7f);
+    const int16_t slope = (int16_t)(lut[index + 1] - lut[index]);
+    return (int16_t)(lut[index] + (int16_t)((slope * offset + 64) >> 7));
+}
+
+static int16_t exp_lookup(int32_t diff, int32_t mult, int32_t shift, const int16_t *lut) {
+    int32_t sym = arm_nn_requantize(diff, mult, shift) + NN_Q15_MAX;
+    sym = sym < NN_Q15_MIN ? NN_Q15_MIN : sym > NN_Q15_MAX ? NN_Q15_MAX : sym;
+    return lut_lookup(sym, lut);
+}
+
+static int cmsis_softmax_s16_row_ok(const int16_t *in, int32_t row_size, int32_t mult, int32_t shift,
+    const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut) {
+    int16_t max = in[0];
+    for (int32_t c = 1; c < row_size; ++c) {
+        max = in[c] > max ? in[c] : max;
+    }
+    int32_t sum = 0;
+    for (int32_t c = 0; c < row_size; ++c) {
+        sum += exp_lookup(in[c] - max, mult, shift, exp_lut);
+    }
+    int headroom = 0;
+    while (headroom < 32 && !((uint32_t)sum & (0x80000000u >> headroom))) {
+        ++headroom;
+    }
+    if (headroom < 1 || headroom > 30) {
+        return 0;
+    }
+    const int64_t shifted_sum = (((int64_t)sum << (headroom - 1)) + (1 << 13)) >> 14;
+    if (shifted_sum - 98304 > NN_Q15_MAX) {
+        return 0;
+    }
+    const int32_t recip = lut_lookup((int32_t)shifted_sum - 98304, one_over_one_plus_x_lut);
+    const int64_t largest = ((int64_t)exp_lookup(0, mult, shift, exp_lut) * recip + (1 << (30 - headroom))) >>
+        (31 - headroom);
+    return largest <= NN_Q15_MAX;
+}
+
 tml_status_t tml_softmax_s16(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
     const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output) {
     const cmsis_nn_softmax_lut_s16 luts = {exp_lut, one_over_one_plus_x_lut};
-    return tml_cmsis_status(arm_softmax_s16(input, num_rows, row_size, mult, shift, &luts, output));
+    if (row_size <= 0 || row_size > 65536 || shift < -31 || shift > 30) {
+        return TML_ERR_KERNEL;
+    }
+    for (int32_t r = 0; r < num_rows; ++r) {
+        const int16_t *in = input + (size_t)r * row_size;
+        int16_t *out = output + (size_t)r * row_size;
+        tml_status_t s;
+        if (cmsis_softmax_s16_row_ok(in, row_size, mult, shift, exp_lut, one_over_one_plus_x_lut)) {
+            s = tml_cmsis_status(arm_softmax_s16(in, 1, row_size, mult, shift, &luts, out));
+        } else {
+            s = tml_softmax_s16_portable(in, 1, row_size, mult, shift, exp_lut, one_over_one_plus_x_lut, out);
+        }
+        if (s != TML_OK) {
+            return s;
+        }
+    }
+    return TML_OK;
 }
