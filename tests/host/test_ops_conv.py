@@ -193,7 +193,6 @@ for (kh, kw), stride, dil, pad in [((1, 1), 1, 1, "VALID"), ((3, 3), 1, 1, "SAME
 add("conv_f32/nobias_batch2_c16", conv_f32(16, 5, (3, 3), 1, 1, "SAME", "NONE", False, batch=2, hw=(5, 5)))
 add("conv_f32/grouped_g2", conv_f32(4, 6, (3, 3), 1, 1, "SAME", "RELU", groups=2))
 add("dw_f32/nobias_m1_c5", dw_f32(5, 1, (3, 3), 1, 1, "SAME", "NONE", False))
-add("dw_f32/tanh_ignored", dw_f32(2, 1, (3, 3), 1, 1, "SAME", "TANH"))
 
 
 # ---- TRANSPOSE_CONV int8 / 16x8 / float ------------------------------------------------
@@ -586,6 +585,12 @@ def test_svdf_f32_tanh(backend: str) -> None:
     b.op("SVDF", [x, wf, wt, None, state], [y], {"rank": 1, "activation": "TANH"})
     data, _ = finish(b, [x], y, [])
     expect_error(data, backend, "UNSUPPORTED", "operator 0 'SVDF': fused activation 4 is not supported")
+
+
+def test_dw_f32_fused_tanh(backend: str) -> None:
+    """A fused TANH on a float convolution is refused, as on every other type (TFLM silently ignores it)."""
+    data, _ = dw_f32(2, 1, (3, 3), 1, 1, "SAME", "TANH")(np.random.default_rng(1))
+    expect_error(data, backend, "UNSUPPORTED", "operator 0 'DEPTHWISE_CONV_2D': fused activation 4 is not supported")
 
 
 def test_svdf_rank_mismatch(backend: str) -> None:

@@ -100,11 +100,16 @@ tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_ten
  * for output scale/zero point, exactly as TFLM's CalculateActivationRangeQuantized.
  * Returns false for unsupported activations (TANH, SIGN_BIT). */
 bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
-/* The same for an int16 output (tml_ops_conv.c). */
+/* The same for an output of range [qmin, qmax] (int8, int16). */
+bool tml_activation_range_q(int activation, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+    int32_t *act_min, int32_t *act_max);
+/* Fused activation to a float / int32 clamp range, as TFLM's
+ * CalculateActivationRange<T> (NONE: the type's lowest and max). Returns false
+ * for TANH and SIGN_BIT. */
+bool tml_activation_range_f32(int activation, float *act_min, float *act_max);
+bool tml_activation_range_s32(int activation, int32_t *act_min, int32_t *act_max);
+/* tml_activation_range_q for an int16 output. */
 bool tml_activation_range_s16(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
-/* Float clamp as TFLM's CalculateActivationRange: the RELUs; any other
- * activation leaves the full float range (tml_ops_conv.c). */
-void tml_activation_range_f32(int activation, float *act_min, float *act_max);
 
 /* TFLite BuiltinOperator codes used here. */
 enum {
@@ -115,6 +120,13 @@ enum {
     TML_OP_CUSTOM = 32, TML_OP_PAD = 34, TML_OP_MEAN = 40, TML_OP_SQUEEZE = 43,
     TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44, TML_OP_QUANTIZE = 114,
     TML_OP_SVDF = 27, TML_OP_TRANSPOSE_CONV = 67, TML_OP_BATCH_MATMUL = 126,
+};
+/* ... elementwise arithmetic, math and activations */
+enum {
+    TML_OP_L2_NORMALIZATION = 11, TML_OP_SUB = 41, TML_OP_DIV = 42, TML_OP_EXP = 47, TML_OP_LOG_SOFTMAX = 50,
+    TML_OP_PRELU = 54, TML_OP_MAXIMUM = 55, TML_OP_MINIMUM = 57, TML_OP_NEG = 59, TML_OP_SIN = 66,
+    TML_OP_LOG = 73, TML_OP_SQRT = 75, TML_OP_RSQRT = 76, TML_OP_SQUARE = 92, TML_OP_LEAKY_RELU = 98,
+    TML_OP_SQUARED_DIFFERENCE = 99, TML_OP_ABS = 101, TML_OP_COS = 108, TML_OP_ELU = 111, TML_OP_HARD_SWISH = 117,
 };
 
 /* ActivationFunctionType */

@@ -39,6 +39,8 @@
 #define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval }
 /* a row whose eval is not tml_<name>_eval (e.g. one per type) */
 #define ROW_EVAL(op, type, name, eval) { TML_OP_##op, type, NULL, tml_##name##_prepare, eval }
+/* a row with its own prepare and eval */
+#define ROW_FN(op, type, prepare, eval) { TML_OP_##op, type, NULL, prepare, eval }
 /* a custom operator, by its custom_code */
 #define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval }
 
@@ -116,6 +118,87 @@ static const tml_op_impl_t registry[] = {
 #if TML_OPS_FLOAT
     ROW(SVDF, TML_FLOAT32, svdf_f32),
 #endif
+#endif
+#if TML_OPS_MATH
+    /* tml_ops_elementwise.c */
+    ROW_EVAL(ADD, TML_INT32, add, tml_add_eval_s32),
+    ROW(SUB, TML_INT8, sub),
+    ROW_EVAL(SUB, TML_INT32, sub, tml_sub_eval_s32),
+    ROW_EVAL(MUL, TML_INT32, mul, tml_mul_eval_s32),
+    ROW(DIV, TML_INT8, div),
+    ROW_EVAL(DIV, TML_INT32, div, tml_div_eval_s32),
+    ROW(MAXIMUM, TML_INT8, maximum),
+    ROW_EVAL(MAXIMUM, TML_INT32, maximum, tml_maximum_eval_s32),
+    ROW_EVAL(MAXIMUM, TML_INT64, maximum, tml_maximum_eval_s64),
+    ROW(MINIMUM, TML_INT8, minimum),
+    ROW_EVAL(MINIMUM, TML_INT32, minimum, tml_minimum_eval_s32),
+    ROW_EVAL(MINIMUM, TML_INT64, minimum, tml_minimum_eval_s64),
+    ROW(SQUARED_DIFFERENCE, TML_INT8, squared_difference),
+    ROW_EVAL(SQUARED_DIFFERENCE, TML_INT32, squared_difference, tml_squared_difference_eval_s32),
+    ROW(PRELU, TML_INT8, prelu),
+    /* tml_ops_activation.c */
+    ROW(LEAKY_RELU, TML_INT8, leaky_relu),
+    ROW(HARD_SWISH, TML_INT8, hard_swish),
+    ROW(ELU, TML_INT8, elu),
+    /* tml_ops_math.c */
+    ROW(ABS, TML_INT8, abs),
+    ROW(RSQRT, TML_INT8, rsqrt),
+    ROW(L2_NORMALIZATION, TML_INT8, l2_normalization),
+    /* tml_ops_softmax.c */
+    ROW(LOG_SOFTMAX, TML_INT8, log_softmax),
+#endif
+#if TML_OPS_INT16
+    /* tml_ops_elementwise.c */
+    ROW_EVAL(ADD, TML_INT16, add, tml_add_eval_s16),
+    ROW_EVAL(SUB, TML_INT16, sub, tml_sub_eval_s16),
+    ROW_EVAL(MUL, TML_INT16, mul, tml_mul_eval_s16),
+    ROW_EVAL(MAXIMUM, TML_INT16, maximum, tml_maximum_eval_s16),
+    ROW_EVAL(MINIMUM, TML_INT16, minimum, tml_minimum_eval_s16),
+    ROW_EVAL(SQUARED_DIFFERENCE, TML_INT16, squared_difference, tml_squared_difference_eval_s16),
+    ROW_EVAL(PRELU, TML_INT16, prelu, tml_prelu_eval_s16),
+    /* tml_ops_activation.c */
+    ROW_EVAL(LOGISTIC, TML_INT16, logistic, tml_logistic_eval_s16),
+    ROW_EVAL(TANH, TML_INT16, tanh, tml_tanh_eval_s16),
+    ROW_EVAL(RELU, TML_INT16, relu, tml_relu_eval_s16),
+    ROW_EVAL(RELU6, TML_INT16, relu6, tml_relu6_eval_s16),
+    ROW_EVAL(LEAKY_RELU, TML_INT16, leaky_relu, tml_leaky_relu_eval_s16),
+    /* tml_ops_math.c */
+    ROW_EVAL(ABS, TML_INT16, abs, tml_abs_eval_s16),
+    /* tml_ops_softmax.c */
+    ROW_FN(SOFTMAX, TML_INT16, tml_softmax_prepare_s16, tml_softmax_eval_s16),
+#endif
+#if TML_OPS_FLOAT
+    /* tml_ops_elementwise.c */
+    ROW_EVAL(ADD, TML_FLOAT32, add, tml_add_eval_f32),
+    ROW_EVAL(SUB, TML_FLOAT32, sub, tml_sub_eval_f32),
+    ROW_EVAL(MUL, TML_FLOAT32, mul, tml_mul_eval_f32),
+    ROW_EVAL(DIV, TML_FLOAT32, div, tml_div_eval_f32),
+    ROW_EVAL(MAXIMUM, TML_FLOAT32, maximum, tml_maximum_eval_f32),
+    ROW_EVAL(MINIMUM, TML_FLOAT32, minimum, tml_minimum_eval_f32),
+    ROW_EVAL(SQUARED_DIFFERENCE, TML_FLOAT32, squared_difference, tml_squared_difference_eval_f32),
+    ROW_EVAL(PRELU, TML_FLOAT32, prelu, tml_prelu_eval_f32),
+    /* tml_ops_activation.c */
+    ROW_EVAL(LOGISTIC, TML_FLOAT32, logistic, tml_logistic_eval_f32),
+    ROW_EVAL(TANH, TML_FLOAT32, tanh, tml_tanh_eval_f32),
+    ROW_EVAL(RELU, TML_FLOAT32, relu, tml_relu_eval_f32),
+    ROW_EVAL(RELU6, TML_FLOAT32, relu6, tml_relu6_eval_f32),
+    ROW_EVAL(LEAKY_RELU, TML_FLOAT32, leaky_relu, tml_leaky_relu_eval_f32),
+    ROW_EVAL(HARD_SWISH, TML_FLOAT32, hard_swish, tml_hard_swish_eval_f32),
+    ROW_EVAL(ELU, TML_FLOAT32, elu, tml_elu_eval_f32),
+    /* tml_ops_math.c */
+    ROW_EVAL(ABS, TML_FLOAT32, abs, tml_abs_eval_f32),
+    ROW_EVAL(RSQRT, TML_FLOAT32, rsqrt, tml_rsqrt_eval_f32),
+    ROW_EVAL(L2_NORMALIZATION, TML_FLOAT32, l2_normalization, tml_l2_normalization_eval_f32),
+    ROW(EXP, TML_FLOAT32, exp),
+    ROW(LOG, TML_FLOAT32, log),
+    ROW(NEG, TML_FLOAT32, neg),
+    ROW(SQRT, TML_FLOAT32, sqrt),
+    ROW(SQUARE, TML_FLOAT32, square),
+    ROW(SIN, TML_FLOAT32, sin),
+    ROW(COS, TML_FLOAT32, cos),
+    /* tml_ops_softmax.c */
+    ROW_FN(SOFTMAX, TML_FLOAT32, tml_softmax_prepare_f32, tml_softmax_eval_f32),
+    ROW_EVAL(LOG_SOFTMAX, TML_FLOAT32, log_softmax, tml_log_softmax_eval_f32),
 #endif
 };
 

@@ -32,16 +32,84 @@ TML_OP_FUNCS(average_pool_2d_s16);
 TML_OP_FUNCS(max_pool_2d_s16);
 TML_OP_FUNCS(average_pool_2d_f32);
 TML_OP_FUNCS(max_pool_2d_f32);
+/* An eval variant (one per input type) of an operator's prepare. */
+#define TML_OP_EVAL(fn) tml_status_t fn(tml_model_t *m, tml_op_t *op)
 /* tml_ops_softmax.c */
 TML_OP_FUNCS(softmax);
-/* tml_ops_elementwise.c */
+tml_status_t tml_softmax_prepare_s16(tml_model_t *m, tml_op_t *op, tml_error_t *err);
+tml_status_t tml_softmax_prepare_f32(tml_model_t *m, tml_op_t *op, tml_error_t *err);
+TML_OP_EVAL(tml_softmax_eval_s16);
+TML_OP_EVAL(tml_softmax_eval_f32);
+TML_OP_FUNCS(log_softmax);
+TML_OP_EVAL(tml_log_softmax_eval_f32);
+/* tml_ops_elementwise.c: tml_<op>_eval runs int8, tml_<op>_eval_<type> the others */
 TML_OP_FUNCS(add);
+TML_OP_EVAL(tml_add_eval_s16);
+TML_OP_EVAL(tml_add_eval_s32);
+TML_OP_EVAL(tml_add_eval_f32);
+TML_OP_FUNCS(sub);
+TML_OP_EVAL(tml_sub_eval_s16);
+TML_OP_EVAL(tml_sub_eval_s32);
+TML_OP_EVAL(tml_sub_eval_f32);
 TML_OP_FUNCS(mul);
+TML_OP_EVAL(tml_mul_eval_s16);
+TML_OP_EVAL(tml_mul_eval_s32);
+TML_OP_EVAL(tml_mul_eval_f32);
+TML_OP_FUNCS(div);
+TML_OP_EVAL(tml_div_eval_s32);
+TML_OP_EVAL(tml_div_eval_f32);
+TML_OP_FUNCS(maximum);
+TML_OP_EVAL(tml_maximum_eval_s16);
+TML_OP_EVAL(tml_maximum_eval_s32);
+TML_OP_EVAL(tml_maximum_eval_s64);
+TML_OP_EVAL(tml_maximum_eval_f32);
+TML_OP_FUNCS(minimum);
+TML_OP_EVAL(tml_minimum_eval_s16);
+TML_OP_EVAL(tml_minimum_eval_s32);
+TML_OP_EVAL(tml_minimum_eval_s64);
+TML_OP_EVAL(tml_minimum_eval_f32);
+TML_OP_FUNCS(squared_difference);
+TML_OP_EVAL(tml_squared_difference_eval_s16);
+TML_OP_EVAL(tml_squared_difference_eval_s32);
+TML_OP_EVAL(tml_squared_difference_eval_f32);
+TML_OP_FUNCS(prelu);
+TML_OP_EVAL(tml_prelu_eval_s16);
+TML_OP_EVAL(tml_prelu_eval_f32);
 /* tml_ops_activation.c */
 TML_OP_FUNCS(logistic);
+TML_OP_EVAL(tml_logistic_eval_s16);
+TML_OP_EVAL(tml_logistic_eval_f32);
 TML_OP_FUNCS(tanh);
+TML_OP_EVAL(tml_tanh_eval_s16);
+TML_OP_EVAL(tml_tanh_eval_f32);
 TML_OP_FUNCS(relu);
+TML_OP_EVAL(tml_relu_eval_s16);
+TML_OP_EVAL(tml_relu_eval_f32);
 TML_OP_FUNCS(relu6);
+TML_OP_EVAL(tml_relu6_eval_s16);
+TML_OP_EVAL(tml_relu6_eval_f32);
+TML_OP_FUNCS(leaky_relu);
+TML_OP_EVAL(tml_leaky_relu_eval_s16);
+TML_OP_EVAL(tml_leaky_relu_eval_f32);
+TML_OP_FUNCS(hard_swish);
+TML_OP_EVAL(tml_hard_swish_eval_f32);
+TML_OP_FUNCS(elu);
+TML_OP_EVAL(tml_elu_eval_f32);
+/* tml_ops_math.c */
+TML_OP_FUNCS(abs);
+TML_OP_EVAL(tml_abs_eval_s16);
+TML_OP_EVAL(tml_abs_eval_f32);
+TML_OP_FUNCS(rsqrt);
+TML_OP_EVAL(tml_rsqrt_eval_f32);
+TML_OP_FUNCS(l2_normalization);
+TML_OP_EVAL(tml_l2_normalization_eval_f32);
+TML_OP_FUNCS(exp);
+TML_OP_FUNCS(log);
+TML_OP_FUNCS(neg);
+TML_OP_FUNCS(sqrt);
+TML_OP_FUNCS(square);
+TML_OP_FUNCS(sin);
+TML_OP_FUNCS(cos);
 /* tml_ops_shape.c: the output aliases the input (tml_alias_eval does nothing) */
 tml_status_t tml_reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err);
 tml_status_t tml_squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err);

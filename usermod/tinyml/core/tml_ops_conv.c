@@ -73,64 +73,6 @@ static int32_t pad_before(int32_t stride, int32_t dilation, int32_t in, int32_t 
     return total > 0 ? (int32_t)(total / 2) : 0;
 }
 
-/* ---- fused activation ranges (kernel_util.cc) ---- */
-
-/* TFLM kernel_util.cc Quantize(): zero_point + (int32_t)round(f / scale), in float. */
-static bool quantize_act(float scale, int32_t zero_point, float f, int32_t *q) {
-    const float tmp = tml_roundf(f / scale);
-    if (!(tmp >= -2147483648.0f && tmp < 2147483648.0f)) {
-        return false;
-    }
-    const int64_t v = (int64_t)zero_point + (int64_t)tmp;
-    if (v < INT32_MIN || v > INT32_MAX) {
-        return false;
-    }
-    *q = (int32_t)v;
-    return true;
-}
-
-bool tml_activation_range_s16(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max) {
-    int32_t lo = -32768, hi = 32767, q;
-    switch (activation) {
-        case TML_ACT_NONE:
-            break;
-        case TML_ACT_RELU:
-        case TML_ACT_RELU6:
-        case TML_ACT_RELU_N1_TO_1: {
-            if (!quantize_act(scale, zero_point, activation == TML_ACT_RELU_N1_TO_1 ? -1.0f : 0.0f, &q)) {
-                return false;
-            }
-            lo = q > lo ? q : lo;
-            if (activation != TML_ACT_RELU) {
-                if (!quantize_act(scale, zero_point, activation == TML_ACT_RELU6 ? 6.0f : 1.0f, &q)) {
-                    return false;
-                }
-                hi = q < hi ? q : hi;
-            }
-            break;
-        }
-        default:
-            return false;
-    }
-    *act_min = lo;
-    *act_max = hi;
-    return true;
-}
-
-void tml_activation_range_f32(int activation, float *act_min, float *act_max) {
-    *act_min = -3.40282347e+38f; /* std::numeric_limits<float>::lowest() */
-    *act_max = 3.40282347e+38f;
-    if (activation == TML_ACT_RELU) {
-        *act_min = 0.0f;
-    } else if (activation == TML_ACT_RELU6) {
-        *act_min = 0.0f;
-        *act_max = 6.0f;
-    } else if (activation == TML_ACT_RELU_N1_TO_1) {
-        *act_min = -1.0f;
-        *act_max = 1.0f;
-    }
-}
-
 /* ---- shared checks ---- */
 
 typedef struct {
@@ -431,7 +373,9 @@ tml_status_t tml_conv_2d_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *
         return TML_ERR_NO_MEMORY;
     }
     fill_conv_params(&a, &padding, &d->u.p);
-    tml_activation_range_f32(a.activation, &d->act.min, &d->act.max);
+    if (!tml_activation_range_f32(a.activation, &d->act.min, &d->act.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
     op->data = d;
     conv_macs(op, &a);
     return TML_OK;
@@ -542,7 +486,9 @@ tml_status_t tml_depthwise_conv_2d_f32_prepare(tml_model_t *m, tml_op_t *op, tml
         return TML_ERR_NO_MEMORY;
     }
     fill_dw_params(&a, &padding, mult, &d->u.dw);
-    tml_activation_range_f32(a.activation, &d->act.min, &d->act.max);
+    if (!tml_activation_range_f32(a.activation, &d->act.min, &d->act.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
     op->data = d;
     dw_macs(op, &a);
     return TML_OK;
@@ -657,7 +603,9 @@ static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
     int32_t scratch = 0;
     if (type == TML_FLOAT32) {
-        tml_activation_range_f32(activation, &d->act.min, &d->act.max);
+        if (!tml_activation_range_f32(activation, &d->act.min, &d->act.max)) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+        }
     } else {
         if ((s = quantize(m, op, err, in, filter, out, activation, channels, q, &d->p.activation)) != TML_OK) {
             return s;

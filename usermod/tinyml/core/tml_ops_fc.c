@@ -338,8 +338,9 @@ tml_status_t tml_fully_connected_f32_prepare(tml_model_t *m, tml_op_t *op, tml_e
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    /* CalculateActivationRange: activations other than the RELUs clamp nothing. */
-    tml_activation_range_f32(a.activation, &d->act.min, &d->act.max);
+    if (!tml_activation_range_f32(a.activation, &d->act.min, &d->act.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
     d->batches = a.batches;
     d->accum = a.accum;
     d->units = a.units;

@@ -83,7 +83,9 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     }
     if (type == TML_FLOAT32) {
         pool_f32_data_t *f = (pool_f32_data_t *)d;
-        tml_activation_range_f32(activation, &f->act.min, &f->act.max);
+        if (!tml_activation_range_f32(activation, &f->act.min, &f->act.max)) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+        }
     } else {
         const bool ok = type == TML_INT8
             ? tml_activation_range_s8(activation, out->scale, out->zero_point, &d->p.activation.min, &d->p.activation.max)

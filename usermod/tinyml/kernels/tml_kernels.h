@@ -41,6 +41,11 @@ typedef struct {
     int32_t min, max; /* output clamp (fused activation) */
 } tml_activation_t;
 
+/* float32 fused-activation clamp (TFLM CalculateActivationRange<float>). */
+typedef struct {
+    float min, max;
+} tml_activation_f32_t;
+
 typedef struct {
     void *buf;    /* scratch of *_get_buffer_size() bytes, or NULL if 0 */
     int32_t size;
@@ -302,9 +307,6 @@ typedef struct {
     int32_t is_int32_bias;
 } tml_bias_data_t;
 
-typedef struct {
-    float min, max; /* output clamp (CalculateActivationRange) */
-} tml_activation_f32_t;
 
 /* CONV_2D 16x8 (groups as tml_conv_s8; offsets in conv_params are ignored). */
 int32_t tml_conv_s16_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
@@ -472,5 +474,199 @@ tml_status_t tml_batch_matmul_s8_portable(const tml_bmm_params_t *params, const 
 tml_status_t tml_batch_matmul_s16_portable(const tml_bmm_params_t *params, const int16_t *lhs, const int16_t *rhs,
     int16_t *output);
 tml_status_t tml_batch_matmul_f32(const tml_bmm_params_t *params, const float *lhs, const float *rhs, float *output);
+
+/* ===== Section E: elementwise arithmetic, math and activations =====
+ * Binary operators broadcast numpy-style over up to TML_MAX_DIMS dimensions
+ * (output_shape is the broadcast shape), as TFLM's BroadcastBinaryOpSimple;
+ * they are implemented in kernels/common/ (the *_portable ones), except
+ * tml_add_s16 / tml_mul_s16 / tml_maximum_s8 / tml_minimum_s8, which the
+ * CMSIS-NN backend maps to arm_elementwise_add_s16 / arm_elementwise_mul_s16 /
+ * arm_maximum_s8 / arm_minimum_s8 where those are bit-exact with TFLM's
+ * reference (kernels/cmsis_nn/tml_elementwise.c). Integer arithmetic wraps
+ * where TFLM's does (int32 ADD/SUB/MUL). */
+
+/* Quantized PRELU (TFLM PreluParams): input >= 0 scales by multiplier_1,
+ * input < 0 multiplies by (alpha + alpha_offset) and scales by multiplier_2. */
+typedef struct {
+    int32_t input_offset, alpha_offset, output_offset;
+    int32_t output_multiplier_1, output_shift_1;
+    int32_t output_multiplier_2, output_shift_2;
+} tml_prelu_params_t;
+
+/* ADD / SUB int8 and int16 (TFLM AddElementwise / SubElementwise, general
+ * scales: params as tml_add_s8; int16 left_shift 15). tml_add_s16 runs
+ * arm_elementwise_add_s16 on the CMSIS-NN backend for equal shapes when all
+ * zero points are 0 (it ignores offsets). */
+tml_status_t tml_add_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output);
+tml_status_t tml_add_s16_portable(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int16_t *input1, const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape,
+    int16_t *output);
+tml_status_t tml_sub_s8(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
+    const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
+tml_status_t tml_sub_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output);
+/* MUL int16 (zero points 0, as TFLM requires): arm_elementwise_mul_s16 on the
+ * CMSIS-NN backend for equal shapes. */
+tml_status_t tml_mul_s16(const tml_mul_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output);
+tml_status_t tml_mul_s16_portable(const tml_mul_params_t *params, const tml_shape_t *input1_shape,
+    const int16_t *input1, const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape,
+    int16_t *output);
+/* DIV int8 (TFLM DivElementwise: reciprocal of input 2, params as tml_mul_s8
+ * with QuantizeMultiplier(s1 / (s2 * s_out))). */
+tml_status_t tml_div_s8(const tml_mul_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
+    const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
+/* SQUARED_DIFFERENCE int8 / int16 (TFLM squared_difference.cc: left_shift 7 /
+ * 0, output multiplier from QuantizeMultiplier, activation = type range). */
+tml_status_t tml_squared_difference_s8(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int8_t *input1, const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape,
+    int8_t *output);
+tml_status_t tml_squared_difference_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int16_t *input1, const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape,
+    int16_t *output);
+/* PRELU int8 (int8 alpha) and int16 (int8 alpha). */
+tml_status_t tml_prelu_s8(const tml_prelu_params_t *params, const tml_shape_t *input_shape, const int8_t *input,
+    const tml_shape_t *alpha_shape, const int8_t *alpha, const tml_shape_t *output_shape, int8_t *output);
+tml_status_t tml_prelu_s16(const tml_prelu_params_t *params, const tml_shape_t *input_shape, const int16_t *input,
+    const tml_shape_t *alpha_shape, const int8_t *alpha, const tml_shape_t *output_shape, int16_t *output);
+
+/* float32: clamp(a op b) for ADD, SUB, MUL, DIV; no clamp for the others. */
+tml_status_t tml_add_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_sub_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_mul_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_div_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_squared_difference_f32(const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_prelu_f32(const tml_shape_t *input_shape, const float *input, const tml_shape_t *alpha_shape,
+    const float *alpha, const tml_shape_t *output_shape, float *output);
+
+/* int32 (unquantized): clamp(a op b) with act (ADD: TFLM ignores the fused
+ * activation, pass the full range); DIV: x / 0 = 0 and INT32_MIN / -1 =
+ * INT32_MIN (Cortex-M SDIV; TFLM traps). */
+tml_status_t tml_add_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_sub_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_mul_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_div_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_squared_difference_s32(const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+
+/* MAXIMUM / MINIMUM on raw values (TFLM applies no requantization):
+ * el1 > el2 ? el1 : el2 and el1 < el2 ? el1 : el2. */
+#define TML_MAXMIN_DECL(op, T, suffix) \
+    tml_status_t tml_##op##_##suffix(const tml_shape_t *input1_shape, const T *input1, \
+        const tml_shape_t *input2_shape, const T *input2, const tml_shape_t *output_shape, T *output)
+TML_MAXMIN_DECL(maximum, int8_t, s8);
+TML_MAXMIN_DECL(minimum, int8_t, s8);
+TML_MAXMIN_DECL(maximum, int8_t, s8_portable);
+TML_MAXMIN_DECL(minimum, int8_t, s8_portable);
+TML_MAXMIN_DECL(maximum, int16_t, s16);
+TML_MAXMIN_DECL(minimum, int16_t, s16);
+TML_MAXMIN_DECL(maximum, int32_t, s32);
+TML_MAXMIN_DECL(minimum, int32_t, s32);
+TML_MAXMIN_DECL(maximum, int64_t, s64);
+TML_MAXMIN_DECL(minimum, int64_t, s64);
+TML_MAXMIN_DECL(maximum, float, f32);
+TML_MAXMIN_DECL(minimum, float, f32);
+
+/* ---- unary (kernels/common) ---- */
+
+/* ABS / RSQRT int8, int16 (TFLM elementwise.cc): out = clamp(out_offset +
+ * f(in - in_offset) rescaled by multiplier/shift). ABS skips the rescale when
+ * needs_rescale is 0; RSQRT returns TML_ERR_KERNEL for an input below its
+ * zero point (TFLM: "Rsqrt is only defined for positive values"). */
+typedef struct {
+    int32_t input_offset, output_offset, multiplier, shift, needs_rescale;
+} tml_abs_params_t;
+tml_status_t tml_abs_s8(const tml_abs_params_t *params, const int8_t *input, int8_t *output, int32_t size);
+tml_status_t tml_abs_s16(const tml_abs_params_t *params, const int16_t *input, int16_t *output, int32_t size);
+/* int16 without quantization: std::abs wrapped to int16 (-32768 stays). */
+tml_status_t tml_abs_s16_raw(const int16_t *input, int16_t *output, int32_t size);
+tml_status_t tml_rsqrt_s8(const tml_abs_params_t *params, const int8_t *input, int8_t *output, int32_t size);
+
+/* float32, elementwise through the C library as TFLM's std:: calls:
+ * fabsf, -x, expf, logf, sqrtf, 1/sqrtf, x*x, sinf, cosf, tanhf, expm1f (ELU),
+ * TFLM's logistic (expf with its cut-offs), RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
+typedef enum {
+    TML_UNARY_ABS, TML_UNARY_NEG, TML_UNARY_EXP, TML_UNARY_LOG, TML_UNARY_SQRT, TML_UNARY_RSQRT,
+    TML_UNARY_SQUARE, TML_UNARY_SIN, TML_UNARY_COS, TML_UNARY_TANH, TML_UNARY_LOGISTIC, TML_UNARY_ELU,
+    TML_UNARY_RELU, TML_UNARY_RELU6, TML_UNARY_HARD_SWISH,
+} tml_unary_op_t;
+tml_status_t tml_unary_f32(tml_unary_op_t op, const float *input, float *output, int32_t size);
+tml_status_t tml_leaky_relu_f32(float alpha, const float *input, float *output, int32_t size);
+
+/* int8 through a 256-entry table indexed by (uint8_t)input (TFLM LUTPopulate /
+ * ELU's PopulateLookupTable ordering). */
+tml_status_t tml_lut_s8(const int8_t *lut, const int8_t *input, int8_t *output, int32_t size);
+
+/* LEAKY_RELU int8 / int16 (TFLM QuantizeLeakyRelu; a negative alpha
+ * multiplier is applied as the negated product of its magnitude). */
+typedef struct {
+    int32_t input_offset, output_offset;
+    int32_t multiplier_alpha, shift_alpha, multiplier_identity, shift_identity;
+} tml_leaky_relu_params_t;
+tml_status_t tml_leaky_relu_s8(const tml_leaky_relu_params_t *params, const int8_t *input, int8_t *output,
+    int32_t size);
+tml_status_t tml_leaky_relu_s16(const tml_leaky_relu_params_t *params, const int16_t *input, int16_t *output,
+    int32_t size);
+
+/* HARD_SWISH int8 (TFLM reference_ops::HardSwish<int8_t>, int16 fixed point). */
+typedef struct {
+    int16_t input_zero_point, output_zero_point;
+    int16_t reluish_multiplier_fixedpoint_int16, output_multiplier_fixedpoint_int16;
+    int32_t reluish_multiplier_exponent, output_multiplier_exponent;
+} tml_hard_swish_params_t;
+tml_status_t tml_hard_swish_s8(const tml_hard_swish_params_t *params, const int8_t *input, int8_t *output,
+    int32_t size);
+
+/* RELU int16 (params as tml_relu_s8, zero points 0) and RELU6 int16. */
+tml_status_t tml_relu_s16(const int16_t *in, int16_t *out, int32_t n, int32_t in_zp, int32_t out_zp, int32_t mult,
+    int32_t shift, int32_t act_min, int32_t act_max);
+tml_status_t tml_relu6_s16(const int16_t *in, int16_t *out, int32_t n, int16_t lo, int16_t hi);
+
+/* LOGISTIC / TANH int16 (TFLM reference_integer_ops::Logistic / Tanh int16:
+ * sigmoid table with interpolation). multiplier 0: power-of-two input scale,
+ * as TFLM (then 3 << left_shift). */
+tml_status_t tml_logistic_s16(int32_t input_multiplier, int32_t input_left_shift, const int16_t *input,
+    int16_t *output, int32_t size);
+tml_status_t tml_tanh_s16(int32_t input_multiplier, int32_t input_left_shift, const int16_t *input,
+    int16_t *output, int32_t size);
+
+/* L2_NORMALIZATION over the last dimension (depth), outer_size rows: float
+ * (TFLM reference_ops::L2Normalization, epsilon 1e-6) and int8 (output scale
+ * 1/128, zero point 0). */
+tml_status_t tml_l2_normalization_f32(const float *input, float *output, int32_t outer_size, int32_t depth);
+tml_status_t tml_l2_normalization_s8(int32_t input_zero_point, const int8_t *input, int8_t *output,
+    int32_t outer_size, int32_t depth);
+
+/* SOFTMAX float (beta) and LOG_SOFTMAX float / int8 over the last dimension. */
+tml_status_t tml_softmax_f32(float beta, const float *input, float *output, int32_t num_rows, int32_t row_size);
+tml_status_t tml_log_softmax_f32(const float *input, float *output, int32_t num_rows, int32_t row_size);
+typedef struct {
+    int32_t input_multiplier, input_left_shift;
+    int32_t reverse_scaling_divisor, reverse_scaling_right_shift;
+    int32_t diff_min;
+} tml_log_softmax_params_t;
+tml_status_t tml_log_softmax_s8(const tml_log_softmax_params_t *params, const int8_t *input, int8_t *output,
+    int32_t num_rows, int32_t row_size);
+
+/* SOFTMAX int16 -> int16 (TFLM SoftmaxInt16 with its exp and 1/(1+x) tables of
+ * 513 entries, computed at prepare by tml_softmax_s16_luts): arm_softmax_s16 on
+ * the CMSIS-NN backend. mult/shift = QuantizeMultiplier(scale * beta / (10 /
+ * 65535)). */
+#define TML_SOFTMAX_S16_LUT_SIZE 513
+void tml_softmax_s16_luts(int16_t *exp_lut, int16_t *one_over_one_plus_x_lut);
+tml_status_t tml_softmax_s16(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
+    const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output);
+tml_status_t tml_softmax_s16_portable(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult,
+    int32_t shift, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output);
 
 #endif
