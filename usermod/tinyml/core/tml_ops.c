@@ -82,6 +82,10 @@ static const tml_op_impl_t registry[] = {
     ROW(DEQUANTIZE, TML_INT16, dequantize),
     /* tml_ops_lstm.c */
     ROW(UNIDIRECTIONAL_SEQUENCE_LSTM, TML_INT8, unidirectional_sequence_lstm),
+#if TML_OPS_FLOAT
+    ROW_EVAL(UNIDIRECTIONAL_SEQUENCE_LSTM, TML_FLOAT32, unidirectional_sequence_lstm,
+        tml_unidirectional_sequence_lstm_eval_f32),
+#endif
     /* tml_ops_conv.c: TRANSPOSE_CONV's input 0 is the int32 output shape; its
      * prepare picks the int8 / int16 (TML_OPS_INT16) / float32 (TML_OPS_FLOAT)
      * kernel from the data input's type */

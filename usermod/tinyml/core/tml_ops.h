@@ -124,6 +124,7 @@ TML_OP_FUNCS(quantize);
 TML_OP_FUNCS(dequantize);
 /* tml_ops_lstm.c */
 TML_OP_FUNCS(unidirectional_sequence_lstm);
+tml_status_t tml_unidirectional_sequence_lstm_eval_f32(tml_model_t *m, tml_op_t *op);
 /* tml_ops_svdf.c */
 TML_OP_FUNCS(svdf);
 TML_OP_FUNCS(svdf_f32);

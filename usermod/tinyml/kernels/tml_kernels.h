@@ -282,6 +282,22 @@ typedef struct {
 tml_status_t tml_lstm_s8(const tml_lstm_params_t *p, const int8_t *input, int8_t *output,
     int8_t *hidden_state, int16_t *cell_state, void *buffer);
 int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p);
+/* float32 LSTM (TFLM's EvalLstm<float, float, float, float>): float weights,
+ * biases, hidden and cell state; gates FC(x) + FC(h) then logistic / tanh,
+ * cell = forget * cell + input * cell gate (clipped to +-cell_clip if > 0),
+ * hidden = tanh(cell) * output gate. Same layout and sizes as the int8 one. */
+typedef struct {
+    int32_t time_major;
+    int32_t batch_size, time_steps, input_size, hidden_size;
+    float cell_clip; /* <= 0: no clipping */
+    /* input-to-gate [hidden][input] and recurrent-to-gate [hidden][hidden]
+     * weights and gate biases [hidden], gates in the order input, forget,
+     * cell, output */
+    const float *input_weights[4], *recurrent_weights[4], *bias[4];
+} tml_lstm_f32_params_t;
+int32_t tml_lstm_f32_get_buffer_size(const tml_lstm_f32_params_t *p);
+tml_status_t tml_lstm_f32(const tml_lstm_f32_params_t *p, const float *input, float *output, float *hidden_state,
+    float *cell_state, float *buffer);
 /* One time step for n batch rows (backend-specific; tml_lstm_s8 loops over it). */
 void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
     int16_t *buf);
