@@ -111,9 +111,11 @@ static tml_status_t abs_rsqrt_prepare(tml_model_t *m, tml_op_t *op, tml_error_t 
     p->needs_rescale = in->scale != out->scale;
     int shift = 0;
     if (rsqrt) {
-        /* SetRsqrtOutputMultiplier: 1 / (sqrt(input scale) * output scale) in
-         * double; the kernel applies shift - 20 */
-        tml_quantize_multiplier(1.0 / (sqrt((double)in->scale) * (double)out->scale), &p->multiplier, &shift);
+        /* SetRsqrtOutputMultiplier: 1 / (std::sqrt(input scale) * output scale),
+         * the square root and product in float, the quotient in double; the
+         * kernel applies shift - 20 */
+        const float root_times_scale = sqrtf(in->scale) * out->scale;
+        tml_quantize_multiplier(1.0 / (double)root_times_scale, &p->multiplier, &shift);
         if (shift - 20 < -31 || shift - 20 > 30) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input scale %f and output scale %f are out of range",
                 (double)in->scale, (double)out->scale);
