@@ -10,4 +10,6 @@ TML_SRC_CMSIS = $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/cmsis_nn/*.
 TML_CMSIS_CFLAGS = -DTML_BACKEND_CMSIS_NN -I$(CMSIS_NN_DIR)/Include
 # Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
 # CMSIS-NN on Arm): defined behaviour for accumulators fed absurd biases.
-TML_CFLAGS := -fwrapv
+# No fused multiply-adds: float kernels round every product as TFLM's x86
+# build does (-std=gnu99 ports would otherwise contract a*b+c on FPUs with FMA).
+TML_CFLAGS := -fwrapv -ffp-contract=off
