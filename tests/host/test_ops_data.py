@@ -46,6 +46,7 @@ class In:
 class Out:
     shape: tuple[int, ...]
     dtype: np.dtype
+    quant: tuple[float, int] | None = None  # default: QUANT[dtype]
 
 
 def random_data(rng: np.random.Generator, shape: Sequence[int], dtype: np.dtype) -> np.ndarray:
@@ -75,7 +76,7 @@ def one_op(op: str, ins: Sequence[Any], outs: Sequence[Out], options: dict | Non
         else:
             arr = np.asarray(x)
             refs.append(b.const(f"c{i}", arr, *QUANT.get(arr.dtype, (None, None))))
-    outputs = [b.tensor(f"out{k}", o.shape, o.dtype, *QUANT.get(np.dtype(o.dtype), (None, None)))
+    outputs = [b.tensor(f"out{k}", o.shape, o.dtype, *(o.quant or QUANT.get(np.dtype(o.dtype), (None, None))))
                for k, o in enumerate(outs)]
     b.op(op, refs, outputs, options)
     b.inputs(graph_inputs)
@@ -470,3 +471,199 @@ def test_data_op(name: str, backend: str) -> None:
         check_spread(r, f"{name} output {i}")
     outs = core_module().Model(data, backend=backend).invoke(*inputs)
     assert_same_outputs(refs, outs, f"{name} [{backend}]")
+
+
+# ---- errors ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Err:
+    """A model the core refuses at load (or, invoke=True, whose run fails: index values the
+    graph computes), with the exact message. tflm: "rejects" if the tflite-micro interpreter
+    refuses it too; "runs" if TFLM runs it (the comment says what it computes and why we
+    refuse); None if TFLM reads or writes out of bounds on it (not run)."""
+    op: str
+    ins: tuple[Any, ...]
+    outs: tuple[Out, ...]
+    options: dict | None
+    status: str
+    message: str
+    tflm: str | None
+    invoke: bool = False
+
+
+ERRORS: dict[str, Err] = {}
+
+
+def err(name: str, *args: Any, **kwargs: Any) -> None:
+    ERRORS[name] = Err(*args, **kwargs)
+
+
+def prefix(op: str) -> str:
+    return f"operator 0 '{op}': "
+
+
+X4 = In((2, 3, 4, 5), I8)
+P = "operator 0 "
+err("transpose/6d", "TRANSPOSE", (In((1, 2, 1, 2, 1, 2), I8), i32([0, 1, 2, 3, 4, 5])), (Out((1, 2, 1, 2, 1, 2), I8),),
+    None, "UNSUPPORTED", P + "'TRANSPOSE': input has 6 dimensions; at most 5 are supported", "rejects")
+err("transpose/perm_length", "TRANSPOSE", (X4, i32([0, 1, 2, 3, 4])), (Out((2, 3, 4, 5), I8),), None,
+    "INVALID_MODEL", P + "'TRANSPOSE': perm has 5 entries; the input has 4 dimensions", "rejects")
+# TFLM takes a repeated axis and reads past the input
+err("transpose/not_a_permutation", "TRANSPOSE", (In((3, 4, 5), I8), i32([0, 0, 1])), (Out((3, 3, 4), I8),), None,
+    "INVALID_MODEL", P + "'TRANSPOSE': perm entry 1 is 0: not a permutation of 0..2", None)
+err("transpose/runtime_perm", "TRANSPOSE", (In((3, 4), F32), In((2,), I32, i32([1, 0]))), (Out((4, 3), F32),), None,
+    "UNSUPPORTED", P + "'TRANSPOSE': perm tensor must be constant", "rejects")
+err("transpose/int32", "TRANSPOSE", (In((3, 4), I32), i32([1, 0])), (Out((4, 3), I32),), None, "UNSUPPORTED",
+    "unsupported operators: TRANSPOSE for int32 input (runs int8, int16, float32) (operator 0)", "rejects")
+err("transpose/output_shape", "TRANSPOSE", (In((3, 4), I16), i32([1, 0])), (Out((3, 4), I16),), None,
+    "INVALID_MODEL", P + "'TRANSPOSE': output shape is [3, 4], expected [4, 3]", None)
+
+SS_IDX = (i32([0, 0, 0, 0, 0]), i32([1, 2, 2, 2, 2]), i32([1, 1, 1, 1, 1]))
+err("strided_slice/5d", "STRIDED_SLICE", (In((1, 2, 2, 2, 2), I8), *SS_IDX), (Out((1, 2, 2, 2, 2), I8),), None,
+    "UNSUPPORTED", P + "'STRIDED_SLICE': input has 5 dimensions; at most 4 are supported", "rejects")
+err("strided_slice/runtime_begin", "STRIDED_SLICE", (In((6,), I16), In((1,), I32, i32([1])), i32([4]), i32([1])),
+    (Out((3,), I16),), None, "UNSUPPORTED", P + "'STRIDED_SLICE': begin tensor must be constant", "rejects")
+err("strided_slice/zero_stride", "STRIDED_SLICE", (In((4, 6), I32), i32([0, 1]), i32([4, 5]), i32([1, 0])),
+    (Out((4, 4), I32),), None, "INVALID_MODEL",
+    P + "'STRIDED_SLICE': stride value has to be non-zero (dimension 1)", "rejects")
+# TFLM's output shape has the shrunk row, but its loop (begin + 1 > begin with a negative
+# stride) copies nothing: the output is left as it was
+err("strided_slice/shrink_negative_stride", "STRIDED_SLICE", (In((6, 4), F32), i32([2, 0]), i32([3, 4]), i32([-1, 1])),
+    (Out((4,), F32),), {"shrink_axis_mask": 1}, "UNSUPPORTED",
+    P + "'STRIDED_SLICE': shrink_axis_mask on dimension 0 selects no element (begin 2, stride -1, size 6)", "runs")
+# begin past the end on a shrunk axis: again nothing copied by TFLM
+err("strided_slice/shrink_past_end", "STRIDED_SLICE", (In((6, 4), I8), i32([0, 9]), i32([6, 10]), i32([1, 1])),
+    (Out((6,), I8),), {"shrink_axis_mask": 2}, "UNSUPPORTED",
+    P + "'STRIDED_SLICE': shrink_axis_mask on dimension 1 selects no element (begin 9, stride 1, size 4)", "runs")
+err("strided_slice/output_shape", "STRIDED_SLICE", (In((6,), I8), i32([1]), i32([5]), i32([2])), (Out((3,), I8),),
+    None, "INVALID_MODEL", P + "'STRIDED_SLICE': output shape is [3], expected [2]", "rejects")
+err("strided_slice/short_begin", "STRIDED_SLICE", (In((3, 4), I8), i32([0]), i32([3, 4]), i32([1, 1])),
+    (Out((3, 4), I8),), None, "INVALID_MODEL", P + "'STRIDED_SLICE': begin has 1 entries; the input has 2 dimensions",
+    None)
+
+err("slice/out_of_range", "SLICE", (In((6, 4), I8), i32([3, 0]), i32([4, 4])), (Out((4, 4), I8),), None,
+    "INVALID_MODEL", P + "'SLICE': begin 3 and size 4 are outside dimension 0 of size 6", None)
+err("slice/output_shape", "SLICE", (In((6, 4), I8), i32([1, 1]), i32([-1, 2])), (Out((5, 3), I8),), None,
+    "INVALID_MODEL", P + "'SLICE': the slice has 2 elements in dimension 1; the output has 3", None)
+err("slice/mixed_index_types", "SLICE", (In((6, 4), F32), i32([1, 1]), np.array([2, 2], np.int64)),
+    (Out((2, 2), F32),), None, "UNSUPPORTED",
+    P + "'SLICE': begin and size have types int32 and int64; both int32 or both int64 are supported", None)
+err("slice/runtime_out_of_range", "SLICE", (In((6, 4), I32), In((2,), I32, i32([4, 0])), In((2,), I32, i32([3, 4]))),
+    (Out((3, 4), I32),), None, "KERNEL", P + "'SLICE': kernel failed with status 6", None, invoke=True)
+err("slice/runtime_size_mismatch", "SLICE", (In((6, 4), I32), In((2,), I32, i32([0, 0])), In((2,), I32, i32([2, 4]))),
+    (Out((3, 4), I32),), None, "KERNEL", P + "'SLICE': kernel failed with status 6", None, invoke=True)
+
+err("split/uneven", "SPLIT", (i32([1]), In((2, 5), I8)), (Out((2, 2), I8), Out((2, 3), I8)), {"num_splits": 2},
+    "INVALID_MODEL", P + "'SPLIT': input dimension 1 (5) does not split into 2 outputs", None)
+err("split/runtime_axis", "SPLIT", (In((1,), I32, i32([0])), In((4, 2), I8)), (Out((2, 2), I8),) * 2,
+    {"num_splits": 2}, "UNSUPPORTED", P + "'SPLIT': axis tensor must be constant", "rejects")
+err("split/bool", "SPLIT", (i32([0]), In((4, 2), BOOL)), (Out((2, 2), BOOL),) * 2, {"num_splits": 2}, "UNSUPPORTED",
+    P + "'SPLIT': input has type bool; int8, int16, int32 and float32 are supported", "rejects")
+err("split/axis_range", "SPLIT", (i32([2]), In((4, 2), I8)), (Out((2, 2), I8),) * 2, {"num_splits": 2},
+    "INVALID_MODEL", P + "'SPLIT': axis 2 is out of range for a 2-D input", "rejects")
+err("split_v/sum", "SPLIT_V", (In((6, 2), I16), i32([2, 3]), i32([0])), (Out((2, 2), I16), Out((3, 2), I16)),
+    {"num_splits": 2}, "INVALID_MODEL", P + "'SPLIT_V': outputs' dimension 0 sums to 5; the input's is 6", None)
+err("pack/values_count", "PACK", (In((3,), I8), In((3,), I8)), (Out((3, 2), I8),), {"values_count": 3, "axis": 1},
+    "INVALID_MODEL", P + "'PACK': values_count is 3 but the operator has 2 inputs", None)
+err("pack/axis", "PACK", (In((3,), I32), In((3,), I32)), (Out((2, 3), I32),), {"values_count": 2, "axis": 2},
+    "INVALID_MODEL", P + "'PACK': axis 2 is out of range for the 2-D output", None)
+err("pack/input_shape", "PACK", (In((3,), F32), In((4,), F32)), (Out((2, 3), F32),), {"values_count": 2, "axis": 0},
+    "INVALID_MODEL", P + "'PACK': input shape is [4], expected [3]", None)
+err("unpack/num", "UNPACK", (In((3, 2), I8),), (Out((2,), I8),) * 2, {"num": 3, "axis": 0}, "INVALID_MODEL",
+    P + "'UNPACK': num is 3 but the operator has 2 outputs", None)
+err("unpack/int64", "UNPACK", (In((2, 2), I64),), (Out((2,), I64),) * 2, {"num": 2, "axis": 0}, "UNSUPPORTED",
+    "unsupported operators: UNPACK for int64 input (runs int8, int32, int16, float32) (operator 0)", "rejects")
+
+# TFLM only DCHECKs the positions: it reads out of bounds
+err("gather/constant_position", "GATHER", (In((5, 3), F32), i32([1, 7])), (Out((2, 3), F32),), {"axis": 0},
+    "INVALID_MODEL", P + "'GATHER': position 1 is 7; dimension 0 has size 5", None)
+err("gather/runtime_position", "GATHER", (In((5, 3), I8), In((2,), I32, i32([4, -1]))), (Out((2, 3), I8),),
+    {"axis": 0}, "KERNEL", P + "'GATHER': kernel failed with status 6", None, invoke=True)
+err("gather/int64_positions", "GATHER", (In((5, 3), I8), np.array([1, 2], np.int64)), (Out((2, 3), I8),), {"axis": 0},
+    "UNSUPPORTED", P + "'GATHER': positions of type int64 are not supported; int32 is", "rejects")
+err("gather/batch_dims", "GATHER", (In((2, 5, 3), I8), np.zeros((3, 2), np.int32)), (Out((2, 3, 2, 3), I8),),
+    {"axis": 1, "batch_dims": 1}, "INVALID_MODEL", P + "'GATHER': input and positions differ in batch dimension 0",
+    "rejects")
+err("gather/int16", "GATHER", (In((5, 3), I16), i32([1])), (Out((1, 3), I16),), {"axis": 0}, "UNSUPPORTED",
+    "unsupported operators: GATHER for int16 input (runs int8, float32) (operator 0)", "rejects")
+
+err("expand_dims/axis", "EXPAND_DIMS", (In((4,), I8), i32([3])), (Out((4, 1), I8),), None, "INVALID_MODEL",
+    P + "'EXPAND_DIMS': axis 3 is out of range for a 1-D input", "rejects")
+err("expand_dims/runtime_axis", "EXPAND_DIMS", (In((4,), I8), In((1,), I32, i32([0]))), (Out((1, 4), I8),), None,
+    "UNSUPPORTED", P + "'EXPAND_DIMS': axis tensor must be constant", "rejects")
+
+err("batch_to_space_nd/5d", "BATCH_TO_SPACE_ND", (In((4, 1, 1, 1, 2), I8), i32([2, 2]), np.zeros((2, 2), np.int32)),
+    (Out((1, 2, 2, 1, 2), I8),), None, "UNSUPPORTED",
+    P + "'BATCH_TO_SPACE_ND': input and output have 5 and 5 dimensions; 3 or 4 (the same) are supported", "rejects")
+# TFLM does not check crops against the shapes: output rows outside the crop stay unwritten
+err("batch_to_space_nd/shape", "BATCH_TO_SPACE_ND", (In((4, 2, 2, 1), F32), i32([2, 2]), np.zeros((2, 2), np.int32)),
+    (Out((1, 3, 4, 1), F32),), None, "INVALID_MODEL",
+    P + "'BATCH_TO_SPACE_ND': block shape (2, 2) and crops (0, 0, 0, 0) do not turn the input shape into the output's",
+    "runs")
+err("batch_to_space_nd/runtime_block", "BATCH_TO_SPACE_ND",
+    (In((4, 2, 2, 1), I8), In((2,), I32, i32([0, 2])), np.zeros((2, 2), np.int32)), (Out((1, 4, 4, 1), I8),), None,
+    "KERNEL", P + "'BATCH_TO_SPACE_ND': kernel failed with status 6", None, invoke=True)
+err("space_to_batch_nd/negative_padding", "SPACE_TO_BATCH_ND", (In((1, 4, 4, 1), I8), i32([2, 2]), i32([[0, 0], [-1, 1]])),
+    (Out((4, 2, 2, 1), I8),), None, "INVALID_MODEL",
+    P + "'SPACE_TO_BATCH_ND': block shape must be positive and paddings non-negative", None)
+err("space_to_batch_nd/indivisible", "SPACE_TO_BATCH_ND", (In((1, 5, 4, 1), F32), i32([2, 2]), np.zeros((2, 2), np.int32)),
+    (Out((4, 2, 2, 1), F32),), None, "INVALID_MODEL",
+    P + "'SPACE_TO_BATCH_ND': block shape (2, 2) and paddings (0, 0, 0, 0) do not turn the input shape into the "
+    "output's", "runs")
+err("depth_to_space/block_size", "DEPTH_TO_SPACE", (In((1, 2, 2, 4), I8),), (Out((1, 2, 2, 4), I8),),
+    {"block_size": 0}, "INVALID_MODEL", P + "'DEPTH_TO_SPACE': block_size 0 must be positive", "rejects")
+err("depth_to_space/depth", "DEPTH_TO_SPACE", (In((1, 2, 2, 6), I8),), (Out((1, 4, 4, 1), I8),), {"block_size": 2},
+    "INVALID_MODEL", P + "'DEPTH_TO_SPACE': input depth 6 is not a multiple of block_size^2 (4)", "rejects")
+err("space_to_depth/size", "SPACE_TO_DEPTH", (In((1, 5, 4, 1), F32),), (Out((1, 2, 2, 4), F32),), {"block_size": 2},
+    "INVALID_MODEL", P + "'SPACE_TO_DEPTH': input height 5 and width 4 are not multiples of block_size 2", "rejects")
+err("space_to_depth/int16", "SPACE_TO_DEPTH", (In((1, 4, 4, 1), I16),), (Out((1, 2, 2, 4), I16),), {"block_size": 2},
+    "UNSUPPORTED", "unsupported operators: SPACE_TO_DEPTH for int16 input (runs int8, float32) (operator 0)",
+    "rejects")
+
+err("resize_bilinear/align_and_half", "RESIZE_BILINEAR", (In((1, 2, 2, 1), F32), i32([4, 4])),
+    (Out((1, 4, 4, 1), F32),), {"align_corners": True, "half_pixel_centers": True}, "INVALID_MODEL",
+    P + "'RESIZE_BILINEAR': if half_pixel_centers is true, align_corners must be false", "rejects")
+err("resize_nearest_neighbor/runtime_size", "RESIZE_NEAREST_NEIGHBOR", (In((1, 2, 2, 1), I8), In((2,), I32, i32([4, 4]))),
+    (Out((1, 4, 4, 1), I8),), None, "UNSUPPORTED", P + "'RESIZE_NEAREST_NEIGHBOR': size tensor must be constant",
+    "rejects")
+err("resize_nearest_neighbor/3d", "RESIZE_NEAREST_NEIGHBOR", (In((2, 2, 1), I8), i32([4, 4])), (Out((4, 4, 1), I8),),
+    None, "UNSUPPORTED", P + "'RESIZE_NEAREST_NEIGHBOR': input has 3 dimensions; 4 are supported", "rejects")
+err("resize_bilinear/output_shape", "RESIZE_BILINEAR", (In((1, 2, 2, 3), I8), i32([4, 5])), (Out((1, 4, 4, 3), I8),),
+    None, "INVALID_MODEL", P + "'RESIZE_BILINEAR': output shape is [1, 4, 4, 3], expected [1, 4, 5, 3]", None)
+
+err("cast/to_int64", "CAST", (In((4,), I32),), (Out((4,), I64),), None, "UNSUPPORTED",
+    P + "'CAST': output type int64 is not supported (int8, int16, int32, uint32, float32 and bool are)", "rejects")
+err("cast/from_uint8", "CAST", (In((4,), np.dtype(np.uint8)),), (Out((4,), I32),), None, "UNSUPPORTED",
+    "unsupported operators: CAST for uint8 input (runs int8, int32, uint32, bool, int16, float32) (operator 0)",
+    "rejects")
+err("shape/int64", "SHAPE", (In((2, 3), I8),), (Out((2,), I64),), None, "UNSUPPORTED",
+    P + "'SHAPE': output type int64 is not supported; int32 is", "rejects")
+err("fill/runtime_dims", "FILL", (In((2,), I32, i32([2, 3])), In((), F32)), (Out((2, 3), F32),), None, "UNSUPPORTED",
+    P + "'FILL': dims tensor must be constant", "rejects")
+err("fill/dims_mismatch", "FILL", (i32([2, 5]), In((), I8)), (Out((2, 4), I8),), None, "INVALID_MODEL",
+    P + "'FILL': dims entry 1 is 5; the output's is 4", "rejects")
+err("fill/int16", "FILL", (i32([2, 3]), In((), I16)), (Out((2, 3), I16),), None, "UNSUPPORTED",
+    P + "'FILL': value has type int16; int8, int32 and float32 are supported", "rejects")
+err("zeros_like/int16", "ZEROS_LIKE", (In((4,), I16),), (Out((4,), I16),), None, "UNSUPPORTED",
+    "unsupported operators: ZEROS_LIKE for int16 input (runs int8, int32, int64, float32) (operator 0)", "rejects")
+
+
+def check_error(name: str, e: Err, backend: str) -> None:
+    data, inputs = one_op(e.op, e.ins, e.outs, e.options, np.random.default_rng(seed_of(name)))
+    core = core_module()
+    with pytest.raises(core.CoreError) as info:
+        model = core.Model(data, backend=backend)
+        assert e.invoke, f"{name}: the model loaded"
+        model.invoke(*inputs)
+    assert info.value.status == e.status, f"{name}: status {info.value.status}: {info.value.message}"
+    message = info.value.message.split("; supported: see")[0]  # the loader's pointer to supported_ops()
+    assert message == e.message
+    if e.tflm == "rejects":
+        with pytest.raises(RuntimeError):
+            run_tflm(data, inputs)
+    elif e.tflm == "runs":
+        run_tflm(data, inputs)
+
+
+@pytest.mark.parametrize("name", list(ERRORS))
+def test_data_op_error(name: str, backend: str) -> None:
+    check_error(name, ERRORS[name], backend)
