@@ -448,6 +448,37 @@ for dt in (I16, I32, F32, BOOL):
          {"squeeze_dims": [0, 2]})
 
 
+# ---- the audio preprocessor's chain (micro_speech__audio_preprocessor_*) -----------------------
+def audio_chain(rng: np.random.Generator) -> tuple[bytes, list[np.ndarray]]:
+    """uint32 energies -> CAST int32 (aliased) -> STRIDED_SLICE [5:241] -> CONCATENATION with
+    constant zeros -> CAST uint32 (aliased, the graph output); int16 log energies -> CAST int32
+    -> CAST int8 and CAST float32."""
+    b = ModelBuilder()
+    e = b.tensor("energy", (257,), np.uint32)
+    e32 = b.tensor("energy_i32", (257,), np.int32)
+    mid = b.tensor("mid", (236,), np.int32)
+    cat = b.tensor("cat", (257,), np.int32)
+    out = b.tensor("energy_out", (257,), np.uint32)
+    b.op("CAST", [e], [e32])
+    b.op("STRIDED_SLICE", [e32, b.const("b", i32([5])), b.const("e", i32([241])), b.const("s", i32([1]))], [mid])
+    b.op("CONCATENATION", [b.const("lo", np.zeros(5, np.int32)), mid, b.const("hi", np.zeros(16, np.int32))], [cat],
+         {"axis": 0})
+    b.op("CAST", [cat], [out])
+    lg = b.tensor("log", (40,), np.int16)
+    lg32 = b.tensor("log_i32", (40,), np.int32)
+    lg8 = b.tensor("log_i8", (40,), np.int8)
+    lgf = b.tensor("log_f32", (40,), np.float32)
+    b.op("CAST", [lg], [lg32])
+    b.op("CAST", [lg32], [lg8])
+    b.op("CAST", [lg], [lgf])
+    b.inputs([e, lg])
+    b.outputs([out, lg8, lgf])
+    return b.build(), [rng.integers(0, 2**32, 257, dtype=np.uint32), rng.integers(-3000, 3000, 40).astype(np.int16)]
+
+
+add("chain/audio_preprocessor_casts_slice_concat", audio_chain)
+
+
 # ---- the conformance test ---------------------------------------------------------------------
 def check_spread(ref: np.ndarray, what: str) -> None:
     if ref.dtype == BOOL or what.startswith("cast/bool_to_"):
