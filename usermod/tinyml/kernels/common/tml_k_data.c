@@ -197,6 +197,9 @@ tml_status_t tml_strided_slice(const void *in, const int32_t in_dims[5], const i
             start[d] + (int64_t)(count[d] - 1) * stride[d] >= in_dims[d])) {
             return TML_ERR_KERNEL;
         }
+        if (count[d] == 0) {
+            return TML_OK; /* nothing selected */
+        }
         step[d] = stride[d] * in_stride;
         base += (ptrdiff_t)start[d] * in_stride;
         in_stride *= in_dims[d];
