@@ -674,6 +674,8 @@ err("fill/dims_mismatch", "FILL", (i32([2, 5]), In((), I8)), (Out((2, 4), I8),),
     P + "'FILL': dims entry 1 is 5; the output's is 4", "rejects")
 err("fill/int16", "FILL", (i32([2, 3]), In((), I16)), (Out((2, 3), I16),), None, "UNSUPPORTED",
     P + "'FILL': value has type int16; int8, int32 and float32 are supported", "rejects")
+err("pad/int64_paddings", "PAD", (In((3, 4), F32), np.array([[1, 1], [0, 2]], np.int64)), (Out((5, 6), F32),), None,
+    "UNSUPPORTED", P + "'PAD': paddings has type int64; only int32 is supported", "rejects")
 err("zeros_like/int16", "ZEROS_LIKE", (In((4,), I16),), (Out((4,), I16),), None, "UNSUPPORTED",
     "unsupported operators: ZEROS_LIKE for int16 input (runs int8, int32, int64, float32) (operator 0)", "rejects")
 

@@ -164,8 +164,8 @@ tml_status_t tml_pad_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (pads->kind != TML_TENSOR_CONST) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "paddings tensor must be constant");
     }
-    if (pads->type != TML_INT32 && pads->type != TML_INT64) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "paddings has type %s; int32 or int64 expected",
+    if (pads->type != TML_INT32) { /* TFLM's PadPrepare reads int32 whatever the type (int64 fails its checks) */
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "paddings has type %s; only int32 is supported",
             tml_type_name(pads->type));
     }
     if (tml_tensor_elements(pads) != 2 * nd) {
@@ -191,14 +191,8 @@ tml_status_t tml_pad_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
         d->in_dims[k] = 1;
     }
     for (int k = 0; k < nd; k++) {
-        int64_t b, a;
-        if (pads->type == TML_INT32) {
-            b = ((const int32_t *)pads->data)[2 * k];
-            a = ((const int32_t *)pads->data)[2 * k + 1];
-        } else {
-            b = ((const int64_t *)pads->data)[2 * k];
-            a = ((const int64_t *)pads->data)[2 * k + 1];
-        }
+        const int64_t b = ((const int32_t *)pads->data)[2 * k];
+        const int64_t a = ((const int32_t *)pads->data)[2 * k + 1];
         if (b < 0 || a < 0 || b > 0x7fffffff - (int64_t)in->dims[k] - a) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "paddings for dimension %d are (%ld, %ld); they must "
                 "be non-negative and small", k, (long)b, (long)a);
