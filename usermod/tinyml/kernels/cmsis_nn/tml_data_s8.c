@@ -32,7 +32,9 @@ tml_status_t tml_transpose_s8(const int8_t *in, const int32_t *in_dims, const in
     }
     bool narrow = ndims == 2 && (id[0] > 0xffff || id[1] > 0xffff);
 #if defined(ARM_MATH_MVEI)
-    narrow = narrow || (ndims == 4 && perm[0] == 0 && perm[1] == 1 && (id[2] > 0xffff || id[3] > 0xffff / 7));
+    /* its MVE path (2-D, and 4-D with perm {0, 1, 3, 2}) gathers 8 rows at uint16 offsets 0..7 * columns */
+    narrow = narrow || (ndims == 2 && id[1] > 0xffff / 7) ||
+        (ndims == 4 && perm[0] == 0 && perm[1] == 1 && (id[2] > 0xffff || id[3] > 0xffff / 7));
 #endif
     if (identity || narrow) {
         return tml_transpose(in, in_dims, perm, ndims, 1, out);
