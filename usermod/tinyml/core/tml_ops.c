@@ -204,6 +204,96 @@ static const tml_op_impl_t registry[] = {
     ROW_FN(SOFTMAX, TML_FLOAT32, tml_softmax_prepare_f32, tml_softmax_eval_f32),
     ROW_EVAL(LOG_SOFTMAX, TML_FLOAT32, log_softmax, tml_log_softmax_eval_f32),
 #endif
+    /* data movement, shape, resize and reductions: the types TFLM runs each in;
+     * int16 rows also need INT16, float32 rows FLOAT */
+#if TML_OPS_INT16
+    ROW(MEAN, TML_INT16, mean),
+#endif
+#if TML_OPS_FLOAT
+    ROW_EVAL(MEAN, TML_FLOAT32, mean, tml_mean_eval_f32),
+#endif
+#if TML_OPS_DATA
+    /* tml_ops_data.c */
+    ROW(PADV2, TML_ANY_TYPE, pad),
+    ROW(TRANSPOSE, TML_INT8, transpose),
+    ROW(PACK, TML_INT8, pack),
+    ROW(PACK, TML_INT32, pack),
+    ROW(PACK, TML_INT64, pack),
+    ROW(UNPACK, TML_INT8, unpack),
+    ROW(UNPACK, TML_INT32, unpack),
+    ROW(SPLIT, TML_ANY_TYPE, split), /* input 0 is the axis: prepare checks the data's type */
+    ROW(SPLIT_V, TML_INT8, split_v),
+    ROW(SPLIT_V, TML_INT32, split_v),
+    /* tml_ops_slice.c */
+    ROW(STRIDED_SLICE, TML_INT8, strided_slice),
+    ROW(STRIDED_SLICE, TML_INT32, strided_slice),
+    ROW(STRIDED_SLICE, TML_BOOL, strided_slice),
+    ROW(SLICE, TML_INT8, slice),
+    ROW(SLICE, TML_INT32, slice),
+    ROW(SLICE, TML_BOOL, slice),
+    ROW(GATHER, TML_INT8, gather),
+    /* tml_ops_space.c */
+    ROW(BATCH_TO_SPACE_ND, TML_INT8, batch_to_space_nd),
+    ROW(SPACE_TO_BATCH_ND, TML_INT8, space_to_batch_nd),
+    ROW(DEPTH_TO_SPACE, TML_INT8, depth_to_space),
+    ROW(SPACE_TO_DEPTH, TML_INT8, space_to_depth),
+    /* tml_ops_resize.c */
+    ROW(RESIZE_NEAREST_NEIGHBOR, TML_INT8, resize_nearest_neighbor),
+    ROW(RESIZE_BILINEAR, TML_INT8, resize_bilinear),
+    /* tml_ops_shape.c */
+    ROW_EVAL(EXPAND_DIMS, TML_INT8, expand_dims, tml_alias_eval),
+    ROW(SHAPE, TML_ANY_TYPE, shape),
+    ROW(FILL, TML_ANY_TYPE, fill), /* input 0 is the dims: prepare checks the value's type */
+    ROW(ZEROS_LIKE, TML_INT8, zeros_like),
+    ROW(ZEROS_LIKE, TML_INT32, zeros_like),
+    ROW(ZEROS_LIKE, TML_INT64, zeros_like),
+    /* tml_ops_cast.c */
+    ROW(CAST, TML_INT8, cast),
+    ROW(CAST, TML_INT32, cast),
+    ROW(CAST, TML_UINT32, cast),
+    ROW(CAST, TML_BOOL, cast),
+    /* tml_ops_reduce.c */
+    ROW(SUM, TML_INT8, sum),
+    ROW(REDUCE_MAX, TML_INT8, reduce_max),
+    ROW(REDUCE_MIN, TML_INT8, reduce_min),
+    ROW(ARG_MAX, TML_INT8, arg_max),
+    ROW(ARG_MIN, TML_INT8, arg_min),
+#if TML_OPS_INT16
+    ROW(TRANSPOSE, TML_INT16, transpose),
+    ROW(PACK, TML_INT16, pack),
+    ROW(UNPACK, TML_INT16, unpack),
+    ROW(SPLIT_V, TML_INT16, split_v),
+    ROW(STRIDED_SLICE, TML_INT16, strided_slice),
+    ROW(SLICE, TML_INT16, slice),
+    ROW(RESIZE_NEAREST_NEIGHBOR, TML_INT16, resize_nearest_neighbor),
+    ROW_EVAL(EXPAND_DIMS, TML_INT16, expand_dims, tml_alias_eval),
+    ROW(CAST, TML_INT16, cast),
+    ROW(SUM, TML_INT16, sum),
+#endif
+#if TML_OPS_FLOAT
+    ROW(TRANSPOSE, TML_FLOAT32, transpose),
+    ROW(PACK, TML_FLOAT32, pack),
+    ROW(UNPACK, TML_FLOAT32, unpack),
+    ROW(SPLIT_V, TML_FLOAT32, split_v),
+    ROW(STRIDED_SLICE, TML_FLOAT32, strided_slice),
+    ROW(SLICE, TML_FLOAT32, slice),
+    ROW(GATHER, TML_FLOAT32, gather),
+    ROW(BATCH_TO_SPACE_ND, TML_FLOAT32, batch_to_space_nd),
+    ROW(SPACE_TO_BATCH_ND, TML_FLOAT32, space_to_batch_nd),
+    ROW(DEPTH_TO_SPACE, TML_FLOAT32, depth_to_space),
+    ROW(SPACE_TO_DEPTH, TML_FLOAT32, space_to_depth),
+    ROW(RESIZE_NEAREST_NEIGHBOR, TML_FLOAT32, resize_nearest_neighbor),
+    ROW(RESIZE_BILINEAR, TML_FLOAT32, resize_bilinear),
+    ROW_EVAL(EXPAND_DIMS, TML_FLOAT32, expand_dims, tml_alias_eval),
+    ROW(ZEROS_LIKE, TML_FLOAT32, zeros_like),
+    ROW(CAST, TML_FLOAT32, cast),
+    ROW_EVAL(SUM, TML_FLOAT32, sum, tml_sum_eval_f32),
+    ROW(REDUCE_MAX, TML_FLOAT32, reduce_max),
+    ROW(REDUCE_MIN, TML_FLOAT32, reduce_min),
+    ROW(ARG_MAX, TML_FLOAT32, arg_max),
+    ROW(ARG_MIN, TML_FLOAT32, arg_min),
+#endif
+#endif
 };
 
 #define N_ROWS ((int)(sizeof(registry) / sizeof(registry[0])))

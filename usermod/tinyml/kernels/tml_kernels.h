@@ -685,4 +685,119 @@ tml_status_t tml_softmax_s16(const int16_t *input, int32_t num_rows, int32_t row
 tml_status_t tml_softmax_s16_portable(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult,
     int32_t shift, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output);
 
+/* ===== Section F: data movement, shape, resize and reduction operators =====
+ * TRANSPOSE, STRIDED_SLICE, SLICE, SPLIT(_V), PACK, UNPACK, GATHER, *_TO_*
+ * (space/batch/depth), RESIZE_*, CAST, FILL, SUM, MEAN, REDUCE_MAX/MIN,
+ * ARG_MAX/MIN. Element-type-generic kernels move elem_size-byte elements in
+ * the order of TFLM's reference_ops. All in kernels/common except
+ * tml_transpose_s8 and tml_pad_s8, which each backend provides (the CMSIS-NN
+ * backend calls arm_transpose_s8 / arm_pad_s8, as TFLM's cmsis_nn kernels). */
+
+/* Copy `rows` rows of row_bytes bytes: row r from src + r * src_stride to
+ * dst + r * dst_stride (SPLIT, SPLIT_V, UNPACK, PACK). */
+tml_status_t tml_copy_rows(const void *src, int32_t src_stride, void *dst, int32_t dst_stride, int32_t row_bytes,
+    int32_t rows);
+
+/* TRANSPOSE (reference_ops::Transpose): ndims <= TML_MAX_DIMS; output
+ * dimension i is input dimension perm[i] (a permutation of 0..ndims-1). */
+tml_status_t tml_transpose(const void *in, const int32_t *in_dims, const int32_t *perm, int32_t ndims,
+    int32_t elem_size, void *out);
+/* int8 TRANSPOSE, per backend (CMSIS-NN: arm_transpose_s8 for 1..4 dims). */
+tml_status_t tml_transpose_s8(const int8_t *in, const int32_t *in_dims, const int32_t *perm, int32_t ndims,
+    int8_t *out);
+/* int8 PAD, per backend (CMSIS-NN: arm_pad_s8 when in_dims[0] == 1 and the
+ * first dimension is not padded, i.e. up to 4 dimensions); arguments as tml_pad. */
+tml_status_t tml_pad_s8(const int8_t *in, const int32_t in_dims[5], const int32_t before[5], const int32_t after[5],
+    int8_t pad_value, int8_t *out);
+
+/* STRIDED_SLICE and SLICE on shapes extended to 5 dimensions
+ * (reference_ops::StridedSlice's 5-D loop): along dimension d, indices
+ * start[d], start[d] + stride[d], ... while < stop[d] (stride > 0) or
+ * > stop[d] (stride < 0); start/stop already clamped (StridedSliceStartForAxis
+ * / StridedSliceEndForAxis) so every index is in [0, in_dims[d]). */
+tml_status_t tml_strided_slice(const void *in, const int32_t in_dims[5], const int32_t start[5],
+    const int32_t stop[5], const int32_t stride[5], int32_t elem_size, void *out);
+
+/* GATHER (TFLM gather.cc): input [batch][outer][axis_size][inner] elements,
+ * coords [batch][coord_size] int32, output [batch][outer][coord_size][inner].
+ * TML_ERR_KERNEL (and nothing written) if a coordinate is outside [0, axis_size). */
+tml_status_t tml_gather(const void *in, int32_t batch, int32_t outer, int32_t axis_size, int32_t inner,
+    const int32_t *coords, int32_t coord_size, int32_t elem_size, void *out);
+
+/* BATCH_TO_SPACE_ND / SPACE_TO_BATCH_ND on NHWC (3-D inputs as NH1C, block
+ * width 1), as reference_ops::BatchToSpaceND / SpaceToBatchND: crops and
+ * paddings are the top and left ones; padding elements are zero bytes (TFLM's
+ * never-set SpaceToBatchParams::output_offset). */
+tml_status_t tml_batch_to_space_nd(const void *in, const int32_t in_dims[4], const int32_t out_dims[4],
+    int32_t block_h, int32_t block_w, int32_t crop_top, int32_t crop_left, int32_t elem_size, void *out);
+tml_status_t tml_space_to_batch_nd(const void *in, const int32_t in_dims[4], const int32_t out_dims[4],
+    int32_t block_h, int32_t block_w, int32_t pad_top, int32_t pad_left, int32_t elem_size, void *out);
+/* DEPTH_TO_SPACE / SPACE_TO_DEPTH (NHWC, DCR order), as reference_ops. */
+tml_status_t tml_depth_to_space(const void *in, const int32_t in_dims[4], int32_t block, int32_t elem_size,
+    void *out);
+tml_status_t tml_space_to_depth(const void *in, const int32_t in_dims[4], int32_t block, int32_t elem_size,
+    void *out);
+
+/* RESIZE_NEAREST_NEIGHBOR (reference_ops::ResizeNearestNeighbor, float
+ * coordinates): NHWC in, out [N][out_h][out_w][C]. */
+int32_t tml_resize_nearest_index(int32_t value, int32_t in_size, int32_t out_size, int32_t align_corners,
+    int32_t half_pixel_centers);
+tml_status_t tml_resize_nearest(const void *in, const int32_t in_dims[4], int32_t out_h, int32_t out_w,
+    int32_t align_corners, int32_t half_pixel_centers, int32_t elem_size, void *out);
+/* RESIZE_BILINEAR float32 (reference_ops::ResizeBilinear) and int8
+ * (ResizeBilinearInteger, 10-bit fixed point, double rounding). The *_rows
+ * helpers give the first lower-bound row/column index an output coordinate
+ * uses, for prepare to check it lies inside the input. */
+tml_status_t tml_resize_bilinear_f32(const float *in, const int32_t in_dims[4], int32_t out_h, int32_t out_w,
+    int32_t align_corners, int32_t half_pixel_centers, float *out);
+tml_status_t tml_resize_bilinear_s8(const int8_t *in, const int32_t in_dims[4], int32_t out_h, int32_t out_w,
+    int32_t align_corners, int32_t half_pixel_centers, int8_t *out);
+int32_t tml_resize_bilinear_f32_lower(int32_t value, int32_t in_size, int32_t out_size, int32_t align_corners,
+    int32_t half_pixel_centers);
+int32_t tml_resize_bilinear_s8_lower(int32_t value, int32_t in_size, int32_t out_size, int32_t align_corners,
+    int32_t half_pixel_centers);
+
+/* CAST between TML_INT8, TML_INT16, TML_INT32, TML_UINT32, TML_FLOAT32 and
+ * TML_BOOL (tml_type_t), as the tflite-micro cast: integers wrap, float to
+ * integer truncates and saturates (NaN -> 0), bool reads as its byte value,
+ * anything to bool is (x != 0). */
+tml_status_t tml_cast(const void *in, int in_type, void *out, int out_type, int32_t n);
+
+/* FILL: n copies of one elem_size-byte value. */
+tml_status_t tml_fill(void *out, const void *value, int32_t elem_size, int32_t n);
+
+/* Reductions over resolved axes (0 <= axis < ndims, no duplicates), output
+ * elements in the order of the kept dimensions (reference_ops::ReduceGeneric,
+ * Mean, QuantizedMeanOrSum). n_out must be the product of the kept dims.
+ * SUM/MEAN int8/int16: mult/shift = QuantizeMultiplier(in_scale / out_scale),
+ * scratch tml_mean_s8_get_buffer_size(n_out) bytes; MEAN folds 1/count into
+ * the multiplier, SUM does not (compute_sum). */
+tml_status_t tml_sum_s8(const int8_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int8_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+tml_status_t tml_mean_s16(const int16_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int16_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+tml_status_t tml_sum_s16(const int16_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int16_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+/* float32 SUM / MEAN: float sums in input order (MEAN then divides by the count). */
+tml_status_t tml_sum_f32(const float *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, float *out, int32_t n_out);
+tml_status_t tml_mean_f32(const float *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, float *out, int32_t n_out);
+/* REDUCE_MAX / REDUCE_MIN (is_max 1 / 0), int8 (no requantization) and
+ * float32 (starting from -FLT_MAX / FLT_MAX, as TFLM's lowest() / max()). */
+tml_status_t tml_reduce_min_max_s8(const int8_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int8_t *out, int32_t n_out, int32_t is_max);
+tml_status_t tml_reduce_min_max_f32(const float *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, float *out, int32_t n_out, int32_t is_max);
+/* ARG_MAX / ARG_MIN (is_max 1 / 0) over the middle dimension of
+ * [outer][axis_size][inner], int32 indices; the first extreme wins (strict
+ * comparison, as reference_ops::ArgMinMax with GreaterFn / LessFn). */
+tml_status_t tml_arg_min_max_s8(const int8_t *in, int32_t outer, int32_t axis_size, int32_t inner, int32_t *out,
+    int32_t is_max);
+tml_status_t tml_arg_min_max_f32(const float *in, int32_t outer, int32_t axis_size, int32_t inner, int32_t *out,
+    int32_t is_max);
+
 #endif
