@@ -88,7 +88,7 @@ def build(target: str, backend: str) -> tuple[bool, str, int | None]:
     full = out / "tinyml.elf"
     main = ROOT / "tests" / "cross" / "size_main.c"
     link = cc + flags + ["-Wl,--gc-sections"]
-    libs: list[str] = []
+    libs: list[str] = ["-lm"]  # the float kernels call expf, logf, tanhf, ... (as TFLM's std:: functions)
     if target == "xtensa-lx106":
         script = out / "size.ld"
         script.write_text(XTENSA_LD)
