@@ -219,6 +219,25 @@ add("prelu/s8_alpha_gt1", binary("PRELU", np.int8, (2, 5, 4), (4,), (0.05, 2), (
                                  const2=True))
 
 
+# float32 special values in both operands (infinities clamp to +-FLT_MAX under NONE, as TFLM's lowest/max range)
+def binary_special(op: str, act: str | None) -> Build:
+    def build(rng: np.random.Generator) -> tuple[bytes, list[np.ndarray]]:
+        special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, 3e38, -3e38, 2.5, -1.5], np.float32)
+        x1 = np.concatenate([np.repeat(special, special.size), rand(rng, (60,), np.float32)])
+        x2 = np.concatenate([np.tile(special, special.size), rand(rng, (60,), np.float32)])
+        b = ModelBuilder()
+        a, c = (tensor(b, n, x1.shape, np.float32, None) for n in ("a", "b"))
+        y = tensor(b, "out", x1.shape, np.float32, None)
+        b.op(op, [a, c], [y], {"activation": act} if act else None)
+        return finish(b, [a, c], y, [x1, x2])
+    return build
+
+
+for op, act in [("ADD", "NONE"), ("ADD", "RELU6"), ("SUB", "RELU"), ("MUL", "NONE"), ("MUL", "RELU_N1_TO_1"),
+                ("DIV", "NONE"), ("MAXIMUM", None), ("MINIMUM", None), ("SQUARED_DIFFERENCE", None), ("PRELU", None)]:
+    add(f"{op.lower()}/f32_special_values{'_' + act if act else ''}", binary_special(op, act))
+
+
 # ---- unary operators ----------------------------------------------------------------
 def unary(op: str, dtype: type, shape: Sequence[int], qi: Q = None, qo: Q = None, options: dict | None = None,
           lo: float | None = None, hi: float | None = None, special: Sequence[float] = (),
