@@ -20,4 +20,12 @@ def seed_models() -> dict[str, bytes]:
     for c in test_ops.CASES:
         data, _ = c.build(np.random.default_rng(seed_of(c.id)))
         models[c.id.replace("/", "_")] = data
+    import test_ops_elementwise  # one model per operator and type of the elementwise family
+
+    seen = set()
+    for name, build in test_ops_elementwise.CASES.items():
+        key = name.split("_")[0]
+        if key not in seen:
+            seen.add(key)
+            models["elementwise_" + name.replace("/", "_")] = build(np.random.default_rng(seed_of(name)))[0]
     return models
