@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -101,6 +102,13 @@ def build(target: str, backend: str) -> tuple[bool, str, int | None]:
     for cmd in (link + [str(main)] + [str(o) for o in objs] + libs + ["-o", str(full)],
                 link + [str(stub)] + libs + ["-o", str(base)]):
         r = subprocess.run(cmd, capture_output=True, check=False, text=True)
+        if r.returncode and target == "xtensa-lx106":
+            # picolibc's libm (expf, logf, ...) is built without -mlongcalls: its call0s to the ROM's soft-float
+            # helpers cannot reach an undefined (zero) address; place those symbols at the start of irom
+            missing = sorted(set(re.findall(r"call target out of range: (\w+)", r.stderr)))
+            if missing:
+                r = subprocess.run(cmd[:-2] + [f"-Wl,--defsym={m}=0x40200000" for m in missing] + cmd[-2:],
+                                   capture_output=True, check=False, text=True)
         if r.returncode:
             return False, r.stderr, None
     size = SIZE_TOOL.get(target, "arm-none-eabi-size")

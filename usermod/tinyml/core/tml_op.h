@@ -124,9 +124,9 @@ enum {
 /* ... elementwise arithmetic, math and activations */
 enum {
     TML_OP_L2_NORMALIZATION = 11, TML_OP_SUB = 41, TML_OP_DIV = 42, TML_OP_EXP = 47, TML_OP_LOG_SOFTMAX = 50,
-    TML_OP_PRELU = 54, TML_OP_MAXIMUM = 55, TML_OP_MINIMUM = 57, TML_OP_NEG = 59, TML_OP_SIN = 66,
+    TML_OP_PRELU = 54, TML_OP_MAXIMUM = 55, TML_OP_MINIMUM = 57, TML_OP_NEG = 59,
     TML_OP_LOG = 73, TML_OP_SQRT = 75, TML_OP_RSQRT = 76, TML_OP_SQUARE = 92, TML_OP_LEAKY_RELU = 98,
-    TML_OP_SQUARED_DIFFERENCE = 99, TML_OP_ABS = 101, TML_OP_COS = 108, TML_OP_ELU = 111, TML_OP_HARD_SWISH = 117,
+    TML_OP_SQUARED_DIFFERENCE = 99, TML_OP_ABS = 101, TML_OP_ELU = 111, TML_OP_HARD_SWISH = 117,
 };
 /* data movement, shape, resize and reduction operators */
 enum {

@@ -198,8 +198,6 @@ static const tml_op_impl_t registry[] = {
     ROW(NEG, TML_FLOAT32, neg),
     ROW(SQRT, TML_FLOAT32, sqrt),
     ROW(SQUARE, TML_FLOAT32, square),
-    ROW(SIN, TML_FLOAT32, sin),
-    ROW(COS, TML_FLOAT32, cos),
     /* tml_ops_softmax.c */
     ROW_FN(SOFTMAX, TML_FLOAT32, tml_softmax_prepare_f32, tml_softmax_eval_f32),
     ROW_EVAL(LOG_SOFTMAX, TML_FLOAT32, log_softmax, tml_log_softmax_eval_f32),

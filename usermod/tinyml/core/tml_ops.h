@@ -108,8 +108,6 @@ TML_OP_FUNCS(log);
 TML_OP_FUNCS(neg);
 TML_OP_FUNCS(sqrt);
 TML_OP_FUNCS(square);
-TML_OP_FUNCS(sin);
-TML_OP_FUNCS(cos);
 /* tml_ops_shape.c: the output aliases the input (tml_alias_eval does nothing) */
 tml_status_t tml_reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err);
 tml_status_t tml_squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err);

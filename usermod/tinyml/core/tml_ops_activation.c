@@ -200,7 +200,7 @@ static bool checked_log2(float x, int *log2_result) {
     const float x_log2_rounded = tml_roundf(x_log2);
     const float x_log2_fracpart = x_log2 - x_log2_rounded;
     *log2_result = (int)x_log2_rounded;
-    return fabsf(x_log2_fracpart) < 1e-3f;
+    return (x_log2_fracpart < 0 ? -x_log2_fracpart : x_log2_fracpart) < 1e-3f;
 }
 
 /* int16 (CalculateArithmeticOpDataLogistic / tanh.cc CalculateArithmeticOpData):

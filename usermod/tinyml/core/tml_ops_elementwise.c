@@ -84,21 +84,8 @@ static tml_status_t binary_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *er
     *o = tml_op_output(m, op, 0);
     const int type = (*a)->type;
     if (!has_type(type, types)) {
-        char list[64];
-        int at = 0;
-        for (const uint8_t *t = types; *t != 0xff && at < 48; ++t) {
-            const char *name = tml_type_name(*t);
-            for (int k = 0; name[k] && at < 60; ++k) {
-                list[at++] = name[k];
-            }
-            if (t[1] != 0xff) {
-                list[at++] = ',';
-                list[at++] = ' ';
-            }
-        }
-        list[at] = 0;
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input 1 has type %s; supported: %s", tml_type_name(type),
-            list);
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input 1 has type %s, which this operator does not support",
+            tml_type_name(type));
     }
     if ((s = tml_check_type(err, op, *b, "input 2", alpha_type >= 0 ? alpha_type : type)) != TML_OK ||
         (s = tml_check_type(err, op, *o, "output", type)) != TML_OK) {
@@ -188,16 +175,31 @@ static tml_status_t scales_fail(tml_error_t *err, const tml_op_t *op, const tml_
         (double)b->scale, (double)o->scale);
 }
 
+/* The operands of a binary eval: shapes from the tensors (not kept in op data). */
+typedef struct {
+    tml_shape_t s1, s2, so;
+    const void *in1, *in2;
+    void *out;
+} binary_args_t;
+
+static void binary_args(tml_model_t *m, const tml_op_t *op, binary_args_t *a) {
+    const tml_tensor_t *t1 = tml_op_input(m, op, 0), *t2 = tml_op_input(m, op, 1);
+    tml_tensor_t *to = tml_op_output(m, op, 0);
+    to_shape(t1, &a->s1);
+    to_shape(t2, &a->s2);
+    to_shape(to, &a->so);
+    a->in1 = t1->data;
+    a->in2 = t2->data;
+    a->out = to->data;
+}
+
 #define EVAL_ARGS(T1, T2, TO) \
-    const tml_tensor_t *a_ = tml_op_input(m, op, 0), *b_ = tml_op_input(m, op, 1); \
-    tml_tensor_t *o_ = tml_op_output(m, op, 0); \
-    tml_shape_t s1, s2, so; \
-    to_shape(a_, &s1); \
-    to_shape(b_, &s2); \
-    to_shape(o_, &so); \
-    const T1 *in1 = (const T1 *)a_->data; \
-    const T2 *in2 = (const T2 *)b_->data; \
-    TO *out = (TO *)o_->data
+    binary_args_t a_; \
+    binary_args(m, op, &a_); \
+    const tml_shape_t *s1p = &a_.s1, *s2p = &a_.s2, *sop = &a_.so; \
+    const T1 *in1 = (const T1 *)a_.in1; \
+    const T2 *in2 = (const T2 *)a_.in2; \
+    TO *out = (TO *)a_.out
 
 /* ---- ADD / SUB ---- */
 
@@ -259,42 +261,42 @@ tml_status_t tml_sub_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
 
 tml_status_t tml_add_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
-    return tml_add_s8(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_add_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_add_eval_s16(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int16_t, int16_t, int16_t);
-    return tml_add_s16(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_add_s16(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_add_eval_s32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int32_t, int32_t, int32_t);
-    return tml_add_s32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_add_s32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_add_eval_f32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(float, float, float);
-    return tml_add_f32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_add_f32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_sub_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
-    return tml_sub_s8(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_sub_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_sub_eval_s16(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int16_t, int16_t, int16_t);
-    return tml_sub_s16(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_sub_s16(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_sub_eval_s32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int32_t, int32_t, int32_t);
-    return tml_sub_s32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_sub_s32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_sub_eval_f32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(float, float, float);
-    return tml_sub_f32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_sub_f32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 /* ---- MUL (CalculateOpDataMul) ---- */
@@ -331,22 +333,22 @@ tml_status_t tml_mul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
 
 tml_status_t tml_mul_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
-    return tml_mul_s8(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_mul_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_mul_eval_s16(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int16_t, int16_t, int16_t);
-    return tml_mul_s16(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_mul_s16(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_mul_eval_s32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int32_t, int32_t, int32_t);
-    return tml_mul_s32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_mul_s32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_mul_eval_f32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(float, float, float);
-    return tml_mul_f32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_mul_f32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 /* ---- DIV (CalculateOpDataDiv) ---- */
@@ -391,17 +393,17 @@ tml_status_t tml_div_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
 
 tml_status_t tml_div_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
-    return tml_div_s8(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_div_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_div_eval_s32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int32_t, int32_t, int32_t);
-    return tml_div_s32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_div_s32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_div_eval_f32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(float, float, float);
-    return tml_div_f32(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_div_f32(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 /* ---- MAXIMUM / MINIMUM: raw values, no parameters (TFLM has no prepare) ---- */
@@ -424,7 +426,7 @@ tml_status_t tml_minimum_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
 #define MAXMIN_EVAL(name, kernel, T) \
     tml_status_t name(tml_model_t *m, tml_op_t *op) { \
         EVAL_ARGS(T, T, T); \
-        return kernel(&s1, in1, &s2, in2, &so, out); \
+        return kernel(s1p, in1, s2p, in2, sop, out); \
     }
 MAXMIN_EVAL(tml_maximum_eval, tml_maximum_s8, int8_t)
 MAXMIN_EVAL(tml_maximum_eval_s16, tml_maximum_s16, int16_t)
@@ -473,22 +475,22 @@ tml_status_t tml_squared_difference_prepare(tml_model_t *m, tml_op_t *op, tml_er
 
 tml_status_t tml_squared_difference_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
-    return tml_squared_difference_s8(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_squared_difference_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_squared_difference_eval_s16(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int16_t, int16_t, int16_t);
-    return tml_squared_difference_s16(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_squared_difference_s16(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_squared_difference_eval_s32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int32_t, int32_t, int32_t);
-    return tml_squared_difference_s32(&s1, in1, &s2, in2, &so, out);
+    return tml_squared_difference_s32(s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_squared_difference_eval_f32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(float, float, float);
-    return tml_squared_difference_f32(&s1, in1, &s2, in2, &so, out);
+    return tml_squared_difference_f32(s1p, in1, s2p, in2, sop, out);
 }
 
 /* ---- PRELU (CalculatePreluParams): alpha broadcasts against the input ---- */
@@ -524,15 +526,15 @@ tml_status_t tml_prelu_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
 
 tml_status_t tml_prelu_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
-    return tml_prelu_s8(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_prelu_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_prelu_eval_s16(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int16_t, int8_t, int16_t);
-    return tml_prelu_s16(op->data, &s1, in1, &s2, in2, &so, out);
+    return tml_prelu_s16(op->data, s1p, in1, s2p, in2, sop, out);
 }
 
 tml_status_t tml_prelu_eval_f32(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(float, float, float);
-    return tml_prelu_f32(&s1, in1, &s2, in2, &so, out);
+    return tml_prelu_f32(s1p, in1, s2p, in2, sop, out);
 }

@@ -1,12 +1,12 @@
 /* tinyml ops: unary math, as TFLM's micro kernels:
  *   ABS       int8 int16 float32   elementwise.cc (int16: quantized, or raw)
  *   RSQRT     int8 float32         elementwise.cc
- *   LOG, SQRT, SQUARE, SIN, COS    float32   elementwise.cc
+ *   LOG, SQRT, SQUARE  float32     elementwise.cc (not SIN, COS: their C library
+ *                                  argument reduction alone is ~3.5 KB of flash)
  *   EXP       float32              exp.cc
  *   NEG       float32              neg.cc
  *   L2_NORMALIZATION  int8 float32 l2norm.cc (at most 4 dimensions)
  */
-#include <math.h>
 #include "tml_ops.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
@@ -67,8 +67,6 @@ FLOAT_OP(neg, OPT_NEG, TML_UNARY_NEG)
 FLOAT_OP(log, -1, TML_UNARY_LOG)
 FLOAT_OP(sqrt, -1, TML_UNARY_SQRT)
 FLOAT_OP(square, -1, TML_UNARY_SQUARE)
-FLOAT_OP(sin, -1, TML_UNARY_SIN)
-FLOAT_OP(cos, -1, TML_UNARY_COS)
 
 /* ---- ABS, RSQRT (PrepareAbsRsqrt) ---- */
 
@@ -85,6 +83,41 @@ static tml_status_t check_quant(tml_error_t *err, tml_model_t *m, const tml_op_t
             (int)t->zero_point, s16 ? "int16 requires 0" : "outside the int8 range");
     }
     return TML_OK;
+}
+
+/* sqrt((double)x) correctly rounded, as IEEE sqrt, for a float x > 0: digit by
+ * digit on integers (the MicroPython float builds link no double sqrt). */
+static double sqrt_of_float(float x) {
+    int e;
+    uint64_t m = (uint64_t)(tml_frexp((double)x, &e) * 16777216.0); /* x = m * 2^(e - 24), m < 2^24 */
+    int exp2 = e - 24;
+    if (exp2 & 1) {
+        m <<= 1;
+        exp2 -= 1;
+    }
+    /* root = floor(sqrt(m * 4^43)): 55 or 56 bits; rem != 0 if inexact */
+    uint64_t root = 0, rem = 0;
+    for (int i = 12 + 43; i >= 0; --i) {
+        rem = (rem << 2) | (i >= 43 ? (m >> (2 * (i - 43))) & 3u : 0u);
+        const uint64_t cand = (root << 2) | 1u;
+        if (rem >= cand) {
+            rem -= cand;
+            root = (root << 1) | 1u;
+        } else {
+            root <<= 1;
+        }
+    }
+    int shift = root >> 55 ? 3 : 2; /* keep 53 bits */
+    uint64_t mant = root >> shift;
+    const uint64_t half = (uint64_t)1 << (shift - 1);
+    const uint64_t low = root & ((half << 1) - 1);
+    if (low > half || (low == half && (rem != 0 || (mant & 1)))) {
+        if (++mant >> 53) {
+            mant >>= 1;
+            ++shift;
+        }
+    }
+    return tml_ldexp((double)mant, shift + exp2 / 2 - 43);
 }
 
 static tml_status_t abs_rsqrt_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool rsqrt) {
@@ -111,11 +144,9 @@ static tml_status_t abs_rsqrt_prepare(tml_model_t *m, tml_op_t *op, tml_error_t 
     p->needs_rescale = in->scale != out->scale;
     int shift = 0;
     if (rsqrt) {
-        /* SetRsqrtOutputMultiplier: 1 / (std::sqrt(input scale) * output scale),
-         * the square root and product in float, the quotient in double; the
-         * kernel applies shift - 20 */
-        const float root_times_scale = sqrtf(in->scale) * out->scale;
-        tml_quantize_multiplier(1.0 / (double)root_times_scale, &p->multiplier, &shift);
+        /* SetRsqrtOutputMultiplier: 1 / (sqrt(input scale) * output scale) in
+         * double; the kernel applies shift - 20 */
+        tml_quantize_multiplier(1.0 / (sqrt_of_float(in->scale) * (double)out->scale), &p->multiplier, &shift);
         if (shift - 20 < -31 || shift - 20 > 30) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input scale %f and output scale %f are out of range",
                 (double)in->scale, (double)out->scale);

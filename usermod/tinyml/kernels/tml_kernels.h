@@ -609,11 +609,11 @@ tml_status_t tml_abs_s16_raw(const int16_t *input, int16_t *output, int32_t size
 tml_status_t tml_rsqrt_s8(const tml_abs_params_t *params, const int8_t *input, int8_t *output, int32_t size);
 
 /* float32, elementwise through the C library as TFLM's std:: calls:
- * fabsf, -x, expf, logf, sqrtf, 1/sqrtf, x*x, sinf, cosf, tanhf, expm1f (ELU),
+ * fabsf, -x, expf, logf, sqrtf, 1/sqrtf, x*x, tanhf, expm1f (ELU),
  * TFLM's logistic (expf with its cut-offs), RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
 typedef enum {
     TML_UNARY_ABS, TML_UNARY_NEG, TML_UNARY_EXP, TML_UNARY_LOG, TML_UNARY_SQRT, TML_UNARY_RSQRT,
-    TML_UNARY_SQUARE, TML_UNARY_SIN, TML_UNARY_COS, TML_UNARY_TANH, TML_UNARY_LOGISTIC, TML_UNARY_ELU,
+    TML_UNARY_SQUARE, TML_UNARY_TANH, TML_UNARY_LOGISTIC, TML_UNARY_ELU,
     TML_UNARY_RELU, TML_UNARY_RELU6, TML_UNARY_HARD_SWISH,
 } tml_unary_op_t;
 tml_status_t tml_unary_f32(tml_unary_op_t op, const float *input, float *output, int32_t size);

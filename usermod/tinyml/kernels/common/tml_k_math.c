@@ -1,5 +1,5 @@
-/* tinyml kernels: unary math (ABS, NEG, EXP, LOG, SQRT, RSQRT, SQUARE, SIN,
- * COS) and L2_NORMALIZATION, bit-exact with TFLM's reference kernels
+/* tinyml kernels: unary math (ABS, NEG, EXP, LOG, SQRT, RSQRT, SQUARE) and
+ * L2_NORMALIZATION, bit-exact with TFLM's reference kernels
  * (tensorflow/lite/micro/kernels/elementwise.cc, exp.cc, neg.cc, l2norm.cc,
  * kernels/internal/reference/l2normalization.h, integer_ops/l2normalization.h),
  * plus the float32 elementwise activations and the int8 table lookup. The
@@ -7,6 +7,7 @@
  * bit-exact where the C library is the one TFLM was built with. */
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 #include "../tml_kernels.h"
 #include "../tml_math.h"
 
@@ -134,6 +135,15 @@ tml_status_t tml_lut_s8(const int8_t *lut, const int8_t *input, int8_t *output, 
     return TML_OK;
 }
 
+/* std::abs(float): the sign bit cleared (fabsf, without a library call). */
+static float abs_f32(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    u &= 0x7fffffffu;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
 /* reference_ops::Logistic<float> */
 static float logistic_f32(float val) {
     const float cutoff_upper = 16.619047164916992188f;
@@ -165,7 +175,7 @@ tml_status_t tml_unary_f32(tml_unary_op_t op, const float *input, float *output,
     return TML_OK
     switch (op) {
         case TML_UNARY_ABS:
-            EACH(fabsf(x));
+            EACH(abs_f32(x));
         case TML_UNARY_NEG:
             EACH(-x);
         case TML_UNARY_EXP:
@@ -178,10 +188,6 @@ tml_status_t tml_unary_f32(tml_unary_op_t op, const float *input, float *output,
             EACH(1.f / sqrtf(x));
         case TML_UNARY_SQUARE:
             EACH(x * x);
-        case TML_UNARY_SIN:
-            EACH(sinf(x));
-        case TML_UNARY_COS:
-            EACH(cosf(x));
         case TML_UNARY_TANH:
             EACH(tanhf(x));
         case TML_UNARY_LOGISTIC:
