@@ -41,6 +41,11 @@ tml_upper = $(subst a,A,$(subst d,D,$(subst f,F,$(subst g,G,$(subst h,H,$(subst 
 CFLAGS_USERMOD += $(foreach g,$(TINYML_OPS_EXCLUDE),-DTML_OPS_$(call tml_upper,$(g))=0)
 
 SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
+# ports with double-precision floats and MicroPython's double-only libm (the
+# QEMU boards): the single-precision functions the float kernels call
+ifeq ($(MICROPY_FLOAT_IMPL),double)
+TINYML_LIB_SRC += $(TINYML_MOD_DIR)/port/tml_float_libm.c
+endif
 # core, kernels and CMSIS-NN: compiled and linked, not scanned for qstrs
 SRC_USERMOD_LIB_C += $(TINYML_LIB_SRC)
 
