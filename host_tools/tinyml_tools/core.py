@@ -29,7 +29,8 @@ STATUS_NAMES = {
     6: "KERNEL",
 }
 
-DTYPES = {0: np.float32, 2: np.int32, 3: np.uint8, 4: np.int64, 6: np.bool_, 7: np.int16, 9: np.int8}
+DTYPES = {0: np.float32, 2: np.int32, 3: np.uint8, 4: np.int64, 6: np.bool_, 7: np.int16, 9: np.int8, 12: np.uint64,
+          15: np.uint32, 16: np.uint16}
 
 
 class CoreError(Exception):
@@ -136,6 +137,8 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_model_op_name.restype = ctypes.c_char_p
     lib.tml_model_op_macs.argtypes = [p, i]
     lib.tml_model_op_macs.restype = ctypes.c_uint64
+    lib.tml_model_op_supported.argtypes = [p, i]
+    lib.tml_model_op_supported.restype = i
     lib.tml_backend_name.argtypes = []
     lib.tml_backend_name.restype = ctypes.c_char_p
     lib.tml_supported_op.argtypes = [i]
@@ -191,13 +194,15 @@ class GraphTensor:
 
 @dataclass(frozen=True)
 class OpInfo:
-    """Operator i: its name, MACs and tensor indices (-1 for an absent optional input)."""
+    """Operator i: its name, MACs, tensor indices (-1 for an absent optional input), and whether
+    the core runs it (an operator, or an operator for its input type, may be unsupported)."""
 
     index: int
     name: str
     macs: int
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
+    supported: bool
 
 
 @dataclass(frozen=True)
@@ -273,7 +278,8 @@ class Model:
             raise IndexError(i)
         ins = tuple(lib.tml_model_op_io(m, i, 0, k) for k in range(lib.tml_model_op_num_io(m, i, 0)))
         outs = tuple(lib.tml_model_op_io(m, i, 1, k) for k in range(lib.tml_model_op_num_io(m, i, 1)))
-        return OpInfo(i, lib.tml_model_op_name(m, i).decode(), int(lib.tml_model_op_macs(m, i)), ins, outs)
+        return OpInfo(i, lib.tml_model_op_name(m, i).decode(), int(lib.tml_model_op_macs(m, i)), ins, outs,
+                      bool(lib.tml_model_op_supported(m, i)))
 
     def _tensor(self, is_output: int, k: int) -> tuple[TensorInfo, int]:
         dims = (ctypes.c_int32 * MAX_DIMS)()

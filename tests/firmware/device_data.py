@@ -12,6 +12,8 @@ Files (all small, except the shared models, which are linked or copied as they a
                     inputs as float32 real values that quantize back to those bytes
   t_fc.tflite, t_two.tflite, t_unsup.tflite, t_huge.tflite, bad_*.tflite   synthetic models
   gestures.tflite   the example model (examples/gestures), for t_soak.py: manifest["soak"], not in "models"
+  ops.bin           the per-op conformance cases for t_ops.py (device_ops.py), with tflite-micro's
+                    outputs; manifest["ops"] records (0 without tflite-micro: t_ops.py then checks the magic only)
   dtest.py          the scripts' helper module
 Expected outputs come from tflite-micro, or from the host core when it is not installed.
 """
@@ -25,6 +27,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import device_ops
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +96,7 @@ def synthetic_models() -> dict[str, bytes]:
     d = b.tensor("d", (1, 4), np.int8, scale=0.1, zero_point=0)
     e = b.tensor("e", (1, 4), np.int8, scale=0.1, zero_point=0)
     b.op("ADD", [a, c], [d])
-    b.op("SUB", [d, c], [e])
+    b.op("LOCAL_RESPONSE_NORMALIZATION", [d], [e])
     f = b.tensor("f", (1, 4), np.int8, scale=0.1, zero_point=0)
     b.op("CUSTOM", [e], [f], custom_code="TinymlNoSuchOp")
     b.inputs([a, c])
@@ -272,6 +275,7 @@ def _build(dest: Path, shared: list[Path]) -> dict[str, Path]:
         assert msg, f"{name}: the host core accepted it"
         (dest / f"{name}.tflite").write_bytes(data)
         bad.append({"file": f"{name}.tflite", "msg": msg})
+    n_ops = device_ops.write_bundle(dest / "ops.bin") if run_tflm is not None else 0
     (dest / "t_huge.tflite").write_bytes(synth["t_huge"])
     huge = core.Model(synth["t_huge"], inspect=True)
     manifest = {
@@ -281,6 +285,7 @@ def _build(dest: Path, shared: list[Path]) -> dict[str, Path]:
         "supported_ops": core.supported_ops(),
         "version": _version(),
         "soak": soak,
+        "ops": n_ops,
     }
     huge.close()
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))
@@ -295,6 +300,11 @@ def _version() -> str:
         if line.startswith("#define TML_VERSION"):
             return line.split('"')[1]
     return ""
+
+
+def expected_ops_checks(manifest: dict) -> int:
+    """How many checks tests/device/t_ops.py runs: the bundle's magic, then one per record."""
+    return 1 + manifest["ops"]
 
 
 def expected_model_checks(manifest: dict) -> int:

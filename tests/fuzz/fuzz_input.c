@@ -1,8 +1,8 @@
 #define _POSIX_C_SOURCE 200809L
 /*
  * libFuzzer target: invoke with arbitrary input tensor bytes on fixed models
- * (the seed models named in FUZZ_MODELS, loaded once). The first byte picks
- * the model, the rest fills the inputs.
+ * (the seed models named in FUZZ_MODELS, loaded once). The first two bytes
+ * pick the model, the rest fills the inputs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -72,12 +72,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!n_models) {
         load_models();
     }
-    if (size < 1) {
+    if (size < 2) {
         return 0;
     }
-    tml_model_t *m = &models[data[0] % n_models];
-    data++;
-    size--;
+    tml_model_t *m = &models[(data[0] | (unsigned)data[1] << 8) % (unsigned)n_models];
+    data += 2;
+    size -= 2;
     for (int i = 0; i < tml_model_num_inputs(m); i++) {
         tml_tensor_t *t = tml_model_input(m, i);
         for (int32_t b = 0; b < t->bytes; b++) {

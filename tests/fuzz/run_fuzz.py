@@ -2,8 +2,9 @@
 
     python tests/fuzz/run_fuzz.py --seconds 60 --build build/fuzz
 
-Seeds: the models in ../shared/models, the per-op models the conformance
-generator synthesizes, and every regression file in tests/fuzz/regressions.
+Seeds: the models in ../shared/models and the TFLM repository's models there
+(tflm/, those up to SEED_MAX_BYTES), the per-op models of every conformance
+grid (tests/host/seeds.py), and every regression file in tests/fuzz/regressions.
 A crash is copied to tests/fuzz/regressions/ (commit it with the fix) and the
 run fails.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "models"
 REGRESSIONS = Path(__file__).resolve().parent / "regressions"
+SEED_MAX_BYTES = 128 * 1024  # larger models slow every execution down (fuzz_input runs them)
 
 
 def synthesized_seeds(out: Path) -> list[Path]:
@@ -75,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     (work / "seeds").mkdir(parents=True)
     REGRESSIONS.mkdir(exist_ok=True)
     shared = sorted(SHARED.glob("*.tflite")) if SHARED.is_dir() else []
+    shared += [p for p in sorted(SHARED.glob("tflm/*.tflite")) if p.stat().st_size <= SEED_MAX_BYTES]
     if not shared:
         print(f"fuzz: {SHARED} not found: seeding with synthesized models only")
     synth = synthesized_seeds(work / "seeds")

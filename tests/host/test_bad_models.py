@@ -273,17 +273,37 @@ def test_output_shape_mismatch(backend: str) -> None:
                  "output shape is [1, 4, 5, 3], expected [1, 4, 4, 3]")
 
 
-def test_float_conv_unsupported(backend: str) -> None:
+@pytest.mark.parametrize("qdim", [3, 5, -1])
+def test_per_channel_filter_wrong_dimension(qdim: int, backend: str) -> None:
+    """A per-channel conv filter whose quantized_dimension is not its output channels: refused,
+    as TFLM refuses it (PopulateConvolutionQuantizationParams); a bias's dimension is not checked
+    (test_ops_extra.py: person_detect's biases)."""
+    from tflite_builder import run_tflm
+
+    def mutate(b: ModelBuilder, t: dict) -> None:
+        t["w"] = b.const("conv_w2", np.ones((3, 3, 3, 2), np.int8), scale=[0.01, 0.02, 0.015], zero_point=[0, 0, 0],
+                         quantized_dimension=qdim)
+
+    data = small_model(mutate)
+    if qdim != -1:  # TFLM reads dims[-1] out of bounds: not run
+        with pytest.raises(RuntimeError):
+            run_tflm(data, [np.zeros((1, 4, 4, 2), np.int8)])
+    expect_error(data, backend, "INVALID_MODEL", "operator 0 'CONV_2D'",
+                 f"filter is quantized per channel along dimension {qdim}, which is not its 3 channels")
+
+
+def test_uint8_conv_unsupported(backend: str) -> None:
+    """An operator the registry has, for an input type it has no row for (TFLM has no uint8 CONV_2D)."""
     def fn(b: ModelBuilder) -> None:
-        x = b.tensor("x", (1, 4, 4, 1), np.float32)
-        w = b.const("w", np.ones((1, 1, 1, 1), np.float32))
-        y = b.tensor("y", (1, 4, 4, 1), np.float32)
+        x = b.tensor("x", (1, 4, 4, 1), np.uint8, 0.1, 128)
+        w = b.const("w", np.ones((1, 1, 1, 1), np.uint8), scale=0.1, zero_point=128)
+        y = b.tensor("y", (1, 4, 4, 1), np.uint8, 0.1, 128)
         b.op("CONV_2D", [x, w, None], [y], {"padding": "SAME", "stride_w": 1, "stride_h": 1})
         b.inputs([x])
         b.outputs([y])
 
-    expect_error(graph(fn), backend, "UNSUPPORTED", "operator 0 'CONV_2D'",
-                 "input has type float32; only int8 is supported")
+    expect_error(graph(fn), backend, "UNSUPPORTED", "unsupported operators: CONV_2D for uint8 input (runs int8",
+                 "(operator 0)")
 
 
 # ---- unsupported operators -----------------------------------------------------------
@@ -305,16 +325,30 @@ def test_unsupported_ops_all_listed(backend: str) -> None:
         z = b.tensor("z", (1, 8), np.int8, 0.1, 0)
         w = b.tensor("w", (1, 8), np.int8, 0.1, 0)
         b.op("RELU", [x], [y])
-        b.op("SUB", [y, x], [z])
-        b.op("SUB", [z, x], [w])  # listed once
+        b.op("LOCAL_RESPONSE_NORMALIZATION", [y], [z])
+        b.op("LOCAL_RESPONSE_NORMALIZATION", [z], [w])  # listed once
         v = b.tensor("v", (8, 1), np.int8, 0.1, 0)
-        b.op("TRANSPOSE", [w, b.const("perm", np.array([1, 0], np.int32))], [v])
+        b.op("MIRROR_PAD", [w, b.const("pads", np.array([[0, 0], [1, 1]], np.int32))], [v])
         b.inputs([x])
         b.outputs([v])
 
-    msg = expect_error(graph(fn), backend, "UNSUPPORTED", "unsupported operators:", "SUB (operator 1)",
-                       "TRANSPOSE (operator 3)")
-    assert msg.count("SUB") == 1, msg
+    msg = expect_error(graph(fn), backend, "UNSUPPORTED", "unsupported operators:",
+                       "LOCAL_RESPONSE_NORMALIZATION (operator 1)", "MIRROR_PAD (operator 3)")
+    assert msg.count("LOCAL_RESPONSE_NORMALIZATION") == 1, msg
+
+
+def test_ethos_u_model(backend: str) -> None:
+    """A model compiled by Vela for an Arm Ethos-U NPU (one 'ethos-u' custom op) says so."""
+    def fn(b: ModelBuilder) -> None:
+        x = b.tensor("x", (1, 8), np.int8, 0.1, 0)
+        cmd = b.const("command_stream", np.arange(64, dtype=np.uint8))
+        y = b.tensor("y", (1, 8), np.int8, 0.1, 0)
+        b.op("CUSTOM", [cmd, x], [y], custom_code="ethos-u")
+        b.inputs([x])
+        b.outputs([y])
+
+    expect_error(graph(fn), backend, "UNSUPPORTED", "unsupported operators: CUSTOM 'ethos-u' (compiled", "(operator 0)",
+                 "compiled by Vela for an Arm Ethos-U NPU", "use the model as it was before Vela")
 
 
 def test_unknown_builtin_code(backend: str) -> None:

@@ -165,3 +165,54 @@ def test_lstm_rejects_variants(backend: str, variant: str, status: str, needle: 
         core.Model(data, backend=backend)
     assert info.value.status == status, str(info.value)
     assert needle in str(info.value), str(info.value)
+
+
+# ---- float32 LSTM (TFLM's EvalLstm<float...>): bit-equal, libm calls included ----------------
+F_CASES = [
+    Lstm(1, 1, 3, 4),
+    Lstm(1, 8, 16, 16),
+    Lstm(2, 5, 7, 12, cell_clip=1.5),
+    Lstm(2, 3, 10, 8, time_major=True),
+    Lstm(2, 8, 3, 16, time_major=True, cell_clip=0.8),
+    Lstm(2, 6, 9, 6, gate_std=12.0),  # saturated gates, logistic cut-offs
+]
+
+
+def build_lstm_f32(c: Lstm, rng: np.random.Generator) -> bytes:
+    b = ModelBuilder()
+    x = b.tensor("x", c.input_shape, np.float32)
+    wx = c.gate_std / np.sqrt(2) / np.sqrt(c.n_in)
+    wh = c.gate_std / np.sqrt(2) / (0.5 * np.sqrt(c.units))
+    ins: list = [x]
+    ins += [b.const(f"wx_{g}", rng.normal(0, wx, (c.units, c.n_in)).astype(np.float32)) for g in "ifco"]
+    ins += [b.const(f"wh_{g}", rng.normal(0, wh, (c.units, c.units)).astype(np.float32)) for g in "ifco"]
+    ins += [None, None, None]
+    ins += [b.const(f"b_{g}", rng.normal(1.0 if g == "f" else 0.0, 0.5, c.units).astype(np.float32))
+            for g in "ifco"]
+    ins += [None, None]
+    h = b.tensor("h", (c.batch, c.units), np.float32, is_variable=True)
+    cs = b.tensor("c", (c.batch, c.units), np.float32, is_variable=True)
+    ins += [h, cs, None, None, None, None]
+    y = b.tensor("y", (c.input_shape[0], c.input_shape[1], c.units), np.float32)
+    b.op("UNIDIRECTIONAL_SEQUENCE_LSTM", ins, [y], {"fused_activation_function": "TANH", "cell_clip": c.cell_clip,
+                                                     "proj_clip": 0.0, "time_major": c.time_major})
+    b.inputs([x])
+    b.outputs([y])
+    return b.build()
+
+
+@pytest.mark.parametrize("c", F_CASES, ids=[c.id for c in F_CASES])
+def test_lstm_f32_matches_tflm(backend: str, c: Lstm) -> None:
+    core = core_module()
+    rng = np.random.default_rng(seed_of("f32" + c.id))
+    data = build_lstm_f32(c, rng)
+    xs = [rng.normal(0, 1.0, c.input_shape).astype(np.float32) for _ in range(INVOCATIONS)]
+    interp = tflm_interpreter(data)
+    refs = [tflm_invoke(interp, x) for x in xs]
+    assert_spread(np.concatenate([r.reshape(-1) for r in refs]), c.id)
+    m = core.Model(data, backend=backend)
+    for k, (x, ref) in enumerate(zip(xs, refs, strict=True)):
+        assert_same_outputs([ref], m.invoke(x), f"float {c.id} invocation {k}")
+    interp.reset()
+    m.reset()
+    assert_same_outputs([tflm_invoke(interp, xs[2])], m.invoke(xs[2]), f"float {c.id} after reset")

@@ -105,6 +105,31 @@ for op in ("ADD", "MUL"):
     add(op + "_big", T.binary_case(op, (1, 8, 8, 16), (1, 8, 8, 16), (0.05, 1), (0.03, -2), "NONE"))
 
 
+# Per-channel tensors whose quantized_dimension does not index their shape, accepted as TFLM
+# accepts them: TFLM's person_detect has depthwise biases of shape [C] with C scales and
+# quantized_dimension 3 (copied from the filter). (A per-channel *filter* whose dimension is
+# wrong is refused, as by TFLM: test_bad_models.py.)
+def qdim_mismatch(op):
+    def build(rng):
+        b = ModelBuilder()
+        s_in = 0.05
+        x = b.tensor("input", (1, 6, 5, 4), np.int8, s_in, 2)
+        if op == "DEPTHWISE_CONV_2D":
+            w, s_w, q = T.weights(b, rng, (1, 3, 3, 4), True, 3, "NONE", s_in)
+            k, opts = 9, {"depth_multiplier": 1}
+        else:
+            w, s_w, q = T.weights(b, rng, (4, 3, 3, 4), True, 0, "NONE", s_in)
+            k, opts = 36, {}
+        values = rng.normal(0.0, 0.5 * np.sqrt(k) * T.X_STD * T.W_STD, 4).astype(np.int32)
+        bias = b.const("bias", values, scale=s_in * s_w, zero_point=np.zeros(4, np.int64), quantized_dimension=3)
+        y = b.tensor("output", (1, 6, 5, 4), np.int8, *q)
+        b.op(op, [x, w, bias], [y], {"padding": "SAME", "stride_w": 1, "stride_h": 1, **opts})
+        return T.single(b, rng, [x], y)
+    return build
+add("dwconv_bias_qdim3_like_person_detect", qdim_mismatch("DEPTHWISE_CONV_2D"))
+add("conv_bias_qdim3", qdim_mismatch("CONV_2D"))
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_extra_op(name: str, backend: str) -> None:
     data, inputs = CASES[name](np.random.default_rng(seed_of(name)))

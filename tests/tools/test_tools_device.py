@@ -110,7 +110,7 @@ def test_upload_refuses_unsupported_ops(tinyml: Runner, qemu_port: str, device: 
     path.write_bytes(unsupported_model())
     r = tinyml("upload", path, "--port", qemu_port)
     assert r.rc == 3
-    assert "refused" in r.err and "EXP (operator 0)" in r.err and "CUSTOM 'MyFancyOp' (operator 1)" in r.err
+    assert "refused" in r.err and "LOCAL_RESPONSE_NORMALIZATION (operator 0)" in r.err and "CUSTOM 'MyFancyOp' (operator 1)" in r.err
     assert "RELU" in r.err  # in the list of what the firmware supports
     r = tinyml("upload", path, "--port", qemu_port, "--json")
     assert r.rc == 3 and json.loads(r.out)["uploaded"] is False

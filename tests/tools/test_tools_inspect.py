@@ -15,10 +15,10 @@ from toolhelp import Runner
 
 
 def unsupported_model() -> bytes:
-    """x -> EXP -> CUSTOM 'MyFancyOp' -> RELU -> y: two operators tinyml does not run."""
+    """x -> LOCAL_RESPONSE_NORMALIZATION -> CUSTOM 'MyFancyOp' -> RELU -> y: two operators tinyml does not run."""
     b = ModelBuilder()
     t = [b.tensor(name, (1, 8), np.int8, scale=0.1, zero_point=0) for name in ("x", "h", "h2", "y")]
-    b.op("EXP", [t[0]], [t[1]])
+    b.op("LOCAL_RESPONSE_NORMALIZATION", [t[0]], [t[1]])
     b.op("CUSTOM", [t[1]], [t[2]], custom_code="MyFancyOp")
     b.op("RELU", [t[2]], [t[3]])
     b.inputs([t[0]])
@@ -77,12 +77,12 @@ def test_inspect_lists_all_unsupported_ops(tinyml: Runner, tmp_path: Path) -> No
     path = tmp_path / "unsupported.tflite"
     path.write_bytes(unsupported_model())
     rep = inspect_json(tinyml, path, "--board", "MPS2_AN500")
-    assert rep["unsupported"] == [{"index": 0, "op": "EXP"}, {"index": 1, "op": "CUSTOM 'MyFancyOp'"}]
+    assert rep["unsupported"] == [{"index": 0, "op": "LOCAL_RESPONSE_NORMALIZATION"}, {"index": 1, "op": "CUSTOM 'MyFancyOp'"}]
     assert [la["supported"] for la in rep["layers"]] == [False, False, True]
-    assert "EXP" in rep["unsupported_message"] and "MyFancyOp" in rep["unsupported_message"]
+    assert "LOCAL_RESPONSE_NORMALIZATION" in rep["unsupported_message"] and "MyFancyOp" in rep["unsupported_message"]
     assert rep["layers"][2]["inputs"][0]["shape"] == [1, 8]
     r = tinyml("inspect", path)
-    assert "unsupported: EXP (#0), CUSTOM 'MyFancyOp' (#1)" in r.out
+    assert "unsupported: LOCAL_RESPONSE_NORMALIZATION (#0), CUSTOM 'MyFancyOp' (#1)" in r.out
     assert "runs on no board" in r.out
 
 

@@ -2,12 +2,14 @@
 # and the firmware (micropython.mk). Expects ROOT and CMSIS_NN_DIR.
 TML_DIR := $(ROOT)/usermod/tinyml
 TML_CORE_SRC := $(sort $(wildcard $(TML_DIR)/core/*.c) $(wildcard $(TML_DIR)/kernels/common/*.c))
-TML_HDR := $(wildcard $(TML_DIR)/core/*.h) $(TML_DIR)/kernels/tml_kernels.h
+TML_HDR := $(wildcard $(TML_DIR)/core/*.h $(TML_DIR)/kernels/*.h $(TML_DIR)/kernels/*/*.h)
 TML_HOST_SRC := $(TML_DIR)/host/tml_host.c
 TML_SRC_REF := $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/ref/*.c))
 CMSIS_NN_SRC = $(sort $(wildcard $(CMSIS_NN_DIR)/Source/*/*.c))
 TML_SRC_CMSIS = $(TML_CORE_SRC) $(sort $(wildcard $(TML_DIR)/kernels/cmsis_nn/*.c)) $(CMSIS_NN_SRC)
 TML_CMSIS_CFLAGS = -DTML_BACKEND_CMSIS_NN -I$(CMSIS_NN_DIR)/Include
-# Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
+# Float multiply-adds are not fused (-ffp-contract=off: GCC fuses by default in
+# GNU C modes, the MicroPython ports' dialect), so float kernels round as TFLM's
+# reference does. Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
 # CMSIS-NN on Arm): defined behaviour for accumulators fed absurd biases.
-TML_CFLAGS := -fwrapv
+TML_CFLAGS := -fwrapv -ffp-contract=off

@@ -3,6 +3,8 @@
 #   -DTINYML_BACKEND=ref|cmsis-nn (default: cmsis-nn on Arm Cortex-M, else ref;
 #   always ref on ESP-IDF targets, Xtensa or RISC-V)
 #   -DCMSIS_NN_DIR=... (default: the pinned copy in the dependency cache)
+#   -DTINYML_OPS_EXCLUDE="float;signal" operator groups to leave out (int16
+#   float math data rnn signal; see core/tml_ops.c)
 # Source lists are read from core.mk (the same lists as the make build; needs
 # GNU make on the build host).
 set(TINYML_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -65,6 +67,16 @@ separate_arguments(_tml_src UNIX_COMMAND "${_tml_src}")
 add_library(usermod_tinyml INTERFACE)
 target_sources(usermod_tinyml INTERFACE ${TINYML_MOD_DIR}/modtinyml.c ${_tml_src})
 target_include_directories(usermod_tinyml INTERFACE ${TINYML_MOD_DIR} ${_tml_inc})
+if(NOT DEFINED TINYML_OPS_EXCLUDE AND DEFINED ENV{TINYML_OPS_EXCLUDE})
+    separate_arguments(TINYML_OPS_EXCLUDE UNIX_COMMAND "$ENV{TINYML_OPS_EXCLUDE}")
+endif()
+foreach(_tml_group ${TINYML_OPS_EXCLUDE})
+    if(NOT _tml_group MATCHES "^(int16|float|math|data|rnn|signal)$")
+        message(FATAL_ERROR "tinyml: TINYML_OPS_EXCLUDE: unknown group '${_tml_group}' (int16 float math data rnn signal)")
+    endif()
+    string(TOUPPER ${_tml_group} _tml_group)
+    list(APPEND _tml_defs TML_OPS_${_tml_group}=0)
+endforeach()
 target_compile_definitions(usermod_tinyml INTERFACE ${_tml_defs})
-set_source_files_properties(${_tml_src} PROPERTIES COMPILE_OPTIONS "-O2;-fwrapv")
+set_source_files_properties(${_tml_src} PROPERTIES COMPILE_OPTIONS "-O2;-fwrapv;-ffp-contract=off")
 target_link_libraries(usermod INTERFACE usermod_tinyml)

@@ -7,6 +7,8 @@
 #                   cache, see firmware/versions.mk); compiled with the port's
 #                   CFLAGS, so its -mcpu selects the DSP/MVE code paths
 #   TINYML_COPT     optimisation of the core, kernels and CMSIS-NN (default -O2)
+#   TINYML_OPS_EXCLUDE  operator groups to leave out, any of: int16 float math
+#                   data rnn signal (see core/tml_ops.c); default: none
 TINYML_MOD_DIR := $(USERMOD_DIR)
 ROOT := $(abspath $(TINYML_MOD_DIR)/../..)
 ifeq ($(CMSIS_NN_DIR),)
@@ -31,7 +33,19 @@ else
 $(error tinyml: TINYML_BACKEND must be ref or cmsis-nn, not '$(TINYML_BACKEND)')
 endif
 
+TINYML_OPS_GROUPS := int16 float math data rnn signal
+ifneq ($(filter-out $(TINYML_OPS_GROUPS),$(TINYML_OPS_EXCLUDE)),)
+$(error tinyml: TINYML_OPS_EXCLUDE: unknown group(s) '$(filter-out $(TINYML_OPS_GROUPS),$(TINYML_OPS_EXCLUDE))' (groups: $(TINYML_OPS_GROUPS)))
+endif
+tml_upper = $(subst a,A,$(subst d,D,$(subst f,F,$(subst g,G,$(subst h,H,$(subst i,I,$(subst l,L,$(subst m,M,$(subst n,N,$(subst o,O,$(subst r,R,$(subst s,S,$(subst t,T,$(1))))))))))))))
+CFLAGS_USERMOD += $(foreach g,$(TINYML_OPS_EXCLUDE),-DTML_OPS_$(call tml_upper,$(g))=0)
+
 SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
+# ports with double-precision floats and MicroPython's double-only libm (the
+# QEMU boards): the single-precision functions the float kernels call
+ifeq ($(MICROPY_FLOAT_IMPL),double)
+TINYML_LIB_SRC += $(TINYML_MOD_DIR)/port/tml_float_libm.c
+endif
 # core, kernels and CMSIS-NN: compiled and linked, not scanned for qstrs
 SRC_USERMOD_LIB_C += $(TINYML_LIB_SRC)
 

@@ -159,9 +159,16 @@ static MP_NORETURN void tinyml_raise(const tml_error_t *err) {
 // ---- helpers -----------------------------------------------------------------
 
 // Read a whole file into a bytes object (exact size: no regrowing).
+// The bytes of the file at `path`: a file that exposes its bytes through the
+// buffer protocol (ROMFS, under /rom) is returned as it is, used in place with
+// no copy; any other file is read into a bytes object.
 static mp_obj_t tinyml_read_file(mp_obj_t path) {
     mp_obj_t open_args[2] = { path, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
     mp_obj_t f = mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), 2, 0, open_args);
+    mp_buffer_info_t in_place;
+    if (mp_get_buffer(f, &in_place, MP_BUFFER_READ)) {
+        return f;
+    }
     nlr_buf_t nlr;
     if (nlr_push(&nlr) == 0) {
         int errcode;
@@ -210,16 +217,27 @@ static char tinyml_typecode(int type) {
             return 'B';
         case TML_INT16:
             return 'h';
+        case TML_UINT16:
+            return 'H';
         case TML_INT32:
             return 'i';
+        case TML_UINT32:
+            return 'I';
         case TML_FLOAT32:
             return 'f';
+        #if MICROPY_LONGINT_IMPL != MICROPY_LONGINT_IMPL_NONE
+        case TML_INT64:
+            return 'q';
+        case TML_UINT64:
+            return 'Q';
+        #endif
         default:
             return 0;
     }
 }
 
-// Quantize one real value into element i: round half away from zero, clamp.
+// Quantize one real value into element i: round half away from zero, clamp
+// (t: a type tinyml_check_quantized accepts).
 static void tinyml_store(tml_tensor_t *t, size_t i, mp_float_t v) {
     if (t->type == TML_FLOAT32) {
         ((float *)t->data)[i] = (float)v;
@@ -269,6 +287,7 @@ static void tinyml_store(tml_tensor_t *t, size_t i, mp_float_t v) {
     }
 }
 
+// The real value of element i (t: a type tinyml_check_quantized accepts).
 static mp_float_t tinyml_load(const tml_tensor_t *t, size_t i) {
     int32_t q;
     switch (t->type) {
@@ -291,8 +310,16 @@ static mp_float_t tinyml_load(const tml_tensor_t *t, size_t i) {
     return (mp_float_t)(q - t->zero_point) * (mp_float_t)t->scale;
 }
 
+// Real values can be given for (or returned from) float32 tensors and quantized
+// int8/uint8/int16/int32 tensors; other types (bool, uint16/32, int64) take raw data.
 static void tinyml_check_quantized(const tml_tensor_t *t, const char *what, int index) {
-    if (t->type != TML_FLOAT32 && !(t->scale > 0)) {
+    const int ty = t->type;
+    if (ty != TML_FLOAT32 && ty != TML_INT8 && ty != TML_UINT8 && ty != TML_INT16 && ty != TML_INT32) {
+        char tc = tinyml_typecode(ty);
+        mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d (%s) takes raw data (array('%c')), not real values"),
+            what, index, tml_type_name(ty), tc ? tc : 'B');
+    }
+    if (ty != TML_FLOAT32 && !(t->scale > 0)) {
         mp_raise_msg_varg(&mp_type_ValueError, MP_ERROR_TEXT("%s %d (%s) has no quantization scale"),
             what, index, tml_type_name(t->type));
     }

@@ -18,7 +18,7 @@ from typing import Any
 
 from tinyml_tools import boards as boards_mod
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, error, n, print_json, read_file, shape_str, table
-from tinyml_tools.core import CoreError, Model, backends, supported_ops
+from tinyml_tools.core import CoreError, Model, backends
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,12 +43,11 @@ def describe(data: bytes) -> dict[str, Any]:
         raise FileNotFoundError("the tinyml host library is not built: run 'make host-lib'")
     models = {b: Model(data, backend=b, inspect=True) for b in built}
     m = models[built[0]]
-    known = set(supported_ops(built[0]))
     layers: list[dict[str, Any]] = []
     unsupported: list[dict[str, Any]] = []
     for i in range(len(m.ops)):
         op = m.op_info(i)
-        ok = op.name in known
+        ok = op.supported
         layers.append({"index": i, "op": op.name, "macs": op.macs, "supported": ok,
                        "inputs": [_tensor(m, k) for k in op.inputs], "outputs": [_tensor(m, k) for k in op.outputs]})
         if not ok:

@@ -15,45 +15,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "tml_fb.h"
+#include "../kernels/tml_types.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define TML_VERSION "0.1.0"
-#define TML_MAX_DIMS 6
 #define TML_MSG_LEN 256
 /* Offsets of arena buffers are aligned to this many bytes. */
 #define TML_ARENA_ALIGN 8
-
-typedef enum {
-    TML_OK = 0,
-    TML_ERR_INVALID_MODEL = 1, /* malformed flatbuffer or inconsistent graph */
-    TML_ERR_UNSUPPORTED = 2,   /* valid model, but an op/type/option we do not run */
-    TML_ERR_NO_MEMORY = 3,     /* allocator failed or arena too small; see bytes_needed */
-    TML_ERR_ARGUMENT = 4,      /* bad argument from the caller */
-    TML_ERR_STATE = 5,         /* API used in the wrong order */
-    TML_ERR_KERNEL = 6,        /* a kernel rejected its arguments */
-} tml_status_t;
 
 typedef struct {
     tml_status_t status;
     size_t bytes_needed; /* TML_ERR_NO_MEMORY: how many bytes were asked for */
     char msg[TML_MSG_LEN];
 } tml_error_t;
-
-/* Same numbering as TensorFlow Lite's TensorType. */
-typedef enum {
-    TML_FLOAT32 = 0,
-    TML_FLOAT16 = 1,
-    TML_INT32 = 2,
-    TML_UINT8 = 3,
-    TML_INT64 = 4,
-    TML_STRING = 5,
-    TML_BOOL = 6,
-    TML_INT16 = 7,
-    TML_INT8 = 9,
-} tml_type_t;
 
 /* Where a tensor's bytes live. */
 typedef enum {
@@ -160,6 +137,8 @@ tml_tensor_t *tml_model_output(tml_model_t *m, int i);
 int tml_model_num_ops(const tml_model_t *m);
 const char *tml_model_op_name(const tml_model_t *m, int i);
 uint64_t tml_model_op_macs(const tml_model_t *m, int i);
+/* 1 if this build runs op i (for its types), 0 if not (models loaded with TML_LOAD_INSPECT). */
+int tml_model_op_supported(const tml_model_t *m, int i);
 /* Weights bytes: all constant tensor data referenced by the graph. */
 size_t tml_model_weights_size(const tml_model_t *m);
 

@@ -20,15 +20,27 @@
 #include "tml_fb.h"
 
 typedef struct tml_op tml_op_t;
+typedef tml_status_t (*tml_prepare_fn)(tml_model_t *m, tml_op_t *op, tml_error_t *err);
+typedef tml_status_t (*tml_eval_fn)(tml_model_t *m, tml_op_t *op);
 
+#define TML_NO_ROW 0xffff
+/* Matches any type in tml_op_impl_t.type. */
+#define TML_ANY_TYPE 0xff
+
+/* One row of the operator registry (tml_ops.c): an implementation of a builtin
+ * operator (or of a custom one, by name) for one type of its first input. The
+ * loader picks the row by (operator, type of input 0) and calls prepare, which
+ * may replace op->eval by a variant it chose (e.g. per output type). */
 typedef struct {
-    int32_t builtin; /* TFLite BuiltinOperator code */
-    tml_status_t (*prepare)(tml_model_t *m, tml_op_t *op, tml_error_t *err);
-    tml_status_t (*eval)(tml_model_t *m, tml_op_t *op);
+    int16_t builtin;      /* TFLite BuiltinOperator code; TML_OP_CUSTOM for custom ops */
+    uint8_t type;         /* tml_type_t of input 0 this row runs, or TML_ANY_TYPE */
+    const char *custom;   /* custom ops: their custom_code; NULL for builtins */
+    tml_prepare_fn prepare;
+    tml_eval_fn eval;
 } tml_op_impl_t;
 
 struct tml_op {
-    const tml_op_impl_t *impl;
+    tml_eval_fn eval;       /* the implementation's eval (prepare may replace it) */
     void *data;             /* op-private persistent data set by prepare */
     void *scratch;          /* valid during eval when scratch_size > 0 */
     int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
@@ -36,8 +48,9 @@ struct tml_op {
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
     int32_t scratch_offset; /* planner */
     uint32_t macs;          /* set by prepare (0 for data movement ops) */
-    int32_t builtin;        /* BuiltinOperator code */
+    int16_t builtin;        /* BuiltinOperator code (-1: out of range, unsupported) */
     uint16_t index;         /* position in the graph */
+    uint16_t row;           /* registry row (tml_op_row); TML_NO_ROW: unsupported (inspect mode) */
     uint8_t n_inputs;
     uint8_t n_outputs;
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
@@ -75,6 +88,10 @@ tml_status_t tml_check_io_count(tml_error_t *err, const tml_op_t *op, int min_in
 tml_status_t tml_check_type(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what, int type);
 /* An int8 tensor's quantization: scale > 0 and zero point in [-128, 127]. */
 tml_status_t tml_check_q8(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what);
+/* A per-channel weight tensor's quantized_dimension must index a dimension of
+ * `channels` entries (TFLM's PopulateConvolutionQuantizationParams). */
+tml_status_t tml_check_channel_dim(const tml_model_t *m, tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t,
+    const char *what, int32_t channels);
 /* Output's declared shape must be exactly dims[0..n). */
 tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what,
     const int32_t *dims, int n);
@@ -83,13 +100,16 @@ tml_status_t tml_check_shape(tml_error_t *err, const tml_op_t *op, const tml_ten
  * for output scale/zero point, exactly as TFLM's CalculateActivationRangeQuantized.
  * Returns false for unsupported activations (TANH, SIGN_BIT). */
 bool tml_activation_range_s8(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
-
-/* Op tables; the registry in tml_ops.c lists them. */
-extern const tml_op_impl_t tml_op_conv_2d, tml_op_depthwise_conv_2d, tml_op_fully_connected,
-    tml_op_average_pool_2d, tml_op_max_pool_2d, tml_op_softmax, tml_op_add, tml_op_mul,
-    tml_op_reshape, tml_op_squeeze, tml_op_logistic, tml_op_tanh, tml_op_relu, tml_op_relu6,
-    tml_op_concatenation, tml_op_pad, tml_op_mean, tml_op_quantize, tml_op_dequantize,
-    tml_op_unidirectional_sequence_lstm;
+/* The same for an output of range [qmin, qmax] (int8, int16). */
+bool tml_activation_range_q(int activation, float scale, int32_t zero_point, int32_t qmin, int32_t qmax,
+    int32_t *act_min, int32_t *act_max);
+/* Fused activation to a float / int32 clamp range, as TFLM's
+ * CalculateActivationRange<T> (NONE: the type's lowest and max). Returns false
+ * for TANH and SIGN_BIT. */
+bool tml_activation_range_f32(int activation, float *act_min, float *act_max);
+bool tml_activation_range_s32(int activation, int32_t *act_min, int32_t *act_max);
+/* tml_activation_range_q for an int16 output. */
+bool tml_activation_range_s16(int activation, float scale, int32_t zero_point, int32_t *act_min, int32_t *act_max);
 
 /* TFLite BuiltinOperator codes used here. */
 enum {
@@ -99,6 +119,23 @@ enum {
     TML_OP_RELU6 = 21, TML_OP_RESHAPE = 22, TML_OP_SOFTMAX = 25, TML_OP_TANH = 28,
     TML_OP_CUSTOM = 32, TML_OP_PAD = 34, TML_OP_MEAN = 40, TML_OP_SQUEEZE = 43,
     TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM = 44, TML_OP_QUANTIZE = 114,
+    TML_OP_SVDF = 27, TML_OP_TRANSPOSE_CONV = 67, TML_OP_BATCH_MATMUL = 126,
+};
+/* ... elementwise arithmetic, math and activations */
+enum {
+    TML_OP_L2_NORMALIZATION = 11, TML_OP_SUB = 41, TML_OP_DIV = 42, TML_OP_EXP = 47, TML_OP_LOG_SOFTMAX = 50,
+    TML_OP_PRELU = 54, TML_OP_MAXIMUM = 55, TML_OP_MINIMUM = 57, TML_OP_NEG = 59,
+    TML_OP_LOG = 73, TML_OP_SQRT = 75, TML_OP_RSQRT = 76, TML_OP_SQUARE = 92, TML_OP_LEAKY_RELU = 98,
+    TML_OP_SQUARED_DIFFERENCE = 99, TML_OP_ABS = 101, TML_OP_ELU = 111, TML_OP_HARD_SWISH = 117,
+};
+/* data movement, shape, resize and reduction operators */
+enum {
+    TML_OP_DEPTH_TO_SPACE = 5, TML_OP_RESIZE_BILINEAR = 23, TML_OP_SPACE_TO_DEPTH = 26, TML_OP_GATHER = 36,
+    TML_OP_BATCH_TO_SPACE_ND = 37, TML_OP_SPACE_TO_BATCH_ND = 38, TML_OP_TRANSPOSE = 39,
+    TML_OP_STRIDED_SLICE = 45, TML_OP_SPLIT = 49, TML_OP_CAST = 53, TML_OP_ARG_MAX = 56, TML_OP_PADV2 = 60,
+    TML_OP_SLICE = 65, TML_OP_EXPAND_DIMS = 70, TML_OP_SUM = 74, TML_OP_SHAPE = 77, TML_OP_ARG_MIN = 79,
+    TML_OP_REDUCE_MAX = 82, TML_OP_PACK = 83, TML_OP_UNPACK = 88, TML_OP_REDUCE_MIN = 89, TML_OP_ZEROS_LIKE = 93,
+    TML_OP_FILL = 94, TML_OP_RESIZE_NEAREST_NEIGHBOR = 97, TML_OP_SPLIT_V = 102,
 };
 
 /* ActivationFunctionType */

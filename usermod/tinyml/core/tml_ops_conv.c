@@ -1,13 +1,28 @@
-/* tinyml ops: CONV_2D and DEPTHWISE_CONV_2D (int8 activations and weights,
- * int32 bias, per-tensor or per-channel), as TFLM's conv.cc / conv_common.cc
- * and depthwise_conv.cc / depthwise_conv_common.cc (padding as
- * ComputePaddingHeightWidth, multipliers as PopulateConvolutionQuantizationParams). */
+/* tinyml ops: CONV_2D, DEPTHWISE_CONV_2D and TRANSPOSE_CONV, as TFLM's
+ * conv.cc / conv_common.cc, depthwise_conv.cc / depthwise_conv_common.cc and
+ * transpose_conv.cc (padding as ComputePaddingHeightWidth, multipliers as
+ * PopulateConvolutionQuantizationParams):
+ *  - int8 activations and weights, int32 bias, per-tensor or per-channel;
+ *  - 16x8: int16 activations, int8 weights, int64 bias (CONV_2D also int32,
+ *    TRANSPOSE_CONV also int16), zero points 0;
+ *  - float32. */
+#include <stddef.h>
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
-enum { OPT_CONV_2D = 1, OPT_DEPTHWISE_CONV_2D = 2 };
+enum { OPT_CONV_2D = 1, OPT_DEPTHWISE_CONV_2D = 2, OPT_TRANSPOSE_CONV = 49 };
 
+/* Op groups (see tml_ops.c): TRANSPOSE_CONV picks its kernel at prepare. */
+#ifndef TML_OPS_INT16
+#define TML_OPS_INT16 1
+#endif
+#ifndef TML_OPS_FLOAT
+#define TML_OPS_FLOAT 1
+#endif
+
+/* Integer op data: kernel parameters, then the per-channel multipliers and
+ * shifts (allocated with it, see alloc_data). */
 typedef struct {
     union {
         tml_conv_params_t p;
@@ -15,6 +30,27 @@ typedef struct {
     } u;
     tml_per_channel_quant_params_t q;
 } conv_data_t;
+
+/* 16x8 CONV_2D: which accumulator the reference uses. */
+typedef struct {
+    conv_data_t c;
+    int32_t is_int32_bias;
+} conv16_data_t;
+
+typedef struct {
+    union {
+        tml_conv_params_t p;
+        tml_dw_conv_params_t dw;
+    } u;
+    tml_activation_f32_t act;
+} conv_f32_data_t;
+
+typedef struct {
+    tml_transpose_conv_params_t p;
+    tml_per_channel_quant_params_t q;
+    tml_activation_f32_t act; /* float32 */
+    int32_t bias_is_int16;    /* 16x8 */
+} tconv_data_t;
 
 /* Kernel dims are the tensors' own 4-D shapes (filter: OHWI / 1HWC). */
 static tml_dims_t dims4(const tml_tensor_t *t) {
@@ -37,14 +73,19 @@ static int32_t pad_before(int32_t stride, int32_t dilation, int32_t in, int32_t 
     return total > 0 ? (int32_t)(total / 2) : 0;
 }
 
+/* ---- shared checks ---- */
+
 typedef struct {
     tml_tensor_t *in, *filter, *bias, *out;
     int padding, activation;
     int32_t stride_w, stride_h, dil_w, dil_h, depth_multiplier;
+    int type;            /* the input type: TML_INT8, TML_INT16 or TML_FLOAT32 */
+    int quant_bias_type; /* quantized_bias_type option (CONV_2D) */
 } conv_args_t;
 
-/* Checks shared by both ops: counts, options table, types, ranks, options. */
-static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool dw, conv_args_t *a) {
+/* Checks shared by CONV_2D and DEPTHWISE_CONV_2D: counts, options table,
+ * types, ranks, options. */
+static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool dw, int type, conv_args_t *a) {
     tml_status_t s = tml_check_io_count(err, op, 2, 3, 1);
     if (s != TML_OK) {
         return s;
@@ -54,15 +95,27 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt_type);
     }
+    a->type = type;
     a->in = tml_op_input(m, op, 0);
     a->filter = tml_op_input(m, op, 1);
     a->bias = tml_op_input(m, op, 2);
     a->out = tml_op_output(m, op, 0);
-    if ((s = tml_check_type(err, op, a->in, "input", TML_INT8)) != TML_OK ||
-        (s = tml_check_type(err, op, a->filter, "filter", TML_INT8)) != TML_OK ||
-        (s = tml_check_type(err, op, a->out, "output", TML_INT8)) != TML_OK ||
-        (a->bias && (s = tml_check_type(err, op, a->bias, "bias", TML_INT32)) != TML_OK)) {
+    const int w_type = type == TML_FLOAT32 ? TML_FLOAT32 : TML_INT8;
+    if ((s = tml_check_type(err, op, a->in, "input", type)) != TML_OK ||
+        (s = tml_check_type(err, op, a->filter, "filter", w_type)) != TML_OK ||
+        (s = tml_check_type(err, op, a->out, "output", type)) != TML_OK) {
         return s;
+    }
+    if (a->bias) {
+        if (type == TML_INT16) {
+            /* TFLM: int64, or (CONV_2D) int32 with an int32 accumulator */
+            if (a->bias->type != TML_INT64 && (dw || a->bias->type != TML_INT32)) {
+                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "bias has type %s; only %s is supported",
+                    tml_type_name(a->bias->type), dw ? "int64" : "int64 or int32");
+            }
+        } else if ((s = tml_check_type(err, op, a->bias, "bias", type == TML_INT8 ? TML_INT32 : TML_FLOAT32)) != TML_OK) {
+            return s;
+        }
     }
     if (a->in->ndims != 4 || a->filter->ndims != 4 || a->out->ndims != 4) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input, filter and output must be 4-D (got %d-D, %d-D, %d-D)",
@@ -76,6 +129,7 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
     a->activation = tml_fb_u8(o, dw ? 4 : 3, TML_ACT_NONE);
     a->dil_w = tml_fb_i32(o, dw ? 5 : 4, 1);
     a->dil_h = tml_fb_i32(o, dw ? 6 : 5, 1);
+    a->quant_bias_type = dw ? TML_FLOAT32 : tml_fb_u8(o, 6, TML_FLOAT32);
     if (a->padding != TML_PAD_SAME && a->padding != TML_PAD_VALID) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "padding %d is not SAME or VALID", a->padding);
     }
@@ -83,42 +137,76 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "stride (%d, %d) and dilation (%d, %d) must be positive",
             (int)a->stride_h, (int)a->stride_w, (int)a->dil_h, (int)a->dil_w);
     }
-    if ((s = tml_check_q8(err, op, a->in, "input")) != TML_OK || (s = tml_check_q8(err, op, a->out, "output")) != TML_OK) {
-        return s;
+    return TML_OK;
+}
+
+/* Quantization of the activations: int8 as tml_check_q8; 16x8: a scale, and
+ * zero points 0 (TFLM's 16x8 conv kernels apply none; its CMSIS-NN kernels
+ * require 0). */
+static tml_status_t check_q(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
+    if (t->type == TML_INT8) {
+        return tml_check_q8(err, op, t, what);
+    }
+    if (!(t->scale > 0.0f)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
+    }
+    if (t->zero_point != 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%s zero point is %d; int16 activations need 0", what,
+            (int)t->zero_point);
     }
     return TML_OK;
 }
 
-/* Per-channel multipliers/shifts (PopulateConvolutionQuantizationParams),
- * activation range; fills d->q. */
-static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, const conv_args_t *a, int32_t channels,
-    conv_data_t *d, tml_activation_t *act) {
-    const int n = tml_tensor_num_scales(m, a->filter);
+/* Per-channel multipliers/shifts (PopulateConvolutionQuantizationParams) and
+ * the activation range, into q (arrays of `channels`) and act. */
+static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, const tml_tensor_t *in,
+    const tml_tensor_t *filter, const tml_tensor_t *out, int activation, int32_t channels,
+    tml_per_channel_quant_params_t *q, tml_activation_t *act) {
+    tml_status_t s;
+    if ((s = check_q(err, op, in, "input")) != TML_OK || (s = check_q(err, op, out, "output")) != TML_OK) {
+        return s;
+    }
+    const int n = tml_tensor_num_scales(m, filter);
     if (n != 1 && n != channels) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d", n,
             (int)channels);
     }
-    d->q.multiplier = (int32_t *)(d + 1); /* allocated with d, see alloc_data */
-    d->q.shift = d->q.multiplier + channels;
+    if (n > 1 && (s = tml_check_channel_dim(m, err, op, filter, "filter", channels)) != TML_OK) {
+        return s;
+    }
+    /* int16 outputs requantize through MultiplyByQuantizedMultiplier(int64_t),
+     * which needs shift < 15 (TFLM asserts < 8 in debug builds). */
+    const int max_shift = in->type == TML_INT16 ? 14 : 31;
     for (int32_t c = 0; c < channels; ++c) {
-        const double fs = (double)tml_tensor_scale_at(m, a->filter, n > 1 ? c : 0);
-        const double eff = (double)a->in->scale * fs / (double)a->out->scale;
+        const double fs = (double)tml_tensor_scale_at(m, filter, n > 1 ? c : 0);
+        const double eff = (double)in->scale * fs / (double)out->scale;
         int shift;
-        tml_quantize_multiplier(eff, &d->q.multiplier[c], &shift);
-        if (shift > 31) {
+        tml_quantize_multiplier(eff, &q->multiplier[c], &shift);
+        if (shift > max_shift) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "channel %d effective scale %f is too large", (int)c, eff);
         }
-        d->q.shift[c] = shift;
+        q->shift[c] = shift;
     }
-    if (!tml_activation_range_s8(a->activation, a->out->scale, a->out->zero_point, &act->min, &act->max)) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a->activation);
+    const bool ok = out->type == TML_INT8
+        ? tml_activation_range_s8(activation, out->scale, out->zero_point, &act->min, &act->max)
+        : tml_activation_range_s16(activation, out->scale, out->zero_point, &act->min, &act->max);
+    if (!ok) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
     }
     return TML_OK;
 }
 
-/* Op data followed by the per-channel multipliers and shifts, one block. */
-static conv_data_t *alloc_data(tml_model_t *m, int32_t channels, tml_error_t *err) {
-    return tml_persistent_alloc(m, sizeof(conv_data_t) + 2 * (size_t)channels * sizeof(int32_t), err);
+/* Op data of `header` bytes followed by the per-channel multipliers and
+ * shifts, one block; q points at the arrays. */
+static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per_channel_quant_params_t **q,
+    size_t q_offset, tml_error_t *err) {
+    uint8_t *d = tml_persistent_alloc(m, header + 2 * (size_t)channels * sizeof(int32_t), err);
+    if (d) {
+        *q = (tml_per_channel_quant_params_t *)(d + q_offset);
+        (*q)->multiplier = (int32_t *)(d + header);
+        (*q)->shift = (*q)->multiplier + channels;
+    }
+    return d;
 }
 
 static tml_status_t check_bias(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *bias, int32_t channels) {
@@ -129,10 +217,10 @@ static tml_status_t check_bias(tml_error_t *err, const tml_op_t *op, const tml_t
     return TML_OK;
 }
 
-/* Shared by both ops after their filter checks: the output's declared shape,
- * the bias, then the op data with per-channel multipliers and the clamp. */
-static tml_status_t prepare_output(tml_model_t *m, tml_op_t *op, tml_error_t *err, const conv_args_t *a,
-    int32_t f_h, int32_t f_w, int32_t out_c, bool dw, conv_data_t **out_d) {
+/* The output's declared shape and the bias size, shared by CONV_2D and
+ * DEPTHWISE_CONV_2D after their filter checks; sets the padding. */
+static tml_status_t check_output(tml_op_t *op, tml_error_t *err, const conv_args_t *a, int32_t f_h, int32_t f_w,
+    int32_t out_c, tml_tile_t *padding) {
     const int32_t *id = a->in->dims;
     int32_t out_h, out_w;
     tml_status_t s;
@@ -146,41 +234,68 @@ static tml_status_t prepare_output(tml_model_t *m, tml_op_t *op, tml_error_t *er
         (s = check_bias(err, op, a->bias, out_c)) != TML_OK) {
         return s;
     }
-    conv_data_t *d = alloc_data(m, out_c, err);
-    if (!d) {
-        return TML_ERR_NO_MEMORY;
-    }
-    *out_d = d;
-    return quantize(m, op, err, a, out_c, d, dw ? &d->u.dw.activation : &d->u.p.activation);
+    padding->h = pad_before(a->stride_h, a->dil_h, id[1], f_h, out_h);
+    padding->w = pad_before(a->stride_w, a->dil_w, id[2], f_w, out_w);
+    return TML_OK;
+}
+
+static void fill_conv_params(const conv_args_t *a, const tml_tile_t *padding, tml_conv_params_t *p) {
+    p->input_offset = -a->in->zero_point;
+    p->output_offset = a->out->zero_point;
+    p->stride.w = a->stride_w;
+    p->stride.h = a->stride_h;
+    p->dilation.w = a->dil_w;
+    p->dilation.h = a->dil_h;
+    p->padding = *padding;
+}
+
+static void fill_dw_params(const conv_args_t *a, const tml_tile_t *padding, int32_t mult, tml_dw_conv_params_t *p) {
+    p->input_offset = -a->in->zero_point;
+    p->output_offset = a->out->zero_point;
+    p->ch_mult = mult;
+    p->stride.w = a->stride_w;
+    p->stride.h = a->stride_h;
+    p->dilation.w = a->dil_w;
+    p->dilation.h = a->dil_h;
+    p->padding = *padding;
 }
 
 /* ---- CONV_2D ---- */
 
-static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
-    conv_args_t a;
-    tml_status_t s = common_checks(m, op, err, false, &a);
-    if (s != TML_OK) {
-        return s;
-    }
-    const int32_t *id = a.in->dims, *fd = a.filter->dims;
+/* Filter shape against the input channels (groups allowed, as TFLM). */
+static tml_status_t conv_filter_checks(tml_op_t *op, tml_error_t *err, const conv_args_t *a, tml_tile_t *padding) {
+    const int32_t *id = a->in->dims, *fd = a->filter->dims;
     const int32_t out_c = fd[0], f_h = fd[1], f_w = fd[2], f_c = fd[3];
     if (f_c <= 0 || id[3] <= 0 || id[3] % f_c != 0 || out_c <= 0 || out_c % (id[3] / f_c) != 0) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "filter shape [%d, %d, %d, %d] does not fit %d input channels", (int)out_c, (int)f_h, (int)f_w, (int)f_c,
             (int)id[3]);
     }
-    conv_data_t *d = NULL;
-    if ((s = prepare_output(m, op, err, &a, f_h, f_w, out_c, false, &d)) != TML_OK) {
+    return check_output(op, err, a, f_h, f_w, out_c, padding);
+}
+
+static void conv_macs(tml_op_t *op, const conv_args_t *a) {
+    const int32_t *fd = a->filter->dims;
+    op->macs = (uint64_t)tml_tensor_elements(a->out) * (uint64_t)(fd[1] * fd[2]) * (uint64_t)fd[3];
+}
+
+tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    conv_args_t a;
+    tml_tile_t padding;
+    tml_status_t s = common_checks(m, op, err, false, TML_INT8, &a);
+    if (s != TML_OK || (s = conv_filter_checks(op, err, &a, &padding)) != TML_OK) {
         return s;
     }
-    d->u.p.input_offset = -a.in->zero_point;
-    d->u.p.output_offset = a.out->zero_point;
-    d->u.p.stride.w = a.stride_w;
-    d->u.p.stride.h = a.stride_h;
-    d->u.p.dilation.w = a.dil_w;
-    d->u.p.dilation.h = a.dil_h;
-    d->u.p.padding.h = pad_before(a.stride_h, a.dil_h, id[1], f_h, a.out->dims[1]);
-    d->u.p.padding.w = pad_before(a.stride_w, a.dil_w, id[2], f_w, a.out->dims[2]);
+    const int32_t out_c = a.filter->dims[0];
+    tml_per_channel_quant_params_t *q;
+    conv_data_t *d = alloc_data(m, sizeof(conv_data_t), out_c, &q, offsetof(conv_data_t, q), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, q, &d->u.p.activation)) != TML_OK) {
+        return s;
+    }
+    fill_conv_params(&a, &padding, &d->u.p);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
     const int32_t scratch = tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
     if (scratch < 0) {
@@ -188,11 +303,11 @@ static tml_status_t conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     }
     op->data = d;
     op->scratch_size = scratch;
-    op->macs = (uint64_t)tml_tensor_elements(a.out) * (uint64_t)(f_h * f_w) * (uint64_t)f_c;
+    conv_macs(op, &a);
     return TML_OK;
 }
 
-static tml_status_t conv_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
     const conv_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
@@ -202,54 +317,139 @@ static tml_status_t conv_eval(tml_model_t *m, tml_op_t *op) {
         out->data);
 }
 
-const tml_op_impl_t tml_op_conv_2d = {TML_OP_CONV_2D, conv_prepare, conv_eval};
+/* 16x8: TFLM's ConvEval accumulates in int32 (requantizing with the int32
+ * MultiplyByQuantizedMultiplier) when the bias is int32, or when there is no
+ * bias and the quantized_bias_type option says int32; else in int64. */
+tml_status_t tml_conv_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    conv_args_t a;
+    tml_tile_t padding;
+    tml_status_t s = common_checks(m, op, err, false, TML_INT16, &a);
+    if (s != TML_OK || (s = conv_filter_checks(op, err, &a, &padding)) != TML_OK) {
+        return s;
+    }
+    const int32_t out_c = a.filter->dims[0];
+    tml_per_channel_quant_params_t *q;
+    conv16_data_t *d = alloc_data(m, sizeof(conv16_data_t), out_c, &q, offsetof(conv16_data_t, c.q), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, q, &d->c.u.p.activation)) != TML_OK) {
+        return s;
+    }
+    fill_conv_params(&a, &padding, &d->c.u.p);
+    d->is_int32_bias = a.bias ? a.bias->type == TML_INT32 : a.quant_bias_type == TML_INT32;
+    const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
+    const int32_t scratch = tml_conv_s16_get_buffer_size(&d->c.u.p, &in_d, &f_d, &out_d);
+    if (scratch < 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+    }
+    op->data = d;
+    op->scratch_size = scratch;
+    conv_macs(op, &a);
+    return TML_OK;
+}
+
+tml_status_t tml_conv_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
+    const conv16_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_bias_data_t b = {bias ? bias->data : NULL, d->is_int32_bias};
+    return tml_conv_s16(&ctx, &d->c.u.p, &d->c.q, &in_d, in->data, &f_d, filter->data, &b, &out_d, out->data);
+}
+
+/* float32: reference_ops::Conv; TFLM's CalculateActivationRange ignores fused
+ * activations other than the RELUs (so does this). */
+tml_status_t tml_conv_2d_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    conv_args_t a;
+    tml_tile_t padding;
+    tml_status_t s = common_checks(m, op, err, false, TML_FLOAT32, &a);
+    if (s != TML_OK || (s = conv_filter_checks(op, err, &a, &padding)) != TML_OK) {
+        return s;
+    }
+    conv_f32_data_t *d = tml_persistent_alloc(m, sizeof(*d), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    fill_conv_params(&a, &padding, &d->u.p);
+    if (!tml_activation_range_f32(a.activation, &d->act.min, &d->act.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
+    op->data = d;
+    conv_macs(op, &a);
+    return TML_OK;
+}
+
+tml_status_t tml_conv_2d_f32_eval(tml_model_t *m, tml_op_t *op) {
+    const conv_f32_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    return tml_conv_f32(&d->u.p, &d->act, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL, &out_d,
+        out->data);
+}
 
 /* ---- DEPTHWISE_CONV_2D ---- */
 
-static tml_status_t dw_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
-    conv_args_t a;
-    tml_status_t s = common_checks(m, op, err, true, &a);
-    if (s != TML_OK) {
-        return s;
-    }
-    const int32_t *id = a.in->dims, *fd = a.filter->dims;
+static tml_status_t dw_filter_checks(tml_op_t *op, tml_error_t *err, const conv_args_t *a, tml_tile_t *padding,
+    int32_t *mult) {
+    const int32_t *id = a->in->dims, *fd = a->filter->dims;
     const int32_t f_h = fd[1], f_w = fd[2], out_c = fd[3], in_c = id[3];
     if (fd[0] != 1 || in_c <= 0 || out_c <= 0 || out_c % in_c != 0) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "filter shape [%d, %d, %d, %d] does not fit %d input channels (expected [1, h, w, %d * multiplier])",
             (int)fd[0], (int)f_h, (int)f_w, (int)out_c, (int)in_c, (int)in_c);
     }
-    const int32_t mult = out_c / in_c;
-    if (a.depth_multiplier != 0 && a.depth_multiplier != mult) {
+    *mult = out_c / in_c;
+    if (a->depth_multiplier != 0 && a->depth_multiplier != *mult) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "depth_multiplier option is %d but the shapes give %d (%d output / %d input channels)",
-            (int)a.depth_multiplier, (int)mult, (int)out_c, (int)in_c);
+            (int)a->depth_multiplier, (int)*mult, (int)out_c, (int)in_c);
     }
-    conv_data_t *d = NULL;
-    if ((s = prepare_output(m, op, err, &a, f_h, f_w, out_c, true, &d)) != TML_OK) {
+    return check_output(op, err, a, f_h, f_w, out_c, padding);
+}
+
+static void dw_macs(tml_op_t *op, const conv_args_t *a) {
+    op->macs = (uint64_t)tml_tensor_elements(a->out) * (uint64_t)(a->filter->dims[1] * a->filter->dims[2]);
+}
+
+/* int8 and 16x8 share the integer op data. */
+static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err, int type) {
+    conv_args_t a;
+    tml_tile_t padding;
+    int32_t mult;
+    tml_status_t s = common_checks(m, op, err, true, type, &a);
+    if (s != TML_OK || (s = dw_filter_checks(op, err, &a, &padding, &mult)) != TML_OK) {
         return s;
     }
-    d->u.dw.input_offset = -a.in->zero_point;
-    d->u.dw.output_offset = a.out->zero_point;
-    d->u.dw.ch_mult = mult;
-    d->u.dw.stride.w = a.stride_w;
-    d->u.dw.stride.h = a.stride_h;
-    d->u.dw.dilation.w = a.dil_w;
-    d->u.dw.dilation.h = a.dil_h;
-    d->u.dw.padding.h = pad_before(a.stride_h, a.dil_h, id[1], f_h, a.out->dims[1]);
-    d->u.dw.padding.w = pad_before(a.stride_w, a.dil_w, id[2], f_w, a.out->dims[2]);
+    const int32_t out_c = a.filter->dims[3];
+    tml_per_channel_quant_params_t *q;
+    conv_data_t *d = alloc_data(m, sizeof(conv_data_t), out_c, &q, offsetof(conv_data_t, q), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, q, &d->u.dw.activation)) != TML_OK) {
+        return s;
+    }
+    fill_dw_params(&a, &padding, mult, &d->u.dw);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
-    const int32_t scratch = tml_depthwise_conv_s8_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
+    const int32_t scratch = type == TML_INT8 ? tml_depthwise_conv_s8_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d)
+                                             : tml_depthwise_conv_s16_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
     op->data = d;
     op->scratch_size = scratch;
-    op->macs = (uint64_t)tml_tensor_elements(a.out) * (uint64_t)(f_h * f_w);
+    dw_macs(op, &a);
     return TML_OK;
 }
 
-static tml_status_t dw_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_depthwise_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return dw_prepare_q(m, op, err, TML_INT8);
+}
+
+tml_status_t tml_depthwise_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
     const conv_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
@@ -259,4 +459,235 @@ static tml_status_t dw_eval(tml_model_t *m, tml_op_t *op) {
         &out_d, out->data);
 }
 
-const tml_op_impl_t tml_op_depthwise_conv_2d = {TML_OP_DEPTHWISE_CONV_2D, dw_prepare, dw_eval};
+tml_status_t tml_depthwise_conv_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return dw_prepare_q(m, op, err, TML_INT16);
+}
+
+tml_status_t tml_depthwise_conv_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
+    const conv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_depthwise_conv_s16(&ctx, &d->u.dw, &d->q, &in_d, in->data, &f_d, filter->data,
+        bias ? bias->data : NULL, &out_d, out->data);
+}
+
+tml_status_t tml_depthwise_conv_2d_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    conv_args_t a;
+    tml_tile_t padding;
+    int32_t mult;
+    tml_status_t s = common_checks(m, op, err, true, TML_FLOAT32, &a);
+    if (s != TML_OK || (s = dw_filter_checks(op, err, &a, &padding, &mult)) != TML_OK) {
+        return s;
+    }
+    conv_f32_data_t *d = tml_persistent_alloc(m, sizeof(*d), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    fill_dw_params(&a, &padding, mult, &d->u.dw);
+    if (!tml_activation_range_f32(a.activation, &d->act.min, &d->act.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
+    op->data = d;
+    dw_macs(op, &a);
+    return TML_OK;
+}
+
+tml_status_t tml_depthwise_conv_2d_f32_eval(tml_model_t *m, tml_op_t *op) {
+    const conv_f32_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    return tml_depthwise_conv_f32(&d->u.dw, &d->act, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
+        &out_d, out->data);
+}
+
+/* ---- TRANSPOSE_CONV ----
+ * Inputs: 0 output_shape (int32 [4]), 1 filter [out_c, h, w, in_c], 2 input,
+ * 3 bias (optional). The output tensor's own shape is the output size, as in
+ * TFLM (a constant output_shape must agree with it). */
+enum { TC_SHAPE = 0, TC_FILTER = 1, TC_INPUT = 2, TC_BIAS = 3 };
+
+static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, int type) {
+    tml_status_t s = tml_check_io_count(err, op, 3, 4, 1);
+    if (s != TML_OK) {
+        return s;
+    }
+    if (op->options.pos && op->options_type != OPT_TRANSPOSE_CONV) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
+            (int)op->options_type, OPT_TRANSPOSE_CONV);
+    }
+    tml_tensor_t *shape = tml_op_input(m, op, TC_SHAPE), *filter = tml_op_input(m, op, TC_FILTER);
+    tml_tensor_t *in = tml_op_input(m, op, TC_INPUT), *bias = tml_op_input(m, op, TC_BIAS);
+    tml_tensor_t *out = tml_op_output(m, op, 0);
+    if ((s = tml_check_type(err, op, in, "input", type)) != TML_OK ||
+        (s = tml_check_type(err, op, filter, "filter", type == TML_FLOAT32 ? TML_FLOAT32 : TML_INT8)) != TML_OK ||
+        (s = tml_check_type(err, op, out, "output", type)) != TML_OK ||
+        (s = tml_check_type(err, op, shape, "output_shape", TML_INT32)) != TML_OK) {
+        return s;
+    }
+    int32_t bias_is_int16 = 0;
+    if (bias) {
+        if (type == TML_INT16) {
+            if (bias->type != TML_INT64 && bias->type != TML_INT16) {
+                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "bias has type %s; only int64 or int16 is supported",
+                    tml_type_name(bias->type));
+            }
+            bias_is_int16 = bias->type == TML_INT16;
+        } else if ((s = tml_check_type(err, op, bias, "bias", type == TML_INT8 ? TML_INT32 : TML_FLOAT32)) != TML_OK) {
+            return s;
+        }
+    }
+    if (in->ndims != 4 || filter->ndims != 4 || out->ndims != 4) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input, filter and output must be 4-D (got %d-D, %d-D, %d-D)",
+            in->ndims, filter->ndims, out->ndims);
+    }
+    if (shape->ndims != 1 || shape->dims[0] != 4) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output_shape must be a 1-D tensor of 4 values");
+    }
+    if (shape->kind == TML_TENSOR_CONST && shape->data) {
+        const int32_t *v = shape->data;
+        for (int i = 0; i < 4; ++i) {
+            if (v[i] != out->dims[i]) {
+                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "output_shape [%d, %d, %d, %d] differs from the output tensor's shape", (int)v[0], (int)v[1],
+                    (int)v[2], (int)v[3]);
+            }
+        }
+    }
+    const int32_t *id = in->dims, *fd = filter->dims, *od = out->dims;
+    if (id[0] != od[0] || fd[3] != id[3] || fd[0] != od[3] || fd[0] <= 0 || fd[1] <= 0 || fd[2] <= 0 || id[3] <= 0) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+            "filter [%d, %d, %d, %d] does not map the input [%d, %d, %d, %d] to the output [%d, %d, %d, %d]",
+            (int)fd[0], (int)fd[1], (int)fd[2], (int)fd[3], (int)id[0], (int)id[1], (int)id[2], (int)id[3],
+            (int)od[0], (int)od[1], (int)od[2], (int)od[3]);
+    }
+    if ((s = check_bias(err, op, bias, od[3])) != TML_OK) {
+        return s;
+    }
+    const tml_fb_table_t *o = &op->options;
+    const int padding = tml_fb_u8(o, 0, TML_PAD_SAME);
+    const int32_t stride_w = tml_fb_i32(o, 1, 0), stride_h = tml_fb_i32(o, 2, 0);
+    const int activation = tml_fb_u8(o, 3, TML_ACT_NONE);
+    if (padding != TML_PAD_SAME && padding != TML_PAD_VALID) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "padding %d is not SAME or VALID", padding);
+    }
+    if (stride_w <= 0 || stride_h <= 0) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "stride (%d, %d) must be positive", (int)stride_h,
+            (int)stride_w);
+    }
+    /* ComputePaddingHeightWidth over the output size, as for a convolution
+     * from the output back to the input. */
+    int32_t conv_h, conv_w;
+    if (!out_size(padding, od[1], fd[1], stride_h, 1, &conv_h) || !out_size(padding, od[2], fd[2], stride_w, 1, &conv_w)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter %dx%d does not fit the %dx%d output", (int)fd[1],
+            (int)fd[2], (int)od[1], (int)od[2]);
+    }
+    const int32_t channels = od[3];
+    tconv_data_t *d;
+    tml_per_channel_quant_params_t *q = NULL;
+    if (type == TML_FLOAT32) {
+        d = tml_persistent_alloc(m, sizeof(*d), err);
+    } else {
+        d = alloc_data(m, sizeof(*d), channels, &q, offsetof(tconv_data_t, q), err);
+    }
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    d->p.stride.w = stride_w;
+    d->p.stride.h = stride_h;
+    d->p.padding.h = pad_before(stride_h, 1, od[1], fd[1], conv_h);
+    d->p.padding.w = pad_before(stride_w, 1, od[2], fd[2], conv_w);
+    d->bias_is_int16 = bias_is_int16;
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    int32_t scratch = 0;
+    if (type == TML_FLOAT32) {
+        if (!tml_activation_range_f32(activation, &d->act.min, &d->act.max)) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+        }
+    } else {
+        if ((s = quantize(m, op, err, in, filter, out, activation, channels, q, &d->p.activation)) != TML_OK) {
+            return s;
+        }
+        d->p.input_offset = -in->zero_point;
+        d->p.output_offset = out->zero_point;
+        scratch = type == TML_INT8 ? tml_transpose_conv_s8_get_buffer_size(&d->p, &in_d, &f_d, &out_d)
+                                   : tml_transpose_conv_s16_get_buffer_size(&out_d);
+        if (scratch < 0) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        }
+    }
+    op->data = d;
+    op->scratch_size = scratch;
+    op->macs = (uint64_t)tml_tensor_elements(in) * (uint64_t)fd[0] * (uint64_t)fd[1] * (uint64_t)fd[2];
+    return TML_OK;
+}
+
+static tml_status_t tconv_eval_s8(tml_model_t *m, tml_op_t *op) {
+    const tconv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, TC_BIAS);
+    const tml_tensor_t *in = tml_op_input(m, op, TC_INPUT), *filter = tml_op_input(m, op, TC_FILTER);
+    const tml_tensor_t *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_transpose_conv_s8(&ctx, &d->p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
+        &out_d, out->data);
+}
+
+#if TML_OPS_INT16
+static tml_status_t tconv_eval_s16(tml_model_t *m, tml_op_t *op) {
+    const tconv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, TC_BIAS);
+    const tml_tensor_t *in = tml_op_input(m, op, TC_INPUT), *filter = tml_op_input(m, op, TC_FILTER);
+    const tml_tensor_t *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_transpose_conv_s16(&ctx, &d->p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
+        d->bias_is_int16, &out_d, out->data);
+}
+#endif
+
+#if TML_OPS_FLOAT
+static tml_status_t tconv_eval_f32(tml_model_t *m, tml_op_t *op) {
+    const tconv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, TC_BIAS);
+    const tml_tensor_t *in = tml_op_input(m, op, TC_INPUT), *filter = tml_op_input(m, op, TC_FILTER);
+    const tml_tensor_t *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    return tml_transpose_conv_f32(&d->p, &d->act, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
+        &out_d, out->data);
+}
+#endif
+
+/* The kernel for the data input's type (the registry row is keyed on input
+ * 0, the int32 output shape). */
+tml_status_t tml_transpose_conv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    const tml_tensor_t *in = op->n_inputs > TC_INPUT ? tml_op_input(m, op, TC_INPUT) : NULL;
+    const int type = in ? in->type : -1;
+    switch (type) {
+        case TML_INT8:
+            op->eval = tconv_eval_s8;
+            return tconv_prepare(m, op, err, TML_INT8);
+#if TML_OPS_INT16
+        case TML_INT16:
+            op->eval = tconv_eval_s16;
+            return tconv_prepare(m, op, err, TML_INT16);
+#endif
+#if TML_OPS_FLOAT
+        case TML_FLOAT32:
+            op->eval = tconv_eval_f32;
+            return tconv_prepare(m, op, err, TML_FLOAT32);
+#endif
+        default:
+            if (!in) {
+                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input (input 2) is missing");
+            }
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input has type %s; this build runs int8%s%s",
+                tml_type_name(type), TML_OPS_INT16 ? ", int16" : "", TML_OPS_FLOAT ? ", float32" : "");
+    }
+}
+
+tml_status_t tml_transpose_conv_eval(tml_model_t *m, tml_op_t *op) {
+    return op->eval == tml_transpose_conv_eval ? TML_ERR_STATE : op->eval(m, op);
+}

@@ -1,11 +1,12 @@
 /* tinyml ops: FULLY_CONNECTED (int8 activations and weights, optional int32
- * bias, per-tensor or per-channel), as TFLM's fully_connected.cc and
+ * bias, per-tensor or per-channel; 16x8 with int64 or int32 bias; float32),
+ * as TFLM's fully_connected.cc and
  * fully_connected_common.cc (CalculateOpDataFullyConnected). The input is
  * flattened to [batches, accum_depth]; the output shape follows keep_num_dims
  * as TFLite's FullyConnected Prepare computes it. */
 #include <string.h>
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_FULLY_CONNECTED = 8 };
@@ -24,7 +25,16 @@ static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_
     *out = (tml_dims_t){d->batches, 1, 1, d->units};
 }
 
-static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+typedef struct {
+    tml_tensor_t *in, *filter, *bias, *out;
+    int activation, quant_bias_type;
+    int32_t batches, accum, units;
+} fc_args_t;
+
+/* Counts, options, types (input type `type`; int8 weights for the integer
+ * types; bias int32, int64/int32 for 16x8, float32) and shapes, as
+ * CalculateOpDataFullyConnected and TFLite's FullyConnected Prepare. */
+static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, int type, fc_args_t *a) {
     tml_status_t s = tml_check_io_count(err, op, 2, 3, 1);
     if (s != TML_OK) {
         return s;
@@ -35,10 +45,17 @@ static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     }
     tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1);
     tml_tensor_t *bias = tml_op_input(m, op, 2), *out = tml_op_output(m, op, 0);
-    if ((s = tml_check_type(err, op, in, "input", TML_INT8)) != TML_OK ||
-        (s = tml_check_type(err, op, filter, "filter", TML_INT8)) != TML_OK ||
-        (s = tml_check_type(err, op, out, "output", TML_INT8)) != TML_OK ||
-        (bias && (s = tml_check_type(err, op, bias, "bias", TML_INT32)) != TML_OK)) {
+    if ((s = tml_check_type(err, op, in, "input", type)) != TML_OK ||
+        (s = tml_check_type(err, op, filter, "filter", type == TML_FLOAT32 ? TML_FLOAT32 : TML_INT8)) != TML_OK ||
+        (s = tml_check_type(err, op, out, "output", type)) != TML_OK) {
+        return s;
+    }
+    if (bias && type == TML_INT16) {
+        if (bias->type != TML_INT64 && bias->type != TML_INT32) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "bias has type %s; only int64 or int32 is supported",
+                tml_type_name(bias->type));
+        }
+    } else if (bias && (s = tml_check_type(err, op, bias, "bias", type == TML_INT8 ? TML_INT32 : TML_FLOAT32)) != TML_OK) {
         return s;
     }
     const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
@@ -83,18 +100,90 @@ static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "bias has %d elements, expected %d",
             (int)tml_tensor_elements(bias), (int)units);
     }
+    a->in = in;
+    a->filter = filter;
+    a->bias = bias;
+    a->out = out;
+    a->activation = activation;
+    a->quant_bias_type = tml_fb_u8(&op->options, 4, TML_FLOAT32);
+    a->batches = batches;
+    a->accum = accum;
+    a->units = units;
+    return TML_OK;
+}
+
+/* Multipliers and shifts into q (n_q entries), as CalculateOpDataFullyConnected:
+ * per-channel from each filter scale, per-tensor through
+ * GetQuantizedConvolutionMultipler (bias scale checked). */
+static tml_status_t fc_multipliers(tml_model_t *m, tml_op_t *op, tml_error_t *err, const fc_args_t *a, int n_scales,
+    int max_shift, tml_quant_params_t *q) {
+    const tml_tensor_t *in = a->in, *filter = a->filter, *bias = a->bias, *out = a->out;
+    int shift;
+    if (n_scales > 1) {
+        for (int32_t c = 0; c < a->units; ++c) {
+            const double eff = (double)in->scale * (double)tml_tensor_scale_at(m, filter, c) / (double)out->scale;
+            tml_quantize_multiplier(eff, &q->multiplier[c], &shift);
+            if (shift > max_shift) {
+                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "channel %d effective scale %f is too large", (int)c,
+                    eff);
+            }
+            q->shift[c] = shift;
+        }
+        return TML_OK;
+    }
+    /* GetQuantizedConvolutionMultipler: bias scale must match input*filter. */
+    const double product = (double)in->scale * (double)filter->scale;
+    if (bias) {
+        const double diff = product > (double)bias->scale ? product - bias->scale : bias->scale - product;
+        if (diff / (double)out->scale > 0.02) {
+            return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                "bias scale %f differs from input scale * filter scale %f", (double)bias->scale, product);
+        }
+    }
+    /* The source reads static_cast<double>(input_scale * filter_scale) (a
+     * float product), but the reference interpreter (tflite-micro
+     * 0.dev20261023) computes the product in double: match it. */
+    const double real = product / (double)out->scale;
+    tml_quantize_multiplier(real, &q->multiplier[0], &shift);
+    if (shift > max_shift) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "effective scale %f is too large", real);
+    }
+    q->shift[0] = shift;
+    return TML_OK;
+}
+
+static int fc_num_scales(tml_model_t *m, tml_op_t *op, tml_error_t *err, const fc_args_t *a, tml_status_t *s) {
+    const int n_scales = tml_tensor_num_scales(m, a->filter);
+    *s = TML_OK;
+    if (n_scales < 1 || (n_scales > 1 && n_scales != a->units)) {
+        *s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d",
+            n_scales, (int)a->units);
+    }
+    return n_scales;
+}
+
+tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    fc_args_t a;
+    tml_status_t s = fc_checks(m, op, err, TML_INT8, &a);
+    if (s != TML_OK) {
+        return s;
+    }
+    tml_tensor_t *in = a.in, *filter = a.filter, *bias = a.bias, *out = a.out;
+    const int32_t units = a.units, accum = a.accum, batches = a.batches;
     if ((s = tml_check_q8(err, op, in, "input")) != TML_OK || (s = tml_check_q8(err, op, out, "output")) != TML_OK) {
         return s;
     }
-    const int n_scales = tml_tensor_num_scales(m, filter);
-    if (n_scales < 1 || (n_scales > 1 && n_scales != units)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d",
-            n_scales, (int)units);
+    const int n_scales = fc_num_scales(m, op, err, &a, &s);
+    if (s != TML_OK) {
+        return s;
+    }
+    if (n_scales > 1 && (s = tml_check_channel_dim(m, err, op, filter, "filter", units)) != TML_OK) {
+        return s;
     }
     fc_data_t f;
     memset(&f, 0, sizeof(f));
-    if (!tml_activation_range_s8(activation, out->scale, out->zero_point, &f.p.activation.min, &f.p.activation.max)) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+    if (!tml_activation_range_s8(a.activation, out->scale, out->zero_point, &f.p.activation.min, &f.p.activation.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
     }
     f.p.input_offset = -in->zero_point;
     f.p.filter_offset = -filter->zero_point;
@@ -120,36 +209,8 @@ static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     *d = f;
     d->q.multiplier = (int32_t *)(d + 1);
     d->q.shift = d->q.multiplier + n_q;
-    int shift;
-    if (n_scales > 1) {
-        for (int32_t c = 0; c < units; ++c) {
-            const double eff = (double)in->scale * (double)tml_tensor_scale_at(m, filter, c) / (double)out->scale;
-            tml_quantize_multiplier(eff, &d->q.multiplier[c], &shift);
-            if (shift > 31) {
-                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "channel %d effective scale %f is too large", (int)c,
-                    eff);
-            }
-            d->q.shift[c] = shift;
-        }
-    } else {
-        /* GetQuantizedConvolutionMultipler: bias scale must match input*filter. */
-        const double product = (double)in->scale * (double)filter->scale;
-        if (bias) {
-            const double diff = product > (double)bias->scale ? product - bias->scale : bias->scale - product;
-            if (diff / (double)out->scale > 0.02) {
-                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
-                    "bias scale %f differs from input scale * filter scale %f", (double)bias->scale, product);
-            }
-        }
-        /* The source reads static_cast<double>(input_scale * filter_scale) (a
-         * float product), but the reference interpreter (tflite-micro
-         * 0.dev20261023) computes the product in double: match it. */
-        const double real = product / (double)out->scale;
-        tml_quantize_multiplier(real, &d->q.multiplier[0], &shift);
-        if (shift > 31) {
-            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "effective scale %f is too large", real);
-        }
-        d->q.shift[0] = shift;
+    if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &d->q)) != TML_OK) {
+        return s;
     }
     if (sums > 0) {
         int32_t *buf = d->q.shift + n_q;
@@ -169,7 +230,7 @@ static tml_status_t fc_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return TML_OK;
 }
 
-static tml_status_t fc_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_fully_connected_eval(tml_model_t *m, tml_op_t *op) {
     const fc_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
@@ -179,4 +240,118 @@ static tml_status_t fc_eval(tml_model_t *m, tml_op_t *op) {
         tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_fully_connected = {TML_OP_FULLY_CONNECTED, fc_prepare, fc_eval};
+
+/* ---- 16x8: reference_integer_ops::FullyConnected[PerChannel]<int16_t,
+ * int8_t, int16_t, AccumScalar>, int32 accumulation for an int32 bias (or no
+ * bias with quantized_bias_type int32), else int64 ---- */
+
+typedef struct {
+    fc_data_t f;
+    int32_t is_int32_bias;
+} fc16_data_t;
+
+static tml_status_t check_q16(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *t, const char *what) {
+    if (!(t->scale > 0.0f)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has no valid quantization scale", what);
+    }
+    if (t->zero_point < -32768 || t->zero_point > 32767) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s zero point %d is outside the int16 range", what,
+            (int)t->zero_point);
+    }
+    return TML_OK;
+}
+
+tml_status_t tml_fully_connected_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    fc_args_t a;
+    tml_status_t s = fc_checks(m, op, err, TML_INT16, &a);
+    if (s != TML_OK || (s = check_q16(err, op, a.in, "input")) != TML_OK ||
+        (s = check_q16(err, op, a.out, "output")) != TML_OK) {
+        return s;
+    }
+    const int n_scales = fc_num_scales(m, op, err, &a, &s);
+    if (s != TML_OK) {
+        return s;
+    }
+    const int32_t is_int32_bias = a.bias ? a.bias->type == TML_INT32 : a.quant_bias_type == TML_INT32;
+    const size_t n_q = (size_t)(n_scales > 1 ? a.units : 1);
+    fc16_data_t *d = tml_persistent_alloc(m, sizeof(*d) + 2 * n_q * sizeof(int32_t), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    d->is_int32_bias = is_int32_bias;
+    d->f.q.multiplier = (int32_t *)(d + 1);
+    d->f.q.shift = d->f.q.multiplier + n_q;
+    d->f.q.is_per_channel = n_scales > 1;
+    /* MultiplyByQuantizedMultiplier(int64_t) needs shift < 15. */
+    if ((s = fc_multipliers(m, op, err, &a, n_scales, is_int32_bias ? 31 : 14, &d->f.q)) != TML_OK) {
+        return s;
+    }
+    if (!tml_activation_range_s16(a.activation, a.out->scale, a.out->zero_point, &d->f.p.activation.min,
+            &d->f.p.activation.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
+    d->f.p.input_offset = -a.in->zero_point;
+    d->f.p.filter_offset = -a.filter->zero_point;
+    d->f.p.output_offset = a.out->zero_point;
+    d->f.p.output_rank = a.out->ndims;
+    d->f.batches = a.batches;
+    d->f.accum = a.accum;
+    d->f.units = a.units;
+    tml_dims_t in_d, f_d, out_d;
+    fc_dims(&d->f, &in_d, &f_d, &out_d);
+    const tml_bias_data_t b = {NULL, is_int32_bias};
+    const int32_t scratch = tml_fully_connected_s16_get_buffer_size(&d->f.p, &d->f.q, &f_d, &b);
+    if (scratch < 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+    }
+    op->data = d;
+    op->scratch_size = scratch;
+    op->macs = (uint64_t)a.batches * (uint64_t)a.units * (uint64_t)a.accum;
+    return TML_OK;
+}
+
+tml_status_t tml_fully_connected_s16_eval(tml_model_t *m, tml_op_t *op) {
+    const fc16_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_bias_data_t b = {bias ? bias->data : NULL, d->is_int32_bias};
+    tml_dims_t in_d, f_d, out_d;
+    fc_dims(&d->f, &in_d, &f_d, &out_d);
+    return tml_fully_connected_s16(&ctx, &d->f.p, &d->f.q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
+        tml_op_input(m, op, 1)->data, &b, &out_d, tml_op_output(m, op, 0)->data);
+}
+
+/* ---- float32: reference_ops::FullyConnected ---- */
+
+typedef struct {
+    tml_activation_f32_t act;
+    int32_t batches, accum, units;
+} fc_f32_data_t;
+
+tml_status_t tml_fully_connected_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    fc_args_t a;
+    tml_status_t s = fc_checks(m, op, err, TML_FLOAT32, &a);
+    if (s != TML_OK) {
+        return s;
+    }
+    fc_f32_data_t *d = tml_persistent_alloc(m, sizeof(*d), err);
+    if (!d) {
+        return TML_ERR_NO_MEMORY;
+    }
+    if (!tml_activation_range_f32(a.activation, &d->act.min, &d->act.max)) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", a.activation);
+    }
+    d->batches = a.batches;
+    d->accum = a.accum;
+    d->units = a.units;
+    op->data = d;
+    op->macs = (uint64_t)a.batches * (uint64_t)a.units * (uint64_t)a.accum;
+    return TML_OK;
+}
+
+tml_status_t tml_fully_connected_f32_eval(tml_model_t *m, tml_op_t *op) {
+    const fc_f32_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    return tml_fully_connected_f32(&d->act, d->batches, d->accum, d->units, tml_op_input(m, op, 0)->data,
+        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, tml_op_output(m, op, 0)->data);
+}

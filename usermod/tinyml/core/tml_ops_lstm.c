@@ -1,8 +1,9 @@
-/* tinyml op: UNIDIRECTIONAL_SEQUENCE_LSTM, int8 activations/weights, int16
- * cell state, as TFLM's integer LSTM (unidirectional_sequence_lstm.cc,
- * lstm_eval_common.cc: PrepareGateParametersInteger, CreateLstmCellStateInfo). */
-#include "tml_op.h"
-#include "tml_math.h"
+/* tinyml op: UNIDIRECTIONAL_SEQUENCE_LSTM, as TFLM's
+ * unidirectional_sequence_lstm.cc: int8 activations and weights with an int16
+ * cell state (lstm_eval_common.cc: PrepareGateParametersInteger,
+ * CreateLstmCellStateInfo), or float32 throughout. */
+#include "tml_ops.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 /* Input indices (lstm_shared.h). */
@@ -75,67 +76,55 @@ static tml_status_t make_gate(tml_model_t *m, tml_tensor_t *const *t, int wi, in
     return TML_OK;
 }
 
-static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+/* Sizes and options common to both types. */
+typedef struct {
+    int32_t nb, nt, ni, nh;
+    int time_major;
+    float cell_clip;
+} lstm_shape_t;
+
+/* The checks both types share: inputs present (no peephole, projection, layer
+ * norm or CIFG: TFLM has none), state tensors variable, weights and biases
+ * constant, TANH cell activation, shapes consistent. Fills t[], *out, *sh. */
+static tml_status_t check_common(tml_model_t *m, tml_op_t *op, tml_tensor_t **t, tml_tensor_t **out, lstm_shape_t *sh,
+    tml_error_t *err) {
     if (op->n_inputs != 24 || op->n_outputs != 1) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "needs 24 inputs and 1 output, has %d and %d",
             (int)op->n_inputs, (int)op->n_outputs);
     }
-    tml_tensor_t *t[24];
     for (int k = 0; k < 24; k++) {
         t[k] = tml_op_input(m, op, k);
     }
-    tml_tensor_t *out = tml_op_output(m, op, 0);
+    *out = tml_op_output(m, op, 0);
     for (int k = L_C2I; k <= L_C2O; k++) {
         if (t[k]) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
-                "peephole input %d (%s) is not supported (TFLM's integer LSTM has no peephole)", k, input_names[k]);
+                "peephole input %d (%s) is not supported (TFLM's LSTM has no peephole)", k, input_names[k]);
         }
     }
     for (int k = L_PROJ_W; k <= L_PROJ_B; k++) {
         if (t[k]) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
-                "projection input %d (%s) is not supported (TFLM's integer LSTM has no projection)", k,
-                input_names[k]);
+                "projection input %d (%s) is not supported (TFLM's LSTM has no projection)", k, input_names[k]);
         }
     }
     for (int k = L_LN_I; k <= L_LN_O; k++) {
         if (t[k]) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
-                "layer norm input %d (%s) is not supported (TFLM's integer LSTM has no layer norm)", k,
-                input_names[k]);
+                "layer norm input %d (%s) is not supported (TFLM's LSTM has no layer norm)", k, input_names[k]);
         }
     }
     if (!t[L_I2I] || !t[L_R2I] || !t[L_BI]) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
-            "CIFG LSTM (no input gate) is not supported (TFLM's integer LSTM needs all input gate tensors)");
+            "CIFG LSTM (no input gate) is not supported (TFLM's LSTM needs all input gate tensors)");
     }
     for (int k = 0; k <= L_CELL; k++) {
         if (!t[k] && !(k >= L_C2I && k <= L_C2O) && k != L_PROJ_W && k != L_PROJ_B) {
             return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input %d (%s) is missing", k, input_names[k]);
         }
     }
-    if (!out) {
+    if (!*out) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output is missing");
-    }
-    if (t[L_INPUT]->type != TML_INT8) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input type %s: only the int8 LSTM is supported",
-            tml_type_name(t[L_INPUT]->type));
-    }
-    tml_status_t s;
-    if ((s = tml_check_type(err, op, out, "output", TML_INT8)) != TML_OK
-        || (s = tml_check_type(err, op, t[L_HIDDEN], "output_state", TML_INT8)) != TML_OK
-        || (s = tml_check_type(err, op, t[L_CELL], "cell_state", TML_INT16)) != TML_OK) {
-        return s;
-    }
-    for (int k = L_I2I; k <= L_R2O; k++) {
-        if ((s = tml_check_type(err, op, t[k], input_names[k], TML_INT8)) != TML_OK) {
-            return s;
-        }
-    }
-    for (int k = L_BI; k <= L_BO; k++) {
-        if ((s = tml_check_type(err, op, t[k], input_names[k], TML_INT32)) != TML_OK) {
-            return s;
-        }
     }
     for (int k = L_HIDDEN; k <= L_CELL; k++) {
         if (t[k]->kind != TML_TENSOR_VARIABLE) {
@@ -143,42 +132,18 @@ static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
         }
     }
     for (int k = L_I2I; k <= L_BO; k++) {
-        if (k >= L_C2I && k <= L_C2O) {
-            continue;
-        }
-        if (t[k]->kind != TML_TENSOR_CONST) {
+        if (!(k >= L_C2I && k <= L_C2O) && t[k]->kind != TML_TENSOR_CONST) {
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%s must be constant", input_names[k]);
         }
-        if (k <= L_R2O) {
-            if (tml_tensor_num_scales(m, t[k]) > 1) {
-                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
-                    "%s is quantized per channel (%d scales); TFLM's LSTM needs per-tensor weights",
-                    input_names[k], tml_tensor_num_scales(m, t[k]));
-            }
-            if (t[k]->zero_point != 0) {
-                return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%s has zero point %ld; weights must be symmetric",
-                    input_names[k], (long)t[k]->zero_point);
-            }
-            if (!good_scale(t[k]->scale)) {
-                return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has scale %f", input_names[k],
-                    (double)t[k]->scale);
-            }
-        }
     }
-    const tml_tensor_t *in = t[L_INPUT], *hid = t[L_HIDDEN], *cell = t[L_CELL];
-    if (!good_scale(in->scale) || !good_scale(hid->scale) || !good_scale(cell->scale)) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "bad scale: input %f, output_state %f, cell_state %f",
-            (double)in->scale, (double)hid->scale, (double)cell->scale);
-    }
-
     const int act = tml_fb_u8(&op->options, O_ACTIVATION, 0);
-    const float cell_clip = tml_fb_f32(&op->options, O_CELL_CLIP, 0.0f);
-    const int time_major = tml_fb_u8(&op->options, O_TIME_MAJOR, 0) != 0;
+    sh->cell_clip = tml_fb_f32(&op->options, O_CELL_CLIP, 0.0f);
+    sh->time_major = tml_fb_u8(&op->options, O_TIME_MAJOR, 0) != 0;
     if (act != TML_ACT_TANH) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
             "fused_activation_function %d: only TANH (4) is supported as the cell gate activation", act);
     }
-
+    const tml_tensor_t *in = t[L_INPUT], *hid = t[L_HIDDEN], *cell = t[L_CELL];
     if (in->ndims != 3) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input must have 3 dimensions, has %d", (int)in->ndims);
     }
@@ -186,8 +151,8 @@ static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output_state must have 2 dimensions, has %d",
             (int)hid->ndims);
     }
-    const int32_t nb = time_major ? in->dims[1] : in->dims[0];
-    const int32_t nt = time_major ? in->dims[0] : in->dims[1];
+    const int32_t nb = sh->time_major ? in->dims[1] : in->dims[0];
+    const int32_t nt = sh->time_major ? in->dims[0] : in->dims[1];
     const int32_t ni = in->dims[2], nh = hid->dims[1];
     if (nb <= 0 || nt <= 0 || ni <= 0 || nh <= 0) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "bad sizes: batch %ld, time %ld, input %ld, units %ld",
@@ -211,19 +176,100 @@ static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
             (long)tml_tensor_elements(hid), (long)tml_tensor_elements(cell));
     }
     const int32_t odims[3] = { in->dims[0], in->dims[1], nh };
-    if ((s = tml_check_shape(err, op, out, "output", odims, 3)) != TML_OK) {
+    sh->nb = nb, sh->nt = nt, sh->ni = ni, sh->nh = nh;
+    op->macs = (uint64_t)nb * (uint64_t)nt * 4u * (uint64_t)nh * (uint64_t)(ni + nh);
+    return tml_check_shape(err, op, *out, "output", odims, 3);
+}
+
+/* Every tensor but the input has the input's type, biases included (float32)
+ * or as TFLM's integer LSTM wants them (int8; int32 biases, int16 cell). */
+static tml_status_t check_types(tml_op_t *op, tml_tensor_t *const *t, const tml_tensor_t *out, int type,
+    tml_error_t *err) {
+    const bool f = type == TML_FLOAT32;
+    tml_status_t s;
+    if ((s = tml_check_type(err, op, out, "output", type)) != TML_OK ||
+        (s = tml_check_type(err, op, t[L_HIDDEN], "output_state", type)) != TML_OK ||
+        (s = tml_check_type(err, op, t[L_CELL], "cell_state", f ? TML_FLOAT32 : TML_INT16)) != TML_OK) {
         return s;
     }
+    for (int k = L_I2I; k <= L_BO; k++) {
+        if ((k < L_C2I || k > L_C2O) &&
+            (s = tml_check_type(err, op, t[k], input_names[k], f || k <= L_R2O ? type : TML_INT32)) != TML_OK) {
+            return s;
+        }
+    }
+    return TML_OK;
+}
 
+static tml_status_t prepare_f32(tml_model_t *m, tml_op_t *op, tml_tensor_t *const *t, const lstm_shape_t *sh,
+    tml_error_t *err) {
+    tml_lstm_f32_params_t *p = tml_persistent_alloc(m, sizeof(*p), err);
+    if (!p) {
+        return TML_ERR_NO_MEMORY;
+    }
+    p->time_major = sh->time_major;
+    p->batch_size = sh->nb;
+    p->time_steps = sh->nt;
+    p->input_size = sh->ni;
+    p->hidden_size = sh->nh;
+    p->cell_clip = sh->cell_clip;
+    for (int g = 0; g < 4; g++) { /* input, forget, cell, output: tensors L_I2I + g, L_R2I + g, L_BI + g */
+        p->input_weights[g] = t[L_I2I + g]->data;
+        p->recurrent_weights[g] = t[L_R2I + g]->data;
+        p->bias[g] = t[L_BI + g]->data;
+    }
+    op->data = p;
+    op->eval = tml_unidirectional_sequence_lstm_eval_f32;
+    op->scratch_size = tml_lstm_f32_get_buffer_size(p);
+    return TML_OK;
+}
+
+tml_status_t tml_unidirectional_sequence_lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    tml_tensor_t *t[24], *out = NULL;
+    lstm_shape_t sh = { 0, 0, 0, 0, 0, 0.0f };
+    tml_status_t s = check_common(m, op, t, &out, &sh, err);
+    if (s != TML_OK) {
+        return s;
+    }
+    const int type = t[L_INPUT]->type;
+    if (type != TML_INT8 && type != TML_FLOAT32) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input type %s: only int8 and float32 LSTMs are supported",
+            tml_type_name(type));
+    }
+    if ((s = check_types(op, t, out, type, err)) != TML_OK) {
+        return s;
+    }
+    if (type == TML_FLOAT32) {
+        return prepare_f32(m, op, t, &sh, err);
+    }
+    for (int k = L_I2I; k <= L_R2O; k++) {
+        if (tml_tensor_num_scales(m, t[k]) > 1) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
+                "%s is quantized per channel (%d scales); TFLM's LSTM needs per-tensor weights", input_names[k],
+                tml_tensor_num_scales(m, t[k]));
+        }
+        if (t[k]->zero_point != 0) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%s has zero point %ld; weights must be symmetric",
+                input_names[k], (long)t[k]->zero_point);
+        }
+        if (!good_scale(t[k]->scale)) {
+            return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s has scale %f", input_names[k], (double)t[k]->scale);
+        }
+    }
+    const tml_tensor_t *in = t[L_INPUT], *hid = t[L_HIDDEN], *cell = t[L_CELL];
+    if (!good_scale(in->scale) || !good_scale(hid->scale) || !good_scale(cell->scale)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "bad scale: input %f, output_state %f, cell_state %f",
+            (double)in->scale, (double)hid->scale, (double)cell->scale);
+    }
     tml_lstm_params_t *p = tml_persistent_alloc(m, sizeof(*p), err);
     if (!p) {
         return TML_ERR_NO_MEMORY;
     }
-    p->time_major = time_major;
-    p->batch_size = nb;
-    p->time_steps = nt;
-    p->input_size = ni;
-    p->hidden_size = nh;
+    p->time_major = sh.time_major;
+    p->batch_size = sh.nb;
+    p->time_steps = sh.nt;
+    p->input_size = sh.ni;
+    p->hidden_size = sh.nh;
     p->hidden_zero_point = hid->zero_point;
     p->cell_scale_power = rounded_log2(cell->scale);
     if (p->cell_scale_power + 12 > 14 || p->cell_scale_power + 12 < -31) {
@@ -232,8 +278,8 @@ static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     }
     /* CreateLstmCellStateInfo: clip only when the float cell_clip > 0. */
     p->cell_clip = -1;
-    if (cell_clip > 0.0f) {
-        double q = (double)cell_clip / (double)cell->scale;
+    if (sh.cell_clip > 0.0f) {
+        double q = (double)sh.cell_clip / (double)cell->scale;
         p->cell_clip = (int16_t)(q < -32768.0 ? -32768.0 : (q > 32767.0 ? 32767.0 : q));
     }
     /* CreateInterGateMulParams: gate outputs at 2^-15. */
@@ -249,15 +295,15 @@ static tml_status_t lstm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     }
     op->data = p;
     op->scratch_size = tml_lstm_s8_get_buffer_size(p);
-    op->macs = (uint64_t)nb * (uint64_t)nt * 4u * (uint64_t)nh * (uint64_t)(ni + nh);
     return TML_OK;
 }
 
-static tml_status_t lstm_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_unidirectional_sequence_lstm_eval(tml_model_t *m, tml_op_t *op) {
     return tml_lstm_s8(op->data, tml_op_input(m, op, L_INPUT)->data, tml_op_output(m, op, 0)->data,
         tml_op_input(m, op, L_HIDDEN)->data, tml_op_input(m, op, L_CELL)->data, op->scratch);
 }
 
-const tml_op_impl_t tml_op_unidirectional_sequence_lstm = {
-    TML_OP_UNIDIRECTIONAL_SEQUENCE_LSTM, lstm_prepare, lstm_eval,
-};
+tml_status_t tml_unidirectional_sequence_lstm_eval_f32(tml_model_t *m, tml_op_t *op) {
+    return tml_lstm_f32(op->data, tml_op_input(m, op, L_INPUT)->data, tml_op_output(m, op, 0)->data,
+        tml_op_input(m, op, L_HIDDEN)->data, tml_op_input(m, op, L_CELL)->data, op->scratch);
+}

@@ -1,5 +1,6 @@
-/* tinyml ops: AVERAGE_POOL_2D and MAX_POOL_2D (int8), as TFLM's pooling.cc
- * and pooling_common.cc (PoolingPrepare: same input/output quantization). */
+/* tinyml ops: AVERAGE_POOL_2D and MAX_POOL_2D (int8, int16, float32), as
+ * TFLM's pooling.cc and pooling_common.cc (PoolingPrepare: same input/output
+ * quantization). */
 #include "tml_op.h"
 #include "../kernels/tml_kernels.h"
 
@@ -9,6 +10,11 @@ typedef struct {
     tml_pool_params_t p;
     tml_dims_t in, filter, out;
 } pool_data_t;
+
+typedef struct {
+    pool_data_t q;
+    tml_activation_f32_t act;
+} pool_f32_data_t;
 
 static bool out_size(int padding, int32_t in, int32_t filter, int32_t stride, int32_t *out) {
     const int64_t v = padding == TML_PAD_SAME ? ((int64_t)in + stride - 1) / stride : ((int64_t)in + stride - filter) / stride;
@@ -21,7 +27,7 @@ static int32_t pad_before(int32_t stride, int32_t in, int32_t filter, int32_t ou
     return total > 0 ? (int32_t)(total / 2) : 0;
 }
 
-static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool is_avg) {
+static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool is_avg, int type) {
     tml_status_t s = tml_check_io_count(err, op, 1, 1, 1);
     if (s != TML_OK) {
         return s;
@@ -31,8 +37,8 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
             (int)op->options_type, OPT_POOL_2D);
     }
     tml_tensor_t *in = tml_op_input(m, op, 0), *out = tml_op_output(m, op, 0);
-    if ((s = tml_check_type(err, op, in, "input", TML_INT8)) != TML_OK ||
-        (s = tml_check_type(err, op, out, "output", TML_INT8)) != TML_OK) {
+    if ((s = tml_check_type(err, op, in, "input", type)) != TML_OK ||
+        (s = tml_check_type(err, op, out, "output", type)) != TML_OK) {
         return s;
     }
     if (in->ndims != 4) {
@@ -61,22 +67,33 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
         return s;
     }
     const float ds = in->scale > out->scale ? in->scale - out->scale : out->scale - in->scale;
-    if ((double)ds > 1.0e-6 || in->zero_point != out->zero_point) {
+    if (type != TML_FLOAT32 && ((double)ds > 1.0e-6 || in->zero_point != out->zero_point)) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "input quantization (scale %f, zero point %d) differs from the output's (scale %f, zero point %d)",
             (double)in->scale, (int)in->zero_point, (double)out->scale, (int)out->zero_point);
     }
-    if (out->zero_point < -128 || out->zero_point > 127) {
-        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output zero point %d is outside the int8 range",
-            (int)out->zero_point);
+    const int32_t zp_min = type == TML_INT8 ? -128 : -32768, zp_max = type == TML_INT8 ? 127 : 32767;
+    if (type != TML_FLOAT32 && (out->zero_point < zp_min || out->zero_point > zp_max)) {
+        return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output zero point %d is outside the %s range",
+            (int)out->zero_point, tml_type_name(type));
     }
-    pool_data_t *d = tml_persistent_alloc(m, sizeof(*d), err);
+    pool_data_t *d = tml_persistent_alloc(m, type == TML_FLOAT32 ? sizeof(pool_f32_data_t) : sizeof(*d), err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    if (!tml_activation_range_s8(activation, out->scale, out->zero_point, &d->p.activation.min,
-            &d->p.activation.max)) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+    if (type == TML_FLOAT32) {
+        pool_f32_data_t *f = (pool_f32_data_t *)d;
+        if (!tml_activation_range_f32(activation, &f->act.min, &f->act.max)) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+        }
+    } else {
+        const bool ok = type == TML_INT8
+            ? tml_activation_range_s8(activation, out->scale, out->zero_point, &d->p.activation.min, &d->p.activation.max)
+            : tml_activation_range_s16(activation, out->scale, out->zero_point, &d->p.activation.min,
+                  &d->p.activation.max);
+        if (!ok) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
+        }
     }
     d->p.stride.w = stride_w;
     d->p.stride.h = stride_h;
@@ -85,8 +102,12 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     d->in = (tml_dims_t){id[0], id[1], id[2], id[3]};
     d->filter = (tml_dims_t){1, f_h, f_w, 1};
     d->out = (tml_dims_t){id[0], out_h, out_w, id[3]};
-    const int32_t scratch =
-        is_avg ? tml_avgpool_s8_get_buffer_size(out_w, id[3]) : tml_maxpool_s8_get_buffer_size(out_w, id[3]);
+    int32_t scratch = 0;
+    if (type == TML_INT8) {
+        scratch = is_avg ? tml_avgpool_s8_get_buffer_size(out_w, id[3]) : tml_maxpool_s8_get_buffer_size(out_w, id[3]);
+    } else if (type == TML_INT16) {
+        scratch = is_avg ? tml_avgpool_s16_get_buffer_size(out_w, id[3]) : tml_maxpool_s16_get_buffer_size(out_w, id[3]);
+    }
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
@@ -96,27 +117,68 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     return TML_OK;
 }
 
-static tml_status_t avg_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
-    return pool_prepare(m, op, err, true);
+tml_status_t tml_average_pool_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return pool_prepare(m, op, err, true, TML_INT8);
 }
 
-static tml_status_t max_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
-    return pool_prepare(m, op, err, false);
+tml_status_t tml_max_pool_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return pool_prepare(m, op, err, false, TML_INT8);
 }
 
-static tml_status_t avg_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_average_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
     return tml_avgpool_s8(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
 
-static tml_status_t max_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_max_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
     return tml_maxpool_s8(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
 
-const tml_op_impl_t tml_op_average_pool_2d = {TML_OP_AVERAGE_POOL_2D, avg_prepare, avg_eval};
-const tml_op_impl_t tml_op_max_pool_2d = {TML_OP_MAX_POOL_2D, max_prepare, max_eval};
+
+tml_status_t tml_average_pool_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return pool_prepare(m, op, err, true, TML_INT16);
+}
+
+tml_status_t tml_max_pool_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return pool_prepare(m, op, err, false, TML_INT16);
+}
+
+tml_status_t tml_average_pool_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
+    const pool_data_t *d = op->data;
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_avgpool_s16(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
+        tml_op_output(m, op, 0)->data);
+}
+
+tml_status_t tml_max_pool_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
+    const pool_data_t *d = op->data;
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_maxpool_s16(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
+        tml_op_output(m, op, 0)->data);
+}
+
+/* float32: reference_ops::AveragePool / MaxPool; CalculateActivationRange. */
+tml_status_t tml_average_pool_2d_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return pool_prepare(m, op, err, true, TML_FLOAT32);
+}
+
+tml_status_t tml_max_pool_2d_f32_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+    return pool_prepare(m, op, err, false, TML_FLOAT32);
+}
+
+tml_status_t tml_average_pool_2d_f32_eval(tml_model_t *m, tml_op_t *op) {
+    const pool_f32_data_t *d = op->data;
+    return tml_avgpool_f32(&d->q.p, &d->act, &d->q.in, tml_op_input(m, op, 0)->data, &d->q.filter, &d->q.out,
+        tml_op_output(m, op, 0)->data);
+}
+
+tml_status_t tml_max_pool_2d_f32_eval(tml_model_t *m, tml_op_t *op) {
+    const pool_f32_data_t *d = op->data;
+    return tml_maxpool_f32(&d->q.p, &d->act, &d->q.in, tml_op_input(m, op, 0)->data, &d->q.filter, &d->q.out,
+        tml_op_output(m, op, 0)->data);
+}

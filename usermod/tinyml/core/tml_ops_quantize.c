@@ -1,7 +1,7 @@
 /* tinyml ops: QUANTIZE and DEQUANTIZE, as TFLM's quantize_common.cc and
  * dequantize_common.cc. */
 #include "tml_op.h"
-#include "tml_math.h"
+#include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
 typedef struct {
@@ -24,7 +24,7 @@ static bool int_type(int t) {
     return t == TML_INT8 || t == TML_UINT8 || t == TML_INT16 || t == TML_INT32;
 }
 
-static tml_status_t quantize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_quantize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_tensor_t *in, *out;
     tml_status_t s = prepare_unary(m, op, err, &in, &out);
     if (s != TML_OK) {
@@ -66,7 +66,7 @@ static tml_status_t quantize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *
     return TML_OK;
 }
 
-static tml_status_t quantize_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_quantize_eval(tml_model_t *m, tml_op_t *op) {
     const quantize_data_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     tml_tensor_t *out = tml_op_output(m, op, 0);
@@ -78,9 +78,8 @@ static tml_status_t quantize_eval(tml_model_t *m, tml_op_t *op) {
     return tml_requantize(in->data, in->type, out->data, out->type, n, d->multiplier, d->shift, d->in_zp, d->out_zp);
 }
 
-const tml_op_impl_t tml_op_quantize = { TML_OP_QUANTIZE, quantize_prepare, quantize_eval };
 
-static tml_status_t dequantize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
+tml_status_t tml_dequantize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     tml_tensor_t *in, *out;
     tml_status_t s = prepare_unary(m, op, err, &in, &out);
     if (s != TML_OK) {
@@ -93,10 +92,9 @@ static tml_status_t dequantize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t
     return tml_check_type(err, op, out, "output", TML_FLOAT32);
 }
 
-static tml_status_t dequantize_eval(tml_model_t *m, tml_op_t *op) {
+tml_status_t tml_dequantize_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     return tml_dequantize_f32(in->data, in->type, tml_op_output(m, op, 0)->data, tml_tensor_elements(in),
         (double)in->scale, in->zero_point);
 }
 
-const tml_op_impl_t tml_op_dequantize = { TML_OP_DEQUANTIZE, dequantize_prepare, dequantize_eval };

@@ -20,7 +20,7 @@
 #define TML_KERNELS_H
 
 #include <stdint.h>
-#include "../core/tml_core.h"
+#include "tml_types.h"
 
 typedef struct {
     int32_t n, h, w, c;
@@ -40,6 +40,11 @@ typedef struct {
 typedef struct {
     int32_t min, max; /* output clamp (fused activation) */
 } tml_activation_t;
+
+/* float32 fused-activation clamp (TFLM CalculateActivationRange<float>). */
+typedef struct {
+    float min, max;
+} tml_activation_f32_t;
 
 typedef struct {
     void *buf;    /* scratch of *_get_buffer_size() bytes, or NULL if 0 */
@@ -277,8 +282,522 @@ typedef struct {
 tml_status_t tml_lstm_s8(const tml_lstm_params_t *p, const int8_t *input, int8_t *output,
     int8_t *hidden_state, int16_t *cell_state, void *buffer);
 int32_t tml_lstm_s8_get_buffer_size(const tml_lstm_params_t *p);
+/* float32 LSTM (TFLM's EvalLstm<float, float, float, float>): float weights,
+ * biases, hidden and cell state; gates FC(x) + FC(h) then logistic / tanh,
+ * cell = forget * cell + input * cell gate (clipped to +-cell_clip if > 0),
+ * hidden = tanh(cell) * output gate. Same layout and sizes as the int8 one. */
+typedef struct {
+    int32_t time_major;
+    int32_t batch_size, time_steps, input_size, hidden_size;
+    float cell_clip; /* <= 0: no clipping */
+    /* input-to-gate [hidden][input] and recurrent-to-gate [hidden][hidden]
+     * weights and gate biases [hidden], gates in the order input, forget,
+     * cell, output */
+    const float *input_weights[4], *recurrent_weights[4], *bias[4];
+} tml_lstm_f32_params_t;
+int32_t tml_lstm_f32_get_buffer_size(const tml_lstm_f32_params_t *p);
+tml_status_t tml_lstm_f32(const tml_lstm_f32_params_t *p, const float *input, float *output, float *hidden_state,
+    float *cell_state, float *buffer);
 /* One time step for n batch rows (backend-specific; tml_lstm_s8 loops over it). */
 void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, int16_t *c, int8_t *y, int n,
     int16_t *buf);
+
+
+/* ===== Section D: 16x8 and float convolution family, FULLY_CONNECTED,
+ * pooling, TRANSPOSE_CONV, SVDF, BATCH_MATMUL =====
+ * (16x8: int16 activations, int8 weights; CMSIS-NN wrappers in kernels/cmsis_nn/
+ * where TFLM's cmsis_nn kernels call CMSIS-NN, portable kernels in
+ * kernels/common/ for both backends; float kernels in kernels/common/,
+ * summing in TFLM's reference order, so results are bit-equal when built
+ * without fused multiply-add contraction, as -std=c99 does.)
+ * 16x8 requantization follows the accumulator type, as TFLM's templates:
+ * int64 accumulators use MultiplyByQuantizedMultiplier(int64_t) (16-bit
+ * reduced multiplier, tml_multiply_by_quantized_multiplier_64), int32 ones the
+ * int32 overload. int16 outputs add no zero point (TFLM's conv kernels assume
+ * 0); FULLY_CONNECTED adds both offsets, as its reference does. */
+
+/* Bias of a 16x8 kernel, as CMSIS-NN's cmsis_nn_bias_data: is_int32_bias
+ * selects int32 bias and accumulation (else int64); data may be NULL. */
+typedef struct {
+    const void *data;
+    int32_t is_int32_bias;
+} tml_bias_data_t;
+
+
+/* CONV_2D 16x8 (groups as tml_conv_s8; offsets in conv_params are ignored). */
+int32_t tml_conv_s16_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_conv_s16(const tml_context_t *ctx, const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+tml_status_t tml_conv_s16_portable(const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+/* CONV_2D float32 (reference_ops::Conv); bias may be NULL. */
+tml_status_t tml_conv_f32(const tml_conv_params_t *conv_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims, const float *filter,
+    const float *bias, const tml_dims_t *output_dims, float *output);
+
+/* DEPTHWISE_CONV_2D 16x8, int64 bias (may be NULL). */
+int32_t tml_depthwise_conv_s16_get_buffer_size(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_depthwise_conv_s16(const tml_context_t *ctx, const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int64_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+tml_status_t tml_depthwise_conv_s16_portable(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int64_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+/* DEPTHWISE_CONV_2D float32 (reference_ops::DepthwiseConv). */
+tml_status_t tml_depthwise_conv_f32(const tml_dw_conv_params_t *dw_conv_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims, const float *filter,
+    const float *bias, const tml_dims_t *output_dims, float *output);
+
+/* FULLY_CONNECTED 16x8 (dims as tml_fully_connected_s8; input/output offsets
+ * applied, filter offset applied per-tensor only). */
+int32_t tml_fully_connected_s16_get_buffer_size(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_bias_data_t *bias);
+tml_status_t tml_fully_connected_s16(const tml_context_t *ctx, const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+tml_status_t tml_fully_connected_s16_portable(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const tml_bias_data_t *bias, const tml_dims_t *output_dims,
+    int16_t *output);
+/* FULLY_CONNECTED float32 (reference_ops::FullyConnected): input [batches][depth],
+ * weights [units][depth], output [batches][units]; bias may be NULL. */
+tml_status_t tml_fully_connected_f32(const tml_activation_f32_t *act, int32_t batches, int32_t depth, int32_t units,
+    const float *input, const float *weights, const float *bias, float *output);
+
+/* AVERAGE_POOL_2D / MAX_POOL_2D int16 (arguments as the int8 kernels). */
+int32_t tml_avgpool_s16_get_buffer_size(int32_t output_w, int32_t channels);
+tml_status_t tml_avgpool_s16(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
+    const tml_dims_t *input_dims, const int16_t *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, int16_t *output);
+int32_t tml_maxpool_s16_get_buffer_size(int32_t output_w, int32_t channels);
+tml_status_t tml_maxpool_s16(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
+    const tml_dims_t *input_dims, const int16_t *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, int16_t *output);
+/* Portable int16 pooling (reference_integer_ops::AveragePool / MaxPool). */
+tml_status_t tml_pool_s16_portable(const tml_pool_params_t *pool_params, const tml_dims_t *input_dims,
+    const int16_t *input, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int16_t *output,
+    int32_t is_max);
+/* Float32 pooling (reference_ops::AveragePool / MaxPool). */
+tml_status_t tml_avgpool_f32(const tml_pool_params_t *pool_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, float *output);
+tml_status_t tml_maxpool_f32(const tml_pool_params_t *pool_params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims, float *output);
+
+/* TRANSPOSE_CONV. input NHWC, filter OHWI {n = output channels, h, w, c = input
+ * channels}, output NHWC; padding from ComputePaddingHeightWidth on the output
+ * size; dilation 1. */
+typedef struct {
+    int32_t input_offset;  /* -input zero point */
+    int32_t output_offset; /* output zero point (int8 only) */
+    tml_tile_t stride;
+    tml_tile_t padding;
+    tml_activation_t activation;
+} tml_transpose_conv_params_t;
+int32_t tml_transpose_conv_s8_get_buffer_size(const tml_transpose_conv_params_t *params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_transpose_conv_s8(const tml_context_t *ctx, const tml_transpose_conv_params_t *params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+/* Portable int8 (reference_integer_ops::TransposeConv), scratch: output
+ * elements * 4 bytes. */
+tml_status_t tml_transpose_conv_s8_portable(int32_t *scratch, const tml_transpose_conv_params_t *params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+/* 16x8 with int64 accumulation; bias int64, or int16 if bias_is_int16 (TFLM
+ * widens it), or NULL. Scratch: output elements * 8 bytes. */
+int32_t tml_transpose_conv_s16_get_buffer_size(const tml_dims_t *output_dims);
+tml_status_t tml_transpose_conv_s16(const tml_context_t *ctx, const tml_transpose_conv_params_t *params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int16_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const void *bias, int32_t bias_is_int16,
+    const tml_dims_t *output_dims, int16_t *output);
+/* float32 (reference_ops::TransposeConv, accumulating in the output). */
+tml_status_t tml_transpose_conv_f32(const tml_transpose_conv_params_t *params, const tml_activation_f32_t *act,
+    const tml_dims_t *input_dims, const float *input, const tml_dims_t *filter_dims, const float *filter,
+    const float *bias, const tml_dims_t *output_dims, float *output);
+
+/* SVDF (TFLM svdf_common.cc). input [batches][input_size], weights_feature
+ * [filters][input_size], weights_time [filters][memory], bias [units] (may be
+ * NULL), state [batches][filters * memory] (variable), output [batches][units],
+ * units = filters / rank. Integer: int8 input/output/weights_feature, int32
+ * bias, state and weights_time int8 (tml_svdf_s8) or int16
+ * (tml_svdf_state_s16_s8); no fused activation (TFLM applies none). */
+typedef struct {
+    int32_t batches, input_size, filters, memory, rank;
+    int32_t input_zero_point, state_zero_point, output_zero_point;
+    int32_t multiplier_1, shift_1; /* input * weights_feature -> state */
+    int32_t multiplier_2, shift_2; /* state * weights_time -> output */
+    const int32_t *kernel_sums;    /* from tml_svdf_s8_kernel_sums(), or NULL */
+} tml_svdf_params_t;
+/* Precomputation for constant weights_feature (as tml_fully_connected_s8_kernel_sums). */
+int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *params);
+tml_status_t tml_svdf_s8_kernel_sums(const tml_svdf_params_t *params, const int8_t *weights_feature,
+    int32_t *kernel_sums);
+int32_t tml_svdf_s8_get_buffer_size(const tml_svdf_params_t *params);
+tml_status_t tml_svdf_s8(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
+    int8_t *state, const int8_t *weights_feature, const int8_t *weights_time, const int32_t *bias, int8_t *output);
+tml_status_t tml_svdf_state_s16_s8(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
+    int16_t *state, const int8_t *weights_feature, const int16_t *weights_time, const int32_t *bias,
+    int8_t *output);
+/* Portable versions (kernels/common), the reference's exact steps. */
+tml_status_t tml_svdf_s8_portable(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
+    int8_t *state, const int8_t *weights_feature, const int8_t *weights_time, const int32_t *bias, int8_t *output);
+tml_status_t tml_svdf_state_s16_s8_portable(const tml_context_t *ctx, const tml_svdf_params_t *params,
+    const int8_t *input, int16_t *state, const int8_t *weights_feature, const int16_t *weights_time,
+    const int32_t *bias, int8_t *output);
+/* float32; activation is the fused ActivationFunctionType (ActivationValFloat). */
+int32_t tml_svdf_f32_get_buffer_size(const tml_svdf_params_t *params);
+tml_status_t tml_svdf_f32(const tml_context_t *ctx, const tml_svdf_params_t *params, int32_t activation,
+    const float *input, float *state, const float *weights_feature, const float *weights_time, const float *bias,
+    float *output);
+
+
+/* BATCH_MATMUL (TFLM batch_matmul.cc, reference_ops::BatchMatMul): out[b][m][n]
+ * = sum_k lhs[b][m][k] * rhs[b][k][n] over up to three broadcast batch
+ * dimensions; lhs is stored [K][M] if adj_x, rhs [N][K] if adj_y. Integer:
+ * (lhs - lhs_zp)(rhs - rhs_zp) accumulated in int32 (int8) or int64 (int16,
+ * zero points 0), one per-tensor multiplier, output clamped to the type. */
+typedef struct {
+    int32_t batch[3];                  /* output batch dims (leading 1s) */
+    int32_t lhs_stride[3], rhs_stride[3]; /* elements per batch step, 0 where broadcast */
+    int32_t rows, cols, depth;         /* M, N, K */
+    int32_t adj_x, adj_y;
+    int32_t lhs_offset, rhs_offset, output_offset; /* -lhs zp, -rhs zp, output zp */
+    int32_t multiplier, shift;
+    tml_activation_t activation;
+} tml_bmm_params_t;
+int32_t tml_batch_matmul_s8_get_buffer_size(const tml_bmm_params_t *params);
+tml_status_t tml_batch_matmul_s8(const tml_context_t *ctx, const tml_bmm_params_t *params, const int8_t *lhs,
+    const int8_t *rhs, int8_t *output);
+int32_t tml_batch_matmul_s16_get_buffer_size(const tml_bmm_params_t *params);
+tml_status_t tml_batch_matmul_s16(const tml_context_t *ctx, const tml_bmm_params_t *params, const int16_t *lhs,
+    const int16_t *rhs, int16_t *output);
+/* Portable (kernels/common): the reference's arithmetic, no scratch. */
+tml_status_t tml_batch_matmul_s8_portable(const tml_bmm_params_t *params, const int8_t *lhs, const int8_t *rhs,
+    int8_t *output);
+tml_status_t tml_batch_matmul_s16_portable(const tml_bmm_params_t *params, const int16_t *lhs, const int16_t *rhs,
+    int16_t *output);
+tml_status_t tml_batch_matmul_f32(const tml_bmm_params_t *params, const float *lhs, const float *rhs, float *output);
+
+/* ===== Section E: elementwise arithmetic, math and activations =====
+ * Binary operators broadcast numpy-style over up to TML_MAX_DIMS dimensions
+ * (output_shape is the broadcast shape), as TFLM's BroadcastBinaryOpSimple;
+ * they are implemented in kernels/common/ (the *_portable ones), except
+ * tml_add_s16 / tml_mul_s16 / tml_maximum_s8 / tml_minimum_s8, which the
+ * CMSIS-NN backend maps to arm_elementwise_add_s16 / arm_elementwise_mul_s16 /
+ * arm_maximum_s8 / arm_minimum_s8 where those are bit-exact with TFLM's
+ * reference (kernels/cmsis_nn/tml_elementwise.c). Integer arithmetic wraps
+ * where TFLM's does (int32 ADD/SUB/MUL). */
+
+/* Quantized PRELU (TFLM PreluParams): input >= 0 scales by multiplier_1,
+ * input < 0 multiplies by (alpha + alpha_offset) and scales by multiplier_2. */
+typedef struct {
+    int32_t input_offset, alpha_offset, output_offset;
+    int32_t output_multiplier_1, output_shift_1;
+    int32_t output_multiplier_2, output_shift_2;
+} tml_prelu_params_t;
+
+/* ADD / SUB int8 and int16 (TFLM AddElementwise / SubElementwise, general
+ * scales: params as tml_add_s8; int16 left_shift 15). tml_add_s16 runs
+ * arm_elementwise_add_s16 on the CMSIS-NN backend for equal shapes when all
+ * zero points are 0 (it ignores offsets). */
+tml_status_t tml_add_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output);
+tml_status_t tml_add_s16_portable(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int16_t *input1, const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape,
+    int16_t *output);
+tml_status_t tml_sub_s8(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
+    const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
+tml_status_t tml_sub_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output);
+/* MUL int16 (zero points 0, as TFLM requires): arm_elementwise_mul_s16 on the
+ * CMSIS-NN backend for equal shapes. */
+tml_status_t tml_mul_s16(const tml_mul_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,
+    const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape, int16_t *output);
+tml_status_t tml_mul_s16_portable(const tml_mul_params_t *params, const tml_shape_t *input1_shape,
+    const int16_t *input1, const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape,
+    int16_t *output);
+/* DIV int8 (TFLM DivElementwise: reciprocal of input 2, params as tml_mul_s8
+ * with QuantizeMultiplier(s1 / (s2 * s_out))). */
+tml_status_t tml_div_s8(const tml_mul_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
+    const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
+/* SQUARED_DIFFERENCE int8 / int16 (TFLM squared_difference.cc: left_shift 7 /
+ * 0, output multiplier from QuantizeMultiplier, activation = type range). */
+tml_status_t tml_squared_difference_s8(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int8_t *input1, const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape,
+    int8_t *output);
+tml_status_t tml_squared_difference_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const int16_t *input1, const tml_shape_t *input2_shape, const int16_t *input2, const tml_shape_t *output_shape,
+    int16_t *output);
+/* PRELU int8 (int8 alpha) and int16 (int8 alpha). */
+tml_status_t tml_prelu_s8(const tml_prelu_params_t *params, const tml_shape_t *input_shape, const int8_t *input,
+    const tml_shape_t *alpha_shape, const int8_t *alpha, const tml_shape_t *output_shape, int8_t *output);
+tml_status_t tml_prelu_s16(const tml_prelu_params_t *params, const tml_shape_t *input_shape, const int16_t *input,
+    const tml_shape_t *alpha_shape, const int8_t *alpha, const tml_shape_t *output_shape, int16_t *output);
+
+/* float32: clamp(a op b) for ADD, SUB, MUL, DIV; no clamp for the others. */
+tml_status_t tml_add_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_sub_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_mul_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_div_f32(const tml_activation_f32_t *act, const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_squared_difference_f32(const tml_shape_t *input1_shape, const float *input1,
+    const tml_shape_t *input2_shape, const float *input2, const tml_shape_t *output_shape, float *output);
+tml_status_t tml_prelu_f32(const tml_shape_t *input_shape, const float *input, const tml_shape_t *alpha_shape,
+    const float *alpha, const tml_shape_t *output_shape, float *output);
+
+/* int32 (unquantized): clamp(a op b) with act (ADD: TFLM ignores the fused
+ * activation, pass the full range); DIV: x / 0 = 0 and INT32_MIN / -1 =
+ * INT32_MIN (Cortex-M SDIV; TFLM traps). */
+tml_status_t tml_add_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_sub_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_mul_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_div_s32(const tml_activation_t *act, const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+tml_status_t tml_squared_difference_s32(const tml_shape_t *input1_shape, const int32_t *input1,
+    const tml_shape_t *input2_shape, const int32_t *input2, const tml_shape_t *output_shape, int32_t *output);
+
+/* MAXIMUM / MINIMUM on raw values (TFLM applies no requantization):
+ * el1 > el2 ? el1 : el2 and el1 < el2 ? el1 : el2. */
+#define TML_MAXMIN_DECL(op, T, suffix) \
+    tml_status_t tml_##op##_##suffix(const tml_shape_t *input1_shape, const T *input1, \
+        const tml_shape_t *input2_shape, const T *input2, const tml_shape_t *output_shape, T *output)
+TML_MAXMIN_DECL(maximum, int8_t, s8);
+TML_MAXMIN_DECL(minimum, int8_t, s8);
+TML_MAXMIN_DECL(maximum, int8_t, s8_portable);
+TML_MAXMIN_DECL(minimum, int8_t, s8_portable);
+TML_MAXMIN_DECL(maximum, int16_t, s16);
+TML_MAXMIN_DECL(minimum, int16_t, s16);
+TML_MAXMIN_DECL(maximum, int32_t, s32);
+TML_MAXMIN_DECL(minimum, int32_t, s32);
+TML_MAXMIN_DECL(maximum, int64_t, s64);
+TML_MAXMIN_DECL(minimum, int64_t, s64);
+TML_MAXMIN_DECL(maximum, float, f32);
+TML_MAXMIN_DECL(minimum, float, f32);
+
+/* ---- unary (kernels/common) ---- */
+
+/* ABS / RSQRT int8, int16 (TFLM elementwise.cc): out = clamp(out_offset +
+ * f(in - in_offset) rescaled by multiplier/shift). ABS skips the rescale when
+ * needs_rescale is 0; RSQRT returns TML_ERR_KERNEL for an input below its
+ * zero point (TFLM: "Rsqrt is only defined for positive values"). */
+typedef struct {
+    int32_t input_offset, output_offset, multiplier, shift, needs_rescale;
+} tml_abs_params_t;
+tml_status_t tml_abs_s8(const tml_abs_params_t *params, const int8_t *input, int8_t *output, int32_t size);
+tml_status_t tml_abs_s16(const tml_abs_params_t *params, const int16_t *input, int16_t *output, int32_t size);
+/* int16 without quantization: std::abs wrapped to int16 (-32768 stays). */
+tml_status_t tml_abs_s16_raw(const int16_t *input, int16_t *output, int32_t size);
+tml_status_t tml_rsqrt_s8(const tml_abs_params_t *params, const int8_t *input, int8_t *output, int32_t size);
+
+/* float32, elementwise through the C library as TFLM's std:: calls:
+ * fabsf, -x, expf, logf, sqrtf, 1/sqrtf, x*x, tanhf, expm1f (ELU),
+ * TFLM's logistic (expf with its cut-offs), RELU, RELU6, LEAKY_RELU, HARD_SWISH. */
+typedef enum {
+    TML_UNARY_ABS, TML_UNARY_NEG, TML_UNARY_EXP, TML_UNARY_LOG, TML_UNARY_SQRT, TML_UNARY_RSQRT,
+    TML_UNARY_SQUARE, TML_UNARY_TANH, TML_UNARY_LOGISTIC, TML_UNARY_ELU,
+    TML_UNARY_RELU, TML_UNARY_RELU6, TML_UNARY_HARD_SWISH,
+} tml_unary_op_t;
+tml_status_t tml_unary_f32(tml_unary_op_t op, const float *input, float *output, int32_t size);
+tml_status_t tml_leaky_relu_f32(float alpha, const float *input, float *output, int32_t size);
+
+/* int8 through a 256-entry table indexed by (uint8_t)input (TFLM LUTPopulate /
+ * ELU's PopulateLookupTable ordering). */
+tml_status_t tml_lut_s8(const int8_t *lut, const int8_t *input, int8_t *output, int32_t size);
+
+/* LEAKY_RELU int8 / int16 (TFLM QuantizeLeakyRelu; a negative alpha
+ * multiplier is applied as the negated product of its magnitude). */
+typedef struct {
+    int32_t input_offset, output_offset;
+    int32_t multiplier_alpha, shift_alpha, multiplier_identity, shift_identity;
+} tml_leaky_relu_params_t;
+tml_status_t tml_leaky_relu_s8(const tml_leaky_relu_params_t *params, const int8_t *input, int8_t *output,
+    int32_t size);
+tml_status_t tml_leaky_relu_s16(const tml_leaky_relu_params_t *params, const int16_t *input, int16_t *output,
+    int32_t size);
+
+/* HARD_SWISH int8 (TFLM reference_ops::HardSwish<int8_t>, int16 fixed point). */
+typedef struct {
+    int16_t input_zero_point, output_zero_point;
+    int16_t reluish_multiplier_fixedpoint_int16, output_multiplier_fixedpoint_int16;
+    int32_t reluish_multiplier_exponent, output_multiplier_exponent;
+} tml_hard_swish_params_t;
+tml_status_t tml_hard_swish_s8(const tml_hard_swish_params_t *params, const int8_t *input, int8_t *output,
+    int32_t size);
+
+/* RELU int16 (params as tml_relu_s8, zero points 0) and RELU6 int16. */
+tml_status_t tml_relu_s16(const int16_t *in, int16_t *out, int32_t n, int32_t in_zp, int32_t out_zp, int32_t mult,
+    int32_t shift, int32_t act_min, int32_t act_max);
+tml_status_t tml_relu6_s16(const int16_t *in, int16_t *out, int32_t n, int16_t lo, int16_t hi);
+
+/* LOGISTIC / TANH int16 (TFLM reference_integer_ops::Logistic / Tanh int16:
+ * sigmoid table with interpolation). multiplier 0: power-of-two input scale,
+ * as TFLM (then 3 << left_shift). */
+tml_status_t tml_logistic_s16(int32_t input_multiplier, int32_t input_left_shift, const int16_t *input,
+    int16_t *output, int32_t size);
+tml_status_t tml_tanh_s16(int32_t input_multiplier, int32_t input_left_shift, const int16_t *input,
+    int16_t *output, int32_t size);
+
+/* L2_NORMALIZATION over the last dimension (depth), outer_size rows: float
+ * (TFLM reference_ops::L2Normalization, epsilon 1e-6) and int8 (output scale
+ * 1/128, zero point 0). */
+tml_status_t tml_l2_normalization_f32(const float *input, float *output, int32_t outer_size, int32_t depth);
+tml_status_t tml_l2_normalization_s8(int32_t input_zero_point, const int8_t *input, int8_t *output,
+    int32_t outer_size, int32_t depth);
+
+/* SOFTMAX float (beta) and LOG_SOFTMAX float / int8 over the last dimension. */
+tml_status_t tml_softmax_f32(float beta, const float *input, float *output, int32_t num_rows, int32_t row_size);
+tml_status_t tml_log_softmax_f32(const float *input, float *output, int32_t num_rows, int32_t row_size);
+typedef struct {
+    int32_t input_multiplier, input_left_shift;
+    int32_t reverse_scaling_divisor, reverse_scaling_right_shift;
+    int32_t diff_min;
+} tml_log_softmax_params_t;
+tml_status_t tml_log_softmax_s8(const tml_log_softmax_params_t *params, const int8_t *input, int8_t *output,
+    int32_t num_rows, int32_t row_size);
+
+/* SOFTMAX int16 -> int16 (TFLM SoftmaxInt16 with its exp and 1/(1+x) tables of
+ * 513 entries, computed at prepare by tml_softmax_s16_luts): arm_softmax_s16 on
+ * the CMSIS-NN backend. mult/shift = QuantizeMultiplier(scale * beta / (10 /
+ * 65535)). */
+#define TML_SOFTMAX_S16_LUT_SIZE 513
+void tml_softmax_s16_luts(int16_t *exp_lut, int16_t *one_over_one_plus_x_lut);
+tml_status_t tml_softmax_s16(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
+    const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output);
+tml_status_t tml_softmax_s16_portable(const int16_t *input, int32_t num_rows, int32_t row_size, int32_t mult,
+    int32_t shift, const int16_t *exp_lut, const int16_t *one_over_one_plus_x_lut, int16_t *output);
+
+/* ===== Section F: data movement, shape, resize and reduction operators =====
+ * TRANSPOSE, STRIDED_SLICE, SLICE, SPLIT(_V), PACK, UNPACK, GATHER, *_TO_*
+ * (space/batch/depth), RESIZE_*, CAST, FILL, SUM, MEAN, REDUCE_MAX/MIN,
+ * ARG_MAX/MIN. Element-type-generic kernels move elem_size-byte elements in
+ * the order of TFLM's reference_ops. All in kernels/common except
+ * tml_transpose_s8 and tml_pad_s8, which each backend provides (the CMSIS-NN
+ * backend calls arm_transpose_s8 / arm_pad_s8, as TFLM's cmsis_nn kernels). */
+
+/* Copy `rows` rows of row_bytes bytes: row r from src + r * src_stride to
+ * dst + r * dst_stride (SPLIT, SPLIT_V, UNPACK, PACK). */
+tml_status_t tml_copy_rows(const void *src, int32_t src_stride, void *dst, int32_t dst_stride, int32_t row_bytes,
+    int32_t rows);
+
+/* TRANSPOSE (reference_ops::Transpose): ndims <= TML_MAX_DIMS; output
+ * dimension i is input dimension perm[i] (a permutation of 0..ndims-1). */
+tml_status_t tml_transpose(const void *in, const int32_t *in_dims, const int32_t *perm, int32_t ndims,
+    int32_t elem_size, void *out);
+/* int8 TRANSPOSE, per backend (CMSIS-NN: arm_transpose_s8 for 1..4 dims). */
+tml_status_t tml_transpose_s8(const int8_t *in, const int32_t *in_dims, const int32_t *perm, int32_t ndims,
+    int8_t *out);
+/* int8 PAD, per backend (CMSIS-NN: arm_pad_s8 when in_dims[0] == 1 and the
+ * first dimension is not padded, i.e. up to 4 dimensions); arguments as tml_pad. */
+tml_status_t tml_pad_s8(const int8_t *in, const int32_t in_dims[5], const int32_t before[5], const int32_t after[5],
+    int8_t pad_value, int8_t *out);
+
+/* STRIDED_SLICE and SLICE on shapes extended to 5 dimensions
+ * (reference_ops::StridedSlice's 5-D loop): along dimension d, indices
+ * start[d], start[d] + stride[d], ... while < stop[d] (stride > 0) or
+ * > stop[d] (stride < 0); start/stop already clamped (StridedSliceStartForAxis
+ * / StridedSliceEndForAxis) so every index is in [0, in_dims[d]). */
+tml_status_t tml_strided_slice(const void *in, const int32_t in_dims[5], const int32_t start[5],
+    const int32_t stop[5], const int32_t stride[5], int32_t elem_size, void *out);
+
+/* GATHER (TFLM gather.cc): input [batch][outer][axis_size][inner] elements,
+ * coords [batch][coord_size] int32, output [batch][outer][coord_size][inner].
+ * TML_ERR_KERNEL (and nothing written) if a coordinate is outside [0, axis_size). */
+tml_status_t tml_gather(const void *in, int32_t batch, int32_t outer, int32_t axis_size, int32_t inner,
+    const int32_t *coords, int32_t coord_size, int32_t elem_size, void *out);
+
+/* BATCH_TO_SPACE_ND / SPACE_TO_BATCH_ND on NHWC (3-D inputs as NH1C, block
+ * width 1), as reference_ops::BatchToSpaceND / SpaceToBatchND: crops and
+ * paddings are the top and left ones; padding elements are zero bytes (TFLM's
+ * never-set SpaceToBatchParams::output_offset). */
+tml_status_t tml_batch_to_space_nd(const void *in, const int32_t in_dims[4], const int32_t out_dims[4],
+    int32_t block_h, int32_t block_w, int32_t crop_top, int32_t crop_left, int32_t elem_size, void *out);
+tml_status_t tml_space_to_batch_nd(const void *in, const int32_t in_dims[4], const int32_t out_dims[4],
+    int32_t block_h, int32_t block_w, int32_t pad_top, int32_t pad_left, int32_t elem_size, void *out);
+/* DEPTH_TO_SPACE / SPACE_TO_DEPTH (NHWC, DCR order), as reference_ops. */
+tml_status_t tml_depth_to_space(const void *in, const int32_t in_dims[4], int32_t block, int32_t elem_size,
+    void *out);
+tml_status_t tml_space_to_depth(const void *in, const int32_t in_dims[4], int32_t block, int32_t elem_size,
+    void *out);
+
+/* RESIZE_NEAREST_NEIGHBOR (reference_ops::ResizeNearestNeighbor, float
+ * coordinates): NHWC in, out [N][out_h][out_w][C]. */
+int32_t tml_resize_nearest_index(int32_t value, int32_t in_size, int32_t out_size, int32_t align_corners,
+    int32_t half_pixel_centers);
+tml_status_t tml_resize_nearest(const void *in, const int32_t in_dims[4], int32_t out_h, int32_t out_w,
+    int32_t align_corners, int32_t half_pixel_centers, int32_t elem_size, void *out);
+/* RESIZE_BILINEAR float32 (reference_ops::ResizeBilinear) and int8
+ * (ResizeBilinearInteger, 10-bit fixed point, double rounding). The *_rows
+ * helpers give the first lower-bound row/column index an output coordinate
+ * uses, for prepare to check it lies inside the input. */
+tml_status_t tml_resize_bilinear_f32(const float *in, const int32_t in_dims[4], int32_t out_h, int32_t out_w,
+    int32_t align_corners, int32_t half_pixel_centers, float *out);
+tml_status_t tml_resize_bilinear_s8(const int8_t *in, const int32_t in_dims[4], int32_t out_h, int32_t out_w,
+    int32_t align_corners, int32_t half_pixel_centers, int8_t *out);
+int32_t tml_resize_bilinear_f32_lower(int32_t value, int32_t in_size, int32_t out_size, int32_t align_corners,
+    int32_t half_pixel_centers);
+int32_t tml_resize_bilinear_s8_lower(int32_t value, int32_t in_size, int32_t out_size, int32_t align_corners,
+    int32_t half_pixel_centers);
+
+/* CAST between TML_INT8, TML_INT16, TML_INT32, TML_UINT32, TML_FLOAT32 and
+ * TML_BOOL (tml_type_t), as the tflite-micro cast: integers wrap, float to
+ * integer truncates and saturates (NaN -> 0), bool reads as its byte value,
+ * anything to bool is (x != 0). */
+tml_status_t tml_cast(const void *in, int in_type, void *out, int out_type, int32_t n);
+
+/* FILL: n copies of one elem_size-byte value. */
+tml_status_t tml_fill(void *out, const void *value, int32_t elem_size, int32_t n);
+
+/* Reductions over resolved axes (0 <= axis < ndims, no duplicates), output
+ * elements in the order of the kept dimensions (reference_ops::ReduceGeneric,
+ * Mean, QuantizedMeanOrSum). n_out must be the product of the kept dims.
+ * SUM/MEAN int8/int16: mult/shift = QuantizeMultiplier(in_scale / out_scale),
+ * scratch tml_mean_s8_get_buffer_size(n_out) bytes; MEAN folds 1/count into
+ * the multiplier, SUM does not (compute_sum). */
+tml_status_t tml_sum_s8(const int8_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int8_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+tml_status_t tml_mean_s16(const int16_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int16_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+tml_status_t tml_sum_s16(const int16_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int16_t *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult, int32_t shift,
+    int32_t *scratch);
+/* float32 SUM / MEAN: float sums in input order (MEAN then divides by the count). */
+tml_status_t tml_sum_f32(const float *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, float *out, int32_t n_out);
+tml_status_t tml_mean_f32(const float *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, float *out, int32_t n_out);
+/* REDUCE_MAX / REDUCE_MIN (is_max 1 / 0), int8 (no requantization) and
+ * float32 (starting from -FLT_MAX / FLT_MAX, as TFLM's lowest() / max()). */
+tml_status_t tml_reduce_min_max_s8(const int8_t *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, int8_t *out, int32_t n_out, int32_t is_max);
+tml_status_t tml_reduce_min_max_f32(const float *in, const int32_t *in_dims, int32_t ndims, const int32_t *axes,
+    int32_t n_axes, float *out, int32_t n_out, int32_t is_max);
+/* ARG_MAX / ARG_MIN (is_max 1 / 0) over the middle dimension of
+ * [outer][axis_size][inner], int32 indices; the first extreme wins (strict
+ * comparison, as reference_ops::ArgMinMax with GreaterFn / LessFn). */
+tml_status_t tml_arg_min_max_s8(const int8_t *in, int32_t outer, int32_t axis_size, int32_t inner, int32_t *out,
+    int32_t is_max);
+tml_status_t tml_arg_min_max_f32(const float *in, int32_t outer, int32_t axis_size, int32_t inner, int32_t *out,
+    int32_t is_max);
 
 #endif

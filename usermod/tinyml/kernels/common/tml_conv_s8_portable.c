@@ -3,7 +3,7 @@
  * (tensorflow/lite/kernels/internal/reference/integer_ops/conv.h). The ref
  * backend's tml_conv_s8, and the CMSIS-NN backend's for grouped convolutions. */
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 static int8_t requantize(int32_t acc, int32_t mult, int32_t shift, const tml_activation_t *act, int32_t out_off) {
     acc = tml_multiply_by_quantized_multiplier(acc, mult, shift) + out_off;

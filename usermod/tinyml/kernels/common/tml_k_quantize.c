@@ -1,7 +1,7 @@
 /* tinyml kernels: QUANTIZE and DEQUANTIZE, bit-exact with TFLM's
  * reference_ops::AffineQuantize, Requantize and Dequantize. */
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 /* static_cast<int32_t>(TfLiteRound(val / scale)) + zero_point, clamped. The
  * float division and rounding are in float, as TFLM. Values beyond int32

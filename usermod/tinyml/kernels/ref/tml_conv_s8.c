@@ -4,7 +4,7 @@
  * (tensorflow/lite/kernels/internal/reference/integer_ops/depthwise_conv.h);
  * CONV_2D is the shared portable kernel of kernels/common. */
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 static int8_t requantize(int32_t acc, int32_t mult, int32_t shift, const tml_activation_t *act, int32_t out_off) {
     acc = tml_multiply_by_quantized_multiplier(acc, mult, shift) + out_off;

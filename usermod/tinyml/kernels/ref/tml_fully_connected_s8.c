@@ -3,7 +3,7 @@
  * applies the filter offset) and FullyConnectedPerChannel (ignores it)
  * (tensorflow/lite/kernels/internal/reference/integer_ops/fully_connected.h). */
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
     const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {

@@ -2,7 +2,7 @@
  * with TFLM's lstm_eval (8x8->16 path with reference_integer_ops kernels). */
 #include <string.h>
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 /* sigmoid(i/24) in 0.16 format, TFLite's sigmoid_table_uint16. */
 static const uint16_t sigmoid_table[256] = {

@@ -3,7 +3,7 @@
  * fixed-point exp_on_negative_values and one_over_one_plus_x_for_x_in_0_1
  * (tensorflow/lite/kernels/internal/reference/softmax.h, common.h). */
 #include "../tml_kernels.h"
-#include "../../core/tml_math.h"
+#include "../tml_math.h"
 
 #define SRDHM tml_saturating_rounding_doubling_high_mul
 

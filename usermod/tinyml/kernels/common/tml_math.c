@@ -1,6 +1,6 @@
 /* tinyml core: quantization arithmetic, bit-compatible with TFLite. */
 #include <string.h>
-#include "tml_math.h"
+#include "../tml_math.h"
 
 double tml_frexp(double x, int *exp) {
     uint64_t bits;
@@ -145,4 +145,12 @@ int32_t tml_multiply_by_quantized_multiplier(int32_t x, int32_t quantized_multip
     const int right_shift = shift > 0 ? 0 : -shift;
     const int32_t shifted = (int32_t)((uint32_t)x << left_shift);
     return tml_rounding_divide_by_pot(tml_saturating_rounding_doubling_high_mul(shifted, quantized_multiplier), right_shift);
+}
+
+int32_t tml_multiply_by_quantized_multiplier_64(int64_t x, int32_t quantized_multiplier, int shift) {
+    const int32_t reduced = quantized_multiplier < 0x7FFF0000 ? (quantized_multiplier + (1 << 15)) >> 16 : 0x7FFF;
+    const int total_shift = 15 - shift;
+    /* x * reduced + round, wrapping as the reference's int64 arithmetic does in practice */
+    const uint64_t v = (uint64_t)x * (uint64_t)(int64_t)reduced + ((uint64_t)1 << (total_shift - 1));
+    return (int32_t)((int64_t)v >> total_shift);
 }

@@ -28,5 +28,9 @@ int32_t tml_saturating_rounding_doubling_high_mul(int32_t a, int32_t b);
 int32_t tml_rounding_divide_by_pot(int32_t x, int exponent);
 /* MultiplyByQuantizedMultiplier (TFLite's default double-rounding version). */
 int32_t tml_multiply_by_quantized_multiplier(int32_t x, int32_t quantized_multiplier, int shift);
+/* MultiplyByQuantizedMultiplier(int64_t x, ...): 16-bit reduced multiplier,
+ * one rounding, result truncated to int32 (TFLite's double-rounding build);
+ * shift must be in [-48, 14]. */
+int32_t tml_multiply_by_quantized_multiplier_64(int64_t x, int32_t quantized_multiplier, int shift);
 
 #endif

@@ -1,0 +1,646 @@
+/*
+ * tinyml core: the model loader. Validates the whole flatbuffer structure
+ * before anything is used, so that operators can trust tensor indices, shapes
+ * and constant data; resolves each operator in the registry (tml_ops.c),
+ * prepares it and has the arena planned (tml_planner.c). All metadata lives in
+ * one block, measured by a first loading pass.
+ */
+#include <stdarg.h>
+#include <string.h>
+#include "tml_fmt.h"
+#include "tml_internal.h"
+
+static const int32_t no_dims[1] = { 0 };
+
+struct tml_block {
+    struct tml_block *next;
+    size_t size; /* including this header */
+};
+
+
+tml_status_t tml_invalid(tml_error_t *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t at = tml_fmt(err->msg, sizeof(err->msg), 0, "invalid model: ");
+    err->status = TML_ERR_INVALID_MODEL;
+    tml_vfmt(err->msg, sizeof(err->msg), at, fmt, ap);
+    va_end(ap);
+    return TML_ERR_INVALID_MODEL;
+}
+
+/* ---- persistent memory ------------------------------------------------- */
+
+void *tml_raw_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
+    void *p = m->allocator.alloc(m->allocator.ctx, size);
+    if (!p && err) {
+        err->bytes_needed = size;
+        tml_fail(err, TML_ERR_NO_MEMORY, "out of memory: %lu bytes of model metadata could not be allocated",
+            (unsigned long)size);
+    }
+    return p;
+}
+
+/* Loading runs twice: the first pass measures, allocating each request on its
+ * own (with a small header); the second runs in one block of exactly the
+ * measured size, so the metadata costs no allocator overhead. */
+void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
+    const size_t hdr = (sizeof(struct tml_block) + 7) & ~(size_t)7;
+    if (size > (size_t)0x7fffffff) {
+        tml_fail(err, TML_ERR_NO_MEMORY, "out of memory: %lu bytes requested", (unsigned long)size);
+        return NULL;
+    }
+    size = (size + 7) & ~(size_t)7;
+    uint8_t *p;
+    if (m->persistent) {
+        if (size > m->persistent_size - m->persistent_used) {
+            tml_fail(err, TML_ERR_STATE, "internal error: the second loading pass needs more than the first");
+            return NULL;
+        }
+        p = m->persistent + m->persistent_used;
+    } else {
+        struct tml_block *b = tml_raw_alloc(m, hdr + size, err);
+        if (!b) {
+            return NULL;
+        }
+        b->next = m->blocks;
+        b->size = hdr + size;
+        m->blocks = b;
+        p = (uint8_t *)b + hdr;
+    }
+    m->persistent_used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+static void free_blocks(tml_model_t *m) {
+    struct tml_block *b = m->blocks;
+    while (b) {
+        struct tml_block *next = b->next;
+        m->allocator.free(m->allocator.ctx, b, b->size);
+        b = next;
+    }
+    m->blocks = NULL;
+    if (m->alias) {
+        m->allocator.free(m->allocator.ctx, m->alias, sizeof(int16_t) * m->n_tensors);
+        m->alias = NULL;
+    }
+}
+
+void tml_model_free(tml_model_t *m) {
+    free_blocks(m);
+    if (m->persistent) {
+        m->allocator.free(m->allocator.ctx, m->persistent, m->persistent_size);
+    }
+    tml_allocator_t a = m->allocator;
+    memset(m, 0, sizeof(*m));
+    m->allocator = a;
+}
+/* ---- loading ------------------------------------------------------------ */
+
+static tml_status_t read_index_vector(tml_model_t *m, const tml_fb_table_t *t, int field, int16_t *out,
+    uint32_t n, bool allow_absent, const char *what, int owner, tml_error_t *err) {
+    tml_fb_vec_t v;
+    if (!tml_fb_vector(t, field, 4, &v) || v.len != n) {
+        return tml_invalid(err, "%s %d: bad index vector", what, owner);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t idx = tml_fb_vec_i32(&m->fb, &v, i);
+        if (idx == -1 && allow_absent) {
+            out[i] = -1;
+        } else if (idx < 0 || idx >= m->n_tensors) {
+            return tml_invalid(err, "%s %d refers to tensor %d, but the model has %d tensors", what, owner, (int)idx,
+                (int)m->n_tensors);
+        } else {
+            out[i] = (int16_t)idx;
+        }
+    }
+    return TML_OK;
+}
+
+static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
+    tml_tensor_t *t = &m->tensors[index];
+    tml_fb_table_t tt, q;
+    tml_fb_vec_t shape;
+    const char *name;
+    uint32_t name_len;
+    if (!tml_tensor_table(m, index, &tt) || !tml_fb_vector(&tt, T_SHAPE, 4, &shape) ||
+        !tml_fb_string(&tt, T_NAME, &name, &name_len) || !tml_fb_table(&tt, T_QUANT, &q)) {
+        return tml_invalid(err, "tensor %d is malformed", index);
+    }
+    if (shape.len > TML_MAX_DIMS) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "tensor %d '%.*s' has %d dimensions; at most %d are supported",
+            index, (int)(name_len > 40 ? 40 : name_len), name, (int)shape.len, TML_MAX_DIMS);
+    }
+    t->ndims = (uint8_t)shape.len;
+    t->type = tml_fb_u8(&tt, T_TYPE, 0);
+    t->dims = no_dims;
+    if (shape.len) {
+        /* dims stay in the model buffer unless it is misaligned (then: a copy) */
+        const uint8_t *at = m->fb.buf + shape.pos;
+        if ((uintptr_t)at & 3) {
+            int32_t *copy = tml_persistent_alloc(m, 4 * shape.len, err);
+            if (!copy) {
+                return TML_ERR_NO_MEMORY;
+            }
+            memcpy(copy, at, 4 * shape.len);
+            at = (const uint8_t *)copy;
+        }
+        t->dims = (const int32_t *)(const void *)at;
+    }
+    int64_t elements = 1;
+    for (uint32_t i = 0; i < shape.len; i++) {
+        int32_t d = t->dims[i];
+        if (d < 0) {
+            return tml_invalid(err, "tensor %d '%.*s' has negative dimension %d", index,
+                (int)(name_len > 40 ? 40 : name_len), name, (int)d);
+        }
+        elements *= d;
+        if (elements > 0x7fffffff) {
+            return tml_invalid(err, "tensor %d '%.*s' shape is too large", index, (int)(name_len > 40 ? 40 : name_len),
+                name);
+        }
+    }
+    size_t es = tml_type_size(t->type);
+    if (es == 0) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "tensor %d '%.*s' has type %s (%d), which is not supported", index,
+            (int)(name_len > 40 ? 40 : name_len), name, tml_type_name(t->type), (int)t->type);
+    }
+    if (elements * (int64_t)es > 0x7fffffff) {
+        return tml_invalid(err, "tensor %d '%.*s' shape is too large", index, (int)(name_len > 40 ? 40 : name_len), name);
+    }
+    t->bytes = (int32_t)(elements * (int64_t)es);
+    if (tml_fb_has(&tt, T_SPARSITY)) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "tensor %d '%.*s' is sparse; sparse tensors are not supported",
+            index, (int)(name_len > 40 ? 40 : name_len), name);
+    }
+    /* quantization */
+    tml_fb_vec_t sv, zv;
+    if (!tml_fb_vector(&q, Q_SCALE, 4, &sv) || !tml_fb_vector(&q, Q_ZERO_POINT, 8, &zv)) {
+        return tml_invalid(err, "tensor %d quantization is malformed", index);
+    }
+    if (sv.len) {
+        t->scale = tml_fb_vec_f32(&m->fb, &sv, 0);
+        /* quantized_dimension is not checked against the shape, as in TFLM: the
+         * operators that use per-channel scales (conv, FC weights) check the
+         * scale count against their channel count; others (e.g. a bias with its
+         * filter's dimension 3, in TFLM's person_detect model) ignore it */
+        t->per_channel = sv.len > 1;
+        if (zv.len != 1 && zv.len != sv.len) { /* TFLM: one zero point per scale, or one for all */
+            return tml_invalid(err, "tensor %d has %d scales but %d zero points", index, (int)sv.len, (int)zv.len);
+        }
+        for (uint32_t i = 0; i < sv.len; i++) {
+            float s = tml_fb_vec_f32(&m->fb, &sv, i);
+            if (!(s >= 0.0f && s < 3.0e38f)) {
+                return tml_invalid(err, "tensor %d has invalid scale", index);
+            }
+        }
+    }
+    if (zv.len) {
+        int64_t zp = tml_fb_vec_i64(&m->fb, &zv, 0);
+        if (zp < -32768 || zp > 65535) {
+            return tml_invalid(err, "tensor %d has zero point %ld out of range", index, (long)zp);
+        }
+        t->zero_point = (int32_t)zp;
+    }
+    /* data */
+    uint32_t buffer = tml_fb_u32(&tt, T_BUFFER, 0);
+    if (buffer >= m->n_buffers) {
+        return tml_invalid(err, "tensor %d refers to buffer %u, but the model has %u buffers", index, (unsigned)buffer,
+            (unsigned)m->n_buffers);
+    }
+    tml_fb_vec_t bv = { m->buffers_pos, m->n_buffers };
+    tml_fb_table_t bt;
+    tml_fb_vec_t data = { 0, 0 };
+    if (!tml_fb_vec_table(&m->fb, &bv, buffer, &bt) || !tml_fb_vector(&bt, BUF_DATA, 1, &data)) {
+        return tml_invalid(err, "buffer %u is malformed", (unsigned)buffer);
+    }
+    const uint8_t *bytes = data.len ? m->fb.buf + data.pos : NULL;
+    uint64_t len = data.len;
+    uint64_t off = tml_fb_u64(&bt, BUF_OFFSET, 0);
+    if (!bytes && off > 1) {
+        len = tml_fb_u64(&bt, BUF_SIZE, 0);
+        if (off > m->fb.size || len > m->fb.size - off) {
+            return tml_invalid(err, "buffer %u lies outside the file", (unsigned)buffer);
+        }
+        bytes = m->fb.buf + off;
+    }
+    if (tml_fb_u8(&tt, T_IS_VARIABLE, 0)) {
+        t->kind = TML_TENSOR_VARIABLE;
+    } else if (bytes && len) {
+        if (len != (uint64_t)t->bytes) {
+            return tml_invalid(err, "tensor %d '%.*s': buffer holds %lu bytes, its shape needs %ld", index,
+                (int)(name_len > 40 ? 40 : name_len), name, (unsigned long)len, (long)t->bytes);
+        }
+        t->kind = TML_TENSOR_CONST;
+        if (((uintptr_t)bytes & (es >= 4 ? 3 : es - 1)) != 0) {
+            /* misaligned wide constants: keep an aligned copy */
+            void *copy = tml_persistent_alloc(m, (size_t)t->bytes, err);
+            if (!copy) {
+                return TML_ERR_NO_MEMORY;
+            }
+            memcpy(copy, bytes, (size_t)t->bytes);
+            bytes = copy;
+        }
+        t->data = (void *)bytes;
+    } else if (t->bytes == 0) {
+        t->kind = TML_TENSOR_CONST; /* no elements (e.g. an empty axis list): nothing to store */
+    } else {
+        t->kind = TML_TENSOR_ARENA;
+    }
+    return TML_OK;
+}
+
+static tml_status_t load_structure(tml_model_t *m, tml_error_t *err, tml_fb_table_t *sg, tml_fb_vec_t *ops_v,
+    tml_fb_vec_t *opcodes) {
+    tml_fb_table_t root;
+    const tml_fb_t *fb = &m->fb;
+    if (fb->size < 8) {
+        return tml_invalid(err, "truncated: %u bytes is too short for a TFLite model", (unsigned)fb->size);
+    }
+    if (memcmp(fb->buf + 4, "TFL3", 4) != 0) {
+        return tml_fail(err, TML_ERR_INVALID_MODEL,
+            "not a TFLite model: the file identifier is not 'TFL3' (is this a .tflite flatbuffer?)");
+    }
+    if (!tml_fb_root(fb, &root)) {
+        return tml_invalid(err, "truncated or corrupt: the root table lies outside the %u-byte file", (unsigned)fb->size);
+    }
+    uint32_t version = tml_fb_u32(&root, MODEL_VERSION, 0);
+    if (version != 3) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "schema version %u is not supported (expected 3)", (unsigned)version);
+    }
+    tml_fb_vec_t subgraphs, buffers;
+    if (!tml_fb_vector(&root, MODEL_OPCODES, 4, opcodes) || !tml_fb_vector(&root, MODEL_SUBGRAPHS, 4, &subgraphs) ||
+        !tml_fb_vector(&root, MODEL_BUFFERS, 4, &buffers)) {
+        return tml_invalid(err, "truncated or corrupt: model vectors lie outside the file");
+    }
+    if (subgraphs.len != 1) {
+        return tml_fail(err, subgraphs.len ? TML_ERR_UNSUPPORTED : TML_ERR_INVALID_MODEL,
+            "the model has %u subgraphs; exactly 1 is supported", (unsigned)subgraphs.len);
+    }
+    if (!tml_fb_vec_table(fb, &subgraphs, 0, sg)) {
+        return tml_invalid(err, "subgraph 0 is malformed");
+    }
+    tml_fb_vec_t tensors;
+    if (!tml_fb_vector(sg, SG_TENSORS, 4, &tensors) || !tml_fb_vector(sg, SG_OPERATORS, 4, ops_v)) {
+        return tml_invalid(err, "subgraph 0 vectors lie outside the file");
+    }
+    if (tensors.len > TML_MAX_TENSORS || ops_v->len > TML_MAX_OPS) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "the model has %u tensors and %u operators; at most %d of each",
+            (unsigned)tensors.len, (unsigned)ops_v->len, TML_MAX_TENSORS);
+    }
+    m->tensors_pos = tensors.pos;
+    m->n_tensors = (uint16_t)tensors.len;
+    m->n_ops = (uint16_t)ops_v->len;
+    m->buffers_pos = buffers.pos;
+    m->n_buffers = buffers.len;
+    m->opcodes_pos = opcodes->pos;
+    return TML_OK;
+}
+
+/* Each operator's code and options. */
+static tml_status_t read_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tml_fb_vec_t *opcodes, tml_error_t *err) {
+    for (uint16_t i = 0; i < m->n_ops; i++) {
+        tml_op_t *op = &m->ops[i];
+        tml_fb_table_t ot, ct;
+        op->index = i;
+        if (!tml_fb_vec_table(&m->fb, ops_v, i, &ot)) {
+            return tml_invalid(err, "operator %d is malformed", i);
+        }
+        uint32_t oc = tml_fb_u32(&ot, OP_OPCODE, 0);
+        if (oc >= opcodes->len) {
+            return tml_invalid(err, "operator %d uses opcode %u, but the model has %u", i, (unsigned)oc,
+                (unsigned)opcodes->len);
+        }
+        if (!tml_fb_vec_table(&m->fb, opcodes, oc, &ct)) {
+            return tml_invalid(err, "operator code %u is malformed", (unsigned)oc);
+        }
+        int32_t code = tml_fb_i32(&ct, OPCODE_BUILTIN, 0);
+        int32_t dep = (int8_t)tml_fb_u8(&ct, OPCODE_DEPRECATED, 0);
+        if (dep > code) {
+            code = dep;
+        }
+        op->builtin = (int16_t)(code >= 0 && code <= 0x7fff ? code : -1);
+        op->row = TML_NO_ROW;
+        op->options_type = tml_fb_u8(&ot, OP_OPTIONS_TYPE, 0);
+        if (!tml_fb_table(&ot, OP_OPTIONS, &op->options)) {
+            return tml_invalid(err, "operator %d options are malformed", i);
+        }
+        op->options.fb = &m->fb;
+    }
+    return TML_OK;
+}
+
+/* Type of the operator's first present input (what the registry keys on). */
+static int first_input_type(const tml_model_t *m, const tml_op_t *op) {
+    for (int k = 0; k < op->n_inputs; k++) {
+        if (op->inputs[k] >= 0) {
+            return m->tensors[op->inputs[k]].type;
+        }
+    }
+    return TML_ANY_TYPE;
+}
+
+/* "CONV_2D for int64 input (runs int8, int16)": what an unsupported op is. */
+static void describe_unsupported(char *name, size_t n, int32_t code, const char *custom, uint32_t custom_len,
+    bool known, int type) {
+    size_t at;
+    if (code == TML_OP_CUSTOM) {
+        at = tml_fmt(name, n, 0, "CUSTOM '%.*s'", (int)(custom_len > 40 ? 40 : custom_len), custom);
+        if (custom_len == 7 && memcmp(custom, "ethos-u", 7) == 0) {
+            tml_fmt(name, n, at, " (compiled by Vela for an Arm Ethos-U NPU: use the model as it was before Vela)");
+        }
+    } else if (code < 0 || strcmp(tml_builtin_name(code), "UNKNOWN") == 0) {
+        at = tml_fmt(name, n, 0, "builtin %d", (int)code);
+    } else {
+        at = tml_fmt(name, n, 0, "%s", tml_builtin_name(code));
+    }
+    if (known) {
+        uint8_t types[16];
+        const int nt = tml_op_types(code, custom, custom_len, types, 16);
+        at = tml_fmt(name, n, at, " for %s input (runs", tml_type_name(type));
+        for (int k = 0; k < nt; k++) {
+            at = tml_fmt(name, n, at, "%s %s", k ? "," : "", tml_type_name(types[k]));
+        }
+        tml_fmt(name, n, at, ")");
+    }
+}
+
+/* Find each operator's implementation for its input type; list every
+ * unsupported operator in one message. */
+static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tml_fb_vec_t *opcodes, bool inspect,
+    tml_error_t *err) {
+    size_t at = 0;
+    int n_bad = 0;
+    char *msg = err->msg;
+    for (uint16_t i = 0; i < m->n_ops; i++) {
+        tml_op_t *op = &m->ops[i];
+        tml_fb_table_t ot, ct;
+        const char *custom = NULL;
+        uint32_t custom_len = 0;
+        /* read_ops checked these */
+        if (!tml_fb_vec_table(&m->fb, ops_v, i, &ot) ||
+            !tml_fb_vec_table(&m->fb, opcodes, tml_fb_u32(&ot, OP_OPCODE, 0), &ct)) {
+            return tml_invalid(err, "operator %d is malformed", i);
+        }
+        int32_t code = tml_fb_i32(&ct, OPCODE_BUILTIN, 0);
+        const int32_t dep = (int8_t)tml_fb_u8(&ct, OPCODE_DEPRECATED, 0);
+        code = dep > code ? dep : code;
+        if (code == TML_OP_CUSTOM && !tml_fb_string(&ct, OPCODE_CUSTOM, &custom, &custom_len)) {
+            return tml_invalid(err, "operator %d: its custom operator name is malformed", i);
+        }
+        const int type = first_input_type(m, op);
+        bool known;
+        const int row = tml_op_find(code, custom, custom_len, type, &known);
+        if (row != TML_NO_ROW) {
+            op->row = (uint16_t)row;
+            op->eval = tml_op_row(row)->eval;
+            continue;
+        }
+        /* unsupported: list each (operator, type) once */
+        bool seen = false;
+        for (uint16_t k = 0; k < i && !seen; k++) {
+            const tml_op_t *o = &m->ops[k];
+            seen = o->row == TML_NO_ROW && o->builtin == op->builtin && code != TML_OP_CUSTOM && code >= 0 &&
+                first_input_type(m, o) == type;
+        }
+        if (seen) {
+            continue;
+        }
+        char name[128];
+        describe_unsupported(name, sizeof(name), code, custom, custom_len, known, type);
+        if (n_bad == 0) {
+            at = tml_fmt(msg, sizeof(err->msg), 0, "unsupported operators: %s (operator %d)", name, i);
+        } else {
+            at = tml_fmt(msg, sizeof(err->msg), at, ", %s (operator %d)", name, i);
+        }
+        n_bad++;
+    }
+    if (n_bad) {
+        at = tml_fmt(msg, sizeof(err->msg), at, "; supported: see tinyml.supported_ops()");
+        err->status = TML_ERR_UNSUPPORTED;
+        if (!inspect) {
+            return TML_ERR_UNSUPPORTED;
+        }
+        m->unsupported = tml_persistent_alloc(m, at + 1, err);
+        if (!m->unsupported) {
+            return TML_ERR_NO_MEMORY;
+        }
+        memcpy(m->unsupported, msg, at + 1);
+        msg[0] = 0;
+        err->status = TML_OK;
+    }
+    return TML_OK;
+}
+
+/* Operator i's table and its input/output index vectors, checked. */
+static tml_status_t op_io_vectors(tml_model_t *m, const tml_fb_vec_t *ops_v, uint16_t i, tml_fb_table_t *ot,
+    tml_fb_vec_t *in, tml_fb_vec_t *out, tml_error_t *err) {
+    if (!tml_fb_vec_table(&m->fb, ops_v, i, ot) || !tml_fb_vector(ot, OP_INPUTS, 4, in) ||
+        !tml_fb_vector(ot, OP_OUTPUTS, 4, out)) {
+        return tml_invalid(err, "operator %d is malformed", i);
+    }
+    if (in->len > TML_MAX_OP_IO || out->len > TML_MAX_OP_IO) {
+        return tml_invalid(err, "operator %d has %u inputs and %u outputs", i, (unsigned)in->len, (unsigned)out->len);
+    }
+    return TML_OK;
+}
+
+static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_error_t *err) {
+    tml_fb_table_t ot;
+    tml_fb_vec_t in, out;
+    tml_status_t s;
+    /* one block for every operator's tensor indices */
+    size_t total = 1;
+    for (uint16_t i = 0; i < m->n_ops; i++) {
+        if ((s = op_io_vectors(m, ops_v, i, &ot, &in, &out, err)) != TML_OK) {
+            return s;
+        }
+        total += in.len + out.len;
+    }
+    int16_t *pool = tml_persistent_alloc(m, sizeof(int16_t) * total, err);
+    if (!pool) {
+        return TML_ERR_NO_MEMORY;
+    }
+    for (uint16_t i = 0; i < m->n_ops; i++) {
+        tml_op_t *op = &m->ops[i];
+        if ((s = op_io_vectors(m, ops_v, i, &ot, &in, &out, err)) != TML_OK) {
+            return s;
+        }
+        op->n_inputs = (uint8_t)in.len;
+        op->n_outputs = (uint8_t)out.len;
+        op->inputs = pool;
+        pool += in.len + out.len;
+        s = read_index_vector(m, &ot, OP_INPUTS, op->inputs, in.len, true, "operator", i, err);
+        if (s == TML_OK) {
+            s = read_index_vector(m, &ot, OP_OUTPUTS, OUTS(op), out.len, false, "operator", i, err);
+        }
+        if (s != TML_OK) {
+            return s;
+        }
+    }
+    return TML_OK;
+}
+
+/* Every tensor an operator reads is a constant, a variable, a model input or
+ * written by an earlier operator; every tensor is written at most once. (So
+ * the graph runs in order, and an op never reads its own output.) Uses
+ * m->alias as scratch and leaves it all -1. */
+static tml_status_t check_order(tml_model_t *m, tml_error_t *err) {
+    int16_t *written = m->alias;
+    for (int i = 0; i < m->n_tensors; i++) {
+        written[i] = 0;
+    }
+    for (int i = 0; i < m->n_inputs; i++) {
+        written[m->io[i]] = 1;
+    }
+    tml_status_t s = TML_OK;
+    for (int k = 0; k < m->n_ops && s == TML_OK; k++) {
+        const tml_op_t *op = &m->ops[k];
+        for (int j = 0; j < op->n_inputs && s == TML_OK; j++) {
+            int idx = op->inputs[j];
+            const tml_tensor_t *t = idx >= 0 ? &m->tensors[idx] : NULL;
+            if (t && t->kind == TML_TENSOR_ARENA && t->bytes > 0 && !written[idx]) {
+                s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "input %d (tensor %d) is read before any operator writes it", j, idx);
+            }
+        }
+        for (int j = 0; j < op->n_outputs && s == TML_OK; j++) {
+            int idx = OUTS(op)[j];
+            const tml_tensor_t *t = &m->tensors[idx];
+            if (t->kind == TML_TENSOR_CONST && t->bytes > 0) {
+                s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output %d (tensor %d) is a constant", j, idx);
+            } else if (written[idx] && t->kind != TML_TENSOR_VARIABLE) {
+                s = tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
+                    "output %d (tensor %d) is already written by an earlier operator or is a model input", j, idx);
+            }
+            written[idx] = 1;
+        }
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        written[i] = -1;
+    }
+    return s;
+}
+
+static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
+    tml_fb_table_t sg;
+    tml_fb_vec_t ops_v, opcodes, in_v, out_v;
+    tml_status_t s = load_structure(m, err, &sg, &ops_v, &opcodes);
+    if (s != TML_OK) {
+        return s;
+    }
+    if (!tml_fb_vector(&sg, SG_INPUTS, 4, &in_v) || !tml_fb_vector(&sg, SG_OUTPUTS, 4, &out_v) ||
+        in_v.len > TML_MAX_OP_IO || out_v.len > TML_MAX_OP_IO) {
+        return tml_invalid(err, "subgraph inputs/outputs are malformed");
+    }
+    m->n_inputs = (uint16_t)in_v.len;
+    m->n_outputs = (uint16_t)out_v.len;
+    m->ops = tml_persistent_alloc(m, sizeof(tml_op_t) * (m->n_ops + 1u), err);
+    if (!m->ops) {
+        return TML_ERR_NO_MEMORY;
+    }
+    s = read_ops(m, &ops_v, &opcodes, err);
+    if (s != TML_OK) {
+        return s;
+    }
+    m->tensors = tml_persistent_alloc(m, sizeof(tml_tensor_t) * (m->n_tensors + 1u), err);
+    m->io = tml_persistent_alloc(m, sizeof(int32_t) * (m->n_inputs + m->n_outputs + 1u), err);
+    if (!m->tensors || !m->io) {
+        return TML_ERR_NO_MEMORY;
+    }
+    int16_t io16[2 * TML_MAX_OP_IO];
+    s = read_index_vector(m, &sg, SG_INPUTS, io16, m->n_inputs, false, "subgraph input", 0, err);
+    if (s == TML_OK) {
+        s = read_index_vector(m, &sg, SG_OUTPUTS, io16 + m->n_inputs, m->n_outputs, false, "subgraph output", 0, err);
+    }
+    if (s != TML_OK) {
+        return s;
+    }
+    for (int i = 0; i < m->n_inputs + m->n_outputs; i++) {
+        m->io[i] = io16[i];
+    }
+    for (int i = 0; i < m->n_tensors; i++) {
+        s = load_tensor(m, i, err);
+        if (s != TML_OK) {
+            return s;
+        }
+    }
+    for (int i = 0; i < m->n_inputs; i++) {
+        if (m->tensors[m->io[i]].kind != TML_TENSOR_ARENA) {
+            return tml_invalid(err, "model input %d (tensor %d) is a constant or variable", i, (int)m->io[i]);
+        }
+    }
+    s = load_op_io(m, &ops_v, err);
+    if (s == TML_OK) {
+        s = resolve_ops(m, &ops_v, &opcodes, inspect, err);
+    }
+    if (s != TML_OK) {
+        return s;
+    }
+    m->offsets = tml_persistent_alloc(m, sizeof(int32_t) * (m->n_tensors + 1u), err);
+    m->alias = tml_raw_alloc(m, sizeof(int16_t) * m->n_tensors + 1, err);
+    if (!m->offsets || !m->alias) {
+        return TML_ERR_NO_MEMORY;
+    }
+    s = check_order(m, err);
+    if (s != TML_OK) {
+        return s;
+    }
+    for (int i = 0; i < m->n_ops; i++) {
+        tml_op_t *op = &m->ops[i];
+        if (op->row == TML_NO_ROW) {
+            continue; /* inspect mode: unsupported op */
+        }
+        s = tml_op_row(op->row)->prepare(m, op, err);
+        if (s != TML_OK) {
+            if (err->msg[0] == 0) {
+                tml_op_fail(err, s, op, "prepare failed");
+            }
+            return s;
+        }
+    }
+    return tml_plan(m, err);
+}
+
+tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
+    tml_error_t *err) {
+    return tml_model_load_ex(m, data, size, allocator, 0, err);
+}
+
+tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
+    unsigned flags, tml_error_t *err) {
+    memset(m, 0, sizeof(*m));
+    memset(err, 0, sizeof(*err));
+    if (!allocator || !allocator->alloc || !allocator->free || (!data && size)) {
+        return tml_fail(err, TML_ERR_ARGUMENT, "bad arguments to tml_model_load");
+    }
+    m->allocator = *allocator;
+    if (size > 0x7fffffff) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED, "model of %lu bytes is too large", (unsigned long)size);
+    }
+    m->fb.buf = data;
+    m->fb.size = (uint32_t)size;
+    const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
+    tml_status_t s = load(m, inspect, err);
+    if (s == TML_OK) {
+        /* second pass, in one block of the measured size */
+        size_t need = m->persistent_used;
+        free_blocks(m);
+        memset(m, 0, sizeof(*m));
+        m->allocator = *allocator;
+        m->fb.buf = data;
+        m->fb.size = (uint32_t)size;
+        m->persistent = tml_raw_alloc(m, need ? need : 8, err);
+        m->persistent_size = need ? need : 8;
+        s = m->persistent ? load(m, inspect, err) : TML_ERR_NO_MEMORY;
+    }
+    free_blocks(m);
+    if (s != TML_OK) {
+        tml_model_free(m);
+        err->status = s;
+        return s;
+    }
+    m->state = m->unsupported ? 3 : 1;
+    err->status = TML_OK;
+    return TML_OK;
+}
