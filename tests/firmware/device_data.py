@@ -197,9 +197,10 @@ def build(dest: Path, shared: list[Path] | None = None, board: dict[str, Any] | 
     only those fitting_models() keeps when `board` (its board.json) is given.
     Returns the files a device needs, name -> host path (shared models are not copied)."""
     shared = shared_model_paths() if shared is None else shared
+    ops_budget = None
     if board is not None:
-        shared = fitting_models(board, shared)
-    return _build(dest, shared)
+        shared, ops_budget = fitting_models(board, shared)
+    return _build(dest, shared, ops_budget)
 
 
 def _fs_bytes(size: int, block: int) -> int:
@@ -207,12 +208,13 @@ def _fs_bytes(size: int, block: int) -> int:
     return max(1, -(-size // block)) * block
 
 
-def fitting_models(board: dict[str, Any], shared: list[Path]) -> list[Path]:
+def fitting_models(board: dict[str, Any], shared: list[Path]) -> tuple[list[Path], int | None]:
     """The shared models a board runs the device tests with, by its board.json figures, smallest first:
     each must fit its GC heap when loaded from a file (tinyml_tools.boards.fit: file + arena + metadata,
     as the host core measures them for the board's backend, within heap_bytes less the interpreter's
     reserve), and all of them its filesystem (fs_bytes when given; files in whole fs_block_bytes blocks,
-    default 4 KiB) together with the rest of the test data and FS_RESERVE_BLOCKS free blocks."""
+    default 4 KiB) together with the rest of the test data and FS_RESERVE_BLOCKS free blocks. Also
+    returns the room left for the per-op bundle (ops.bin), or None when fs_bytes is not given."""
     from tinyml_tools import boards
 
     core = _core()
@@ -221,8 +223,8 @@ def fitting_models(board: dict[str, Any], shared: list[Path]) -> list[Path]:
     backend = board.get("backend", "ref") if board.get("backend") in core.backends() else "ref"
     block = int(board.get("fs_block_bytes") or 4096)
     with tempfile.TemporaryDirectory() as tmp:
-        files = _build(Path(tmp), shared)
-        sizes = {name: path.stat().st_size for name, path in files.items()}
+        files = _build(Path(tmp), shared, ops_budget=len(device_ops.MAGIC))  # an empty bundle: room below
+        sizes = {name: path.stat().st_size for name, path in files.items() if name != "ops.bin"}
         manifest = json.loads((Path(tmp) / "manifest.json").read_text())
     sizes["target.json"] = 256  # written by the test runner
 
@@ -243,10 +245,11 @@ def fitting_models(board: dict[str, Any], shared: list[Path]) -> list[Path]:
             m.close()
         if fit.verdict == "ram" and (board.get("fs_bytes") is None or fs_needed([*keep, path]) <= board["fs_bytes"]):
             keep.append(path)
-    return [p for p in shared if p in keep]
+    room = None if board.get("fs_bytes") is None else (board["fs_bytes"] - fs_needed(keep)) // block * block
+    return [p for p in shared if p in keep], room
 
 
-def _build(dest: Path, shared: list[Path]) -> dict[str, Path]:
+def _build(dest: Path, shared: list[Path], ops_budget: int | None = None) -> dict[str, Path]:
     core = _core()
     if core is None:
         raise RuntimeError("the host core library is not built (make host-lib): cannot describe the test models")
@@ -275,7 +278,7 @@ def _build(dest: Path, shared: list[Path]) -> dict[str, Path]:
         assert msg, f"{name}: the host core accepted it"
         (dest / f"{name}.tflite").write_bytes(data)
         bad.append({"file": f"{name}.tflite", "msg": msg})
-    n_ops = device_ops.write_bundle(dest / "ops.bin") if run_tflm is not None else 0
+    n_ops = device_ops.write_bundle(dest / "ops.bin", ops_budget) if run_tflm is not None else 0
     (dest / "t_huge.tflite").write_bytes(synth["t_huge"])
     huge = core.Model(synth["t_huge"], inspect=True)
     manifest = {

@@ -6,6 +6,9 @@ The cases are those of every tests/host/test_ops*.py module (tests/host/seeds.py
 first input) the first PER_GROUP are taken, so every operator x type the host grids cover runs
 on every device, in one file of a few hundred KB read record by record (small RAM boards too).
 
+A board with a small filesystem gets the first records that fit its room (write_bundle's
+max_bytes; tests/firmware/device_data.py computes it from board.json).
+
 Record (little-endian): u16 name length, name, u8 tolerance flag (1: float outputs may differ
 in the last bits: the device's libm), u32 model length, model, then u8 count of inputs and for
 each u32 length + bytes, then the same for the expected outputs.
@@ -42,38 +45,47 @@ def _group(data: bytes) -> tuple[int, str, int]:
 
 
 def select() -> list[tuple[str, bytes, list[np.ndarray]]]:
-    """The device selection: (name, model, inputs), PER_GROUP per (operator, input type)."""
+    """The device selection: (name, model, inputs), PER_GROUP per (operator, input type), in rounds:
+    first one case of every group, then the second of every group."""
     from seeds import build_case, per_op_cases
 
+    rounds: list[list[tuple[str, bytes, list[np.ndarray]]]] = [[] for _ in range(PER_GROUP)]
     seen: dict[tuple[int, str, int], int] = {}
-    out = []
     for name, build in per_op_cases():
         data, inputs = build_case(name, build)
         key = _group(data)
-        if seen.get(key, 0) >= PER_GROUP:
-            continue
-        seen[key] = seen.get(key, 0) + 1
-        out.append((name, data, inputs))
-    return out
+        k = seen.get(key, 0)
+        if k < PER_GROUP:
+            seen[key] = k + 1
+            rounds[k].append((name, data, inputs))
+    return [case for r in rounds for case in r]
 
 
-def write_bundle(path: Path) -> int:
-    """Write the selection with tflite-micro's outputs; returns the number of records."""
+def _record(name: str, data: bytes, inputs: list[np.ndarray], refs: list[np.ndarray]) -> bytes:
+    raw = name.encode()
+    rec = bytearray(struct.pack("<HB", len(raw), int(any(r.dtype.kind == "f" for r in refs))) + raw)
+    rec += struct.pack("<I", len(data)) + data
+    for arrays in (inputs, refs):
+        rec += struct.pack("<B", len(arrays))
+        for a in arrays:
+            b = np.ascontiguousarray(a).tobytes()
+            rec += struct.pack("<I", len(b)) + b
+    return bytes(rec)
+
+
+def write_bundle(path: Path, max_bytes: int | None = None) -> int:
+    """Write the selection with tflite-micro's outputs, at most max_bytes of it (a board with a
+    small filesystem gets the first cases of the selection that fit); returns the number of records."""
     from tflite_builder import run_tflm
 
-    records = bytearray(MAGIC)
+    out = bytearray(MAGIC)
     n = 0
     for name, data, inputs in select():
-        refs = run_tflm(data, inputs)
-        tolerant = any(r.dtype.kind == "f" for r in refs)
-        raw = name.encode()
-        records += struct.pack("<HB", len(raw), int(tolerant)) + raw
-        records += struct.pack("<I", len(data)) + data
-        for arrays in (inputs, refs):
-            records += struct.pack("<B", len(arrays))
-            for a in arrays:
-                b = np.ascontiguousarray(a).tobytes()
-                records += struct.pack("<I", len(b)) + b
-        n += 1
-    path.write_bytes(bytes(records))
+        if max_bytes is not None and len(out) + len(data) > max_bytes:
+            continue
+        rec = _record(name, data, inputs, run_tflm(data, inputs))
+        if max_bytes is None or len(out) + len(rec) <= max_bytes:
+            out += rec
+            n += 1
+    path.write_bytes(bytes(out))
     return n
