@@ -1,8 +1,10 @@
 #define _POSIX_C_SOURCE 200809L
 /*
  * libFuzzer target: invoke with arbitrary input tensor bytes on fixed models
- * (the seed models named in FUZZ_MODELS, loaded once). The first two bytes
- * pick the model, the rest fills the inputs.
+ * (the seed models listed in the file FUZZ_MODELS names, one path per line,
+ * loaded once: a file, not the paths themselves, because a thousand seed
+ * paths exceed the kernel's limit on one environment string). The first two
+ * bytes pick the model, the rest fills the inputs.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -29,12 +31,17 @@ static int n_models;
 static void load_models(void) {
     static const tml_allocator_t a = { fz_alloc, fz_free, NULL };
     const char *list = getenv("FUZZ_MODELS");
-    if (!list) {
-        fprintf(stderr, "fuzz_input: set FUZZ_MODELS to a ':'-separated list of .tflite files\n");
+    FILE *lf = list ? fopen(list, "r") : NULL;
+    if (!lf) {
+        fprintf(stderr, "fuzz_input: set FUZZ_MODELS to a file listing .tflite files, one per line\n");
         exit(2);
     }
-    char *paths = strdup(list);
-    for (char *p = strtok(paths, ":"); p && n_models < MAX_MODELS; p = strtok(NULL, ":")) {
+    char p[4096];
+    while (n_models < MAX_MODELS && fgets(p, sizeof(p), lf)) {
+        p[strcspn(p, "\r\n")] = '\0';
+        if (!p[0]) {
+            continue;
+        }
         FILE *f = fopen(p, "rb");
         if (!f) {
             continue;
@@ -61,7 +68,7 @@ static void load_models(void) {
             n_models++;
         }
     }
-    free(paths);
+    fclose(lf);
     if (!n_models) {
         fprintf(stderr, "fuzz_input: no model from FUZZ_MODELS loaded\n");
         exit(2);

@@ -85,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1")
     input_models = [p for p in shared + synth]
-    env["FUZZ_MODELS"] = ":".join(str(p) for p in input_models)
+    model_list = work / "input-models.txt"
+    model_list.write_text("".join(f"{p}\n" for p in input_models))
+    env["FUZZ_MODELS"] = str(model_list)
     results = []
     for target, seeds in (("fuzz_model", shared + synth + [p for p in regress if "fuzz_model" in p.name]),
                           ("fuzz_input", [p for p in regress if "fuzz_input" in p.name])):

@@ -22,15 +22,16 @@ def need(binary: str) -> Path:
     return path
 
 
-def test_regressions_replay_cleanly() -> None:
+def test_regressions_replay_cleanly(tmp_path: Path) -> None:
     """Every crash ever found stays fixed: replay each file through its target."""
     files = sorted(p for p in (HERE / "regressions").iterdir() if p.is_file())
     for target in ("fuzz_model", "fuzz_input"):
         mine = [str(p) for p in files if p.name.startswith(target)]
         if not mine:
             continue
-        env = dict(os.environ, FUZZ_MODELS=":".join(str(p) for p in sorted((ROOT.parent / "shared" / "models")
-                                                                           .glob("*.tflite"))))
+        model_list = tmp_path / "models.txt"
+        model_list.write_text("".join(f"{p}\n" for p in sorted((ROOT.parent / "shared" / "models").glob("*.tflite"))))
+        env = dict(os.environ, FUZZ_MODELS=str(model_list))
         r = subprocess.run([str(need(target)), "-timeout=10", *mine], capture_output=True, check=False, text=True, env=env, timeout=300)
         assert r.returncode == 0, r.stderr[-4000:]
 
