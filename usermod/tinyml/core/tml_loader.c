@@ -326,6 +326,12 @@ static tml_status_t read_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tm
             return tml_invalid(err, "operator %d options are malformed", i);
         }
         op->options.fb = &m->fb;
+        tml_fb_vec_t custom;
+        if (!tml_fb_vector(&ot, OP_CUSTOM_OPTIONS, 1, &custom)) {
+            return tml_invalid(err, "operator %d custom options are malformed", i);
+        }
+        op->custom_pos = custom.pos;
+        op->custom_len = custom.len;
     }
     return TML_OK;
 }

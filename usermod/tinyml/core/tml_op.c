@@ -13,7 +13,9 @@ static tml_status_t vfail(tml_error_t *err, tml_status_t status, const tml_op_t 
         err->status = status;
         err->msg[0] = 0;
         if (op) {
-            at = tml_fmt(err->msg, sizeof(err->msg), 0, "operator %d '%s': ", (int)op->index, tml_builtin_name(op->builtin));
+            const tml_op_impl_t *row = tml_op_row(op->row); /* custom ops: their name */
+            at = tml_fmt(err->msg, sizeof(err->msg), 0, "operator %d '%s': ", (int)op->index,
+                row && row->custom ? row->custom : tml_builtin_name(op->builtin));
         }
         tml_vfmt(err->msg, sizeof(err->msg), at, fmt, ap);
     }

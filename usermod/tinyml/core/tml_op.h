@@ -45,6 +45,9 @@ struct tml_op {
     void *scratch;          /* valid during eval when scratch_size > 0 */
     int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
     tml_fb_table_t options; /* builtin_options table (options.pos == 0 if absent) */
+    void (*reset)(tml_op_t *op); /* stateful ops (set by prepare): restart their state */
+    uint32_t custom_pos;    /* custom_options bytes in the model (custom_len == 0: none) */
+    uint32_t custom_len;
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
     int32_t scratch_offset; /* planner */
     uint32_t macs;          /* set by prepare (0 for data movement ops) */

@@ -292,6 +292,32 @@ static const tml_op_impl_t registry[] = {
     ROW(ARG_MIN, TML_FLOAT32, arg_min),
 #endif
 #endif
+#if TML_OPS_SIGNAL
+    /* tml_ops_signal.c: custom operators, by name. The FFTs and OverlapAdd
+     * run the int16, int32 / float32 input their 'T' option names; float32
+     * rows also need FLOAT */
+    CUSTOM_ROW("SignalWindow", TML_INT16, signal_window),
+    CUSTOM_ROW("SignalFftAutoScale", TML_INT16, signal_fft_auto_scale),
+    CUSTOM_ROW("SignalRfft", TML_INT16, signal_rfft),
+    CUSTOM_ROW("SignalRfft", TML_INT32, signal_rfft),
+    CUSTOM_ROW("SignalIrfft", TML_INT16, signal_irfft),
+    CUSTOM_ROW("SignalIrfft", TML_INT32, signal_irfft),
+    CUSTOM_ROW("SignalEnergy", TML_INT16, signal_energy),
+    CUSTOM_ROW("SignalFilterBank", TML_UINT32, signal_filter_bank),
+    CUSTOM_ROW("SignalFilterBankSquareRoot", TML_UINT64, signal_filter_bank_square_root),
+    CUSTOM_ROW("SignalFilterBankSpectralSubtraction", TML_UINT32, signal_filter_bank_spectral_subtraction),
+    CUSTOM_ROW("SignalPCAN", TML_UINT32, signal_pcan),
+    CUSTOM_ROW("SignalFilterBankLog", TML_UINT32, signal_filter_bank_log),
+    CUSTOM_ROW("SignalDelay", TML_INT16, signal_delay),
+    CUSTOM_ROW("SignalFramer", TML_INT16, signal_framer),
+    CUSTOM_ROW("SignalOverlapAdd", TML_INT16, signal_overlap_add),
+    CUSTOM_ROW("SignalStacker", TML_INT16, signal_stacker),
+#if TML_OPS_FLOAT
+    CUSTOM_ROW("SignalRfft", TML_FLOAT32, signal_rfft),
+    CUSTOM_ROW("SignalIrfft", TML_FLOAT32, signal_irfft),
+    CUSTOM_ROW("SignalOverlapAdd", TML_FLOAT32, signal_overlap_add),
+#endif
+#endif
 };
 
 #define N_ROWS ((int)(sizeof(registry) / sizeof(registry[0])))
