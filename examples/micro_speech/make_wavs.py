@@ -1,5 +1,5 @@
 """Make the micro_speech example's test clips: "yes" and "no" spoken by espeak-ng, and
-silence, each as a one-second 16 kHz mono 16-bit WAV (the word centred in it), the form
+silence (quiet white noise, about -50 dBFS, from sox's repeatable generator), each as a one-second 16 kHz mono 16-bit WAV (the word centred in it), the form
 the micro_speech model was trained on. Needs espeak-ng and sox (Debian packages).
 
     python examples/micro_speech/make_wavs.py [OUT_DIR]   # default: build/examples/micro_speech
@@ -44,7 +44,8 @@ def _write(path: Path, samples: bytes) -> None:
 def make_clip(out: Path, text: str | None, voice: str, wpm: int) -> None:
     """One second (16000 samples) of 16 kHz mono int16: the spoken word centred, or silence."""
     if text is None:
-        _write(out, bytes(2 * RATE))
+        subprocess.run(["sox", "-R", "-n", "-r", str(RATE), "-c", "1", "-b", "16", str(out), "synth", "1",
+                        "whitenoise", "vol", "0.003"], check=True)
         return
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp) / "raw.wav"

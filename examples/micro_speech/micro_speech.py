@@ -40,7 +40,7 @@ header = bytearray(8)
 
 def open_wav(path):
     """The file positioned at its samples, and their count; checks 16 kHz mono 16-bit PCM."""
-    f = open(path, "rb")
+    f = open(path, "rb")  # noqa: SIM115 (returned open: the caller reads the samples, then closes it)
     f.readinto(header)
     if bytes(header[:4]) != b"RIFF":
         raise ValueError(path + ": not a RIFF file")
@@ -81,8 +81,7 @@ def classify_clip(f, n_samples):
             classified += 1
             i = 0
             while i < 4:
-                if scores[i] > best[i]:
-                    best[i] = scores[i]
+                best[i] = max(best[i], scores[i])
                 i += 1
         if done + STRIDE > n_samples:
             counts[0] = rows
@@ -117,10 +116,10 @@ def main():
         loop_us += dt
         samples += n
         results.append([name, word, expected])
-        print("%s: %s (best scores %s), expected %s, %d windows in %d us" % (
-            name, word, " ".join(str(s) for s in best), expected, rows, dt))
+        print(f"{name}: {word} (best scores {' '.join(str(s) for s in best)}), expected {expected}, "
+              f"{rows} windows in {dt} us")
     ok = sum(1 for r in results if r[1] == r[2])
-    print("recognized %d of %d clips; %.2f s of audio in %d us" % (ok, len(results), samples / 16000, loop_us))
+    print(f"recognized {ok} of {len(results)} clips; {samples / 16000:.2f} s of audio in {loop_us} us")
     print(json.dumps({
         "results": results, "audio_samples": samples, "loop_us": loop_us, "allocated_in_loop": allocated,
         "clock": list(clock), "frontend_ticks": sum(r[2] for r in fe_profile),

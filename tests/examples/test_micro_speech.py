@@ -87,6 +87,7 @@ def test_micro_speech(target: str, files: dict[str, Path], tmp_path: Path) -> No
         dev.put_files(files, "micro_speech")
         out, err = dev.run_script(script, timeout=600)
     s = _check(out, err, target)
+    print("\n" + "\n".join(ln for ln in out.splitlines() if ln.strip() and not ln.startswith("{")))
     seconds = s["audio_samples"] / 16000
     kind, hz = s["clock"]
     per_s = s["loop_us"] * 1000 / seconds
