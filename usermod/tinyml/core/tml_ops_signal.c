@@ -164,7 +164,7 @@ static tml_status_t fft_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, 
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    OPTION("fft_length", 4, 1 << 20, &d->fft_length);
+    OPTION("fft_length", 4, 16384, &d->fft_length);
     if (!tml_rfft_length_ok(d->fft_length)) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fft_length %ld is not supported (even, half of it a "
             "product of 2, 3 and 5)", (long)d->fft_length);

@@ -850,8 +850,9 @@ typedef struct {
 void tml_signal_queue_push(tml_signal_queue_t *q, const int16_t *v, int32_t n);
 void tml_signal_queue_pop(tml_signal_queue_t *q, int32_t n);
 
-/* SignalRfft / SignalIrfft of fft_length real points (even, fft_length / 2 a
- * product of 2, 3 and 5: tml_rfft_length_ok). The state (tml_rfft_state_size
+/* SignalRfft / SignalIrfft of fft_length real points (even, at most 16384,
+ * fft_length / 2 a product of 2, 3 and 5: tml_rfft_length_ok; the twiddles of
+ * every such length equal the reference's, checked against glibc's cos/sin). The state (tml_rfft_state_size
  * bytes, 8-aligned, filled once by tml_rfft_init_*) holds the twiddles;
  * elem_size is the scalar's bytes. rfft: in has fft_length values (zero padded
  * by the caller), out fft_length / 2 + 1 complex (re, im) values; irfft the

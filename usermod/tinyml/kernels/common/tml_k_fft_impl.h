@@ -10,6 +10,7 @@
  *   FFT_FIXED  1 fixed point, 0 float
  *   FFT_PROD   fixed: product type  FFT_FRAC  fixed: fraction bits
  *   FFT_MAX    fixed: largest scalar
+ * and tml_cos, tml_sin, tml_floor (double precision, as the C library's).
  */
 #define FFT_CAT2(a, b) a##b
 #define FFT_CAT(a, b) FFT_CAT2(a, b)
@@ -69,15 +70,15 @@ typedef struct {
 
 static FFT_T FFT_FN(fft_trig_)(double v) {
 #if FFT_FIXED
-    return (FFT_T)floor(0.5 + FFT_MAX * v);
+    return (FFT_T)tml_floor(0.5 + FFT_MAX * v);
 #else
     return (FFT_T)v;
 #endif
 }
 
 static void FFT_FN(fft_twiddle_)(FFT_CPX *x, double phase) {
-    x->r = FFT_FN(fft_trig_)(cos(phase));
-    x->i = FFT_FN(fft_trig_)(sin(phase));
+    x->r = FFT_FN(fft_trig_)(tml_cos(phase));
+    x->i = FFT_FN(fft_trig_)(tml_sin(phase));
 }
 
 static void FFT_FN(bfly2_)(FFT_CPX *fout, size_t fstride, const tml_fft_state_t *st, const FFT_CPX *tw, int m) {
