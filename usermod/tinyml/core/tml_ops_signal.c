@@ -548,6 +548,10 @@ tml_status_t tml_signal_delay_prepare(tml_model_t *m, tml_op_t *op, tml_error_t 
     OPTION("delay_length", 0, 1 << 20, &d->delay);
     d->frame = in->dims[in->ndims - 1];
     d->rows = outer_elements(in, 1);
+    if ((int64_t)d->rows * d->delay > INT32_MAX / 2) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%ld rows of %ld delayed samples are too many",
+            (long)d->rows, (long)d->delay);
+    }
     d->lines = tml_persistent_alloc(m, sizeof(int16_t) * (size_t)d->rows * (size_t)d->delay + 1, err);
     if (!d->lines) {
         return TML_ERR_NO_MEMORY;
