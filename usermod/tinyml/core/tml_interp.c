@@ -24,8 +24,9 @@ void tml_model_reset(tml_model_t *m) {
     }
     /* and the state stateful operators keep in persistent memory (the signal library's) */
     for (int k = 0; k < m->n_ops; k++) {
-        if (m->ops[k].reset) {
-            m->ops[k].reset(&m->ops[k]);
+        const tml_op_impl_t *row = tml_op_row(m->ops[k].row);
+        if (row && row->reset && m->ops[k].data) {
+            row->reset(&m->ops[k]);
         }
     }
 }

@@ -39,6 +39,20 @@ tml_status_t tml_op_fail(tml_error_t *err, tml_status_t status, const tml_op_t *
 }
 
 
+bool tml_op_custom_options(const tml_model_t *m, const tml_op_t *op, const uint8_t **data, uint32_t *len) {
+    const tml_fb_vec_t ops = { m->operators_pos, m->n_ops };
+    tml_fb_table_t ot;
+    tml_fb_vec_t v;
+    *data = NULL;
+    *len = 0;
+    if (!tml_fb_vec_table(&m->fb, &ops, op->index, &ot) || !tml_fb_vector(&ot, OP_CUSTOM_OPTIONS, 1, &v)) {
+        return false;
+    }
+    *data = m->fb.buf + v.pos;
+    *len = v.len;
+    return true;
+}
+
 /* ---- small helpers ------------------------------------------------------ */
 
 size_t tml_type_size(int type) {

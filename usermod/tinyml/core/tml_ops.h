@@ -183,5 +183,10 @@ TML_OP_FUNCS(signal_framer);
 TML_OP_FUNCS(signal_overlap_add);
 TML_OP_EVAL(tml_signal_overlap_add_eval_f32);
 TML_OP_FUNCS(signal_stacker);
+void tml_signal_spectral_reset(tml_op_t *op);
+void tml_signal_delay_reset(tml_op_t *op);
+void tml_signal_framer_reset(tml_op_t *op);
+void tml_signal_overlap_reset(tml_op_t *op);
+void tml_signal_stacker_reset(tml_op_t *op);
 
 #endif

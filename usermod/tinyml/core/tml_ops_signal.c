@@ -4,8 +4,8 @@
  * tml_flexbuf.h: a missing, malformed or out-of-range option is an error
  * naming the operator). The stateful ones (SignalFilterBankSpectralSubtraction,
  * SignalDelay, SignalFramer, SignalOverlapAdd, SignalStacker) keep their state
- * in persistent memory allocated here, restarted by tml_model_reset (op->reset)
- * as TFLM's reset does.
+ * in persistent memory allocated here, restarted by tml_model_reset (the reset
+ * function of their registry rows) as TFLM's reset does.
  */
 #include <string.h>
 #include "tml_ops.h"
@@ -15,12 +15,14 @@
 /* ---- options ------------------------------------------------------------- */
 
 static tml_status_t open_options(const tml_model_t *m, const tml_op_t *op, tml_flex_map_t *map, tml_error_t *err) {
-    if (op->custom_len == 0) {
+    const uint8_t *data;
+    uint32_t len;
+    if (!tml_op_custom_options(m, op, &data, &len) || len == 0) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has no custom options (expected a FlexBuffer map)");
     }
-    if (!tml_flex_map(m->fb.buf + op->custom_pos, op->custom_len, map)) {
+    if (!tml_flex_map(data, len, map)) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
-            "custom options (%u bytes) are not a well-formed FlexBuffer map", (unsigned)op->custom_len);
+            "custom options (%u bytes) are not a well-formed FlexBuffer map", (unsigned)len);
     }
     return TML_OK;
 }
@@ -392,7 +394,7 @@ typedef struct {
     int32_t n;
 } spectral_data_t;
 
-static void spectral_reset(tml_op_t *op) {
+void tml_signal_spectral_reset(tml_op_t *op) {
     spectral_data_t *d = op->data;
     memset(d->noise, 0, sizeof(uint32_t) * (size_t)d->n);
 }
@@ -440,7 +442,6 @@ tml_status_t tml_signal_filter_bank_spectral_subtraction_prepare(tml_model_t *m,
         return TML_ERR_NO_MEMORY;
     }
     op->data = d;
-    op->reset = spectral_reset;
     return TML_OK;
 }
 
@@ -525,7 +526,7 @@ typedef struct {
     int32_t rows, frame, delay;
 } delay_data_t;
 
-static void delay_reset(tml_op_t *op) {
+void tml_signal_delay_reset(tml_op_t *op) {
     delay_data_t *d = op->data;
     memset(d->lines, 0, sizeof(int16_t) * (size_t)d->rows * (size_t)d->delay);
 }
@@ -557,7 +558,6 @@ tml_status_t tml_signal_delay_prepare(tml_model_t *m, tml_op_t *op, tml_error_t 
         return TML_ERR_NO_MEMORY;
     }
     op->data = d;
-    op->reset = delay_reset;
     return TML_OK;
 }
 
@@ -579,7 +579,7 @@ typedef struct {
     int32_t rows, n_frames, frame_size, frame_step, capacity, prefill;
 } framer_data_t;
 
-static void framer_reset(tml_op_t *op) {
+void tml_signal_framer_reset(tml_op_t *op) {
     framer_data_t *d = op->data;
     for (int32_t r = 0; r < d->rows; r++) {
         memset(d->queues[r].data, 0, sizeof(int16_t) * (size_t)d->capacity);
@@ -634,8 +634,7 @@ tml_status_t tml_signal_framer_prepare(tml_model_t *m, tml_op_t *op, tml_error_t
         }
     }
     op->data = d;
-    op->reset = framer_reset;
-    framer_reset(op);
+    tml_signal_framer_reset(op);
     return TML_OK;
 }
 
@@ -668,7 +667,7 @@ typedef struct {
     int32_t rows, n_frames, frame_size, frame_step, esize;
 } overlap_data_t;
 
-static void overlap_reset(tml_op_t *op) {
+void tml_signal_overlap_reset(tml_op_t *op) {
     overlap_data_t *d = op->data;
     memset(d->buffers, 0, (size_t)d->esize * (size_t)d->rows * (size_t)d->frame_size);
 }
@@ -703,7 +702,6 @@ tml_status_t tml_signal_overlap_add_prepare(tml_model_t *m, tml_op_t *op, tml_er
         return TML_ERR_NO_MEMORY;
     }
     op->data = d;
-    op->reset = overlap_reset;
     if (in->type == TML_FLOAT32) {
         op->eval = tml_signal_overlap_add_eval_f32;
     }
@@ -747,7 +745,7 @@ typedef struct {
     int32_t channels, left, buffer_size, step_size, has_first_frame;
 } stacker_data_t;
 
-static void stacker_reset(tml_op_t *op) {
+void tml_signal_stacker_reset(tml_op_t *op) {
     stacker_data_t *d = op->data;
     memset(d->queue.data, 0, sizeof(int16_t) * (size_t)d->buffer_size);
     d->queue.count = 0;
@@ -786,7 +784,6 @@ tml_status_t tml_signal_stacker_prepare(tml_model_t *m, tml_op_t *op, tml_error_
         return TML_ERR_NO_MEMORY;
     }
     op->data = d;
-    op->reset = stacker_reset;
     return TML_OK;
 }
 
