@@ -79,11 +79,24 @@ def test_minimal_build_refuses_excluded_ops_by_name(minimal_lib: Path) -> None:
                 out[f"{name} {np.dtype(dtype).name}"] = "loaded"
             except core.CoreError as e:
                 out[f"{name} {np.dtype(dtype).name}"] = e.message
+        b = ModelBuilder()
+        x = b.tensor("x", (16,), np.int16)
+        w = b.const("w", np.full(16, 4096, np.int16))
+        y = b.tensor("y", (16,), np.int16)
+        b.op("CUSTOM", [x, w], [y], custom_code="SignalWindow", custom_options={"shift": 12})
+        b.inputs([x])
+        b.outputs([y])
+        try:
+            core.Model(b.build(), backend="ref")
+            out["SignalWindow"] = "loaded"
+        except core.CoreError as e:
+            out["SignalWindow"] = e.message
         print(json.dumps(out))
     """)
     assert "unsupported operators: ADD for int16 input (runs int8)" in res["ADD int16"]
     assert "unsupported operators: ADD for float32 input (runs int8)" in res["ADD float32"]
     assert "unsupported operators: SUB (operator 0)" in res["SUB int8"]
+    assert "unsupported operators: CUSTOM 'SignalWindow' (operator 0)" in res["SignalWindow"]
 
 
 @pytest.mark.skipif(not SHARED_MODELS.is_dir(), reason=f"reference models folder {SHARED_MODELS} is absent")

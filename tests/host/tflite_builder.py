@@ -153,6 +153,7 @@ class _OpDef:
     intermediates: list[int]
     options_type: int
     options: dict[str, Any]
+    custom_options: bytes | None = None
 
 
 TensorRef = Tensor | int | None
@@ -262,11 +263,14 @@ class ModelBuilder:
         opcode_index: int | None = None,
         options_table: str | None = None,
         version: int = 1,
+        custom_options: bytes | Mapping[str, Any] | None = None,
     ) -> None:
         """Add an operator. `options` keys are the schema's snake_case field
         names (padding, stride_w, fused_activation_function, new_shape, ...);
         "activation" is short for fused_activation_function. Enum fields take
-        member names ("SAME", "RELU6")."""
+        member names ("SAME", "RELU6"). Custom operators (`op` "CUSTOM" with
+        `custom_code`) take `custom_options`: raw bytes, or a mapping written as
+        a FlexBuffer map (custom_flexbuffer)."""
         name = op if isinstance(op, str) else None
         index = self.opcode(op, custom_code, version)
         if opcode_index is not None:
@@ -285,6 +289,7 @@ class ModelBuilder:
                 [_index(t) for t in intermediates],
                 int(getattr(tflite.BuiltinOptions, table)) if table else 0,
                 {"_table": table, **opts},
+                custom_flexbuffer(custom_options) if isinstance(custom_options, Mapping) else custom_options,
             )
         )
 
@@ -392,6 +397,7 @@ class ModelBuilder:
         ins = _int32s(fb, o.inputs)
         outs = _int32s(fb, o.outputs)
         inter = _int32s(fb, o.intermediates) if o.intermediates else None
+        custom = fb.CreateByteVector(o.custom_options) if o.custom_options is not None else None
         tflite.OperatorStart(fb)
         tflite.OperatorAddOpcodeIndex(fb, o.opcode)
         tflite.OperatorAddInputs(fb, ins)
@@ -401,6 +407,8 @@ class ModelBuilder:
             tflite.OperatorAddBuiltinOptions(fb, options)
         if inter is not None:
             tflite.OperatorAddIntermediates(fb, inter)
+        if custom is not None:
+            tflite.OperatorAddCustomOptions(fb, custom)
         return tflite.OperatorEnd(fb)
 
     @staticmethod
@@ -413,6 +421,14 @@ class ModelBuilder:
         if custom_off is not None:
             tflite.OperatorCodeAddCustomCode(fb, custom_off)
         return tflite.OperatorCodeEnd(fb)
+
+
+def custom_flexbuffer(options: Mapping[str, Any]) -> bytes:
+    """A FlexBuffer map of `options` (ints, bools, floats), as TFLM's custom
+    operators (the signal library's) read their custom_options."""
+    from flatbuffers import flexbuffers
+
+    return bytes(flexbuffers.Dumps(dict(options)))
 
 
 def _int32s(fb: flatbuffers.Builder, values: Sequence[int] | np.ndarray) -> int:

@@ -81,6 +81,7 @@ typedef struct tml_model {
     uint32_t buffers_pos;     /* flatbuffer vector of buffers */
     uint32_t tensors_pos;     /* flatbuffer vector of tensors */
     uint32_t opcodes_pos;     /* flatbuffer vector of operator codes */
+    uint32_t operators_pos;   /* flatbuffer vector of the subgraph's operators */
     uint32_t n_buffers;
     uint16_t n_tensors;
     uint16_t n_ops;

@@ -22,6 +22,13 @@ void tml_model_reset(tml_model_t *m) {
             memset(t->data, t->type == TML_INT8 ? (int)(uint8_t)t->zero_point : 0, (size_t)t->bytes);
         }
     }
+    /* and the state stateful operators keep in persistent memory (the signal library's) */
+    for (int k = 0; k < m->n_ops; k++) {
+        const tml_op_impl_t *row = tml_op_row(m->ops[k].row);
+        if (row && row->reset && m->ops[k].data) {
+            row->reset(&m->ops[k]);
+        }
+    }
 }
 
 tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_error_t *err) {

@@ -291,6 +291,7 @@ static tml_status_t load_structure(tml_model_t *m, tml_error_t *err, tml_fb_tabl
     m->tensors_pos = tensors.pos;
     m->n_tensors = (uint16_t)tensors.len;
     m->n_ops = (uint16_t)ops_v->len;
+    m->operators_pos = ops_v->pos;
     m->buffers_pos = buffers.pos;
     m->n_buffers = buffers.len;
     m->opcodes_pos = opcodes->pos;
@@ -326,6 +327,10 @@ static tml_status_t read_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tm
             return tml_invalid(err, "operator %d options are malformed", i);
         }
         op->options.fb = &m->fb;
+        tml_fb_vec_t custom; /* read again by tml_op_custom_options */
+        if (!tml_fb_vector(&ot, OP_CUSTOM_OPTIONS, 1, &custom)) {
+            return tml_invalid(err, "operator %d custom options are malformed", i);
+        }
     }
     return TML_OK;
 }

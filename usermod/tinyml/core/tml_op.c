@@ -13,7 +13,9 @@ static tml_status_t vfail(tml_error_t *err, tml_status_t status, const tml_op_t 
         err->status = status;
         err->msg[0] = 0;
         if (op) {
-            at = tml_fmt(err->msg, sizeof(err->msg), 0, "operator %d '%s': ", (int)op->index, tml_builtin_name(op->builtin));
+            const tml_op_impl_t *row = tml_op_row(op->row); /* custom ops: their name */
+            at = tml_fmt(err->msg, sizeof(err->msg), 0, "operator %d '%s': ", (int)op->index,
+                row && row->custom ? row->custom : tml_builtin_name(op->builtin));
         }
         tml_vfmt(err->msg, sizeof(err->msg), at, fmt, ap);
     }
@@ -36,6 +38,20 @@ tml_status_t tml_op_fail(tml_error_t *err, tml_status_t status, const tml_op_t *
     return status;
 }
 
+
+bool tml_op_custom_options(const tml_model_t *m, const tml_op_t *op, const uint8_t **data, uint32_t *len) {
+    const tml_fb_vec_t ops = { m->operators_pos, m->n_ops };
+    tml_fb_table_t ot;
+    tml_fb_vec_t v;
+    *data = NULL;
+    *len = 0;
+    if (!tml_fb_vec_table(&m->fb, &ops, op->index, &ot) || !tml_fb_vector(&ot, OP_CUSTOM_OPTIONS, 1, &v)) {
+        return false;
+    }
+    *data = m->fb.buf + v.pos;
+    *len = v.len;
+    return true;
+}
 
 /* ---- small helpers ------------------------------------------------------ */
 

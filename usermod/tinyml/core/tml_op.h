@@ -22,6 +22,8 @@
 typedef struct tml_op tml_op_t;
 typedef tml_status_t (*tml_prepare_fn)(tml_model_t *m, tml_op_t *op, tml_error_t *err);
 typedef tml_status_t (*tml_eval_fn)(tml_model_t *m, tml_op_t *op);
+/* Stateful operators: restart the state prepare allocated (tml_model_reset). */
+typedef void (*tml_reset_fn)(tml_op_t *op);
 
 #define TML_NO_ROW 0xffff
 /* Matches any type in tml_op_impl_t.type. */
@@ -37,6 +39,7 @@ typedef struct {
     const char *custom;   /* custom ops: their custom_code; NULL for builtins */
     tml_prepare_fn prepare;
     tml_eval_fn eval;
+    tml_reset_fn reset;   /* NULL unless the operator keeps state in op->data */
 } tml_op_impl_t;
 
 struct tml_op {
@@ -59,6 +62,10 @@ struct tml_op {
 /* Input/output tensor k of op, or NULL if k is out of range or optional-absent. */
 tml_tensor_t *tml_op_input(tml_model_t *m, const tml_op_t *op, int k);
 tml_tensor_t *tml_op_output(tml_model_t *m, const tml_op_t *op, int k);
+
+/* The operator's custom_options bytes (custom operators' FlexBuffer options):
+ * *len 0 if it has none. False if the field is malformed. */
+bool tml_op_custom_options(const tml_model_t *m, const tml_op_t *op, const uint8_t **data, uint32_t *len);
 
 /* Persistent memory for op data, zeroed, aligned to 8. NULL on failure (then
  * return TML_ERR_NO_MEMORY; the loader already filled err). */

@@ -36,13 +36,16 @@
 #define TML_OPS_SIGNAL 1
 #endif
 
-#define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval }
+#define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval, NULL }
 /* a row whose eval is not tml_<name>_eval (e.g. one per type) */
-#define ROW_EVAL(op, type, name, eval) { TML_OP_##op, type, NULL, tml_##name##_prepare, eval }
+#define ROW_EVAL(op, type, name, eval) { TML_OP_##op, type, NULL, tml_##name##_prepare, eval, NULL }
 /* a row with its own prepare and eval */
-#define ROW_FN(op, type, prepare, eval) { TML_OP_##op, type, NULL, prepare, eval }
+#define ROW_FN(op, type, prepare, eval) { TML_OP_##op, type, NULL, prepare, eval, NULL }
 /* a custom operator, by its custom_code */
-#define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval }
+#define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, NULL }
+/* a stateful custom operator: tml_model_reset calls reset */
+#define CUSTOM_ROW_STATE(custom, type, name, reset) \
+    { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, reset }
 
 static const tml_op_impl_t registry[] = {
     /* tml_ops_conv.c */
@@ -64,8 +67,8 @@ static const tml_op_impl_t registry[] = {
     ROW(RELU, TML_INT8, relu),
     ROW(RELU6, TML_INT8, relu6),
     /* tml_ops_shape.c */
-    { TML_OP_RESHAPE, TML_ANY_TYPE, NULL, tml_reshape_prepare, tml_alias_eval },
-    { TML_OP_SQUEEZE, TML_ANY_TYPE, NULL, tml_squeeze_prepare, tml_alias_eval },
+    { TML_OP_RESHAPE, TML_ANY_TYPE, NULL, tml_reshape_prepare, tml_alias_eval, NULL },
+    { TML_OP_SQUEEZE, TML_ANY_TYPE, NULL, tml_squeeze_prepare, tml_alias_eval, NULL },
     /* tml_ops_data.c */
     ROW(CONCATENATION, TML_ANY_TYPE, concatenation),
     ROW(PAD, TML_ANY_TYPE, pad),
@@ -290,6 +293,33 @@ static const tml_op_impl_t registry[] = {
     ROW(REDUCE_MIN, TML_FLOAT32, reduce_min),
     ROW(ARG_MAX, TML_FLOAT32, arg_max),
     ROW(ARG_MIN, TML_FLOAT32, arg_min),
+#endif
+#endif
+#if TML_OPS_SIGNAL
+    /* tml_ops_signal.c: custom operators, by name. The FFTs and OverlapAdd
+     * run the int16, int32 / float32 input their 'T' option names; float32
+     * rows also need FLOAT */
+    CUSTOM_ROW("SignalWindow", TML_INT16, signal_window),
+    CUSTOM_ROW("SignalFftAutoScale", TML_INT16, signal_fft_auto_scale),
+    CUSTOM_ROW("SignalRfft", TML_INT16, signal_rfft),
+    CUSTOM_ROW("SignalRfft", TML_INT32, signal_rfft),
+    CUSTOM_ROW("SignalIrfft", TML_INT16, signal_irfft),
+    CUSTOM_ROW("SignalIrfft", TML_INT32, signal_irfft),
+    CUSTOM_ROW("SignalEnergy", TML_INT16, signal_energy),
+    CUSTOM_ROW("SignalFilterBank", TML_UINT32, signal_filter_bank),
+    CUSTOM_ROW("SignalFilterBankSquareRoot", TML_UINT64, signal_filter_bank_square_root),
+    CUSTOM_ROW_STATE("SignalFilterBankSpectralSubtraction", TML_UINT32, signal_filter_bank_spectral_subtraction,
+        tml_signal_spectral_reset),
+    CUSTOM_ROW("SignalPCAN", TML_UINT32, signal_pcan),
+    CUSTOM_ROW("SignalFilterBankLog", TML_UINT32, signal_filter_bank_log),
+    CUSTOM_ROW_STATE("SignalDelay", TML_INT16, signal_delay, tml_signal_delay_reset),
+    CUSTOM_ROW_STATE("SignalFramer", TML_INT16, signal_framer, tml_signal_framer_reset),
+    CUSTOM_ROW_STATE("SignalOverlapAdd", TML_INT16, signal_overlap_add, tml_signal_overlap_reset),
+    CUSTOM_ROW_STATE("SignalStacker", TML_INT16, signal_stacker, tml_signal_stacker_reset),
+#if TML_OPS_FLOAT
+    CUSTOM_ROW("SignalRfft", TML_FLOAT32, signal_rfft),
+    CUSTOM_ROW("SignalIrfft", TML_FLOAT32, signal_irfft),
+    CUSTOM_ROW_STATE("SignalOverlapAdd", TML_FLOAT32, signal_overlap_add, tml_signal_overlap_reset),
 #endif
 #endif
 };

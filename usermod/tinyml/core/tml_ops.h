@@ -163,4 +163,30 @@ TML_OP_FUNCS(batch_matmul);
 TML_OP_FUNCS(batch_matmul_s16);
 TML_OP_FUNCS(batch_matmul_f32);
 
+/* tml_ops_signal.c: the TFLM signal library's custom operators */
+TML_OP_FUNCS(signal_window);
+TML_OP_FUNCS(signal_fft_auto_scale);
+TML_OP_FUNCS(signal_rfft);
+TML_OP_EVAL(tml_signal_rfft_eval_s32);
+TML_OP_EVAL(tml_signal_rfft_eval_f32);
+TML_OP_FUNCS(signal_irfft);
+TML_OP_EVAL(tml_signal_irfft_eval_s32);
+TML_OP_EVAL(tml_signal_irfft_eval_f32);
+TML_OP_FUNCS(signal_energy);
+TML_OP_FUNCS(signal_filter_bank);
+TML_OP_FUNCS(signal_filter_bank_square_root);
+TML_OP_FUNCS(signal_filter_bank_spectral_subtraction);
+TML_OP_FUNCS(signal_pcan);
+TML_OP_FUNCS(signal_filter_bank_log);
+TML_OP_FUNCS(signal_delay);
+TML_OP_FUNCS(signal_framer);
+TML_OP_FUNCS(signal_overlap_add);
+TML_OP_EVAL(tml_signal_overlap_add_eval_f32);
+TML_OP_FUNCS(signal_stacker);
+void tml_signal_spectral_reset(tml_op_t *op);
+void tml_signal_delay_reset(tml_op_t *op);
+void tml_signal_framer_reset(tml_op_t *op);
+void tml_signal_overlap_reset(tml_op_t *op);
+void tml_signal_stacker_reset(tml_op_t *op);
+
 #endif

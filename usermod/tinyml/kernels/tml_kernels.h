@@ -800,4 +800,80 @@ tml_status_t tml_arg_min_max_s8(const int8_t *in, int32_t outer, int32_t axis_si
 tml_status_t tml_arg_min_max_f32(const float *in, int32_t outer, int32_t axis_size, int32_t inner, int32_t *out,
     int32_t is_max);
 
+/* ===== Section: the TFLM signal library (audio front end; kernels/common/
+ * tml_k_signal.c, tml_k_fft.c), bit-exact with signal/src. ===== */
+/* SignalWindow: out = saturate16((in * window) >> shift), the window repeated
+ * over n samples (n a multiple of size). */
+tml_status_t tml_signal_window_s16(const int16_t *in, const int16_t *window, int32_t size, int32_t n, int32_t shift,
+    int16_t *out);
+/* SignalFftAutoScale: shift left as far as the largest magnitude allows;
+ * returns the shift. */
+int32_t tml_signal_fft_auto_scale_s16(const int16_t *in, int32_t n, int16_t *out);
+/* SignalEnergy: re^2 + im^2 of n complex values for start <= i < end (others 0). */
+void tml_signal_energy_s16(const int16_t *in_cpx, int32_t n, int32_t start, int32_t end, uint32_t *out);
+/* SignalFilterBank: triangular mel bands; scratch: n_channels + 1 uint64.
+ * TML_ERR_KERNEL if a band lies outside the input or the weights. */
+tml_status_t tml_signal_filter_bank(const uint32_t *in, int32_t n_in, const int16_t *weights,
+    const int16_t *unweights, int32_t n_weights, const int16_t *freq_starts, const int16_t *weight_starts,
+    const int16_t *widths, int32_t n_channels, uint64_t *out, uint64_t *scratch);
+/* SignalFilterBankSquareRoot: integer sqrt, then >> scale_down_bits. */
+void tml_signal_filter_bank_sqrt(const uint64_t *in, int32_t n, int32_t scale_down_bits, uint32_t *out);
+typedef struct {
+    uint32_t smoothing, one_minus_smoothing, alternate_smoothing, alternate_one_minus_smoothing;
+    uint32_t min_signal_remaining, smoothing_bits, spectral_subtraction_bits; /* bits < 32 */
+    int32_t clamping;
+} tml_spectral_subtraction_t;
+/* SignalFilterBankSpectralSubtraction: updates the noise estimate (state). */
+void tml_signal_spectral_subtraction(const tml_spectral_subtraction_t *c, const uint32_t *in, uint32_t *out,
+    uint32_t *noise, int32_t n);
+/* SignalPCAN: per-channel automatic gain control; gain_lut has >= 125 entries,
+ * 0 <= snr_shift < 64. */
+void tml_signal_pcan(const uint32_t *in, const uint32_t *noise, const int16_t *gain_lut, int32_t snr_shift,
+    uint32_t *out, int32_t n);
+/* SignalFilterBankLog: min(ln(in << correction_bits) * output_scale, 32767)
+ * in fixed point; 0 <= correction_bits < 32. */
+void tml_signal_filter_bank_log(const uint32_t *in, int32_t n, int32_t output_scale, int32_t correction_bits,
+    int16_t *out);
+/* SignalOverlapAdd, one frame: buffer (frame_size, state) += in; out = its
+ * first frame_step values, which leave it. */
+void tml_signal_overlap_add_s16(const int16_t *in, int16_t *buffer, int32_t frame_size, int16_t *out,
+    int32_t frame_step);
+void tml_signal_overlap_add_f32(const float *in, float *buffer, int32_t frame_size, float *out, int32_t frame_step);
+/* SignalDelay, one row: out = the last `delay` samples seen (line, state), then in. */
+void tml_signal_delay_s16(const int16_t *in, int16_t *line, int32_t frame, int32_t delay, int16_t *out);
+/* A sample queue (SignalFramer, SignalStacker state); callers keep count within
+ * the data's capacity. */
+typedef struct {
+    int16_t *data;
+    int32_t count;
+} tml_signal_queue_t;
+void tml_signal_queue_push(tml_signal_queue_t *q, const int16_t *v, int32_t n);
+void tml_signal_queue_pop(tml_signal_queue_t *q, int32_t n);
+
+/* SignalRfft / SignalIrfft of fft_length real points (even, at most 16384,
+ * fft_length / 2 a product of 2, 3 and 5: tml_rfft_length_ok; the twiddles of
+ * every such length equal the reference's, checked against glibc's cos/sin). The state (tml_rfft_state_size
+ * bytes, 8-aligned, filled once by tml_rfft_init_*) holds the twiddles;
+ * elem_size is the scalar's bytes. rfft: in has fft_length values (zero padded
+ * by the caller), out fft_length / 2 + 1 complex (re, im) values; irfft the
+ * reverse (no 1/n scaling: the float op divides after). */
+typedef struct {
+    int32_t nfft;    /* complex FFT length: fft_length / 2 */
+    int32_t inverse;
+    int32_t factors[64];
+} tml_fft_state_t;
+int32_t tml_rfft_length_ok(int32_t fft_length);
+int32_t tml_rfft_state_size(int32_t fft_length, int32_t elem_size);
+int32_t tml_rfft_get_buffer_size(int32_t fft_length, int32_t elem_size);
+int32_t tml_irfft_get_buffer_size(int32_t fft_length, int32_t elem_size);
+void tml_rfft_init_s16(void *state, int32_t fft_length, int32_t inverse);
+void tml_rfft_init_s32(void *state, int32_t fft_length, int32_t inverse);
+void tml_rfft_init_f32(void *state, int32_t fft_length, int32_t inverse);
+void tml_rfft_s16(const void *state, const int16_t *in, int16_t *out_cpx, int16_t *scratch);
+void tml_rfft_s32(const void *state, const int32_t *in, int32_t *out_cpx, int32_t *scratch);
+void tml_rfft_f32(const void *state, const float *in, float *out_cpx, float *scratch);
+void tml_irfft_s16(const void *state, const int16_t *in_cpx, int16_t *out, int16_t *scratch);
+void tml_irfft_s32(const void *state, const int32_t *in_cpx, int32_t *out, int32_t *scratch);
+void tml_irfft_f32(const void *state, const float *in_cpx, float *out, float *scratch);
+
 #endif
