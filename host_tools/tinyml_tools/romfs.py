@@ -184,15 +184,11 @@ def deploy(dev: Any, image: bytes, progress: Callable[[int, int], None] | None =
             dev.exec(f"_tml_rom.ioctl(6, {offset // block})", timeout=60)
         chunk = min(chunk, block)
     else:
-        offset = 0
-        while offset < len(image):
-            n = min(len(image) - offset, 32768)
-            n = -(-n // block) * block
-            min_write = dev.eval(f"vfs.rom_ioctl(3, 0, {offset}, {n})", timeout=120)
-            if min_write < 0:
-                raise RomfsError(f"the board refused to prepare its ROMFS partition (error {min_write})")
-            chunk = max(chunk, min_write)
-            offset += n
+        # erase what the image needs: vfs.rom_ioctl(3, id, length) (WRITE_PREPARE) returns the write granularity
+        min_write = dev.eval(f"vfs.rom_ioctl(3, 0, {len(image)})", timeout=300)
+        if min_write < 0:
+            raise RomfsError(f"the board refused to prepare its ROMFS partition (error {min_write})")
+        chunk = max(chunk, min_write)
     compress = dev.eval("_tml_rom_inflate is not None")
     if progress:
         progress(0, len(image))
