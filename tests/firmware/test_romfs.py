@@ -2,7 +2,9 @@
 
 The ROMFS image (tinyml_tools.romfs.build: ad01_int8.tflite, 277 KB, with its .io file of inputs and
 tflite-micro outputs, the frozen gesture model's .io file, manifest.json and dtest.py) goes
-  - into the QEMU boards' ROMFS region (MPS2_AN385, MPS2_AN500, MPS3_AN547): loaded by QEMU at startup
+  - into the QEMU boards' ROMFS region (MPS2_AN385, MPS2_AN500, MPS3_AN547, and NETDUINO_PLUS_2's 256 KiB
+    flash partition, with pretrainedResnet_quant, 98 KB, instead: ad01 does not fit there; from a file it
+    would need 154 KB of RAM, the board's heap is 92 KB): loaded by QEMU at startup
     (tinyml_tools.qemu.boot(romfs=...));
   - into RPI_PICO's ROMFS flash partition in the rp2040js emulator: written by the firmware over the raw
     REPL (tinyml_tools.romfs.deploy: vfs.rom_ioctl, rp2's Flash block device), on a fresh flash image.
@@ -19,7 +21,7 @@ import json
 import re
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
@@ -38,26 +40,27 @@ from tinyml_tools import romfs
 IMAGES = ROOT / "firmware" / "images"
 SCRIPT = ROOT / "tests" / "device" / "t_romfs.py"
 MODEL = device_data.SHARED_MODELS / "ad01_int8.tflite"
+BOARD_MODEL = {"NETDUINO_PLUS_2": device_data.SHARED_MODELS / "pretrainedResnet_quant.tflite"}
 FROZEN = ROOT / "examples" / "gestures" / "gestures.tflite"  # what examples/gestures/manifest.py freezes
-QEMU_ROMFS_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547")
+QEMU_ROMFS_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547", "NETDUINO_PLUS_2")
 RP2040_BOARD = "RPI_PICO"
 
 
-def romfs_files(tmp: Path) -> tuple[dict[str, bytes], int]:
-    """The image's files (name -> bytes) and the number of checks t_romfs.py runs with them."""
-    if not MODEL.exists():
-        pytest.skip(f"no shared model {MODEL}")
+def romfs_files(tmp: Path, model: Path = MODEL) -> tuple[dict[str, bytes], int]:
+    """The image's files (name -> bytes) with `model` and the number of checks t_romfs.py runs with them."""
+    if not model.exists():
+        pytest.skip(f"no shared model {model}")
     core = device_data._core()
     if core is None:
         pytest.skip("the host core library is not built (make host-lib)")
     run_tflm = device_data._tflm_runner()
-    data = MODEL.read_bytes()
-    entry = device_data.model_entry(MODEL.stem, data, core, run_tflm, tmp)
+    data = model.read_bytes()
+    entry = device_data.model_entry(model.stem, data, core, run_tflm, tmp)
     frozen = device_data.model_entry(FROZEN.stem, FROZEN.read_bytes(), core, run_tflm, tmp)
     manifest = {"models": [entry], "frozen": frozen}
     files = {
-        MODEL.name: data,
-        f"{MODEL.stem}.io": (tmp / f"{MODEL.stem}.io").read_bytes(),
+        model.name: data,
+        f"{model.stem}.io": (tmp / f"{model.stem}.io").read_bytes(),
         f"{FROZEN.stem}.io": (tmp / f"{FROZEN.stem}.io").read_bytes(),
         "manifest.json": json.dumps(manifest).encode(),
         "dtest.py": (ROOT / "tests" / "device" / "dtest.py").read_bytes(),
@@ -85,19 +88,30 @@ def _result(line: str) -> tuple[int, int, int] | None:
     return None if m is None else (int(m[1]), int(m[2]), int(m[3]))
 
 
+Image = tuple[Path, dict[str, bytes], int]
+
+
 @pytest.fixture(scope="module")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, bytes], int]]:
-    tmp = tmp_path_factory.mktemp("romfs")
-    files, checks = romfs_files(tmp)
-    img = romfs.build(files)
-    path = tmp / "romfs.img"
-    path.write_bytes(img)
-    print(f"ROMFS image: {len(img)} bytes ({', '.join(f'{k} {len(v)}' for k, v in files.items())})")
-    yield path, files, checks
+def images(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Path], Image]:
+    """model -> (ROMFS image file, its files, checks), built once per model."""
+    made: dict[Path, Image] = {}
+
+    def get(model: Path) -> Image:
+        if model not in made:
+            tmp = tmp_path_factory.mktemp("romfs")
+            files, checks = romfs_files(tmp, model)
+            img = romfs.build(files)
+            path = tmp / "romfs.img"
+            path.write_bytes(img)
+            print(f"ROMFS image: {len(img)} bytes ({', '.join(f'{k} {len(v)}' for k, v in files.items())})")
+            made[model] = (path, files, checks)
+        return made[model]
+
+    return get
 
 
 @pytest.mark.parametrize("board", QEMU_ROMFS_BOARDS)
-def test_romfs_qemu(board: str, image: tuple[Path, dict[str, bytes], int]) -> None:
+def test_romfs_qemu(board: str, images: Callable[[Path], Image]) -> None:
     from tinyml_tools.qemu import boot
 
     elf = IMAGES / board / "firmware.elf"
@@ -105,12 +119,12 @@ def test_romfs_qemu(board: str, image: tuple[Path, dict[str, bytes], int]) -> No
         pytest.skip(f"{board}: no image {elf.relative_to(ROOT)}: run 'make firmware-test-images'")
     if shutil.which("qemu-system-arm") is None:
         pytest.skip("qemu-system-arm not installed")
-    path, _, checks = image
+    path, _, checks = images(BOARD_MODEL.get(board, MODEL))
     with boot(board, image=elf, timeout=60, romfs=path) as pty, closing(SerialTarget(pty, soft_reset=False)) as dev:
         _run(dev, checks, board)
 
 
-def test_romfs_rp2040(image: tuple[Path, dict[str, bytes], int], tmp_path: Path) -> None:
+def test_romfs_rp2040(images: Callable[[Path], Image], tmp_path: Path) -> None:
     from tinyml_tools import rp2040
     from tinyml_tools.device import Device
 
@@ -120,7 +134,7 @@ def test_romfs_rp2040(image: tuple[Path, dict[str, bytes], int], tmp_path: Path)
     why = rp2040.missing()
     if why:
         pytest.skip(f"{RP2040_BOARD}: {why}")
-    path, files, checks = image
+    path, files, checks = images(MODEL)
     with rp2040.boot(RP2040_BOARD, image=uf2, flash=tmp_path / "pico.flash") as pty:
         dev = Device(pty)
         try:
