@@ -215,9 +215,9 @@ def table(rows: list[dict], groups: list[str]) -> str:
     if any("core_only" in r for r in rows):
         head.append("core only")
     out = [head]
+    errors = [f"{r['board']}: {r['error']}" for r in rows if "error" in r]
     for r in rows:
         if "error" in r:
-            out.append([r["board"], r["error"]] + [""] * (len(head) - 2))
             continue
         without = f"{r['without']}" + (f" ({r['without_measured']})" if "without_measured" in r else "")
         cells = [r["board"], str(r.get("backend") or ""), str(r["firmware"]), without, str(r["tinyml"])]
@@ -232,7 +232,7 @@ def table(rows: list[dict], groups: list[str]) -> str:
     note = ("bytes of flash (text + data). without tinyml: firmware - tinyml (in parentheses: a TINYML_BACKEND=none "
             "image, measured); group columns: what TINYML_OPS_EXCLUDE=<group> saves; core only: the module with "
             "every group left out")
-    return "\n".join([*lines, note])
+    return "\n".join([*lines, *errors, note])
 
 
 def main(argv: list[str] | None = None) -> int:
