@@ -144,3 +144,23 @@ bench-board:
 	  $(call fw-build-quiet,$(BOARD),); $(call fw-build-quiet,$(BOARD),ref); \
 	else echo "bench: MicroPython not in $(MICROPY_DIR): benchmarking the images already in firmware/images/"; fi
 	@PYTHONPATH=$(ROOT)/host_tools $(PYTHON) tests/bench/bench_device.py --board $(BOARD)
+
+# ---- make size: flash taken by the tinyml module per board (firmware/size.py) ----------
+#   make size                  every ARM firmware board that can be built here (built first if needed,
+#                              incrementally): firmware, without tinyml, the module and each operator group
+#   make size BOARD=MPS2_AN500 [SIZE_GROUPS=rnn,float]   one board; SIZE_GROUPS= (empty) skips the groups
+SIZE_BOARDS := $(FW_QEMU_BOARDS) $(FW_EMU_BOARDS) NUCLEO_F446RE
+SIZE_GROUPS ?= int16,float,math,data,rnn,signal
+.PHONY: size size-args
+size-args:
+	@echo '$(FW_PORT_ARGS) $(FW_ARGS)'
+
+size:
+	@set -e; args=""; for b in $(or $(BOARD),$(SIZE_BOARDS)); do \
+	  if why=$$($(MAKE) --no-print-directory fw-check BOARD=$$b 2>&1); then \
+	    echo "  FIRMWARE $$b"; mkdir -p $(BUILD)/firmware; \
+	    $(MAKE) --no-print-directory firmware BOARD=$$b >$(BUILD)/firmware/$$b.log 2>&1 || \
+	      { args="$$args --failed $$b"; echo "  $$b: the build fails (log: $(BUILD)/firmware/$$b.log)"; }; \
+	  else echo "  $$b: cannot be built here: $$(echo "$$why" | grep '^firmware:' | tail -n 1)"; fi; \
+	  args="$$args --board $$b --make-args $$b=\"$$($(MAKE) -s --no-print-directory size-args BOARD=$$b)\""; \
+	done; eval $(PYTHON) firmware/size.py --groups '$(SIZE_GROUPS)' $$args

@@ -6,4 +6,8 @@ include $(TOP)/ports/qemu/boards/MPS2_AN500/mpconfigboard.mk
 MICROPY_HEAP_SIZE = 3145728
 TINYML_RAMDISK_START = 0x20000000
 TINYML_RAMDISK_BYTES = 0x400000
+# ROMFS: 4 MiB of the PSRAM at 0x60000000, filled by QEMU from the board's
+# ROMFS image at startup, mounted at /rom
+TINYML_ROMFS_START = 0x60000000
+TINYML_ROMFS_BYTES = 0x400000
 include $(BOARD_DIR)/../qemu-common/qemu.mk

@@ -9,4 +9,8 @@ CFLAGS += -fpermitted-flt-eval-methods=c11
 MICROPY_HEAP_SIZE = 1572864
 TINYML_RAMDISK_START = 0x61000000
 TINYML_RAMDISK_BYTES = 0x400000
+# ROMFS: 4 MiB of the QSPI flash at 0x28000000, filled by QEMU from the board's
+# ROMFS image at startup, mounted at /rom
+TINYML_ROMFS_START = 0x28000000
+TINYML_ROMFS_BYTES = 0x400000
 include $(BOARD_DIR)/../qemu-common/qemu.mk

@@ -25,6 +25,13 @@
 #define MICROPY_HW_ENABLE_USB       (0)
 #define MICROPY_HW_ENABLE_SERVO     (1)
 
+// ROMFS in internal flash sectors 10-11 (stm32f405_qemu.ld), mounted at /rom by
+// mp_init: models there are read in place. QEMU has no flash interface, so the
+// partition is filled by QEMU at startup (the board's ROMFS image), not by
+// vfs.rom_ioctl writes
+#define MICROPY_HW_ROMFS_ENABLE_INTERNAL_FLASH (1)
+#define MICROPY_HW_ROMFS_ENABLE_PART0 (1)
+
 void tinyml_board_early_init(void);
 #define MICROPY_BOARD_EARLY_INIT    tinyml_board_early_init
 

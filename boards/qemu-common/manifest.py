@@ -7,3 +7,4 @@ freeze(
     ("frozen_asm_thumb.py", "frozen_const.py", "frozen_viper.py", "native_frozen_align.py"),
 )
 include("../../lib/manifest.py")
+include("../../examples/gestures/manifest.py")

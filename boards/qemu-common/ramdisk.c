@@ -81,6 +81,10 @@ static MP_DEFINE_CONST_OBJ_TYPE(
 
 static const mp_obj_base_t ramdisk_obj = { &ramdisk_type };
 
+// the qemu port's boards mount their ROMFS region at /rom after / (romfs.c); the stm32
+// port mounts its own
+void tinyml_board_mount_romfs(void) __attribute__((weak));
+
 void tinyml_board_init(void) {
     mp_obj_t bdev = MP_OBJ_FROM_PTR(&ramdisk_obj);
     const mp_obj_type_t *lfs = &mp_type_vfs_lfs2;
@@ -100,6 +104,9 @@ void tinyml_board_init(void) {
         mp_vfs_mount(2, args, (mp_map_t *)&mp_const_empty_map);
         MP_STATE_VM(vfs_cur) = MP_STATE_VM(vfs_mount_table);
         nlr_pop();
+        if (tinyml_board_mount_romfs) {
+            tinyml_board_mount_romfs();
+        }
     } else {
         mp_printf(&mp_plat_print, "tinyml: cannot mount the RAM disk at /: ");
         mp_obj_print_exception(&mp_plat_print, MP_OBJ_FROM_PTR(nlr.ret_val));

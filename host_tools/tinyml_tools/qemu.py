@@ -12,9 +12,13 @@ deterministic. The image booted is the board's installed one
 (build/qemu/<BOARD>/firmware.elf, or $TINYML_QEMU_FLASH/<BOARD>/firmware.elf:
 what `tinyml flash --board BOARD --port qemu:` installs, install() here) where
 there is one, else firmware/images/<BOARD>/firmware.elf (`make firmware
-BOARD=...`). Command line (what `make qemu` runs):
+BOARD=...`). Boards with a "romfs" section in board.json (the qemu port's) have a
+ROMFS region that QEMU fills at startup from the board's ROMFS image, the installed
+one ($TINYML_QEMU_FLASH/<BOARD>/romfs.img, else build/qemu/<BOARD>/romfs.img: what
+`tinyml upload --romfs --port qemu:BOARD` writes, install_romfs() here) when there
+is one; the firmware mounts it at /rom. Command line (what `make qemu` runs):
 
-    python -m tinyml_tools.qemu MPS2_AN500 [--image PATH]
+    python -m tinyml_tools.qemu MPS2_AN500 [--image PATH] [--romfs IMG]
 """
 
 from __future__ import annotations
@@ -107,15 +111,58 @@ def install(board: str, image: str | os.PathLike) -> Path:
     return dest
 
 
+def installed_romfs(board: str) -> Path:
+    """The board's ROMFS image, loaded into its ROMFS region when QEMU starts."""
+    return installed_image(board).with_name("romfs.img")
+
+
+def romfs_region(board: str) -> tuple[int, int]:
+    """(address, bytes) of the board's ROMFS region (board.json "romfs")."""
+    info = board_info(board)
+    if "romfs" not in info:
+        raise QemuError(f"board {board} has no ROMFS region (its board.json has no \"romfs\" section)")
+    return int(str(info["romfs"]["address"]), 0), int(info["romfs"]["bytes"])
+
+
+def install_romfs(board: str, image: bytes) -> Path:
+    """Make `image` (a ROMFS image) the board's ROMFS contents from its next start on, as deploying
+    it into flash does on hardware (written to a temporary name, then renamed). Returns the path."""
+    _, size = romfs_region(board)
+    if not image.startswith(b"\xd2\xcd\x31"):
+        raise QemuError("not a ROMFS image (no 'RM1' header)")
+    if len(image) > size:
+        raise QemuError(f"the ROMFS image ({len(image)} bytes) does not fit {board}'s ROMFS region ({size} bytes)")
+    dest = installed_romfs(board)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.write_bytes(image)
+    os.replace(tmp, dest)
+    return dest
+
+
+def romfs_args(board: str, romfs: str | os.PathLike) -> list[str]:
+    """QEMU arguments that fill the board's ROMFS region with the image file `romfs`."""
+    addr, size = romfs_region(board)
+    n = Path(romfs).stat().st_size
+    if n > size:
+        raise QemuError(f"the ROMFS image {romfs} ({n} bytes) does not fit {board}'s ROMFS region ({size} bytes)")
+    return ["-device", f"loader,file={Path(romfs).resolve()},addr={addr:#x},force-raw=on"]
+
+
 def qemu_command(board: str, image: str | os.PathLike | None = None, qemu: str = "qemu-system-arm",
-                 extra_args: Sequence[str] = ()) -> list[str]:
+                 extra_args: Sequence[str] = (), romfs: str | os.PathLike | None = None) -> list[str]:
+    """QEMU's command line. romfs: the ROMFS image to load (default: the installed one, if any;
+    "" for none)."""
     info = board_info(board)
     image = Path(image) if image else default_image(board)
     if not image.exists():
         raise QemuError(f"no firmware image {image}: run 'make firmware BOARD={board}'")
+    if romfs is None and "romfs" in info and installed_romfs(board).exists():
+        romfs = installed_romfs(board)
     q = info["qemu"]
     return [qemu, "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
-            *q.get("args", []), *extra_args, "-serial", "pty", "-kernel", str(image)]
+            *q.get("args", []), *(romfs_args(board, romfs) if romfs else []), *extra_args,
+            "-serial", "pty", "-kernel", str(image)]
 
 
 class QemuBoard:
@@ -198,9 +245,11 @@ class QemuBoard:
 
 @contextlib.contextmanager
 def boot(board: str, image: str | os.PathLike | None = None, timeout: float = 30.0,
-         qemu: str = "qemu-system-arm", extra_args: Sequence[str] = ()) -> Iterator[str]:
-    """Boot `board` in QEMU; yield the pty path of its REPL; stop QEMU on exit."""
-    b = QemuBoard(qemu_command(board, image, qemu, extra_args))
+         qemu: str = "qemu-system-arm", extra_args: Sequence[str] = (),
+         romfs: str | os.PathLike | None = None) -> Iterator[str]:
+    """Boot `board` in QEMU; yield the pty path of its REPL; stop QEMU on exit. romfs: the ROMFS
+    image to load (default: the installed one, if any; "" for none)."""
+    b = QemuBoard(qemu_command(board, image, qemu, extra_args, romfs))
     try:
         b.start(timeout)
         yield b.pty
@@ -213,12 +262,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("board", choices=QEMU_BOARDS)
     p.add_argument("--image", help="firmware image (default: the installed one, else "
                                    "firmware/images/<BOARD>/firmware.elf)")
+    p.add_argument("--romfs", help="ROMFS image to load into the board's ROMFS region (default: the installed "
+                                   "one, if any)")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for the REPL")
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # still stop QEMU (finally)
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
     try:
-        b = QemuBoard(qemu_command(args.board, args.image))
+        b = QemuBoard(qemu_command(args.board, args.image, romfs=args.romfs))
     except QemuError as e:
         print(f"qemu: {e}", file=sys.stderr)
         return 1

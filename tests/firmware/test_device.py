@@ -45,7 +45,7 @@ from devrun import SerialTarget, UnixTarget, link_files
 DEVICE_DIR = ROOT / "tests" / "device"
 IMAGES = ROOT / "firmware" / "images"
 # checks per script (passed + skipped): a number, or computed from the manifest (the models and
-# per-op cases deployed)
+# per-op cases deployed); t_romfs.py runs in test_romfs.py, on the boards given a ROMFS image
 SCRIPTS: dict[str, int | Callable[[dict], int]] = {
     "t_api.py": 68, "t_errors.py": 46, "t_gc.py": 18, "t_models.py": device_data.expected_model_checks,
     "t_ops.py": device_data.expected_ops_checks, "t_pressure.py": 5, "t_soak.py": 4}

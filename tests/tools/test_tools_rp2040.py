@@ -186,3 +186,25 @@ def test_missing_image_is_named(tmp_path: Path) -> None:
             rp2040.boot(BOARD, image=tmp_path / "none.uf2", flash=tmp_path / "f.flash"):
         pass
     assert list(tmp_path.iterdir()) == []  # no flash image made for it
+
+
+def test_upload_romfs_persists_in_flash(tinyml: Runner, flash_dir: Path, shared_models: list[Path]) -> None:
+    """`tinyml upload --romfs` writes the image into the Pico's ROMFS partition over the raw REPL (vfs.rom_ioctl
+    and rp2's Flash block device); a new boot of the same flash file mounts it at /rom, where ad01_int8 (277 KB,
+    more than the heap) loads in place."""
+    why = _emulator_missing()
+    if why:
+        pytest.skip(f"RP2040 emulator: {why}")
+    ad01 = next((p for p in shared_models if p.name == "ad01_int8.tflite"), None)
+    if ad01 is None:
+        pytest.skip("no shared model ad01_int8.tflite")
+    r = tinyml("upload", "--romfs", ad01, "--port", "rp2040:", "--json")
+    assert r.rc == 0, r.err
+    up = json.loads(r.out)
+    assert up["uploaded"] and up["verified"] and up["partition_bytes"] == 384 * 1024
+    with connect(f"rp2040:{BOARD}") as dev:
+        assert dev.sha256("/rom/ad01_int8.tflite") == hashlib.sha256(ad01.read_bytes()).hexdigest()
+        out = dev.exec("import gc, tinyml\ngc.collect()\nf = gc.mem_free()\nm = tinyml.Model('/rom/ad01_int8.tflite')\n"
+                       "gc.collect()\nprint(f, f - gc.mem_free(), m.arena_size + m.persistent_size)")
+    free, drop, need = map(int, out.split())
+    assert free < ad01.stat().st_size and drop <= need + 512, out

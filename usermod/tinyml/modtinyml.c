@@ -158,10 +158,10 @@ static MP_NORETURN void tinyml_raise(const tml_error_t *err) {
 
 // ---- helpers -----------------------------------------------------------------
 
-// Read a whole file into a bytes object (exact size: no regrowing).
 // The bytes of the file at `path`: a file that exposes its bytes through the
 // buffer protocol (ROMFS, under /rom) is returned as it is, used in place with
-// no copy; any other file is read into a bytes object.
+// no copy (the model object keeps the open file, so its memory stays mapped);
+// any other file is read into a bytes object of its exact size (no regrowing).
 static mp_obj_t tinyml_read_file(mp_obj_t path) {
     mp_obj_t open_args[2] = { path, MP_OBJ_NEW_QSTR(MP_QSTR_rb) };
     mp_obj_t f = mp_call_function_n_kw(MP_OBJ_FROM_PTR(&mp_builtin_open_obj), 2, 0, open_args);
