@@ -2,7 +2,9 @@
 # boards (included by the top-level Makefile).
 #   make bench-tflm BOARD=MPS2_AN385|MPS2_AN500|MPS3_AN547
 #       builds build/bench-tflm/<BOARD>/all/{tflm,ours}.elf (every shared model
-#       compiled in) and runs tests/bench/bench_tflm.py: markdown tables.
+#       compiled in) and runs tests/bench/bench_tflm.py: markdown tables
+#       (BENCH_TFLM_ARGS=--ops: also per op); results.json beside them is read
+#       by `make bench BOARD=...` (TFLM next to our firmware).
 #   make bench-tflm-elf BOARD=... [BENCH_TFLM_MODELS="a.tflite b.tflite" BENCH_TFLM_TAG=name]
 #       only the two programs (tests/bench/test_bench_tflm.py).
 # TFLM and its third-party sources come from the dependency cache
@@ -78,7 +80,7 @@ bench-tflm-elf: bench-tflm-check
 	@$(MAKE) --no-print-directory $(BT_OUT)/tflm.elf $(BT_OUT)/ours.elf
 
 bench-tflm: bench-tflm-elf
-	@$(PYTHON) $(ROOT)/tests/bench/bench_tflm.py --board $(BOARD) --dir $(BT_OUT)
+	@$(PYTHON) $(ROOT)/tests/bench/bench_tflm.py --board $(BOARD) --dir $(BT_OUT) --json $(BT_OUT)/results.json $(BENCH_TFLM_ARGS)
 
 # the models, embedded with .incbin (written anew only when the list changes)
 $(BT_OUT)/models.S: FORCE_BT
