@@ -46,6 +46,10 @@ SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
 ifeq ($(MICROPY_FLOAT_IMPL),double)
 TINYML_LIB_SRC += $(TINYML_MOD_DIR)/port/tml_float_libm.c
 endif
+# Cortex-M make ports link MicroPython's simple memcpy/memset (string0.c):
+# the core, kernels and CMSIS-NN get word-wise ones (port/tml_string.h)
+TINYML_STRING := $(if $(filter -mcpu=cortex-m%,$(CFLAGS)),$(TINYML_MOD_DIR)/port/tml_string.c)
+TINYML_LIB_SRC += $(TINYML_STRING)
 # core, kernels and CMSIS-NN: compiled and linked, not scanned for qstrs
 SRC_USERMOD_LIB_C += $(TINYML_LIB_SRC)
 
@@ -57,4 +61,7 @@ TINYML_LIB_OBJ := $(addprefix $(BUILD)/,$(patsubst %.c,%.o,$(patsubst $(USER_C_M
 # compiles it (-fwrapv there costs instructions: +2.5% on kws on the M7).
 $(TINYML_LIB_OBJ): CFLAGS += $(TINYML_COPT) -fno-single-precision-constant -Wno-double-promotion -Wno-float-conversion
 $(filter $(BUILD)/tinyml/%,$(TINYML_LIB_OBJ)): CFLAGS += $(TML_CFLAGS)
+ifneq ($(TINYML_STRING),)
+$(filter-out $(BUILD)/tinyml/port/tml_string.o,$(TINYML_LIB_OBJ)): CFLAGS += -include $(TINYML_MOD_DIR)/port/tml_string.h
+endif
 $(filter-out $(BUILD)/tinyml/%,$(TINYML_LIB_OBJ)): CFLAGS += -Wno-error -Wno-pointer-arith
