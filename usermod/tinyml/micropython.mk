@@ -46,9 +46,11 @@ SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
 ifeq ($(MICROPY_FLOAT_IMPL),double)
 TINYML_LIB_SRC += $(TINYML_MOD_DIR)/port/tml_float_libm.c
 endif
-# Cortex-M make ports link MicroPython's simple memcpy/memset (string0.c):
-# the core, kernels and CMSIS-NN get word-wise ones (port/tml_string.h)
-TINYML_STRING := $(if $(filter -mcpu=cortex-m%,$(CFLAGS)),$(TINYML_MOD_DIR)/port/tml_string.c)
+# MicroPython's Cortex-M make ports (qemu, stm32, ...) link its simple
+# memcpy/memset (string0.c): with CMSIS-NN, the core, kernels and CMSIS-NN get
+# word-wise ones (port/tml_string.h; a no-op where the target has no unaligned
+# word access, and on hosts)
+TINYML_STRING := $(if $(filter cmsis-nn,$(TINYML_BACKEND)),$(TINYML_MOD_DIR)/port/tml_string.c)
 TINYML_LIB_SRC += $(TINYML_STRING)
 # core, kernels and CMSIS-NN: compiled and linked, not scanned for qstrs
 SRC_USERMOD_LIB_C += $(TINYML_LIB_SRC)
