@@ -4,6 +4,7 @@
 #   make deps      clone pinned MicroPython and CMSIS-NN into $(TINYML_DEPS)
 #   make host-lib  the C core as host shared libraries (one per backend)
 #   make bench     benchmark tables (not a test)
+#   make bench-tflm BOARD=MPS2_AN500   TFLM vs our core, bare metal in QEMU (tests/bench/tflm/)
 SHELL := /bin/bash
 ROOT := $(abspath .)
 include firmware/versions.mk
@@ -26,6 +27,7 @@ deps:
 	firmware/deps.sh unix qemu
 	@firmware/deps.sh rp2 || echo "deps: WARNING: RP2040 sources incomplete: the RPI_PICO build test will skip"
 	@firmware/deps.sh stm32 || echo "deps: WARNING: STM32 sources incomplete: the STM32 build test will skip"
+	@firmware/deps.sh tflm || echo "deps: WARNING: TensorFlow Lite Micro sources incomplete: make bench-tflm and its test will skip"
 
 # ---- the demo: the example model on the emulated Cortex-M7 board ---------------
 DEMO_BOARD ?= MPS2_AN500
@@ -97,3 +99,4 @@ clean:
 -include firmware/firmware.mk
 -include tests/tests.mk
 -include tests/fuzz/fuzz.mk
+-include tests/bench/tflm/build.mk

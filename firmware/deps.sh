@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Clone the pinned MicroPython and CMSIS-NN into the dependency cache, with
 # only the submodules our ports need. Reuses what is already there.
-# Usage: firmware/deps.sh [all|core|PORT...]
+# Usage: firmware/deps.sh [all|core|tflm|PORT...]
 #   core = CMSIS-NN + MicroPython, no port submodules; all = every port below;
 #   PORT = unix, qemu, stm32 or rp2: only the submodules those ports need; rp2
 #   also builds picotool (the pico-sdk build needs it to make the .uf2) and
 #   fetches what the RP2040 emulator needs (tests/rp2040: the rp2040js boot ROM
-#   source and its npm packages).
+#   source and its npm packages). tflm = TensorFlow Lite Micro and the
+#   third-party sources its Makefile downloads, for `make bench-tflm` only
+#   (not part of all).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 val() { sed -n "s/^$1 *:= *//p" "$here/versions.mk"; }
@@ -23,7 +25,14 @@ clone() { # url tag dir
     fi
     rm -rf "$dir.tmp"
     echo "deps: cloning $url $tag"
-    if ! git clone -q --depth 1 --branch "$tag" -c advice.detachedHead=false "$url" "$dir.tmp"; then
+    if [[ $tag =~ ^[0-9a-f]{40}$ ]]; then # a commit, not a tag or branch
+        git init -q "$dir.tmp" && git -C "$dir.tmp" fetch -q --depth 1 "$url" "$tag" &&
+            git -C "$dir.tmp" -c advice.detachedHead=false checkout -q FETCH_HEAD || {
+            rm -rf "$dir.tmp"
+            echo "deps: cannot clone $url ($tag): no network and no mirror" >&2
+            return 1
+        }
+    elif ! git clone -q --depth 1 --branch "$tag" -c advice.detachedHead=false "$url" "$dir.tmp"; then
         rm -rf "$dir.tmp"
         echo "deps: cannot clone $url ($tag): no network and no mirror" >&2
         return 1
@@ -169,6 +178,32 @@ rp2040_emulator() {
     npm ci --prefix "$here/../tests/rp2040" --no-audit --no-fund --loglevel=error
 }
 
+# TensorFlow Lite Micro ($deps/tflite-micro-<commit>) with, in its
+# tensorflow/lite/micro/tools/make/downloads/, what its Makefile would
+# download: flatbuffers, gemmlowp, ruy, CMSIS_6 at the pinned versions and our
+# CMSIS-NN clone (TFLM_VERSION is a commit whose cmsis_nn_download.sh pins it).
+tflm() {
+    local dir dl name cmsis_pin
+    dir=$deps/tflite-micro-$(val TFLM_VERSION | cut -c1-12)
+    clone "$(val TFLM_URL)" "$(val TFLM_VERSION)" "$dir" || return 1
+    dl=$dir/tensorflow/lite/micro/tools/make/downloads
+    mkdir -p "$dl"
+    for name in FLATBUFFERS GEMMLOWP RUY CMSIS6; do
+        clone "$(val ${name}_URL)" "$(val ${name}_VERSION)" "$deps/tflm-$(echo $name | tr A-Z a-z)-$(val ${name}_VERSION | cut -c1-12)" || return 1
+    done
+    ln -sfn "$deps/tflm-flatbuffers-$(val FLATBUFFERS_VERSION | cut -c1-12)" "$dl/flatbuffers"
+    ln -sfn "$deps/tflm-gemmlowp-$(val GEMMLOWP_VERSION | cut -c1-12)" "$dl/gemmlowp"
+    ln -sfn "$deps/tflm-ruy-$(val RUY_VERSION | cut -c1-12)" "$dl/ruy"
+    ln -sfn "$deps/tflm-cmsis6-$(val CMSIS6_VERSION | cut -c1-12)" "$dl/cmsis"
+    ln -sfn "$cmsis_dir" "$dl/cmsis_nn"
+    cmsis_pin=$(sed -n 's/^ZIP_PREFIX_NN="\(.*\)"/\1/p' "$dir/tensorflow/lite/micro/tools/make/ext_libs/cmsis_nn_download.sh")
+    if [ "$(git -C "$cmsis_dir" rev-parse HEAD)" != "$cmsis_pin" ]; then
+        echo "deps: ERROR: TFLM $(val TFLM_VERSION | cut -c1-7) pins CMSIS-NN $cmsis_pin, not our $(val CMSIS_NN_VERSION)" >&2
+        return 1
+    fi
+    echo "deps: TFLM_DIR=$dir"
+}
+
 [ $# -gt 0 ] || set -- all
 ok=1
 clone "$(val CMSIS_NN_URL)" "$(val CMSIS_NN_VERSION)" "$cmsis_dir" || ok=0
@@ -176,12 +211,12 @@ clone "$(val MICROPY_URL)" "$(val MICROPY_VERSION)" "$mpy_dir" || ok=0
 wanted=()
 for arg in "$@"; do
     case $arg in # frozen manifests need micropython-lib; unix builds without btree/ffi/ssl
-    core) ;;
+    core | tflm) ;;
     unix | qemu) wanted+=(lib/micropython-lib) ;;
     stm32) wanted+=(lib/micropython-lib lib/stm32lib lib/libhydrogen lib/tinyusb) ;;
     rp2) wanted+=(lib/micropython-lib lib/pico-sdk lib/tinyusb lib/mbedtls) ;;
     all) wanted+=(lib/micropython-lib lib/stm32lib lib/libhydrogen lib/tinyusb lib/pico-sdk lib/mbedtls) ;;
-    *) echo "deps: ERROR: unknown argument '$arg' (all, core, unix, qemu, stm32, rp2)" >&2; exit 2 ;;
+    *) echo "deps: ERROR: unknown argument '$arg' (all, core, tflm, unix, qemu, stm32, rp2)" >&2; exit 2 ;;
     esac
 done
 if [ "$ok" = 1 ] && [ ${#wanted[@]} -gt 0 ]; then
@@ -191,6 +226,9 @@ case " $* " in
 *" rp2 "* | *" all "*)
     if [ "$ok" = 1 ]; then picotool || ok=0; fi
     rp2040_emulator || ok=0 ;;
+esac
+case " $* " in
+*" tflm "*) if [ "$ok" = 1 ]; then tflm || ok=0; fi ;;
 esac
 if [ "$ok" != 1 ]; then
     echo "deps: ERROR: dependencies incomplete (see the lines above)" >&2

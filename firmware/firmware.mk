@@ -109,7 +109,9 @@ qemu: fw-check
 #                                  module (size comparisons; images/<BOARD>-none/)
 #   make firmware-test-images      unix (ref and cmsis-nn) + the QEMU boards, for tests/firmware/
 #   make bench-board BOARD=MPS2_AN500   (make bench BOARD=...) tests/bench/bench_device.py
-#                                  on the board's cmsis-nn and ref images
+#                                  on the board's cmsis-nn and ref images; with the TFLM
+#                                  sources (firmware/deps.sh tflm) also make bench-tflm, and
+#                                  TFLM's counts next to the firmware's
 ifeq ($(TINYML_BACKEND),none)
 FW_ARGS = BUILD=$(FW_BUILD) USER_C_MODULES= MICROPY_MPYCROSS=$(FW_MPYCROSS)
 endif
@@ -143,7 +145,11 @@ bench-board:
 	@if $(FW_HAVE_MICROPY); then set -e; \
 	  $(call fw-build-quiet,$(BOARD),); $(call fw-build-quiet,$(BOARD),ref); \
 	else echo "bench: MicroPython not in $(MICROPY_DIR): benchmarking the images already in firmware/images/"; fi
-	@PYTHONPATH=$(ROOT)/host_tools $(PYTHON) tests/bench/bench_device.py --board $(BOARD)
+	@if [ "$(words $(BT_HAVE_TFLM))" = 5 ] && $(MAKE) --no-print-directory bench-tflm BOARD=$(BOARD) >$(BUILD)/bench-tflm-$(BOARD).md; then \
+	  cat $(BUILD)/bench-tflm-$(BOARD).md; \
+	else echo "bench: no TFLM comparison (TensorFlow Lite Micro sources: firmware/deps.sh tflm)"; rm -f $(BUILD)/bench-tflm/$(BOARD)/all/results.json; fi
+	@tf=$(BUILD)/bench-tflm/$(BOARD)/all/results.json; \
+	  PYTHONPATH=$(ROOT)/host_tools $(PYTHON) tests/bench/bench_device.py --board $(BOARD) $$([ -e $$tf ] && echo --tflm $$tf)
 
 # ---- make size: flash taken by the tinyml module per board (firmware/size.py) ----------
 #   make size                  every ARM firmware board that can be built here (built first if needed,

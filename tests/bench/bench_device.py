@@ -90,7 +90,26 @@ def fmt(n: float) -> str:
     return f"{n:,.0f}"
 
 
-def tables(board: str, results: list[dict]) -> str:
+def tflm_table(results: list[dict], tflm: dict) -> list[str]:
+    """Our firmware's counts (MicroPython + tinyml, sum of its ops) next to TFLM's and our core's bare-metal
+    programs (make bench-tflm's results.json: whole invoke)."""
+    t_by = {d["model"]: d for d in tflm["tflm"] if "error" not in d}
+    o_by = {d["model"]: d for d in tflm["ours"] if "error" not in d}
+    lines = ["", ("Next to TensorFlow Lite Micro (make bench-tflm: TFLM and our core as bare-metal programs, same "
+             "compiler, flags and CMSIS-NN; whole invoke):"), "",
+             ("| model | firmware (cmsis-nn, sum of ops) | our core bare metal | TFLM bare metal | core / TFLM |"
+             " TFLM arena B | our arena + persistent B |"),
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        t, o = t_by.get(r["model"]), o_by.get(r["model"])
+        if r["backend"] != "cmsis-nn" or not t or not o:
+            continue
+        lines.append(f"| {r['model']} | {fmt(r['instr'])} | {fmt(o['instr'])} | {fmt(t['instr'])} |"
+                     f" {o['instr'] / t['instr']:.3f} | {fmt(t['arena'])} | {fmt(o['arena'] + o['persistent'])} |")
+    return lines
+
+
+def tables(board: str, results: list[dict], tflm: dict | None = None) -> str:
     info = json.loads((ROOT / "boards" / board / "board.json").read_text())
     lines = [f"## {board} ({info.get('cpu')}, QEMU -icount shift=0)", ""]
     hz = results[0]["clock"][1] or 1
@@ -111,6 +130,8 @@ def tables(board: str, results: list[dict]) -> str:
         for model, v in by_model.items():
             if "ref" in v and "cmsis-nn" in v:
                 lines.append(f"| {model} | {v['ref']['instr'] / v['cmsis-nn']['instr']:.2f}x |")
+    if tflm:
+        lines += tflm_table(results, tflm)
     lines += ["", "gc.mem_free() (GC heap bytes; the model file is read into the heap):", "",
               "| model | backend | at start | after import tinyml | after loading | load cost | file | arena | persistent |",
               "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
@@ -135,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board", required=True, choices=QEMU_BOARDS)
     ap.add_argument("--models", nargs="*", help="model files (default: every ../shared/models/*.tflite)")
     ap.add_argument("--out", help="also write the tables to this file")
+    ap.add_argument("--tflm", help="results.json of make bench-tflm: TFLM's counts next to ours")
     args = ap.parse_args(argv)
     models = [Path(m) for m in args.models] if args.models else sorted(SHARED.glob("*.tflite"))
     if not models:
@@ -148,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, image in images:
         print(f"bench: {args.board} {label} ({image.relative_to(ROOT)})", file=sys.stderr)
         results += run_image(args.board, image, models)
-    text = tables(args.board, results)
+    text = tables(args.board, results, json.loads(Path(args.tflm).read_text()) if args.tflm else None)
     print(text)
     if args.out:
         Path(args.out).write_text(text + "\n")

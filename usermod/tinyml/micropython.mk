@@ -46,12 +46,24 @@ SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
 ifeq ($(MICROPY_FLOAT_IMPL),double)
 TINYML_LIB_SRC += $(TINYML_MOD_DIR)/port/tml_float_libm.c
 endif
+# MicroPython's Cortex-M make ports (qemu, stm32, ...) link its simple
+# memcpy/memset (string0.c): with CMSIS-NN, the core, kernels and CMSIS-NN get
+# word-wise ones (port/tml_string.h; a no-op where the target has no unaligned
+# word access, and on hosts)
+TINYML_STRING := $(if $(filter cmsis-nn,$(TINYML_BACKEND)),$(TINYML_MOD_DIR)/port/tml_string.c)
+TINYML_LIB_SRC += $(TINYML_STRING)
 # core, kernels and CMSIS-NN: compiled and linked, not scanned for qstrs
 SRC_USERMOD_LIB_C += $(TINYML_LIB_SRC)
 
 TINYML_LIB_OBJ := $(addprefix $(BUILD)/,$(patsubst %.c,%.o,$(patsubst $(USER_C_MODULES)/%,%,$(TINYML_LIB_SRC))))
 # The core is C99 held to -Wall -Wextra -Werror (core.mk), not to the port's
 # float dialect: no -fsingle-precision-constant (float-only ports), no extra
-# float warnings. CMSIS-NN (third-party) is held to no warnings.
-$(TINYML_LIB_OBJ): CFLAGS += $(TINYML_COPT) $(TML_CFLAGS) -fno-single-precision-constant -Wno-double-promotion -Wno-float-conversion
+# float warnings. CMSIS-NN (third-party) is held to no warnings. Our strict
+# flags (TML_CFLAGS) apply to our sources only: CMSIS-NN is compiled as TFLM
+# compiles it (-fwrapv there costs instructions: +2.5% on kws on the M7).
+$(TINYML_LIB_OBJ): CFLAGS += $(TINYML_COPT) -fno-single-precision-constant -Wno-double-promotion -Wno-float-conversion
+$(filter $(BUILD)/tinyml/%,$(TINYML_LIB_OBJ)): CFLAGS += $(TML_CFLAGS)
+ifneq ($(TINYML_STRING),)
+$(filter-out $(BUILD)/tinyml/port/tml_string.o,$(TINYML_LIB_OBJ)): CFLAGS += -include $(TINYML_MOD_DIR)/port/tml_string.h
+endif
 $(filter-out $(BUILD)/tinyml/%,$(TINYML_LIB_OBJ)): CFLAGS += -Wno-error -Wno-pointer-arith

@@ -1,0 +1,132 @@
+"""TensorFlow Lite Micro vs the tinyml core on a QEMU board (make bench-tflm BOARD=...; not a test).
+
+    python tests/bench/bench_tflm.py --board MPS2_AN500 --dir build/bench-tflm/MPS2_AN500/all [--ops]
+
+Runs the two bare-metal programs that tests/bench/tflm/build.mk builds: tflm.elf (TFLM
+with its CMSIS-NN kernels) and ours.elf (the tinyml core, cmsis-nn backend), same
+compiler, flags, runtime and CMSIS-NN objects, the shared models compiled in. QEMU runs
+with -icount shift=0 (one instruction per virtual ns), as for `make bench BOARD=...`:
+SysTick counts x 1e9 / clock are instructions executed. Per model each program times
+one inference after a warm-up (whole invoke), then one more with per-op counts (each
+op's eval; the rest of the invoke is the interpreter loop, "outside ops"). Prints
+markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT / "host_tools") not in sys.path:
+    sys.path.insert(0, str(ROOT / "host_tools"))
+
+from tinyml_tools.qemu import QEMU_BOARDS, board_info  # after the sys.path setup
+
+
+def run_elf(board: str, elf: Path, timeout: float = 900) -> list[dict]:
+    """Boot `elf` on the board's QEMU machine; the JSON lines it prints (one per model)."""
+    q = board_info(board)["qemu"]
+    cmd = ["qemu-system-arm", "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
+           *q.get("args", []), "-serial", "stdio", "-kernel", str(elf)]
+    if "-icount" not in cmd:
+        cmd[1:1] = ["-icount", "shift=0"]
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
+    rows = []
+    done = False
+    for line in r.stdout.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        d = json.loads(line)
+        if d.get("done"):
+            done = True
+        elif d.get("fault"):
+            raise RuntimeError(f"{elf.name}: fault on {board}; output: {r.stdout[-500:]}")
+        else:
+            rows.append(d)
+    if not done or r.returncode != 0:
+        raise RuntimeError(f"{elf.name} on {board}: exit {r.returncode}, incomplete output: "
+                           f"{(r.stdout + r.stderr)[-800:]}")
+    for d in rows:
+        if "error" not in d:
+            d["instr"] = d["total"] * 1e9 / d["clock"]
+            d["ops_instr"] = sum(op[2] for op in d["ops"]) * 1e9 / d["clock"]
+    return rows
+
+
+def fmt(n: float) -> str:
+    return f"{n:,.0f}"
+
+
+def pct(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "-"
+
+
+def outside(d: dict) -> str:
+    x = d["instr"] - d["ops_instr"]
+    return f"{fmt(x)} ({pct(x, d['instr'])})"
+
+
+def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) -> str:
+    info = board_info(board)
+    t_by = {d["model"]: d for d in tflm}
+    head = ("| model | MACs | TFLM instr | ours instr | ours/TFLM | ours outside ops | TFLM outside ops"
+            " | TFLM arena B | ours arena + persistent B | outputs |")
+    lines = [f"### {board} ({info.get('cpu')}, QEMU -icount shift=0)", "", head,
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for o in ours:
+        t = t_by.get(o["model"], {})
+        if "error" in o or "error" in t or not t:
+            lines.append(f"| {o['model']} | | | | | | | | | error: {o.get('error') or t.get('error', 'no TFLM run')} |")
+            continue
+        macs = sum(op[1] for op in o["ops"])
+        lines.append(
+            f"| {o['model']} | {fmt(macs)} | {fmt(t['instr'])} | {fmt(o['instr'])} | {o['instr'] / t['instr']:.3f} |"
+            f" {outside(o)} | {outside(t)} | {fmt(t['arena'])} |"
+            f" {fmt(o['arena'])} + {fmt(o['persistent'])} = {fmt(o['arena'] + o['persistent'])} |"
+            f" {'equal' if o['out'] == t['out'] else 'DIFFER'} |")
+    k = 1e9 / ours[0]["clock"] if ours else 0
+    lines += ["", (f"One SysTick count is {k:.0f} instructions: 'outside ops' (the whole invoke minus the sum of"
+                   " its ops' evals, i.e. the interpreter loop) may read up to that many per op too high, and"
+                   " that many too low.")]
+    if ops:
+        lines += ["", "Per op (instructions of the op's eval, second inference):", "",
+                  "| model | # | op | MACs | TFLM | ours | ours/TFLM |", "|---|---:|---|---:|---:|---:|---:|"]
+        for o in ours:
+            t = t_by.get(o["model"])
+            if not t or "error" in o or "error" in t:
+                continue
+            k = 1e9 / o["clock"]
+            for i, op in enumerate(o["ops"]):
+                tt = t["ops"][i][2] * k if i < len(t["ops"]) else 0
+                lines.append(f"| {o['model']} | {i} | {op[0]} | {fmt(op[1])} | {fmt(tt)} | {fmt(op[2] * k)} |"
+                             f" {op[2] * k / tt if tt else 0:.3f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--board", required=True, choices=QEMU_BOARDS)
+    ap.add_argument("--dir", required=True, help="folder with tflm.elf and ours.elf (build/bench-tflm/<BOARD>/all)")
+    ap.add_argument("--ops", action="store_true", help="also the per-op table")
+    ap.add_argument("--json", help="also write the raw results to this file")
+    args = ap.parse_args(argv)
+    d = Path(args.dir)
+    tflm = run_elf(args.board, d / "tflm.elf")
+    ours = run_elf(args.board, d / "ours.elf")
+    print(tables(args.board, tflm, ours, ops=args.ops))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"board": args.board, "tflm": tflm, "ours": ours}, indent=1) + "\n")
+    bad = [o["model"] for o in ours if "error" in o or o["out"] != next(
+        (t.get("out") for t in tflm if t["model"] == o["model"]), None)]
+    if bad:
+        print(f"bench-tflm: outputs differ or failed: {', '.join(bad)}", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

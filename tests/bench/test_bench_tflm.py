@@ -1,0 +1,52 @@
+"""Smoke test of `make bench-tflm`: TFLM and our core as bare-metal programs on one QEMU board.
+
+Builds the two programs (tests/bench/tflm/build.mk) with one small shared model compiled
+in, runs both under QEMU -icount shift=0 and checks that each reports a positive
+instruction count per inference and that the two produce the same output bytes.
+Skips (one line) without the TFLM sources (firmware/deps.sh tflm), the shared models,
+the Arm toolchain or QEMU.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "bench"))
+from bench_tflm import run_elf  # after the sys.path setup
+
+BOARD = "MPS2_AN500"
+MODEL = ROOT.parent / "shared" / "models" / "micro_speech_quantized.tflite"
+
+
+def test_bench_tflm_smoke() -> None:
+    for tool in ("arm-none-eabi-g++", "qemu-system-arm", "make"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} not found")
+    if not MODEL.exists():
+        pytest.skip(f"shared model {MODEL.name} not found (../shared/models)")
+    check = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "bench-tflm-check", f"BOARD={BOARD}"],
+                           capture_output=True, text=True, check=False)
+    if check.returncode != 0:
+        why = [line for line in (check.stdout + check.stderr).splitlines() if line.startswith("bench-tflm:")]
+        pytest.skip(why[0] if why else "make bench-tflm-check failed")
+    args = [f"BOARD={BOARD}", f"BENCH_TFLM_MODELS={MODEL}", "BENCH_TFLM_TAG=smoke"]
+    build = subprocess.run(["make", "--no-print-directory", "-j2", "-C", str(ROOT), "bench-tflm-elf", *args],
+                           capture_output=True, text=True, check=False, timeout=1200)
+    assert build.returncode == 0, (build.stdout + build.stderr)[-3000:]
+    out = ROOT / "build" / "bench-tflm" / BOARD / "smoke"
+    tflm = run_elf(BOARD, out / "tflm.elf", timeout=300)
+    ours = run_elf(BOARD, out / "ours.elf", timeout=300)
+    assert [d["model"] for d in tflm] == [d["model"] for d in ours] == [MODEL.stem]
+    t, o = tflm[0], ours[0]
+    assert "error" not in t and "error" not in o, (t.get("error"), o.get("error"))
+    assert t["instr"] > 0 and o["instr"] > 0
+    assert [op[0] for op in t["ops"]] == [op[0] for op in o["ops"]]
+    assert sum(op[1] for op in o["ops"]) > 0  # MACs
+    assert t["out"] and o["out"] == t["out"]
+    assert t["arena"] > 0 and o["arena"] > 0

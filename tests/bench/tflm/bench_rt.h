@@ -1,0 +1,31 @@
+/* Bare-metal runtime of the benchmark programs (rt.c) and the embedded models (models.S). */
+#ifndef BENCH_RT_H
+#define BENCH_RT_H
+#include <stddef.h>
+#include <stdint.h>
+#ifdef __cplusplus
+extern "C" {
+#endif
+uint64_t bench_ticks(void);  /* SysTick counts since reset */
+void bench_sync(void);       /* wait for the next SysTick count */
+uint32_t bench_clock_hz(void);
+void bench_write(const char *s, size_t n);
+void bench_puts(const char *s);
+void bench_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bench_hex(const void *data, size_t n);
+void bench_fill_input(void *data, size_t n);
+
+typedef struct {
+    const char *name;
+    const uint8_t *data;
+    uint32_t size;
+} bench_model_t;
+extern const bench_model_t bench_models[];
+extern const uint32_t bench_num_models;
+
+/* bytes of the static arena (one model at a time) */
+#define BENCH_ARENA_BYTES (512 * 1024)
+#ifdef __cplusplus
+}
+#endif
+#endif
