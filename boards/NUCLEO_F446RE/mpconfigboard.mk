@@ -11,7 +11,7 @@
 #  - the core and kernels at -Os, the float, rnn and signal operator groups
 #    left out (TINYML_OPS_EXCLUDE; the board's 90 KiB heap holds int8/int16
 #    models), and link-time optimisation (the port's LTO=1: 16 KB less text,
-#    about 30 KB left free in the region).
+#    about 28 KB left free in the region).
 # The port reads the board's headers (mpconfigboard.h, stm32f4xx_hal_conf.h)
 # and pins.csv from $(BOARD_DIR): after this file it points back at the
 # port's own NUCLEO_F446RE directory.
