@@ -35,7 +35,7 @@ def test_bench_tflm_smoke() -> None:
     if check.returncode != 0:
         why = [line for line in (check.stdout + check.stderr).splitlines() if line.startswith("bench-tflm:")]
         pytest.skip(why[0] if why else "make bench-tflm-check failed")
-    args = [f"BOARD={BOARD}", f"BENCH_TFLM_MODELS={MODEL}", "BENCH_TFLM_TAG=smoke"]
+    args = [f"BOARD={BOARD}", f"BENCH_TFLM_MODELS={MODEL}", "BENCH_TFLM_TAG=smoke", "BT_DEBUG="]
     build = subprocess.run(["make", "--no-print-directory", "-j2", "-C", str(ROOT), "bench-tflm-elf", *args],
                            capture_output=True, text=True, check=False, timeout=1200)
     assert build.returncode == 0, (build.stdout + build.stderr)[-3000:]

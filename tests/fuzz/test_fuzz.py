@@ -12,7 +12,7 @@ import pytest
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 BUILD = ROOT / "build" / "fuzz"
-SECONDS = int(os.environ.get("TINYML_FUZZ_SECONDS", "25"))
+SECONDS = int(os.environ.get("TINYML_FUZZ_SECONDS", "12"))
 
 
 def need(binary: str) -> Path:

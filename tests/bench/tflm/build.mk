@@ -31,7 +31,9 @@ BT_CLOCK_MPS3_AN547 := 32000000
 BT_LD = $(if $(filter MPS3_%,$(BOARD)),mps3.ld,mps2.ld)
 BT_CROSS := arm-none-eabi-
 BT_COPT := -O2
-BT_COMMON = $(BT_CPU_$(BOARD)) $(BT_COPT) -g -ffunction-sections -fdata-sections -fno-unwind-tables \
+# BT_DEBUG= (the smoke test) leaves out debug info: the same code, built faster
+BT_DEBUG ?= -g
+BT_COMMON = $(BT_CPU_$(BOARD)) $(BT_COPT) $(BT_DEBUG) -ffunction-sections -fdata-sections -fno-unwind-tables \
 	-fno-asynchronous-unwind-tables -DNDEBUG
 BT_CFLAGS = $(BT_COMMON) -std=c99 -Wall -Wextra -Werror $(if $(filter MPS3_%,$(BOARD)),-DBENCH_MPS3) \
 	-DBENCH_CLOCK_HZ=$(BT_CLOCK_$(BOARD))u -I$(BT_DIR)
