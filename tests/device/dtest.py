@@ -77,6 +77,23 @@ def target():
         return {}
 
 
+def split_cases(entry, data):
+    """[(inputs, outputs), ...] sliced from a model's .io data (bytes, or a memoryview: no copy)."""
+    step = sum(entry["in_bytes"]) + sum(entry["out_bytes"])
+    cases = []
+    for c in range(entry["cases"]):
+        pos = c * step
+        ins, outs = [], []
+        for n in entry["in_bytes"]:
+            ins.append(data[pos:pos + n])
+            pos += n
+        for n in entry["out_bytes"]:
+            outs.append(data[pos:pos + n])
+            pos += n
+        cases.append((ins, outs))
+    return cases
+
+
 class Cases:
     """A model's .io file: cases[i] -> (inputs, outputs) as bytes; floats: case 0's inputs as array('f')."""
 
@@ -86,19 +103,8 @@ class Cases:
         self.entry = entry
         with open(entry["name"] + ".io", "rb") as f:
             data = f.read()
-        step = sum(entry["in_bytes"]) + sum(entry["out_bytes"])
-        self.cases = []
-        for c in range(entry["cases"]):
-            pos = c * step
-            ins, outs = [], []
-            for n in entry["in_bytes"]:
-                ins.append(data[pos:pos + n])
-                pos += n
-            for n in entry["out_bytes"]:
-                outs.append(data[pos:pos + n])
-                pos += n
-            self.cases.append((ins, outs))
-        pos = entry["cases"] * step
+        self.cases = split_cases(entry, data)
+        pos = entry["cases"] * (sum(entry["in_bytes"]) + sum(entry["out_bytes"]))
         self.floats = []
         for n in entry["in_count"]:
             self.floats.append(array("f", data[pos:pos + 4 * n]))  # raw little-endian float32

@@ -26,19 +26,7 @@ class RomCases(dtest.Cases):
     def __init__(self, entry):
         self.entry = entry
         self.file = open(entry["name"] + ".io", "rb")  # noqa: SIM115 - kept open: the cases point into it
-        data = memoryview(self.file)
-        step = sum(entry["in_bytes"]) + sum(entry["out_bytes"])
-        self.cases = []
-        for c in range(entry["cases"]):
-            pos = c * step
-            ins, outs = [], []
-            for n in entry["in_bytes"]:
-                ins.append(data[pos:pos + n])
-                pos += n
-            for n in entry["out_bytes"]:
-                outs.append(data[pos:pos + n])
-                pos += n
-            self.cases.append((ins, outs))
+        self.cases = dtest.split_cases(entry, memoryview(self.file))
 
 
 def in_place(name, source, entry, cases):
