@@ -9,18 +9,6 @@
 
 /* Index of the most significant bit, 1-based; 32 (64) for 0, as the signal
  * library's GCC build (MostSignificantBit32/64 with __builtin_clz). */
-static uint32_t msb32(uint32_t x) {
-    uint32_t n = 0;
-    if (x == 0) {
-        return 32;
-    }
-    while (x) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-
 static uint32_t msb64(uint64_t x) {
     uint32_t n = 0;
     if (x == 0) {
@@ -31,6 +19,10 @@ static uint32_t msb64(uint64_t x) {
         n++;
     }
     return n;
+}
+
+static uint32_t msb32(uint32_t x) {
+    return x ? msb64(x) : 32;
 }
 
 static int16_t sat16(int32_t v) {
