@@ -82,7 +82,7 @@ fw-sm-check = for sm in $(1); do \
 fw-mpy-cross: fw-check
 	@$(MAKE) --no-print-directory -C $(MICROPY_DIR)/mpy-cross BUILD=$(BUILD)/firmware/mpy-cross USER_C_MODULES= $(FW_JOBS) >/dev/null
 
-firmware: fw-mpy-cross
+firmware: $(if $(FW_MPYCROSS_BUILT),fw-check,fw-mpy-cross)
 	$(MAKE) $(FW_PORT_ARGS) $(FW_ARGS) $(FW_JOBS)
 	@mkdir -p $(FW_IMAGES)
 	@cp $(FW_OUT) $(addprefix $(FW_BUILD)/,$(FW_EXTRA)) $(FW_IMAGES)/
@@ -124,13 +124,6 @@ fw-build-quiet = log=$(BUILD)/firmware/$(1)$(if $(2),-$(2)).log; mkdir -p $(BUIL
 	$(MAKE) --no-print-directory firmware BOARD=$(1) $(if $(2),TINYML_BACKEND=$(2)) >$$log 2>&1 || \
 	{ tail -n 25 $$log; echo "firmware: $(1)$(if $(2), $(2)) failed (full log: $$log)"; exit 1; }
 
-.PHONY: firmware-test-images bench-board
-firmware-test-images:
-	@if $(FW_HAVE_MICROPY); then set -e; \
-	  $(foreach b,unix $(FW_QEMU_BOARDS),$(call fw-build-quiet,$(b),);) $(call fw-build-quiet,unix,cmsis-nn); \
-	  $(foreach b,$(FW_EMU_BOARDS),$(call fw-build-if-sources,$(b));) \
-	else echo "firmware-test-images: MicroPython not in $(MICROPY_DIR) (run 'make deps'): the firmware tests will skip"; fi
-
 # Boards of the real-hardware ports that the device tests run in an emulator
 # (RPI_PICO in rp2040js, tests/rp2040/; the STM32F405 board in QEMU), built
 # where their port's sources are in the dependency cache; otherwise one line
@@ -138,6 +131,26 @@ firmware-test-images:
 FW_EMU_BOARDS := RPI_PICO NETDUINO_PLUS_2
 fw-build-if-sources = if why=$$($(MAKE) --no-print-directory fw-check BOARD=$(1) 2>&1); then $(call fw-build-quiet,$(1),); \
 	else echo "  FIRMWARE $(1): skipped: $$(echo "$$why" | grep '^firmware:' | tail -n 1)"; fi
+
+# Two images at a time (FW_IMAGE_JOBS), each with $(FW_JOBS): a build's serial steps (qstr
+# generation, linking) leave a core idle otherwise. mpy-cross, which they share, is built first.
+FW_IMAGE_JOBS ?= -j2
+FW_TEST_IMAGES := $(FW_EMU_BOARDS) $(FW_QEMU_BOARDS) unix unix-cmsis-nn
+
+.PHONY: firmware-test-images fw-test-images bench-board
+firmware-test-images:
+	@if $(FW_HAVE_MICROPY); then \
+	  $(MAKE) --no-print-directory fw-mpy-cross && \
+	  $(MAKE) --no-print-directory $(FW_IMAGE_JOBS) fw-test-images FW_MPYCROSS_BUILT=1; \
+	else echo "firmware-test-images: MicroPython not in $(MICROPY_DIR) (run 'make deps'): the firmware tests will skip"; fi
+
+fw-test-images: $(addprefix fw-image-,$(FW_TEST_IMAGES))
+fw-image-unix-cmsis-nn:
+	@$(call fw-build-quiet,unix,cmsis-nn)
+$(addprefix fw-image-,unix $(FW_QEMU_BOARDS)):
+	@$(call fw-build-quiet,$(@:fw-image-%=%),)
+$(addprefix fw-image-,$(FW_EMU_BOARDS)):
+	@$(call fw-build-if-sources,$(@:fw-image-%=%))
 
 bench-board:
 	@case " $(FW_QEMU_BOARDS) " in *" $(BOARD) "*) ;; \
