@@ -11,18 +11,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="serial port of a real MicroPython board with tinyml: run tests/device/ on it too")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs `pytest -n 2 --dist loadgroup`) each test file runs in one
     worker (its module and session fixtures, e.g. a booted QEMU board, are set up once), except
-    tests/firmware/test_device.py, whose targets (the boards, booted once each) spread over the workers.
-    The `tinyml` command tests on the session's QEMU board (several files) share one worker."""
+    tests/firmware/test_device.py, whose targets (the boards, booted once each) spread over the workers."""
     for item in items:
         spec = getattr(item, "callspec", None)
         fixtures = getattr(item, "fixturenames", ())
         if spec is not None and "target" in fixtures and item.path.name == "test_device.py":
             group = f"target-{spec.params['target']}"
-        elif "qemu_port" in fixtures:
-            group = "qemu-tools"
         else:
             group = str(item.path.relative_to(config.rootpath))
         item.add_marker(pytest.mark.xdist_group(group))

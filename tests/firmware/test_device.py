@@ -27,7 +27,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -120,6 +120,31 @@ def _write_target(folder: Path, files: dict[str, Path], **info: str | int) -> No
     files["target.json"] = folder / "target.json"
 
 
+# The boards booted for the session fixture `target`, by name: each is stopped as soon as the tests
+# that use it are done (release_board(), from tests/firmware/conftest.py), not at the end of the
+# session, because an idle emulated board busy-polls its serial port and would take a core from the
+# tests that follow. (pytest itself only finalizes a parametrized session fixture when another
+# parameter is needed.)
+_BOARDS: dict[str, ExitStack] = {}
+
+
+@contextmanager
+def _held(name: str) -> Iterator[ExitStack]:
+    with ExitStack() as stack:
+        _BOARDS[name] = stack
+        try:
+            yield stack
+        finally:
+            _BOARDS.pop(name, None)
+
+
+def release_board(name: str) -> None:
+    """Stop target `name`'s emulator now (idempotent; the fixture's own teardown then does nothing)."""
+    stack = _BOARDS.pop(name, None)
+    if stack is not None:
+        stack.close()
+
+
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     name = request.param
@@ -156,7 +181,9 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock="systick",
                   heap_bytes=board["heap_bytes"])
     try:
-        with boot(name, image=image, timeout=60) as pty, closing(SerialTarget(pty, soft_reset=False)) as dev:
+        with _held(name) as stack:
+            pty = stack.enter_context(boot(name, image=image, timeout=60))
+            dev = stack.enter_context(closing(SerialTarget(pty, soft_reset=False)))
             dev.put_files(files, "tmltest")
             yield Target(name, dev, manifest)
     except QemuError as e:
@@ -175,8 +202,9 @@ def _rp2040_target(name: str, folder: Path, flash: Path, shared: list[Path]) -> 
         pytest.skip(f"{name}: {why}")
     board = json.loads((IMAGES / name / "board.json").read_text())
     try:
-        with rp2040.boot(name, image=image, flash=flash) as pty, \
-                closing(SerialTarget(pty)) as dev:
+        with _held(name) as stack:
+            pty = stack.enter_context(rp2040.boot(name, image=image, flash=flash))
+            dev = stack.enter_context(closing(SerialTarget(pty)))
             free = dev.info()["mem_free"]
             files, manifest = _data(folder, [p for p in shared if 3 * p.stat().st_size < free])
             _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock=board["profile_clock"],

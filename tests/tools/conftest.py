@@ -1,7 +1,7 @@
 """pytest setup for the `tinyml` command tests.
 
 Device tests run against one QEMU board (MPS2_AN500, the image built by
-`make firmware BOARD=MPS2_AN500`), booted once per session, through its pty
+`make firmware BOARD=MPS2_AN500`), booted once per test module, through its pty
 with mpremote's serial transport. Without the image (no MicroPython sources in
 the cache to build it) or without qemu-system-arm they are skipped.
 """
@@ -51,9 +51,10 @@ def shared_models() -> list[Path]:
     return models
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def qemu_port() -> Iterator[str]:
-    """The pty of the session's QEMU board (booted once)."""
+    """The pty of the QEMU board, booted once per test module (an idle QEMU board busy-polls its UART:
+    it is not kept for the rest of the session)."""
     if not QEMU_IMAGE.exists():
         pytest.skip(f"device tests skipped: no QEMU firmware {QEMU_IMAGE.relative_to(ROOT)} "
                     f"(build it with 'make firmware BOARD={QEMU_BOARD}')")
