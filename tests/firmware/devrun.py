@@ -231,3 +231,48 @@ def link_files(files: dict[str, Path], folder: Path) -> None:
         dest = folder / name
         if Path(path).resolve().parent != folder.resolve() and not dest.exists():
             dest.symlink_to(Path(path).resolve())
+
+
+_LFS_SCRIPT = """\
+import os, sys, vfs
+bs, n, folder, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+names = sys.argv[5:]
+class Disk:
+    def __init__(self):
+        self.data = bytearray(bs * n)
+    def readblocks(self, b, buf, off=0):
+        a = b * bs + off
+        buf[:] = self.data[a:a + len(buf)]
+    def writeblocks(self, b, buf, off=0):
+        a = b * bs + off
+        self.data[a:a + len(buf)] = buf
+    def ioctl(self, op, arg):
+        return n if op == 4 else bs if op == 5 else 0
+d = Disk()
+vfs.VfsLfs2.mkfs(d)
+vfs.mount(vfs.VfsLfs2(d), "/lfs")
+os.mkdir("/lfs/" + folder)
+for i in range(0, len(names), 2):
+    with open(names[i + 1], "rb") as src, open("/lfs/" + folder + "/" + names[i], "wb") as dst:
+        dst.write(src.read())
+vfs.umount("/lfs")
+with open(out, "wb") as f:
+    f.write(d.data)
+"""
+
+
+def lfs_image(micropython: Path, files: dict[str, Path], folder: str, block_size: int, size: int,
+              out: Path) -> Path:
+    """A littlefs2 image of `size` bytes holding files (name -> host path) in /`folder`, made by the
+    unix firmware `micropython` (MicroPython's own littlefs, the one the boards mount): what a QEMU
+    board's RAM disk is preloaded with (`-device loader`), instead of a serial upload."""
+    script = out.with_suffix(".py")
+    script.write_text(_LFS_SCRIPT)
+    args = [str(block_size), str(size // block_size), folder, str(out)]
+    for name, path in sorted(files.items()):
+        args += [name, str(Path(path).resolve())]
+    r = subprocess.run([str(micropython), "-X", f"heapsize={2 * size + (4 << 20)}", str(script), *args], capture_output=True, text=True, timeout=120,
+                       check=False)
+    if r.returncode != 0:
+        raise DeviceError(f"making the littlefs image failed:\n{r.stdout}{r.stderr}")
+    return out

@@ -203,3 +203,15 @@ def test_esp32_firmware(board: str) -> None:
     assert r.returncode != 0
     lines = [ln for ln in r.stdout.splitlines() if ln.startswith("firmware:")]
     assert len(lines) == 1 and "needs ESP-IDF v5" in lines[0], r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("board", ["MPS2_AN385", "MPS2_AN500", "MPS3_AN547"])
+def test_ramdisk_region_matches_the_build(board: str) -> None:
+    """board.json's "ramdisk" (where the device tests preload the RAM disk) is where the firmware's
+    RAM disk is: TINYML_RAMDISK_START/_BYTES of the board's mpconfigboard.mk, 4 KiB blocks (ramdisk.c)."""
+    mk = (BOARDS / board / "mpconfigboard.mk").read_text()
+    start = int(re.search(r"^TINYML_RAMDISK_START\s*=\s*(\S+)", mk, re.MULTILINE).group(1), 0)
+    size = int(re.search(r"^TINYML_RAMDISK_BYTES\s*=\s*(\S+)", mk, re.MULTILINE).group(1), 0)
+    rd = _board(board)["ramdisk"]
+    assert (int(rd["address"], 0), rd["bytes"], rd["block_size"]) == (start, size, 4096)
+    assert rd["bytes"] == _board(board)["fs_bytes"] and "TINYML_RAMDISK_BLOCK" not in mk

@@ -10,10 +10,12 @@ image per session; the shared models that fit its RAM, chosen by gc.mem_free() a
 a real board; t_soak.py runs SOAK_CALLS_RP2040 calls: the emulator runs 20-26 M cycles/s on
 an idle core, 5x slower than the chip), and a real board given `--port PORT` (or TINYML_TEST_PORT=PORT).
 The test data (tests/firmware/device_data.py:
-models, inputs, reference outputs) is generated on the host and copied to the board
-once per session (all the shared models, 450 KB, 320 KB compressed: ~22 s per QEMU
-board; ad01_int8, 277 KB, takes ~9 s of that, and is kept on every board because
-each runs different CMSIS-NN code: plain C on M3, DSP on M7, MVE on M55). Each script ends with "N passed, M failed, K skipped"; the test asserts M == 0
+models, inputs, reference outputs) is generated on the host once per session and target. The MPS
+boards start with it: their RAM disk (board.json "ramdisk") is preloaded by QEMU with a littlefs
+image of it, made by the unix firmware (a serial upload of its ~0.5 MB compressed took 15-50 s per
+board); the other boards get it uploaded. Either way each file is then checked on the board (size,
+SHA-256). ad01_int8 (277 KB) is kept on every board because each runs different CMSIS-NN code: plain
+C on M3, DSP on M7, MVE on M55. Each script ends with "N passed, M failed, K skipped"; the test asserts M == 0
 and N + K == the number of checks the script has. A target without an image (no
 MicroPython sources to build it: `make firmware-test-images`) is skipped.
 """
@@ -40,7 +42,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import device_data  # after the sys.path setup
-from devrun import SerialTarget, UnixTarget, link_files
+from devrun import SerialTarget, UnixTarget, lfs_image, link_files
 
 DEVICE_DIR = ROOT / "tests" / "device"
 IMAGES = ROOT / "firmware" / "images"
@@ -180,14 +182,28 @@ def target(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     files, manifest = _data(folder, shared, board)
     _write_target(folder, files, backend=board.get("backend", "cmsis-nn"), clock="systick",
                   heap_bytes=board["heap_bytes"])
+    preload = _ramdisk_preload(board, files, folder)
     try:
         with _held(name) as stack:
-            pty = stack.enter_context(boot(name, image=image, timeout=60))
+            pty = stack.enter_context(boot(name, image=image, timeout=60, extra_args=preload))
             dev = stack.enter_context(closing(SerialTarget(pty, soft_reset=False)))
-            dev.put_files(files, "tmltest")
+            dev.put_files(files, "tmltest")  # checks each preloaded file (size, SHA-256); uploads any other
             yield Target(name, dev, manifest)
     except QemuError as e:
         pytest.fail(f"{name}: {e}")
+
+
+def _ramdisk_preload(board: dict, files: dict[str, Path], folder: Path) -> list[str]:
+    """QEMU arguments that preload the board's RAM disk (board.json "ramdisk") with a littlefs image of
+    the test data in /tmltest, made by the unix firmware: the MPS boards then start with the files a
+    serial upload (~0.5 MB compressed, 15-50 s per board) would write. [] where the board has no such
+    RAM disk or there is no unix image (the files are uploaded then)."""
+    rd = board.get("ramdisk")
+    unix = IMAGES / "unix" / "micropython"
+    if not rd or not unix.exists():
+        return []
+    img = lfs_image(unix, files, "tmltest", int(rd["block_size"]), int(rd["bytes"]), folder / "ramdisk.img")
+    return ["-device", f"loader,file={img},addr={rd['address']},force-raw=on"]
 
 
 def _rp2040_target(name: str, folder: Path, flash: Path, shared: list[Path]) -> Iterator[Target]:
