@@ -80,7 +80,7 @@ export TINYML_ASAN_LIB := $(ASAN_LIB)
 # Two pytest workers (pytest-xdist, requirements-dev.txt): the QEMU and rp2040js boards are single-threaded,
 # so one core would idle; tests/conftest.py keeps the tests of one booted board in one worker.
 # PYTEST_JOBS= runs them in one process.
-PYTEST_JOBS ?= $(shell $(PYTHON) -c "import xdist" 2>/dev/null && echo "-n 2 --dist loadgroup")
+PYTEST_JOBS ?= $(shell $(PYTHON) -c "import xdist" 2>/dev/null && echo "-n 2 --dist loadgroup --no-loadscope-reorder")
 
 test: host-lib host-lib-asan fuzz-build firmware-test-images
 	@$(if $(PYTEST_JOBS),,echo "test: pytest-xdist not installed (pip install -r requirements-dev.txt): the tests run in one process")
