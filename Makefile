@@ -82,7 +82,13 @@ export TINYML_ASAN_LIB := $(ASAN_LIB)
 # PYTEST_JOBS= runs them in one process.
 PYTEST_JOBS ?= $(shell $(PYTHON) -c "import xdist" 2>/dev/null && echo "-n 2 --dist loadgroup --no-loadscope-reorder")
 
-test: host-lib host-lib-asan fuzz-build firmware-test-images
+# What the tests need, built side by side: the host libraries and fuzz targets (one compiler
+# process each) while the firmware images build.
+.PHONY: test-prereqs
+test-prereqs: host-lib host-lib-asan fuzz-build firmware-test-images
+
+test:
+	@$(MAKE) --no-print-directory -j2 test-prereqs
 	@$(if $(PYTEST_JOBS),,echo "test: pytest-xdist not installed (pip install -r requirements-dev.txt): the tests run in one process")
 	$(PYTEST) -q $(PYTEST_JOBS) tests
 

@@ -107,7 +107,7 @@ qemu: fw-check
 # ---- device tests and the device benchmark -------------------------------------
 #   make firmware BOARD=... TINYML_BACKEND=none   the board without the tinyml C
 #                                  module (size comparisons; images/<BOARD>-none/)
-#   make firmware-test-images      unix (ref and cmsis-nn) + the QEMU boards, for tests/firmware/
+#   make firmware-test-images      unix + the QEMU and emulated boards, for tests/firmware/
 #   make bench-board BOARD=MPS2_AN500   (make bench BOARD=...) tests/bench/bench_device.py
 #                                  on the board's cmsis-nn and ref images; with the TFLM
 #                                  sources (firmware/deps.sh tflm) also make bench-tflm, and
@@ -135,7 +135,10 @@ fw-build-if-sources = if why=$$($(MAKE) --no-print-directory fw-check BOARD=$(1)
 # Two images at a time (FW_IMAGE_JOBS), each with $(FW_JOBS): a build's serial steps (qstr
 # generation, linking) leave a core idle otherwise. mpy-cross, which they share, is built first.
 FW_IMAGE_JOBS ?= -j2
-FW_TEST_IMAGES := $(FW_EMU_BOARDS) $(FW_QEMU_BOARDS) unix unix-cmsis-nn
+# (the unix port's cmsis-nn build, `make firmware BOARD=unix TINYML_BACKEND=cmsis-nn`, is not one of
+# them: CMSIS-NN's plain C path runs through the binding on MPS2_AN385 and through the host library in
+# tests/host; test_device.py tests the unix build too where it has been built)
+FW_TEST_IMAGES := $(FW_EMU_BOARDS) $(FW_QEMU_BOARDS) unix
 
 .PHONY: firmware-test-images fw-test-images bench-board
 firmware-test-images:
@@ -145,8 +148,6 @@ firmware-test-images:
 	else echo "firmware-test-images: MicroPython not in $(MICROPY_DIR) (run 'make deps'): the firmware tests will skip"; fi
 
 fw-test-images: $(addprefix fw-image-,$(FW_TEST_IMAGES))
-fw-image-unix-cmsis-nn:
-	@$(call fw-build-quiet,unix,cmsis-nn)
 $(addprefix fw-image-,unix $(FW_QEMU_BOARDS)):
 	@$(call fw-build-quiet,$(@:fw-image-%=%),)
 $(addprefix fw-image-,$(FW_EMU_BOARDS)):

@@ -1,6 +1,6 @@
 """The on-device test scripts (tests/device/t_*.py) on every firmware target.
 
-Targets: the unix firmware (and its cmsis-nn build when present), the QEMU boards
+Targets: the unix firmware (and its cmsis-nn build where it has been built: not by `make test`), the QEMU boards
 MPS2_AN385, MPS2_AN500, MPS3_AN547 and NETDUINO_PLUS_2 (the stm32 port's STM32F405
 board in QEMU's netduinoplus2; each booted once per session; the scripts run over the
 pty with mpremote's SerialTransport; the shared models each board's board.json figures
@@ -71,7 +71,9 @@ def _port(config: pytest.Config) -> str | None:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        names = [*UNIX_TARGETS, *QEMU_BOARDS, *RP2040_BOARDS] + (["port"] if _port(metafunc.config) else [])
+        # unix-cmsis-nn where built (make firmware BOARD=unix TINYML_BACKEND=cmsis-nn; not by make test)
+        unix = [t for t in UNIX_TARGETS if t == "unix" or (IMAGES / t / "micropython").exists()]
+        names = [*unix, *QEMU_BOARDS, *RP2040_BOARDS] + (["port"] if _port(metafunc.config) else [])
         metafunc.parametrize("target", names, indirect=True, scope="session")
 
 
