@@ -11,6 +11,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="serial port of a real MicroPython board with tinyml: run tests/device/ on it too")
 
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist registers it; without xdist (PYTEST_JOBS=, or not installed) it is only a label
+    config.addinivalue_line("markers", "xdist_group(name): tests that run in the same pytest-xdist worker")
+
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (`make test` runs `pytest -n 2 --dist loadgroup`) each test file runs in one
