@@ -11,10 +11,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      help="serial port of a real MicroPython board with tinyml: run tests/device/ on it too")
 
 
-
 def pytest_configure(config: pytest.Config) -> None:
     # pytest-xdist registers it; without xdist (PYTEST_JOBS=, or not installed) it is only a label
     config.addinivalue_line("markers", "xdist_group(name): tests that run in the same pytest-xdist worker")
+
+
+def _device_target(item: pytest.Item | None) -> str | None:
+    """The board (target) a tests/firmware/test_device.py test runs on, or None for any other test."""
+    spec = getattr(item, "callspec", None)
+    if spec is None or item.path.name != "test_device.py" or "target" not in item.fixturenames:
+        return None
+    return spec.params["target"]
+
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -22,10 +30,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     worker (its module and session fixtures, e.g. a booted QEMU board, are set up once), except
     tests/firmware/test_device.py, whose targets (the boards, booted once each) spread over the workers."""
     for item in items:
-        spec = getattr(item, "callspec", None)
-        fixtures = getattr(item, "fixturenames", ())
-        if spec is not None and "target" in fixtures and item.path.name == "test_device.py":
-            group = f"target-{spec.params['target']}"
-        else:
-            group = str(item.path.relative_to(config.rootpath))
+        target = _device_target(item)
+        group = f"target-{target}" if target else str(item.path.relative_to(config.rootpath))
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """Stop each emulated board of test_device.py as soon as the last test that uses it is done."""
+    target = _device_target(item)
+    if target is not None and _device_target(nextitem) != target:
+        from test_device import release_board  # tests/firmware is on sys.path (test_device.py puts it there)
+
+        release_board(target)

@@ -125,10 +125,10 @@ def _write_target(folder: Path, files: dict[str, Path], **info: str | int) -> No
 
 
 # The boards booted for the session fixture `target`, by name: each is stopped as soon as the tests
-# that use it are done (release_board(), from tests/firmware/conftest.py), not at the end of the
-# session, because an idle emulated board busy-polls its serial port and would take a core from the
-# tests that follow. (pytest itself only finalizes a parametrized session fixture when another
-# parameter is needed.)
+# that use it are done (release_board(), from tests/conftest.py), not at the end of the session,
+# because an idle emulated board still takes host CPU from the tests that follow (an MPS board wakes
+# every millisecond for its SysTick: ~15% of a core). (pytest itself only finalizes a parametrized
+# session fixture when another parameter is needed.)
 _BOARDS: dict[str, ExitStack] = {}
 
 

@@ -1,5 +1,5 @@
 """pytest setup of the reliability tests: the QEMU Cortex-M7 board (MPS2_AN500, the image built by
-`make firmware BOARD=MPS2_AN500`), booted once per test module (an idle QEMU board busy-polls its UART:
+`make firmware BOARD=MPS2_AN500`), booted once per test module (an idle QEMU board still takes host CPU:
 it is not kept for the rest of the session); skipped without the image or QEMU.
 
 The device-side reliability scripts (memory pressure, soak, GC and lifetime) are tests/device/t_pressure.py,

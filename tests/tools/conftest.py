@@ -53,7 +53,7 @@ def shared_models() -> list[Path]:
 
 @pytest.fixture(scope="module")
 def qemu_port() -> Iterator[str]:
-    """The pty of the QEMU board, booted once per test module (an idle QEMU board busy-polls its UART:
+    """The pty of the QEMU board, booted once per test module (an idle QEMU board still takes host CPU:
     it is not kept for the rest of the session)."""
     if not QEMU_IMAGE.exists():
         pytest.skip(f"device tests skipped: no QEMU firmware {QEMU_IMAGE.relative_to(ROOT)} "
