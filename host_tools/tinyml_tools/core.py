@@ -137,6 +137,8 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_model_op_name.restype = ctypes.c_char_p
     lib.tml_model_op_macs.argtypes = [p, i]
     lib.tml_model_op_macs.restype = ctypes.c_uint64
+    lib.tml_model_op_scratch.argtypes = [p, i]
+    lib.tml_model_op_scratch.restype = sz
     lib.tml_model_op_supported.argtypes = [p, i]
     lib.tml_model_op_supported.restype = i
     lib.tml_backend_name.argtypes = []
@@ -317,6 +319,11 @@ class Model:
     @property
     def op_macs(self) -> list[int]:
         return [int(self._lib.tml_model_op_macs(self._m, k)) for k in range(self._lib.tml_model_num_ops(self._m))]
+
+    @property
+    def op_scratch(self) -> list[int]:
+        """Bytes of kernel scratch each operator asked for (its kernel's *_get_buffer_size())."""
+        return [int(self._lib.tml_model_op_scratch(self._m, k)) for k in range(self._lib.tml_model_num_ops(self._m))]
 
     def _check_runnable(self) -> None:
         if self.inspect:
