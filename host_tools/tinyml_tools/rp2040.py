@@ -44,6 +44,8 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNNER_DIR = ROOT / "tests" / "rp2040"
 RUNNER = RUNNER_DIR / "runner.mjs"
 RP2040_BOARDS = ("RPI_PICO",)
+FLASH_BASE = 0x10000000  # where the flash file's first byte is in the RP2040's address space (XIP)
+FLASH_BYTES = 2 * 1024 * 1024
 DEFAULT_BOARD = "RPI_PICO"
 OUTPUT_BUFFER_MAX = 1 << 20  # device output kept while no program reads the pty; older bytes are dropped
 _STATS_RE = re.compile(r"cycles (\d+) \(executed (\d+), idle (\d+)\) simulated ([\d.]+) s, wall ([\d.]+) s")
@@ -134,6 +136,27 @@ def _program_locked(flash: Path, image: Path) -> str:
     if r.returncode != 0:
         raise Rp2040Error("; ".join(lines) or f"the RP2040 runner failed with status {r.returncode}")
     return lines[-1] if lines else f"programmed {image}"
+
+
+def program(flash: str | os.PathLike, image: str | os.PathLike) -> str:
+    """Write the UF2 `image` into the flash file `flash` (created if missing) without booting it."""
+    flash = Path(flash)
+    _require(Path(image), DEFAULT_BOARD)
+    with flash_lock(flash):
+        return _program_locked(flash, Path(image))
+
+
+def write_flash(flash: str | os.PathLike, offset: int, data: bytes) -> None:
+    """Write `data` into the flash file at `offset` (from FLASH_BASE), as a programmer would before the
+    board boots: e.g. a ROMFS image into its ROMFS partition."""
+    flash = Path(flash)
+    if offset < 0 or offset + len(data) > FLASH_BYTES:
+        raise Rp2040Error(f"{len(data)} bytes at flash offset {offset:#x}: outside the {FLASH_BYTES // 1048576} MiB flash")
+    with flash_lock(flash):
+        image = bytearray(flash.read_bytes() if flash.exists() else b"")
+        image += b"\xff" * (FLASH_BYTES - len(image))
+        image[offset:offset + len(data)] = data
+        flash.write_bytes(bytes(image))
 
 
 class _Relay:
