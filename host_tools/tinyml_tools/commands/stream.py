@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, add_port, error, print_json, read_file
-from tinyml_tools.device import Device, DeviceError, connect
+from tinyml_tools.device import Device, DeviceError, connect, script_traceback
 from tinyml_tools.stream import Decoder, Record
 
 
@@ -245,6 +245,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"{s.records} records, {s.damaged} damaged frames skipped, {s.lost} lost (sequence gaps)",
               file=sys.stderr)
     if err:
-        sys.stderr.write(err.replace("\r\n", "\n"))
+        sys.stderr.write(script_traceback(err, str(args.script)).replace("\r\n", "\n"))
         return FAILED
     return OK
