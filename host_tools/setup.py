@@ -84,6 +84,9 @@ class build_lib(build_ext):
     def get_export_symbols(self, ext: Extension) -> list[str]:
         return []  # not a Python module: no PyInit_ symbol
 
+    def get_source_files(self) -> list[str]:
+        return []  # outside the project folder: the sdist carries them (sdist_bundle), not the manifest
+
     def run(self) -> None:
         root = repo()
         tml = root / TML
