@@ -126,8 +126,10 @@ def lock_file(board: str) -> Path:
 
 
 def ramdisk_region(board: str) -> tuple[int, int] | None:
-    """(address, bytes) of the board's RAM disk (board.json "ramdisk"), or None."""
-    rd = board_info(board).get("ramdisk")
+    """(address, bytes) of the board's RAM disk (board.json "ramdisk", or "qemu": {"ramdisk"} where the device
+    tests do not preload it), or None."""
+    info = board_info(board)
+    rd = info.get("ramdisk") or info["qemu"].get("ramdisk")
     return (int(str(rd["address"]), 0), int(rd["bytes"])) if rd else None
 
 
@@ -405,9 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
     try:
         with session(args.board, args.image, args.timeout, romfs=args.romfs, persist=True) as b:
-            kept = f"files kept in {saved_ramdisk(args.board)}" if ramdisk_region(args.board) else "files lost at exit"
             print(f"qemu: {args.board} REPL on {b.pty}: mpremote connect {b.pty}, or tinyml ... --port "
-                  f"qemu:{args.board}   (Ctrl-C stops QEMU; {kept})", flush=True)
+                  f"qemu:{args.board}   (Ctrl-C stops QEMU; files kept in {saved_ramdisk(args.board)})", flush=True)
             b.proc.wait()
             print(f"qemu: QEMU exited with status {b.proc.returncode}")
             return b.proc.returncode or 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,43 +16,61 @@ from pathlib import Path
 
 import pytest
 from tinyml_tools import emulated, qemu
-from toolhelp import QEMU_BOARD, QEMU_IMAGE, ROOT, Runner
+from toolhelp import QEMU_BOARD, ROOT, Runner
 
 PORT = f"qemu:{QEMU_BOARD}"
 GESTURES = ROOT / "examples" / "gestures" / "gestures.tflite"
 
 
-@pytest.fixture()
-def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    if not QEMU_IMAGE.exists():
-        pytest.skip(f"no QEMU firmware {QEMU_IMAGE}: run 'make firmware BOARD={QEMU_BOARD}'")
+def _state(board: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    image = qemu.image_path(board)
+    if not image.exists():
+        pytest.skip(f"no QEMU firmware {image}: run 'make firmware BOARD={board}'")
     monkeypatch.setenv("TINYML_QEMU_FLASH", str(tmp_path / "qemu"))
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
     (work / "cat.py").write_text("print(open('/keep.txt').read())\n")
-    return tmp_path / "qemu" / QEMU_BOARD
+    return tmp_path / "qemu" / board
 
 
-def test_upload_then_run_in_a_second_command(tinyml: Runner, state: Path) -> None:
-    r = tinyml("upload", GESTURES, "--port", PORT)
+@pytest.fixture()
+def state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return _state(QEMU_BOARD, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("board", [QEMU_BOARD, "NETDUINO_PLUS_2"])
+def test_upload_then_run_in_a_second_command(tinyml: Runner, board: str, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    state, port = _state(board, tmp_path, monkeypatch), f"qemu:{board}"
+    r = tinyml("upload", GESTURES, "--port", port)
     assert r.rc == 0, r.err
-    assert f"{PORT} keeps its files in {state / 'ramdisk.img'} for the next commands" in r.out
-    assert (state / "ramdisk.img").stat().st_size == qemu.ramdisk_region(QEMU_BOARD)[1]
+    assert f"{port} keeps its files in {state / 'ramdisk.img'} for the next commands" in r.out
+    size = qemu.ramdisk_region(board)[1]
+    assert (state / "ramdisk.img").stat().st_size == size
     # a new QEMU, its RAM disk loaded from ramdisk.img; the mounted folder lacks the model: found in /
     Path("load.py").write_text("import tinyml\nm = tinyml.Model('gestures.tflite')\nprint('ops', *m.ops)\n")
-    r = tinyml("run", "load.py", "--port", PORT)
+    r = tinyml("run", "load.py", "--port", port)
     assert r.rc == 0 and "ops RESHAPE CONV_2D" in r.out, r.err
     listing = json.loads(tinyml("board", "list", "--json").out)
-    row = next(e for e in listing["emulated"] if e["port"] == PORT)
-    assert row["built"] and "ramdisk.img 4,194,304 B" in row["kept"] and row["running"] is False
-    r = tinyml("board", "reset", PORT)
+    row = next(e for e in listing["emulated"] if e["port"] == port)
+    assert row["built"] and f"ramdisk.img {size:,} B" in row["kept"] and row["running"] is False
+    r = tinyml("board", "reset", port)
     assert r.rc == 0 and f"removed {state / 'ramdisk.img'}" in r.out
     assert not (state / "ramdisk.img").exists()
-    r = tinyml("run", "load.py", "--port", PORT)
+    r = tinyml("run", "load.py", "--port", port)
     assert r.rc == 1 and "ENOENT: no model file gestures.tflite in /remote" in r.err  # a clean board
     r = tinyml("board", "reset", "/dev/ttyACM0")
     assert r.rc == 2 and "reset takes an emulated board's port" in r.err
+
+
+def test_netduino_ramdisk_region_is_the_linker_scripts() -> None:
+    """NETDUINO_PLUS_2's saved RAM disk is the RAMDISK region of its linker script (the MPS boards' "ramdisk"
+    is checked against their makefiles by tests/firmware/test_builds.py)."""
+    ld = (ROOT / "boards" / "NETDUINO_PLUS_2" / "stm32f405_qemu.ld").read_text()
+    m = re.search(r"RAMDISK \(rw\)\s*: ORIGIN = (0x[0-9A-Fa-f]+), LENGTH = (\d+)K", ld)
+    assert m is not None
+    assert qemu.ramdisk_region("NETDUINO_PLUS_2") == (int(m.group(1), 16), int(m.group(2)) * 1024)
 
 
 def test_a_running_board_serves_the_commands(tinyml: Runner, state: Path) -> None:

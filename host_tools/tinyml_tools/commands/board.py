@@ -55,9 +55,8 @@ def emulated_ports() -> list[dict[str, Any]]:
         run = emulated.running(qemu.lock_file(board))
         image = qemu.default_image(board)
         rows.append({"port": f"qemu:{board}", "image": str(image), "built": image.exists(),
-                     "kept": _state(qemu.state_files(board)) if qemu.ramdisk_region(board) or qemu.state_files(board)
-                     else "nothing (its RAM disk is lost when it stops)",
-                     "running": (run or {}).get("pty") or bool(run), "missing": None})
+                     "kept": _state(qemu.state_files(board)), "running": (run or {}).get("pty") or bool(run),
+                     "missing": None})
     return rows
 
 

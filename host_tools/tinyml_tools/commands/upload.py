@@ -257,11 +257,7 @@ def kept_note(port: str | None) -> str:
     if board is not None:
         where, port = rp2040.default_flash(board), f"rp2040:{board}"
     elif (board := qemu_port_board(port)) is not None:
-        port = f"qemu:{board}"
-        if not qemu.ramdisk_region(board):
-            return (f"note: qemu:{board} formats its RAM disk at every boot: the file is gone at the next command "
-                    f"(keep the board running with make qemu BOARD={board} and use its --port /dev/pts/N)")
-        where = qemu.saved_ramdisk(board)
+        where, port = qemu.saved_ramdisk(board), f"qemu:{board}"
     else:
         return ""
     return (f"{port} keeps its files in {where} for the next commands (tinyml run, bench ...); "
