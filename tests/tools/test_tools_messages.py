@@ -73,6 +73,17 @@ def test_no_board_found(tinyml: Runner, no_usb: None, tmp_path: Path) -> None:
     assert "qemu:BOARD" in line and "MPS2_AN500" in line
 
 
+def test_flash_without_a_drive_names_the_emulator(tinyml: Runner, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from tinyml_tools.commands import flash
+
+    monkeypatch.setattr(flash, "UF2_MOUNT_ROOTS", (str(tmp_path),))  # no RPI-RP2 drive mounted
+    r = tinyml("flash", "--board", "RPI_PICO", "--dry-run")
+    line = one_line(r.err)
+    assert r.rc == 1 and "no RPI-RP2 drive mounted: hold BOOTSEL" in line
+    assert line.endswith("(no board: --port rp2040: flashes the emulated RPI_PICO)")
+
+
 def _info(mem_free: int, fs_free: int = 10 << 20) -> dict:
     from tinyml_tools.core import supported_ops
 
