@@ -127,16 +127,15 @@ def _find(path):
         cwd = "/"
     if path.startswith("/"):
         folder, name = path[: path.rfind("/")] or "/", path[path.rfind("/") + 1 :]
-        raise OSError(_ENOENT, "no model file {} in {} (upload it there: tinyml upload {} --as {})".format(
-            name, folder, name, path))
+        raise OSError(_ENOENT, f"no model file {name} in {folder} (upload it there: tinyml upload {name} --as {path})")
     if cwd == _MOUNT or cwd.startswith(_MOUNT + "/"):
         alt = "/" + path
         if _exists(alt):
             return alt
-        raise OSError(_ENOENT, "no model file {} in {} (the host folder tinyml run mounted) nor in / on the "
-                      "device: put it in the host folder, or upload it (tinyml upload {})".format(path, cwd, path))
-    raise OSError(_ENOENT, "no model file {} in {} (the current folder): upload it (tinyml upload {}) "
-                  "or give its full path".format(path, cwd, path))
+        raise OSError(_ENOENT, f"no model file {path} in {cwd} (the host folder tinyml run mounted) nor in / on the "
+                      f"device: put it in the host folder, or upload it (tinyml upload {path})")
+    raise OSError(_ENOENT, f"no model file {path} in {cwd} (the current folder): upload it (tinyml upload {path}) "
+                  "or give its full path")
 
 
 def __getattr__(name):
