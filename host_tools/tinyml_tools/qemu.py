@@ -374,6 +374,7 @@ def session(board: str, image: str | os.PathLike | None = None, timeout: float =
             b.stop()
         return
     region = ramdisk_region(board)
+    qemu_command(board, image, qemu, extra_args, romfs)  # a missing image: said before the board's state is touched
     with emulated.hold(lock_file(board)) as held, tempfile.TemporaryDirectory(prefix="tinyml-qemu-") as tmp:
         saved = saved_ramdisk(board)
         qmp = os.path.join(tmp, "qmp.sock")

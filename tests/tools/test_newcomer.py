@@ -185,8 +185,12 @@ def test_the_wheel_alone_inspects(venv: Path, tmp_path: Path) -> None:
     assert "RPI_PICO: firmware 534,132 B (estimate from board.json)" in r.stdout  # no checkout: no built image
     r = tinyml(venv, tmp_path, env, "board", "list")
     assert "emulated boards need the checkout (no tinyml checkout here" in r.stdout
+    hint = "(no tinyml checkout here: run tinyml inside the tinyml-micropython folder, or set TINYML_ROOT to it)"
+    (tmp_path / "x.py").write_text("print(1)\n")
     r = tinyml(venv, tmp_path, env, "run", "x.py", "--port", "rp2040", ok=False)
-    assert r.returncode == 2 and "cannot read x.py" in r.stderr
+    assert r.returncode == 1 and r.stderr.strip().endswith(f"it runs from the tinyml checkout {hint}"), r.stderr
+    r = tinyml(venv, tmp_path, env, "run", "x.py", "--port", "qemu:MPS2_AN500", ok=False)
+    assert r.returncode == 1 and "run 'make firmware BOARD=MPS2_AN500' " + hint in r.stderr, r.stderr
     # inside the checkout (a subfolder of it) the checkout is found: its built images are measured
     r = tinyml(venv, ROOT / "examples", env, "board", "list", "--json")
     assert json.loads(r.stdout)["checkout"] == str(ROOT)
