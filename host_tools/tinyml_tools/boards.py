@@ -116,12 +116,17 @@ def uf2_payload_size(path: Path) -> int | None:
 
 def firmware_bytes(board: dict[str, Any]) -> tuple[int | None, str]:
     """Size of the firmware image and where the figure comes from: measured from the image `make firmware`
-    built (firmware/images/<NAME>/: its firmware.elf, else its UF2), else board.json's estimate."""
+    built (firmware/images/<NAME>/: its firmware.elf, else its UF2, else the ESP32 app micropython.bin),
+    else board.json's estimate."""
     folder = image_dir(board["name"])
-    for image in (folder / "firmware.elf", folder / str(board.get("image", "firmware.elf"))):
+    for image in (folder / "firmware.elf", folder / str(board.get("image", "firmware.elf")),
+                  folder / "micropython.bin"):
         if not image.exists():
             continue
-        measured = elf_load_size(image) if image.suffix != ".uf2" else uf2_payload_size(image)
+        if image.name == "micropython.bin":  # a raw app image: all of it goes to flash
+            measured: int | None = image.stat().st_size
+        else:
+            measured = elf_load_size(image) if image.suffix != ".uf2" else uf2_payload_size(image)
         if measured is not None:
             return measured, f"measured from {image.name}"
     if board.get("firmware_bytes") is not None:

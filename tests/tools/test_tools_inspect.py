@@ -125,6 +125,12 @@ def test_inspect_uses_the_built_firmware_size(tinyml: Runner, tmp_path: Path, mo
     (folder / "firmware.uf2").write_bytes(uf2)
     assert boards.uf2_payload_size(folder / "firmware.uf2") == 768
     assert headroom() == (region - 768 - model.stat().st_size, "firmware 768 B (measured from firmware.uf2)")
+    esp32 = boards.load_board("ESP32_GENERIC")
+    (tmp_path / "ESP32_GENERIC").mkdir()
+    (tmp_path / "ESP32_GENERIC" / "firmware.bin").write_bytes(bytes(3000))  # merged: bootloader, table, app
+    assert boards.firmware_bytes(esp32) == (esp32["firmware_bytes"], "estimate from board.json")
+    (tmp_path / "ESP32_GENERIC" / "micropython.bin").write_bytes(bytes(1000))  # the app
+    assert boards.firmware_bytes(esp32) == (1000, "measured from micropython.bin")
     built = boards.ROOT / "firmware" / "images" / "RPI_PICO" / "firmware.elf"
     if built.exists():  # the real image: its loadable bytes, as arm-none-eabi-size counts text + data
         (folder / "firmware.elf").write_bytes(built.read_bytes())
