@@ -1,7 +1,9 @@
 /*
  * tinyml core: declarations shared by the loader (tml_loader.c), the planner
  * (tml_planner.c), the interpreter (tml_interp.c) and the operator helpers
- * (tml_op.c). Not part of the public API.
+ * (tml_op.c): the schema's field indices, the registry, messages. Layers, top
+ * down: loader -> planner -> tml_mem.h / tml_op.h (memory, messages, tensor
+ * accessors); nothing calls back up. Not part of the public API.
  */
 #ifndef TML_INTERNAL_H
 #define TML_INTERNAL_H
@@ -25,13 +27,8 @@ enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
 
 /* "invalid model: ..." into err; returns TML_ERR_INVALID_MODEL. */
 tml_status_t tml_invalid(tml_error_t *err, const char *fmt, ...);
-/* The allocator, with a "cannot allocate" message and bytes_needed on failure. */
-void *tml_raw_alloc(tml_model_t *m, size_t size, tml_error_t *err);
 /* Tensor `index`'s flatbuffer table. */
 bool tml_tensor_table(const tml_model_t *m, int index, tml_fb_table_t *out);
-/* Lifetimes and arena offsets of every arena tensor and op scratch buffer;
- * sets m->arena_size, m->offsets, op->scratch_offset and m->weights_size. */
-tml_status_t tml_plan(tml_model_t *m, tml_error_t *err);
 
 /* The index of the registry row running builtin (custom: by name) for input
  * type `type`, or TML_NO_ROW; *known says whether the operator has rows for

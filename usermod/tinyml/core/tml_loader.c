@@ -5,91 +5,18 @@
  * prepares it and has the arena planned (tml_planner.c). All metadata lives in
  * one block, measured by a first loading pass.
  */
-#include <stdarg.h>
 #include <string.h>
 #include "tml_fmt.h"
 #include "tml_internal.h"
+#include "tml_mem.h"
+#include "tml_planner.h"
 
 static const int32_t no_dims[1] = { 0 };
 
-struct tml_block {
-    struct tml_block *next;
-    size_t size; /* including this header */
-};
-
-
-tml_status_t tml_invalid(tml_error_t *err, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    size_t at = tml_fmt(err->msg, sizeof(err->msg), 0, "invalid model: ");
-    err->status = TML_ERR_INVALID_MODEL;
-    tml_vfmt(err->msg, sizeof(err->msg), at, fmt, ap);
-    va_end(ap);
-    return TML_ERR_INVALID_MODEL;
-}
-
-/* ---- persistent memory ------------------------------------------------- */
-
-void *tml_raw_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
-    void *p = m->allocator.alloc(m->allocator.ctx, size);
-    if (!p && err) {
-        err->bytes_needed = size;
-        tml_fail(err, TML_ERR_NO_MEMORY, "out of memory: %lu bytes of model metadata could not be allocated",
-            (unsigned long)size);
-    }
-    return p;
-}
-
-/* Loading runs twice: the first pass measures, allocating each request on its
- * own (with a small header); the second runs in one block of exactly the
- * measured size, so the metadata costs no allocator overhead. */
-void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
-    const size_t hdr = (sizeof(struct tml_block) + 7) & ~(size_t)7;
-    if (size > (size_t)0x7fffffff) {
-        tml_fail(err, TML_ERR_NO_MEMORY, "out of memory: %lu bytes requested", (unsigned long)size);
-        return NULL;
-    }
-    size = (size + 7) & ~(size_t)7;
-    uint8_t *p;
-    if (m->persistent) {
-        if (size > m->persistent_size - m->persistent_used) {
-            tml_fail(err, TML_ERR_STATE, "internal error: the second loading pass needs more than the first");
-            return NULL;
-        }
-        p = m->persistent + m->persistent_used;
-    } else {
-        struct tml_block *b = tml_raw_alloc(m, hdr + size, err);
-        if (!b) {
-            return NULL;
-        }
-        b->next = m->blocks;
-        b->size = hdr + size;
-        m->blocks = b;
-        p = (uint8_t *)b + hdr;
-    }
-    m->persistent_used += size;
-    memset(p, 0, size);
-    return p;
-}
-
-static void free_blocks(tml_model_t *m) {
-    struct tml_block *b = m->blocks;
-    while (b) {
-        struct tml_block *next = b->next;
-        m->allocator.free(m->allocator.ctx, b, b->size);
-        b = next;
-    }
-    m->blocks = NULL;
-    if (m->alias) {
-        m->allocator.free(m->allocator.ctx, m->alias, sizeof(int16_t) * m->n_tensors);
-        m->alias = NULL;
-    }
-}
-
 void tml_model_free(tml_model_t *m) {
-    free_blocks(m);
+    tml_mem_free_blocks(m);
     if (m->persistent) {
-        m->allocator.free(m->allocator.ctx, m->persistent, m->persistent_size);
+        tml_raw_free(m, m->persistent, m->persistent_size);
     }
     tml_allocator_t a = m->allocator;
     memset(m, 0, sizeof(*m));
@@ -630,7 +557,7 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     if (s == TML_OK) {
         /* second pass, in one block of the measured size */
         size_t need = m->persistent_used;
-        free_blocks(m);
+        tml_mem_free_blocks(m);
         memset(m, 0, sizeof(*m));
         m->allocator = *allocator;
         m->fb.buf = data;
@@ -639,7 +566,7 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
         m->persistent_size = need ? need : 8;
         s = m->persistent ? load(m, inspect, err) : TML_ERR_NO_MEMORY;
     }
-    free_blocks(m);
+    tml_mem_free_blocks(m);
     if (s != TML_OK) {
         tml_model_free(m);
         err->status = s;

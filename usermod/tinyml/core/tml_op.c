@@ -30,6 +30,16 @@ tml_status_t tml_fail(tml_error_t *err, tml_status_t status, const char *fmt, ..
     return status;
 }
 
+tml_status_t tml_invalid(tml_error_t *err, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t at = tml_fmt(err->msg, sizeof(err->msg), 0, "invalid model: ");
+    err->status = TML_ERR_INVALID_MODEL;
+    tml_vfmt(err->msg, sizeof(err->msg), at, fmt, ap);
+    va_end(ap);
+    return TML_ERR_INVALID_MODEL;
+}
+
 tml_status_t tml_op_fail(tml_error_t *err, tml_status_t status, const tml_op_t *op, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

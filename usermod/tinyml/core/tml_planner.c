@@ -1,6 +1,8 @@
 /* tinyml core: the arena planner. Tensor lifetimes over the op sequence,
  * then TFLM's greedy-by-size placement; op scratch buffers live for their op. */
+#include "tml_planner.h"
 #include "tml_internal.h"
+#include "tml_mem.h"
 
 /* ---- memory planning ---------------------------------------------------- */
 
@@ -147,7 +149,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     size_t bytes = (sizeof(plan_item_t) + sizeof(int)) * (size_t)(n + 1);
     plan_item_t *items = s == TML_OK ? tml_raw_alloc(m, bytes, err) : NULL;
     if (!items) {
-        m->allocator.free(m->allocator.ctx, life, life_bytes);
+        tml_raw_free(m, life, life_bytes);
         return s == TML_OK ? TML_ERR_NO_MEMORY : s;
     }
     int *order = (int *)(items + n + 1);
@@ -164,8 +166,8 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     }
     const int64_t total = plan_greedy(items, n, order);
     if (total > 0x7fffffff) {
-        m->allocator.free(m->allocator.ctx, items, bytes);
-        m->allocator.free(m->allocator.ctx, life, life_bytes);
+        tml_raw_free(m, items, bytes);
+        tml_raw_free(m, life, life_bytes);
         return tml_fail(err, TML_ERR_UNSUPPORTED, "the model needs an arena of %lld bytes, more than 2 GB",
             (long long)total);
     }
@@ -188,8 +190,8 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
             m->ops[k].scratch_offset = (int32_t)items[j++].offset;
         }
     }
-    m->allocator.free(m->allocator.ctx, items, bytes);
-    m->allocator.free(m->allocator.ctx, life, life_bytes);
+    tml_raw_free(m, items, bytes);
+    tml_raw_free(m, life, life_bytes);
     return TML_OK;
 }
 
