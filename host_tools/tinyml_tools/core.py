@@ -89,6 +89,11 @@ _ALLOCATOR = _Allocator(_alloc_cb, _free_cb, None)
 # Storage for a tml_model_t (176 bytes on x86-64 today; generous so that fields may be added).
 _MODEL_STRUCT_BYTES = 2048
 LOAD_INSPECT = 1
+# Planner flags (tml_core.h): no band-by-band stage, nothing in place; for tests, force them.
+LOAD_NO_PATCHES = 2
+LOAD_NO_INPLACE = 4
+LOAD_FORCE_INPLACE = 8
+LOAD_FORCE_PATCHES = 16
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}
@@ -126,6 +131,8 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     p, i, sz = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
     lib.tml_host_load.argtypes = [ctypes.c_char_p, sz, ctypes.POINTER(_Error)]
     lib.tml_host_load.restype = p
+    lib.tml_host_load_ex.argtypes = [ctypes.c_char_p, sz, ctypes.c_uint, ctypes.POINTER(_Error)]
+    lib.tml_host_load_ex.restype = p
     lib.tml_host_free.argtypes = [p]
     lib.tml_host_free.restype = None
     lib.tml_host_tensor_info.argtypes = [
@@ -230,9 +237,10 @@ class TensorInfo:
 class Model:
     """A model loaded by the C core, with its arena bound (ready to invoke)."""
 
-    def __init__(self, data: bytes, backend: str = "ref", inspect: bool = False) -> None:
+    def __init__(self, data: bytes, backend: str = "ref", inspect: bool = False, flags: int = 0) -> None:
         """inspect=True: load with TML_LOAD_INSPECT, which accepts unsupported operators (listed by
-        `unsupported`); such a model is described (ops, tensors, sizes) but has no arena and cannot run."""
+        `unsupported`); such a model is described (ops, tensors, sizes) but has no arena and cannot run.
+        flags: LOAD_NO_PATCHES, LOAD_NO_INPLACE (and, for tests, LOAD_FORCE_*), or-ed."""
         self._data = bytes(data)  # the core reads these bytes in place
         self._lib = _load_lib(backend)
         self.backend = backend
@@ -242,12 +250,12 @@ class Model:
         if inspect:
             self._storage = ctypes.create_string_buffer(_MODEL_STRUCT_BYTES)
             addr = ctypes.addressof(self._storage)
-            if self._lib.tml_model_load_ex(addr, self._data, len(self._data), ctypes.byref(_ALLOCATOR), LOAD_INSPECT,
-                                           ctypes.byref(err)) != 0:
+            if self._lib.tml_model_load_ex(addr, self._data, len(self._data), ctypes.byref(_ALLOCATOR),
+                                           LOAD_INSPECT | flags, ctypes.byref(err)) != 0:
                 raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
             self._m = addr
         else:
-            self._m = self._lib.tml_host_load(self._data, len(self._data), ctypes.byref(err))
+            self._m = self._lib.tml_host_load_ex(self._data, len(self._data), flags, ctypes.byref(err))
             if not self._m:
                 raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
         self.inputs = [self._info(0, k) for k in range(self._lib.tml_model_num_inputs(self._m))]

@@ -61,6 +61,7 @@ typedef struct {
 
 struct tml_op;
 struct tml_block;
+struct tml_exec;
 
 typedef struct tml_model {
     /* private; read through the functions below */
@@ -87,6 +88,9 @@ typedef struct tml_model {
     uint16_t n_ops;
     uint16_t n_inputs;
     uint16_t n_outputs;
+    struct tml_exec *exec;    /* the planner's in-place and stage records (tml_exec.h), by first op */
+    uint16_t n_exec;
+    uint8_t load_flags;       /* TML_LOAD_* */
     uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound, 3 inspect only */
     char *unsupported;        /* inspect mode: list of unsupported operators */
 } tml_model_t;
@@ -105,6 +109,16 @@ tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size,
  * described but not run (set_arena refuses it), and its arena size counts only
  * the tensors, not the unsupported ops' scratch. */
 #define TML_LOAD_INSPECT 1u
+/* TML_LOAD_NO_PATCHES: never run a stage of the model band by band (tinyml.Model(..., patches=False));
+ * TML_LOAD_NO_INPLACE: never place an output over its dying input. The planner still keeps the
+ * smallest arena of what is left. For tests: TML_LOAD_FORCE_INPLACE runs every operator that can
+ * run in place so (one output row per kernel call), TML_LOAD_FORCE_PATCHES runs the longest stage
+ * the model has (from its first row-local operator; one row per band), whether or not that lowers
+ * the arena. */
+#define TML_LOAD_NO_PATCHES 2u
+#define TML_LOAD_NO_INPLACE 4u
+#define TML_LOAD_FORCE_INPLACE 8u
+#define TML_LOAD_FORCE_PATCHES 16u
 tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     const tml_allocator_t *allocator, unsigned flags, tml_error_t *err);
 /* Inspect mode: the message listing unsupported operators, or NULL if none. */

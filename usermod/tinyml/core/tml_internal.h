@@ -22,8 +22,6 @@ enum { BUF_DATA = 0, BUF_OFFSET = 1, BUF_SIZE = 2 };
 #define TML_MAX_TENSORS 32767
 #define TML_MAX_OPS 32767
 #define TML_MAX_OP_IO 64
-/* Output k of op is OUTS(op)[k]: outputs follow the inputs in op->inputs. */
-#define OUTS(op) ((op)->inputs + (op)->n_inputs)
 
 /* "invalid model: ..." into err; returns TML_ERR_INVALID_MODEL. */
 tml_status_t tml_invalid(tml_error_t *err, const char *fmt, ...);

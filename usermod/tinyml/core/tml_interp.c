@@ -1,6 +1,7 @@
 /* tinyml core: the interpreter (bind the arena, invoke, reset) and the
  * read-only model accessors of the public API. */
 #include <string.h>
+#include "tml_exec.h"
 #include "tml_internal.h"
 
 size_t tml_model_arena_size(const tml_model_t *m) {
@@ -71,12 +72,23 @@ tml_status_t tml_model_invoke_hooked(tml_model_t *m, tml_op_hook_t hook, void *c
     }
     for (int k = 0; k < m->n_ops; k++) {
         tml_op_t *op = &m->ops[k];
-        if (hook) {
-            hook(ctx, k, 0);
+        tml_status_t s;
+        if (op->eval == tml_exec_skip_eval) {
+            continue; /* run by its stage */
         }
-        tml_status_t s = op->eval(m, op);
-        if (hook) {
-            hook(ctx, k, 1);
+        if (op->eval == tml_exec_stage_eval) {
+            /* the stage calls the hook around each of its kernel calls */
+            int failed = k;
+            s = tml_exec_stage_run(m, op, hook, ctx, &failed);
+            op = &m->ops[failed];
+        } else {
+            if (hook) {
+                hook(ctx, k, 0);
+            }
+            s = op->eval(m, op);
+            if (hook) {
+                hook(ctx, k, 1);
+            }
         }
         if (s != TML_OK) {
             return tml_op_fail(err, s, op, "kernel failed with status %d", (int)s);

@@ -552,6 +552,7 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     }
     m->fb.buf = data;
     m->fb.size = (uint32_t)size;
+    m->load_flags = (uint8_t)flags;
     const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
     tml_status_t s = load(m, inspect, err);
     if (s == TML_OK) {
@@ -562,6 +563,7 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
         m->allocator = *allocator;
         m->fb.buf = data;
         m->fb.size = (uint32_t)size;
+        m->load_flags = (uint8_t)flags;
         m->persistent = tml_raw_alloc(m, need ? need : 8, err);
         m->persistent_size = need ? need : 8;
         s = m->persistent ? load(m, inspect, err) : TML_ERR_NO_MEMORY;

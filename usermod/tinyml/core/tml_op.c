@@ -4,6 +4,7 @@
 #include <string.h>
 #include "tml_fmt.h"
 #include "tml_internal.h"
+#include "tml_rows.h"
 
 /* ---- messages ------------------------------------------------------------ */
 
@@ -299,3 +300,11 @@ tml_status_t tml_alias_tensor(tml_model_t *m, tml_op_t *op, int out, int in, tml
     return TML_OK;
 }
 
+
+int32_t tml_tensor_rows(const tml_tensor_t *t) {
+    return t->ndims == 4 ? t->dims[1] : 0;
+}
+
+int32_t tml_tensor_row_bytes(const tml_tensor_t *t) {
+    return t->ndims == 4 ? t->dims[2] * t->dims[3] * (int32_t)tml_type_size(t->type) : 0;
+}

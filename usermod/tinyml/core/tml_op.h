@@ -33,6 +33,7 @@ typedef void (*tml_reset_fn)(tml_op_t *op);
  * operator (or of a custom one, by name) for one type of its first input. The
  * loader picks the row by (operator, type of input 0) and calls prepare, which
  * may replace op->eval by a variant it chose (e.g. per output type). */
+struct tml_rows_impl;
 typedef struct {
     int16_t builtin;      /* TFLite BuiltinOperator code; TML_OP_CUSTOM for custom ops */
     uint8_t type;         /* tml_type_t of input 0 this row runs, or TML_ANY_TYPE */
@@ -40,6 +41,8 @@ typedef struct {
     tml_prepare_fn prepare;
     tml_eval_fn eval;
     tml_reset_fn reset;   /* NULL unless the operator keeps state in op->data */
+    const struct tml_rows_impl *rows; /* row-local implementation (tml_rows.h), or NULL */
+    uint8_t inplace;      /* TML_INPLACE_* (tml_rows.h): how the output may share input 0's bytes */
 } tml_op_impl_t;
 
 struct tml_op {
@@ -58,6 +61,9 @@ struct tml_op {
     uint8_t n_outputs;
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
 };
+
+/* Output k of op is OUTS(op)[k]: outputs follow the inputs in op->inputs. */
+#define OUTS(op) ((op)->inputs + (op)->n_inputs)
 
 /* Input/output tensor k of op, or NULL if k is out of range or optional-absent. */
 tml_tensor_t *tml_op_input(tml_model_t *m, const tml_op_t *op, int k);

@@ -16,6 +16,7 @@
  */
 #include <string.h>
 #include "tml_ops.h"
+#include "tml_rows.h"
 
 #ifndef TML_OPS_INT16
 #define TML_OPS_INT16 1
@@ -36,53 +37,56 @@
 #define TML_OPS_SIGNAL 1
 #endif
 
-#define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval, NULL }
+#define ROW(op, type, name) { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval, NULL, NULL, 0 }
 /* a row whose eval is not tml_<name>_eval (e.g. one per type) */
-#define ROW_EVAL(op, type, name, eval) { TML_OP_##op, type, NULL, tml_##name##_prepare, eval, NULL }
+#define ROW_EVAL(op, type, name, eval) { TML_OP_##op, type, NULL, tml_##name##_prepare, eval, NULL, NULL, 0 }
 /* a row with its own prepare and eval */
-#define ROW_FN(op, type, prepare, eval) { TML_OP_##op, type, NULL, prepare, eval, NULL }
+#define ROW_FN(op, type, prepare, eval) { TML_OP_##op, type, NULL, prepare, eval, NULL, NULL, 0 }
+/* a row with a row-local implementation (tml_rows.h) and an in-place mode */
+#define ROW_ROWS(op, type, name, rows, inplace) \
+    { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval, NULL, rows, inplace }
 /* a custom operator, by its custom_code */
-#define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, NULL }
+#define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, NULL, NULL, 0 }
 /* a stateful custom operator: tml_model_reset calls reset */
 #define CUSTOM_ROW_STATE(custom, type, name, reset) \
-    { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, reset }
+    { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, reset, NULL, 0 }
 
 static const tml_op_impl_t registry[] = {
     /* tml_ops_conv.c */
-    ROW(CONV_2D, TML_INT8, conv_2d),
-    ROW(DEPTHWISE_CONV_2D, TML_INT8, depthwise_conv_2d),
+    ROW_ROWS(CONV_2D, TML_INT8, conv_2d, &tml_conv_2d_rows, TML_INPLACE_NONE),
+    ROW_ROWS(DEPTHWISE_CONV_2D, TML_INT8, depthwise_conv_2d, &tml_depthwise_conv_2d_rows, TML_INPLACE_NONE),
     /* tml_ops_fc.c */
     ROW(FULLY_CONNECTED, TML_INT8, fully_connected),
     /* tml_ops_pool.c */
-    ROW(AVERAGE_POOL_2D, TML_INT8, average_pool_2d),
-    ROW(MAX_POOL_2D, TML_INT8, max_pool_2d),
+    ROW_ROWS(AVERAGE_POOL_2D, TML_INT8, average_pool_2d, &tml_average_pool_2d_rows, TML_INPLACE_NONE),
+    ROW_ROWS(MAX_POOL_2D, TML_INT8, max_pool_2d, &tml_max_pool_2d_rows, TML_INPLACE_NONE),
     /* tml_ops_softmax.c */
     ROW(SOFTMAX, TML_INT8, softmax),
     /* tml_ops_elementwise.c */
-    ROW(ADD, TML_INT8, add),
-    ROW(MUL, TML_INT8, mul),
+    ROW_ROWS(ADD, TML_INT8, add, &tml_add_rows, TML_INPLACE_SAME),
+    ROW_ROWS(MUL, TML_INT8, mul, NULL, TML_INPLACE_SAME),
     /* tml_ops_activation.c */
     ROW(LOGISTIC, TML_INT8, logistic),
     ROW(TANH, TML_INT8, tanh),
     ROW(RELU, TML_INT8, relu),
     ROW(RELU6, TML_INT8, relu6),
     /* tml_ops_shape.c */
-    { TML_OP_RESHAPE, TML_ANY_TYPE, NULL, tml_reshape_prepare, tml_alias_eval, NULL },
-    { TML_OP_SQUEEZE, TML_ANY_TYPE, NULL, tml_squeeze_prepare, tml_alias_eval, NULL },
+    { TML_OP_RESHAPE, TML_ANY_TYPE, NULL, tml_reshape_prepare, tml_alias_eval, NULL, NULL, 0 },
+    { TML_OP_SQUEEZE, TML_ANY_TYPE, NULL, tml_squeeze_prepare, tml_alias_eval, NULL, NULL, 0 },
     /* tml_ops_data.c */
     ROW(CONCATENATION, TML_ANY_TYPE, concatenation),
     ROW(PAD, TML_ANY_TYPE, pad),
     /* tml_ops_reduce.c */
     ROW(MEAN, TML_INT8, mean),
     /* tml_ops_quantize.c */
-    ROW(QUANTIZE, TML_FLOAT32, quantize),
-    ROW(QUANTIZE, TML_INT8, quantize),
-    ROW(QUANTIZE, TML_UINT8, quantize),
-    ROW(QUANTIZE, TML_INT16, quantize),
-    ROW(QUANTIZE, TML_INT32, quantize),
-    ROW(DEQUANTIZE, TML_INT8, dequantize),
-    ROW(DEQUANTIZE, TML_UINT8, dequantize),
-    ROW(DEQUANTIZE, TML_INT16, dequantize),
+    ROW_ROWS(QUANTIZE, TML_FLOAT32, quantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(QUANTIZE, TML_INT8, quantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(QUANTIZE, TML_UINT8, quantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(QUANTIZE, TML_INT16, quantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(QUANTIZE, TML_INT32, quantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(DEQUANTIZE, TML_INT8, dequantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(DEQUANTIZE, TML_UINT8, dequantize, NULL, TML_INPLACE_RESIZE),
+    ROW_ROWS(DEQUANTIZE, TML_INT16, dequantize, NULL, TML_INPLACE_RESIZE),
     /* tml_ops_lstm.c */
     ROW(UNIDIRECTIONAL_SEQUENCE_LSTM, TML_INT8, unidirectional_sequence_lstm),
 #if TML_OPS_FLOAT
@@ -349,6 +353,15 @@ int tml_op_find(int32_t builtin, const char *custom, size_t custom_len, int type
 
 const tml_op_impl_t *tml_op_row(int row) {
     return row >= 0 && row < N_ROWS ? &registry[row] : NULL;
+}
+
+const tml_rows_impl_t *tml_op_rows(const tml_model_t *m, const tml_op_t *op) {
+    const tml_op_impl_t *r = tml_op_row(op->row);
+    /* a prepare that picked another eval runs another kernel than the row's */
+    if (!r || !r->rows || op->eval != r->eval || !op->data) {
+        return NULL;
+    }
+    return r->rows->ok(m, op) ? r->rows : NULL;
 }
 
 int tml_op_types(int32_t builtin, const char *custom, size_t custom_len, uint8_t *types, int max) {

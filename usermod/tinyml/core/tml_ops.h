@@ -189,4 +189,12 @@ void tml_signal_framer_reset(tml_op_t *op);
 void tml_signal_overlap_reset(tml_op_t *op);
 void tml_signal_stacker_reset(tml_op_t *op);
 
+/* row-local implementations (tml_rows.h) */
+struct tml_rows_impl;
+extern const struct tml_rows_impl tml_conv_2d_rows;
+extern const struct tml_rows_impl tml_depthwise_conv_2d_rows;
+extern const struct tml_rows_impl tml_average_pool_2d_rows;
+extern const struct tml_rows_impl tml_max_pool_2d_rows;
+extern const struct tml_rows_impl tml_add_rows;
+
 #endif

@@ -8,6 +8,8 @@
  *  - float32. */
 #include <stddef.h>
 #include "tml_op.h"
+#include "tml_ops.h"
+#include "tml_rows.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
@@ -502,6 +504,104 @@ tml_status_t tml_depthwise_conv_2d_f32_eval(tml_model_t *m, tml_op_t *op) {
     return tml_depthwise_conv_f32(&d->u.dw, &d->act, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
         &out_d, out->data);
 }
+
+/* ---- by rows (tml_rows.h): int8 CONV_2D and DEPTHWISE_CONV_2D ---- */
+
+static bool conv_rows_ok(const tml_model_t *m, const tml_op_t *op) {
+    const tml_tensor_t *in = &m->tensors[op->inputs[0]], *out = &m->tensors[OUTS(op)[0]];
+    return in->dims[0] == 1 && out->dims[0] == 1;
+}
+
+/* Stride, padding and dilated filter height of the rows (conv and depthwise share the layout of these
+ * fields: tml_conv_params_t and tml_dw_conv_params_t differ before them only by ch_mult). */
+static void conv_geom_of(const tml_model_t *m, const tml_op_t *op, bool dw, tml_row_geom_t *g) {
+    const conv_data_t *d = op->data;
+    const int32_t f_h = m->tensors[op->inputs[1]].dims[1];
+    g->stride = dw ? d->u.dw.stride.h : d->u.p.stride.h;
+    g->pad = dw ? d->u.dw.padding.h : d->u.p.padding.h;
+    g->span = (f_h - 1) * (dw ? d->u.dw.dilation.h : d->u.p.dilation.h) + 1;
+}
+
+static void conv_geom(const tml_model_t *m, const tml_op_t *op, int k, tml_row_geom_t *g) {
+    (void)k;
+    conv_geom_of(m, op, false, g);
+}
+
+static void dw_geom(const tml_model_t *m, const tml_op_t *op, int k, tml_row_geom_t *g) {
+    (void)k;
+    conv_geom_of(m, op, true, g);
+}
+
+/* The kernel's view of a call: input dims and pointer from the first row the range reads, the
+ * leading padding that row leaves, output dims of the range. */
+typedef struct {
+    tml_dims_t in, filter, out;
+    const int8_t *input;
+    int32_t pad_h;
+} conv_view_t;
+
+static void conv_view(tml_model_t *m, const tml_op_t *op, bool dw, const tml_rows_call_t *c, conv_view_t *v) {
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1);
+    const tml_tensor_t *out = tml_op_output(m, op, 0);
+    tml_row_geom_t g;
+    conv_geom_of(m, op, dw, &g);
+    const int32_t start = tml_row_first(&g, c->y0);
+    v->in = dims4(in);
+    /* exactly the rows the range reads: some kernels size their work by the input (the 1x1 ones) */
+    v->in.h = tml_row_end(&g, c->y1 - 1, in->dims[1]) - start;
+    v->input = (const int8_t *)c->in[0] + (start - c->in_y0[0]) * tml_tensor_row_bytes(in);
+    v->pad_h = start - (c->y0 * g.stride - g.pad);
+    v->filter = dims4(filter);
+    v->out = dims4(out);
+    v->out.h = c->y1 - c->y0;
+}
+
+static int32_t conv_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    const conv_data_t *d = op->data;
+    conv_view_t v;
+    conv_view(m, op, false, c, &v);
+    tml_conv_params_t p = d->u.p;
+    p.padding.h = v.pad_h;
+    return tml_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
+}
+
+static tml_status_t conv_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    const conv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    conv_view_t v;
+    conv_view(m, op, false, c, &v);
+    tml_conv_params_t p = d->u.p;
+    p.padding.h = v.pad_h;
+    const int32_t size = tml_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    return tml_conv_s8(&ctx, &p, &d->q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
+        bias ? bias->data : NULL, &v.out, c->out);
+}
+
+static int32_t dw_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    const conv_data_t *d = op->data;
+    conv_view_t v;
+    conv_view(m, op, true, c, &v);
+    tml_dw_conv_params_t p = d->u.dw;
+    p.padding.h = v.pad_h;
+    return tml_depthwise_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
+}
+
+static tml_status_t dw_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    const conv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    conv_view_t v;
+    conv_view(m, op, true, c, &v);
+    tml_dw_conv_params_t p = d->u.dw;
+    p.padding.h = v.pad_h;
+    const int32_t size = tml_depthwise_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    return tml_depthwise_conv_s8(&ctx, &p, &d->q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
+        bias ? bias->data : NULL, &v.out, c->out);
+}
+
+const tml_rows_impl_t tml_conv_2d_rows = {1, conv_rows_ok, conv_geom, conv_rows_scratch, conv_rows_run};
+const tml_rows_impl_t tml_depthwise_conv_2d_rows = {1, conv_rows_ok, dw_geom, dw_rows_scratch, dw_rows_run};
 
 /* ---- TRANSPOSE_CONV ----
  * Inputs: 0 output_shape (int32 [4]), 1 filter [out_c, h, w, in_c], 2 input,

@@ -11,6 +11,7 @@
  * per (operator, type), so the registry rows of a left-out type group leave
  * their kernels unreferenced. */
 #include "tml_ops.h"
+#include "tml_rows.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
@@ -263,6 +264,47 @@ tml_status_t tml_add_eval(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int8_t, int8_t, int8_t);
     return tml_add_s8(op->data, s1p, in1, s2p, in2, sop, out);
 }
+
+/* ADD int8 by rows (tml_rows.h): inputs and output of one 4-D shape, batch 1 (no broadcast). */
+static bool add_rows_ok(const tml_model_t *m, const tml_op_t *op) {
+    const tml_tensor_t *a = &m->tensors[op->inputs[0]], *b = &m->tensors[op->inputs[1]];
+    const tml_tensor_t *o = &m->tensors[OUTS(op)[0]];
+    if (o->ndims != 4 || a->ndims != 4 || b->ndims != 4 || o->dims[0] != 1) {
+        return false;
+    }
+    for (int i = 0; i < 4; ++i) {
+        if (a->dims[i] != o->dims[i] || b->dims[i] != o->dims[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void add_geom(const tml_model_t *m, const tml_op_t *op, int k, tml_row_geom_t *g) {
+    (void)m;
+    (void)op;
+    (void)k;
+    g->stride = 1;
+    g->pad = 0;
+    g->span = 1;
+}
+
+static int32_t add_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    (void)m;
+    (void)op;
+    (void)c;
+    return tml_add_s8_get_buffer_size();
+}
+
+static tml_status_t add_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    const tml_tensor_t *o = tml_op_output(m, op, 0);
+    const int32_t row = tml_tensor_row_bytes(o);
+    tml_shape_t s = {4, {1, c->y1 - c->y0, o->dims[2], o->dims[3], 1, 1}};
+    return tml_add_s8(op->data, &s, (const int8_t *)c->in[0] + (c->y0 - c->in_y0[0]) * row, &s,
+        (const int8_t *)c->in[1] + (c->y0 - c->in_y0[1]) * row, &s, c->out);
+}
+
+const tml_rows_impl_t tml_add_rows = {2, add_rows_ok, add_geom, add_rows_scratch, add_rows_run};
 
 tml_status_t tml_add_eval_s16(tml_model_t *m, tml_op_t *op) {
     EVAL_ARGS(int16_t, int16_t, int16_t);

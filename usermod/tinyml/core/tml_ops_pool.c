@@ -2,6 +2,8 @@
  * TFLM's pooling.cc and pooling_common.cc (PoolingPrepare: same input/output
  * quantization). */
 #include "tml_op.h"
+#include "tml_ops.h"
+#include "tml_rows.h"
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_POOL_2D = 5 };
@@ -139,6 +141,78 @@ tml_status_t tml_max_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
         tml_op_output(m, op, 0)->data);
 }
 
+
+/* ---- by rows (tml_rows.h): int8 ---- */
+
+static bool pool_rows_ok(const tml_model_t *m, const tml_op_t *op) {
+    (void)m;
+    const pool_data_t *d = op->data;
+    return d->in.n == 1;
+}
+
+static void pool_geom(const tml_model_t *m, const tml_op_t *op, int k, tml_row_geom_t *g) {
+    (void)m;
+    (void)k;
+    const pool_data_t *d = op->data;
+    g->stride = d->p.stride.h;
+    g->pad = d->p.padding.h;
+    g->span = d->filter.h;
+}
+
+/* The call's dims, input pointer and parameters (see conv_view in tml_ops_conv.c). */
+static const int8_t *pool_view(const tml_op_t *op, const tml_rows_call_t *c, tml_pool_params_t *p, tml_dims_t *in,
+    tml_dims_t *out) {
+    const pool_data_t *d = op->data;
+    tml_row_geom_t g;
+    pool_geom(NULL, op, 0, &g);
+    const int32_t start = tml_row_first(&g, c->y0);
+    *p = d->p;
+    p->padding.h = start - (c->y0 * g.stride - g.pad);
+    *in = d->in;
+    in->h = tml_row_end(&g, c->y1 - 1, d->in.h) - start;
+    *out = d->out;
+    out->h = c->y1 - c->y0;
+    return (const int8_t *)c->in[0] + (start - c->in_y0[0]) * d->in.w * d->in.c;
+}
+
+static int32_t pool_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    (void)m;
+    (void)c;
+    const pool_data_t *d = op->data;
+    return tml_avgpool_s8_get_buffer_size(d->out.w, d->out.c);
+}
+
+static tml_status_t avg_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    (void)m;
+    const pool_data_t *d = op->data;
+    tml_pool_params_t p;
+    tml_dims_t in, out;
+    const int8_t *input = pool_view(op, c, &p, &in, &out);
+    const int32_t size = tml_avgpool_s8_get_buffer_size(d->out.w, d->out.c);
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    return tml_avgpool_s8(&ctx, &p, &in, input, &d->filter, &out, c->out);
+}
+
+static int32_t max_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    (void)m;
+    (void)c;
+    const pool_data_t *d = op->data;
+    return tml_maxpool_s8_get_buffer_size(d->out.w, d->out.c);
+}
+
+static tml_status_t max_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
+    (void)m;
+    const pool_data_t *d = op->data;
+    tml_pool_params_t p;
+    tml_dims_t in, out;
+    const int8_t *input = pool_view(op, c, &p, &in, &out);
+    const int32_t size = tml_maxpool_s8_get_buffer_size(d->out.w, d->out.c);
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    return tml_maxpool_s8(&ctx, &p, &in, input, &d->filter, &out, c->out);
+}
+
+const tml_rows_impl_t tml_average_pool_2d_rows = {1, pool_rows_ok, pool_geom, pool_rows_scratch, avg_rows_run};
+const tml_rows_impl_t tml_max_pool_2d_rows = {1, pool_rows_ok, pool_geom, max_rows_scratch, max_rows_run};
 
 tml_status_t tml_average_pool_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     return pool_prepare(m, op, err, true, TML_INT16);

@@ -1,19 +1,90 @@
-/* tinyml core: the arena planner. Tensor lifetimes over the op sequence,
- * then TFLM's greedy-by-size placement; op scratch buffers live for their op. */
+/* tinyml core: the arena planner.
+ *
+ * Tensor lifetimes over the op sequence, then TFLM's greedy-by-size placement
+ * (op scratch buffers live for their op). On top of that plan it tries, within
+ * a bounded number of placements, cheap alternatives that never change a
+ * result (tml_exec.h) and keeps the smallest arena:
+ *  - in place: an elementwise operator's output over its dying input
+ *    (TML_INPLACE_SAME / _RESIZE: the kernel's forward loop allows it), and a
+ *    row-local operator's output overlapping its dying input at the offset its
+ *    row dependencies allow (TML_EXEC_ROWS, a small row buffer);
+ *  - a stage: the run of row-local operators at the start of a CNN executed
+ *    band by band of its last output (TML_EXEC_STAGE), its inner tensors in
+ *    windows of a few rows (not with TML_LOAD_NO_PATCHES).
+ * Then it writes the offsets, the plan records (m->exec) and the evals of the
+ * operators the records run. */
+#include <string.h>
 #include "tml_planner.h"
+#include "tml_exec.h"
 #include "tml_internal.h"
 #include "tml_mem.h"
-
-/* ---- memory planning ---------------------------------------------------- */
-
-typedef struct {
-    int64_t size, offset;
-    int32_t first, last;
-} plan_item_t;
 
 typedef struct {
     int16_t first, last; /* op indices; last == n_ops: alive after the last op */
 } lifetime_t;
+
+/* A candidate: op's output placed relative to its dying input `x` (tensor roots). */
+typedef struct {
+    uint16_t op;
+    uint8_t kind;      /* 0: elementwise (no record), TML_EXEC_ROWS */
+    int16_t x, y;      /* input root and output tensors */
+    int32_t offset;    /* y's offset minus x's */
+    int32_t rows;      /* ROWS: output rows per call */
+    int32_t temp;      /* ROWS: bytes of its temporary area (replaces the op's scratch) */
+} cand_t;
+
+typedef struct {
+    int16_t first, last; /* -1: no stage */
+    int32_t band;
+    int32_t state_scratch; /* bytes of state + kernel scratch */
+    int32_t *win;          /* rows per op window (planner's copy) */
+} stage_cfg_t;
+
+/* One arena item while placing. */
+typedef struct {
+    int64_t size, offset;
+    int32_t first, last;
+} item_t;
+
+typedef struct {
+    tml_model_t *m;
+    lifetime_t *life;   /* per tensor (roots) */
+    int16_t *root;      /* per tensor: its alias root */
+    cand_t *cands;
+    uint8_t *on;        /* per candidate: enabled (then the best set so far) */
+    int n_cands;
+    /* per tensor, for one placement */
+    int32_t *tsize;     /* planned bytes (0: not planned) */
+    int16_t *tfirst, *tlast;
+    int16_t *parent;    /* placed relative to this tensor (-1: none) */
+    int32_t *poff;      /* ... at this offset */
+    int16_t *group;     /* its group: the top ancestor (-1: not planned) */
+    int64_t *rel;       /* offset relative to the group's top ancestor */
+    int64_t *gmin, *gend, *gstart; /* per group key: extent, and where rel 0 lies once placed */
+    int32_t *gfirst, *glast;
+    item_t *items;
+    int *order;
+    int32_t *scr;         /* per op: scratch bytes of this placement */
+    int32_t *scratch_off; /* per op + the stage */
+    int32_t *win, *best_win; /* per op of a stage: window rows */
+    int evals;
+} plan_t;
+
+/* At most this many placements while searching (bounds the load time). */
+#define PLAN_MAX_EVALS 160
+
+static int64_t align_up(int64_t n) {
+    return (n + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
+}
+
+static int root_of(const tml_model_t *m, int idx) {
+    while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
+        idx = m->alias[idx];
+    }
+    return idx;
+}
+
+/* ---- lifetimes --------------------------------------------------------- */
 
 /* Lifetimes of arena tensors; every tensor read is written first. */
 static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_error_t *err) {
@@ -32,10 +103,7 @@ static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_erro
             if (op->inputs[j] < 0) {
                 continue;
             }
-            int idx = op->inputs[j];
-            while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
-                idx = m->alias[idx];
-            }
+            int idx = root_of(m, op->inputs[j]);
             tml_tensor_t *t = &m->tensors[idx];
             lifetime_t *L = &life[idx];
             if (t->kind == TML_TENSOR_ARENA && t->bytes > 0 && L->first < 0) {
@@ -52,9 +120,7 @@ static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_erro
             if (o->kind == TML_TENSOR_CONST && o->bytes > 0) {
                 return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "output %d (tensor %d) is a constant", j, idx);
             }
-            while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
-                idx = m->alias[idx];
-            }
+            idx = root_of(m, idx);
             lifetime_t *L = &life[idx];
             if (L->first < 0) {
                 L->first = k;
@@ -65,10 +131,7 @@ static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_erro
         }
     }
     for (int i = 0; i < m->n_outputs; i++) {
-        int idx = m->io[m->n_inputs + i];
-        while (m->tensors[idx].kind == TML_TENSOR_ALIAS) {
-            idx = m->alias[idx];
-        }
+        int idx = root_of(m, m->io[m->n_inputs + i]);
         if (m->tensors[idx].kind == TML_TENSOR_ARENA && m->tensors[idx].bytes > 0 && life[idx].first < 0) {
             return tml_invalid(err, "output %d (tensor %d) is never written", i, idx);
         }
@@ -83,9 +146,15 @@ static tml_status_t compute_lifetimes(tml_model_t *m, lifetime_t *life, tml_erro
     return TML_OK;
 }
 
-/* Greedy by size (as TFLM's GreedyMemoryPlanner): each buffer, largest first,
- * goes at the lowest offset that no time-overlapping placed buffer covers. */
-static int64_t plan_greedy(plan_item_t *items, int n, int *order) {
+static bool planned(const tml_tensor_t *t, const lifetime_t *L) {
+    return (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && L->first >= 0 && t->bytes > 0;
+}
+
+/* ---- placement ---------------------------------------------------------- */
+
+/* Greedy by size (as TFLM's GreedyMemoryPlanner): each item, largest first,
+ * goes at the lowest offset that no time-overlapping placed item covers. */
+static int64_t place_greedy(item_t *items, int n, int *order) {
     for (int i = 0; i < n; i++) {
         order[i] = i;
     }
@@ -99,18 +168,18 @@ static int64_t plan_greedy(plan_item_t *items, int n, int *order) {
     }
     int64_t total = 0;
     for (int a = 0; a < n; a++) {
-        plan_item_t *it = &items[order[a]];
+        item_t *it = &items[order[a]];
         int64_t offset = 0;
         bool moved = true;
-        while (moved) { /* bump past any overlapping placed buffer until a gap fits */
+        while (moved) { /* bump past any overlapping placed item until a gap fits */
             moved = false;
             for (int b = 0; b < a; b++) {
-                const plan_item_t *p = &items[order[b]];
+                const item_t *p = &items[order[b]];
                 if (p->first > it->last || p->last < it->first) {
                     continue;
                 }
                 if (offset < p->offset + p->size && p->offset < offset + it->size) {
-                    offset = (p->offset + p->size + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
+                    offset = align_up(p->offset + p->size);
                     moved = true;
                 }
             }
@@ -120,78 +189,519 @@ static int64_t plan_greedy(plan_item_t *items, int n, int *order) {
             total = offset + it->size;
         }
     }
-    return (total + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
+    return align_up(total);
 }
 
-static bool planned(const tml_tensor_t *t, const lifetime_t *L) {
-    return (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) && L->first >= 0 && t->bytes > 0;
-}
-
-static int64_t align_up(int64_t n) {
-    return (n + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
-}
-
-tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
-    /* temporary: lifetimes, then plan items and their order (freed at the end) */
-    size_t life_bytes = sizeof(lifetime_t) * (m->n_tensors + 1u);
-    lifetime_t *life = tml_raw_alloc(m, life_bytes, err);
-    if (!life) {
-        return TML_ERR_NO_MEMORY;
+/* The arena for the enabled candidates and stage (sc NULL or first < 0: none). With `apply`, also
+ * the offsets of planned tensors (m->offsets) and of the scratch areas (scratch_off[k] per op, -1:
+ * none; scratch_off[n_ops]: the stage's area). */
+static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *scratch_off) {
+    tml_model_t *m = P->m;
+    const int nt = m->n_tensors, no = m->n_ops;
+    P->evals++;
+    for (int i = 0; i < nt; i++) {
+        const bool is_planned = P->root[i] == i && planned(&m->tensors[i], &P->life[i]);
+        P->tsize[i] = is_planned ? m->tensors[i].bytes : 0;
+        P->tfirst[i] = P->life[i].first;
+        P->tlast[i] = P->life[i].last;
+        P->parent[i] = -1;
+        P->poff[i] = 0;
     }
-    tml_status_t s = compute_lifetimes(m, life, err);
+    int32_t *scr = P->scr;
+    for (int k = 0; k < no; k++) {
+        scr[k] = m->ops[k].scratch_size > 0 ? m->ops[k].scratch_size : 0;
+    }
+    int32_t stage_scr = 0;
+    const bool stage = sc && sc->first >= 0;
+    if (stage) {
+        const int n = sc->last - sc->first + 1;
+        for (int j = 0; j < n; j++) {
+            const tml_op_t *op = &m->ops[sc->first + j];
+            scr[sc->first + j] = 0;
+            const int t = OUTS(op)[0];
+            if (j < n - 1) {
+                P->tsize[t] = sc->win[j] * tml_tensor_row_bytes(&m->tensors[t]);
+                P->tfirst[t] = sc->first;
+                P->tlast[t] = sc->last;
+            } else if (P->tfirst[t] > sc->first) {
+                P->tfirst[t] = sc->first;
+            }
+        }
+        for (int j = 0; j < n; j++) {
+            const tml_op_t *op = &m->ops[sc->first + j];
+            for (int k = 0; k < op->n_inputs; k++) {
+                if (op->inputs[k] < 0) {
+                    continue;
+                }
+                const int r = P->root[op->inputs[k]];
+                if (P->tfirst[r] < sc->first && P->tlast[r] < sc->last) {
+                    P->tlast[r] = sc->last; /* read all along the stage */
+                }
+            }
+        }
+        stage_scr = sc->state_scratch;
+    }
+    for (int c = 0; c < P->n_cands; c++) {
+        const cand_t *cd = &P->cands[c];
+        if (P->on[c]) {
+            P->parent[cd->y] = cd->x;
+            P->poff[cd->y] = cd->offset;
+            if (cd->kind == TML_EXEC_ROWS) {
+                scr[cd->op] = cd->temp;
+            }
+        }
+    }
+    /* groups: each planned tensor's top ancestor and its offset relative to it */
+    for (int i = 0; i < nt; i++) {
+        P->group[i] = -1;
+        P->gmin[i] = INT64_MAX;
+        P->gend[i] = INT64_MIN;
+        P->gfirst[i] = INT32_MAX;
+        P->glast[i] = -1;
+    }
+    for (int i = 0; i < nt; i++) {
+        if (P->tsize[i] <= 0) {
+            continue;
+        }
+        int g = i;
+        int64_t rel = 0;
+        while (P->parent[g] >= 0) {
+            rel += P->poff[g];
+            g = P->parent[g];
+        }
+        P->group[i] = (int16_t)g;
+        P->rel[i] = rel;
+        P->gmin[g] = rel < P->gmin[g] ? rel : P->gmin[g];
+        P->gend[g] = rel + P->tsize[i] > P->gend[g] ? rel + P->tsize[i] : P->gend[g];
+        P->gfirst[g] = P->tfirst[i] < P->gfirst[g] ? P->tfirst[i] : P->gfirst[g];
+        P->glast[g] = P->tlast[i] > P->glast[g] ? P->tlast[i] : P->glast[g];
+    }
     int n = 0;
-    for (int i = 0; s == TML_OK && i < m->n_tensors; i++) {
-        n += planned(&m->tensors[i], &life[i]);
-    }
-    for (int k = 0; k < m->n_ops; k++) {
-        n += m->ops[k].scratch_size > 0;
-    }
-    size_t bytes = (sizeof(plan_item_t) + sizeof(int)) * (size_t)(n + 1);
-    plan_item_t *items = s == TML_OK ? tml_raw_alloc(m, bytes, err) : NULL;
-    if (!items) {
-        tml_raw_free(m, life, life_bytes);
-        return s == TML_OK ? TML_ERR_NO_MEMORY : s;
-    }
-    int *order = (int *)(items + n + 1);
-    int j = 0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        if (planned(&m->tensors[i], &life[i])) {
-            items[j++] = (plan_item_t) { .size = align_up(m->tensors[i].bytes), .first = life[i].first, .last = life[i].last };
+    for (int i = 0; i < nt; i++) {
+        if (P->group[i] == i) {
+            P->items[n++] = (item_t){align_up(P->gend[i] - P->gmin[i]), 0, P->gfirst[i], P->glast[i]};
         }
     }
-    for (int k = 0; k < m->n_ops; k++) {
-        if (m->ops[k].scratch_size > 0) {
-            items[j++] = (plan_item_t) { .size = align_up(m->ops[k].scratch_size), .first = k, .last = k };
+    for (int k = 0; k < no; k++) {
+        if (scr[k] > 0) {
+            P->items[n++] = (item_t){align_up(scr[k]), 0, k, k};
         }
     }
-    const int64_t total = plan_greedy(items, n, order);
+    if (stage_scr > 0) {
+        P->items[n++] = (item_t){align_up(stage_scr), 0, sc->first, sc->last};
+    }
+    const int64_t total = place_greedy(P->items, n, P->order);
+    if (apply) {
+        int j = 0;
+        for (int i = 0; i < nt; i++) {
+            if (P->group[i] == i) {
+                P->gstart[i] = P->items[j++].offset - P->gmin[i]; /* where rel 0 of the group lies */
+            }
+        }
+        for (int i = 0; i < nt; i++) {
+            if (P->group[i] >= 0) {
+                m->offsets[i] = (int32_t)(P->gstart[P->group[i]] + P->rel[i]);
+            }
+        }
+        for (int k = 0; k < no; k++) {
+            scratch_off[k] = scr[k] > 0 ? (int32_t)P->items[j++].offset : -1;
+        }
+        scratch_off[no] = stage_scr > 0 ? (int32_t)P->items[j].offset : -1;
+    }
+    return total;
+}
+
+/* ---- candidates --------------------------------------------------------- */
+
+/* x: a planned arena tensor (root) that op k reads for the last time, through input `in` only. */
+static bool dies_at(const plan_t *P, const tml_op_t *op, int in, int k) {
+    const tml_model_t *m = P->m;
+    if (in >= op->n_inputs || op->inputs[in] < 0) {
+        return false;
+    }
+    const int x = P->root[op->inputs[in]];
+    const tml_tensor_t *t = &m->tensors[x];
+    if (t->kind != TML_TENSOR_ARENA || !planned(t, &P->life[x]) || P->life[x].last != k) {
+        return false;
+    }
+    return true;
+}
+
+/* Bytes of the row buffer of an in-place op (as tml_exec.c lays out its area). */
+static int32_t row_buffer_bytes(int32_t rows, int32_t row_bytes) {
+    return (rows * row_bytes + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
+}
+
+/* The in-place candidate of op k, if any (rows_per_call: 0 = the planner's choice). */
+static bool candidate(plan_t *P, int k, int32_t rows_per_call, cand_t *c) {
+    tml_model_t *m = P->m;
+    const tml_op_t *op = &m->ops[k];
+    const tml_op_impl_t *impl = tml_op_row(op->row);
+    if (!impl || op->n_outputs != 1 || !op->data) {
+        return false;
+    }
+    const int y = OUTS(op)[0];
+    const tml_tensor_t *ty = &m->tensors[y];
+    if (P->root[y] != y || ty->kind != TML_TENSOR_ARENA || !planned(ty, &P->life[y]) || P->life[y].first != k) {
+        return false;
+    }
+    memset(c, 0, sizeof(*c));
+    c->op = (uint16_t)k;
+    c->y = (int16_t)y;
+    if (impl->inplace == TML_INPLACE_SAME || impl->inplace == TML_INPLACE_RESIZE) {
+        if (op->eval != impl->eval && impl->inplace == TML_INPLACE_SAME) {
+            return false;
+        }
+        const int n_in = impl->inplace == TML_INPLACE_SAME ? 2 : 1;
+        for (int i = 0; i < n_in; i++) {
+            if (!dies_at(P, op, i, k)) {
+                continue;
+            }
+            const tml_tensor_t *tx = &m->tensors[P->root[op->inputs[i]]];
+            const int32_t ex = (int32_t)tml_type_size(tx->type), ey = (int32_t)tml_type_size(ty->type);
+            if (ex == 0 || ey == 0 || tx->bytes / ex != ty->bytes / ey) {
+                continue;
+            }
+            if (impl->inplace == TML_INPLACE_SAME && (ex != ey || tx->bytes != ty->bytes)) {
+                continue;
+            }
+            c->x = (int16_t)P->root[op->inputs[i]];
+            c->offset = ey <= ex ? 0 : -(ty->bytes - tx->bytes);
+            return true;
+        }
+        return false;
+    }
+    const tml_rows_impl_t *rows = tml_op_rows(m, op);
+    if (!rows || rows->n_spatial != 1 || !dies_at(P, op, 0, k)) {
+        return false;
+    }
+    const int x = P->root[op->inputs[0]];
+    for (int i = 1; i < op->n_inputs; i++) {
+        if (op->inputs[i] >= 0 && P->root[op->inputs[i]] == x) {
+            return false;
+        }
+    }
+    const tml_tensor_t *tx = &m->tensors[x];
+    const int32_t h = tml_tensor_rows(ty);
+    if (h < 2) {
+        return false;
+    }
+    const int32_t per = rows_per_call > 0 ? rows_per_call : (h + 7) / 8;
+    const int32_t dmax = tml_exec_rows_max_offset(m, op, per);
+    if (dmax == INT32_MIN) {
+        return false;
+    }
+    /* output not larger than the input: start it where the input starts and hold back the rows
+     * that would land on input rows still to be read; larger: as far in as the rows allow */
+    const int32_t offset = dmax >= 0 || ty->bytes <= tx->bytes ? 0 : dmax;
+    int32_t temp_rows, scratch;
+    if (!tml_exec_rows_plan(m, op, offset, per, &temp_rows, &scratch)) {
+        return false;
+    }
+    c->kind = TML_EXEC_ROWS;
+    c->x = (int16_t)x;
+    c->offset = offset;
+    c->rows = per;
+    c->temp = row_buffer_bytes(temp_rows, tml_tensor_row_bytes(ty)) + scratch;
+    return true;
+}
+
+/* ---- the search -------------------------------------------------------- */
+
+typedef struct {
+    int64_t arena;
+    int specials; /* plan records: fewer is faster */
+} cost_t;
+
+static bool better(cost_t a, cost_t b) {
+    return a.arena < b.arena || (a.arena == b.arena && a.specials < b.specials);
+}
+
+static int specials(const plan_t *P, const stage_cfg_t *sc) {
+    int n = sc && sc->first >= 0 ? 1 : 0;
+    for (int c = 0; c < P->n_cands; c++) {
+        n += P->on[c] && P->cands[c].kind == TML_EXEC_ROWS;
+    }
+    return n;
+}
+
+static cost_t cost_of(plan_t *P, const stage_cfg_t *sc) {
+    cost_t c = {evaluate(P, sc, false, NULL), specials(P, sc)};
+    return c;
+}
+
+/* Candidates inside the stage cannot be in place (the stage runs them). */
+static void drop_stage_cands(plan_t *P, const stage_cfg_t *sc) {
+    for (int c = 0; c < P->n_cands; c++) {
+        if (sc && sc->first >= 0 && P->cands[c].op >= sc->first && P->cands[c].op <= sc->last) {
+            P->on[c] = 0;
+        }
+    }
+}
+
+/* Turn candidates off one at a time where that costs no arena. */
+static cost_t prune(plan_t *P, const stage_cfg_t *sc, cost_t cur) {
+    for (int c = 0; c < P->n_cands && P->evals < PLAN_MAX_EVALS; c++) {
+        if (!P->on[c]) {
+            continue;
+        }
+        P->on[c] = 0;
+        const cost_t t = cost_of(P, sc);
+        if (t.arena <= cur.arena) {
+            cur = t;
+        } else {
+            P->on[c] = 1;
+        }
+    }
+    return cur;
+}
+
+/* Row-local operators op..: the end of the run (inclusive). */
+static int run_end(tml_model_t *m, int k) {
+    int e = k;
+    while (e + 1 < m->n_ops && tml_op_rows(m, &m->ops[e + 1]) && m->ops[e + 1].n_outputs == 1) {
+        e++;
+    }
+    return e;
+}
+
+/* Fill sc for stage [first, last] with `band` rows; false if it cannot run. */
+static bool stage_cfg(plan_t *P, int first, int last, int32_t band, stage_cfg_t *sc) {
+    int32_t state, scratch;
+    if (!tml_exec_stage_plan(P->m, first, last, band, P->win, &state, &scratch)) {
+        return false;
+    }
+    sc->first = (int16_t)first;
+    sc->last = (int16_t)last;
+    sc->band = band;
+    sc->state_scratch = state + scratch;
+    sc->win = P->win;
+    return true;
+}
+
+/* The operators' evals and the plan records for the chosen plan. */
+static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *err) {
+    tml_model_t *m = P->m;
+    const int no = m->n_ops;
+    int32_t *scratch_off = P->scratch_off;
+    const int64_t total = evaluate(P, sc, true, scratch_off);
     if (total > 0x7fffffff) {
-        tml_raw_free(m, items, bytes);
-        tml_raw_free(m, life, life_bytes);
         return tml_fail(err, TML_ERR_UNSUPPORTED, "the model needs an arena of %lld bytes, more than 2 GB",
             (long long)total);
     }
     m->arena_size = (size_t)total;
-    j = 0;
-    for (int i = 0; i < m->n_tensors; i++) {
-        tml_tensor_t *t = &m->tensors[i];
-        m->offsets[i] = planned(t, &life[i]) ? (int32_t)items[j++].offset : -1;
-        if (t->kind == TML_TENSOR_CONST && life[i].last >= 0) {
-            m->weights_size += (size_t)t->bytes;
+    const int n_exec = specials(P, sc);
+    m->n_exec = 0;
+    m->exec = NULL;
+    if (n_exec > 0) {
+        m->exec = tml_persistent_alloc(m, sizeof(tml_exec_t) * (size_t)n_exec, err);
+        if (!m->exec) {
+            return TML_ERR_NO_MEMORY;
         }
     }
-    for (int i = 0; i < m->n_tensors; i++) {
-        if (m->tensors[i].kind == TML_TENSOR_ALIAS) {
-            m->offsets[i] = m->offsets[m->alias[i]];
+    for (int k = 0; k < no; k++) {
+        tml_op_t *op = &m->ops[k];
+        if (op->scratch_size > 0) {
+            op->scratch_offset = scratch_off[k] >= 0 ? scratch_off[k] : 0;
+        }
+        if (sc && sc->first >= 0 && k == sc->first) {
+            const int n = sc->last - sc->first + 1;
+            tml_exec_t *e = &m->exec[m->n_exec++];
+            e->first = (uint16_t)sc->first;
+            e->last = (uint16_t)sc->last;
+            e->kind = TML_EXEC_STAGE;
+            e->rows = (uint16_t)sc->band;
+            e->temp = scratch_off[no] >= 0 ? scratch_off[no] : 0;
+            e->temp_size = sc->state_scratch;
+            e->win = tml_persistent_alloc(m, sizeof(int32_t) * (size_t)n, err);
+            if (!e->win) {
+                return TML_ERR_NO_MEMORY;
+            }
+            memcpy(e->win, sc->win, sizeof(int32_t) * (size_t)n);
+            for (int j = 0; j < n; j++) {
+                m->ops[sc->first + j].eval = j == 0 ? tml_exec_stage_eval : tml_exec_skip_eval;
+            }
+        }
+        for (int c = 0; c < P->n_cands; c++) {
+            const cand_t *cd = &P->cands[c];
+            if (P->on[c] && cd->op == k && cd->kind == TML_EXEC_ROWS) {
+                tml_exec_t *e = &m->exec[m->n_exec++];
+                e->first = e->last = (uint16_t)k;
+                e->kind = TML_EXEC_ROWS;
+                e->rows = (uint16_t)cd->rows;
+                e->offset = cd->offset;
+                e->temp = scratch_off[k] >= 0 ? scratch_off[k] : 0;
+                e->temp_size = cd->temp;
+                op->eval = tml_exec_rows_eval;
+            }
         }
     }
-    for (int k = 0; k < m->n_ops; k++) {
-        if (m->ops[k].scratch_size > 0) {
-            m->ops[k].scratch_offset = (int32_t)items[j++].offset;
-        }
-    }
-    tml_raw_free(m, items, bytes);
-    tml_raw_free(m, life, life_bytes);
     return TML_OK;
 }
 
+static tml_status_t search(plan_t *P, tml_error_t *err) {
+    tml_model_t *m = P->m;
+    const unsigned flags = m->load_flags;
+    const bool force_inplace = (flags & TML_LOAD_FORCE_INPLACE) != 0;
+    const bool force_patches = (flags & TML_LOAD_FORCE_PATCHES) != 0;
+    /* candidates */
+    P->n_cands = 0;
+    if (!(flags & TML_LOAD_NO_INPLACE)) {
+        for (int k = 0; k < m->n_ops; k++) {
+            if (candidate(P, k, force_inplace ? 1 : 0, &P->cands[P->n_cands])) {
+                P->n_cands++;
+            }
+        }
+    }
+    stage_cfg_t none = {-1, -1, 0, 0, NULL}, best_sc = none, sc = none;
+    memset(P->on, 0, (size_t)P->n_cands);
+    cost_t best = cost_of(P, &none);
+    uint8_t *best_on = P->on + P->n_cands; /* second half of on[] */
+    memset(best_on, 0, (size_t)P->n_cands);
+    if (P->n_cands > 0) {
+        memset(P->on, 1, (size_t)P->n_cands);
+        cost_t c = cost_of(P, &none);
+        if (!force_inplace) {
+            c = prune(P, &none, c);
+        }
+        if (force_inplace || better(c, best)) {
+            best = c;
+            memcpy(best_on, P->on, (size_t)P->n_cands);
+        }
+    }
+    if (!(flags & TML_LOAD_NO_PATCHES)) {
+        /* stages: the first run of row-local operators, ending where the stage can end */
+        int first = 0;
+        while (first < m->n_ops && !(tml_op_rows(m, &m->ops[first]) && m->ops[first].n_outputs == 1)) {
+            first++;
+        }
+        if (first < m->n_ops) {
+            const int end = run_end(m, first);
+            int ends[16], n_ends = 0, valid = 0;
+            for (int e = first + (force_patches ? 0 : 1); e <= end; e++) {
+                valid += tml_exec_stage_ok(m, first, e);
+            }
+            /* up to 16 ends, spread over the valid ones from the deepest; a forced stage takes the
+             * deepest whose last output has several rows (so that it runs in several bands) */
+            const int step = valid > 16 ? (valid + 15) / 16 : 1;
+            for (int e = end, seen = 0; e >= first + (force_patches ? 0 : 1) && n_ends < 16; e--) {
+                if (!tml_exec_stage_ok(m, first, e)) {
+                    continue;
+                }
+                if (force_patches && tml_tensor_rows(&m->tensors[OUTS(&m->ops[e])[0]]) < 2 && e > first) {
+                    continue;
+                }
+                if (seen++ % step == 0) {
+                    ends[n_ends++] = e;
+                }
+            }
+            static const int32_t bands[] = {1, 2, 4, 8};
+            bool found = false;
+            for (int i = 0; i < n_ends && P->evals < PLAN_MAX_EVALS; i++) {
+                for (unsigned b = 0; b < sizeof(bands) / sizeof(bands[0]); b++) {
+                    if (force_patches && b > 0) {
+                        break;
+                    }
+                    if (!stage_cfg(P, first, ends[i], bands[b], &sc)) {
+                        continue;
+                    }
+                    memcpy(P->on, best_on, (size_t)P->n_cands);
+                    drop_stage_cands(P, &sc);
+                    const cost_t c = cost_of(P, &sc);
+                    if ((force_patches && !found) || better(c, best)) {
+                        found = true;
+                        best = c;
+                        best_sc = sc;
+                        memcpy(P->best_win, sc.win, sizeof(int32_t) * (size_t)(ends[i] - first + 1));
+                        best_sc.win = P->best_win;
+                        memcpy(best_on, P->on, (size_t)P->n_cands);
+                    }
+                }
+                if (force_patches && found) {
+                    break;
+                }
+            }
+        }
+    }
+    memcpy(P->on, best_on, (size_t)P->n_cands);
+    return apply_plan(P, &best_sc, err);
+}
+
+tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
+    const int nt = m->n_tensors, no = m->n_ops;
+    /* temporaries, one block */
+    const size_t n_items = (size_t)nt + (size_t)no + 2;
+    const size_t bytes = sizeof(lifetime_t) * (size_t)nt + sizeof(int16_t) * (size_t)nt * 6 +
+        sizeof(int32_t) * (size_t)nt * 4 + sizeof(int64_t) * (size_t)nt * 4 + sizeof(cand_t) * (size_t)no +
+        2 * (size_t)no + sizeof(item_t) * n_items + sizeof(int) * n_items + sizeof(int32_t) * ((size_t)no + 1) * 4 +
+        64;
+    uint8_t *block = tml_raw_alloc(m, bytes, err);
+    if (!block) {
+        return TML_ERR_NO_MEMORY;
+    }
+    memset(block, 0, bytes);
+    plan_t P;
+    memset(&P, 0, sizeof(P));
+    P.m = m;
+    uint8_t *at = block;
+#define TAKE(ptr, type, count) \
+    do { \
+        at = (uint8_t *)(((uintptr_t)at + 7) & ~(uintptr_t)7); \
+        (ptr) = (type *)(void *)at; \
+        at += sizeof(type) * (size_t)(count); \
+    } while (0)
+    TAKE(P.items, item_t, n_items);
+    TAKE(P.rel, int64_t, nt);
+    TAKE(P.gmin, int64_t, nt);
+    TAKE(P.gend, int64_t, nt);
+    TAKE(P.gstart, int64_t, nt);
+    TAKE(P.life, lifetime_t, nt);
+    TAKE(P.cands, cand_t, no);
+    TAKE(P.tsize, int32_t, nt);
+    TAKE(P.poff, int32_t, nt);
+    TAKE(P.gfirst, int32_t, nt);
+    TAKE(P.glast, int32_t, nt);
+    TAKE(P.scr, int32_t, no + 1);
+    TAKE(P.scratch_off, int32_t, no + 1);
+    TAKE(P.win, int32_t, no + 1);
+    TAKE(P.best_win, int32_t, no + 1);
+    TAKE(P.order, int, n_items);
+    TAKE(P.root, int16_t, nt);
+    TAKE(P.group, int16_t, nt);
+    TAKE(P.tfirst, int16_t, nt);
+    TAKE(P.tlast, int16_t, nt);
+    TAKE(P.parent, int16_t, nt);
+    TAKE(P.on, uint8_t, 2 * no);
+#undef TAKE
+    tml_status_t s = TML_OK;
+    if ((size_t)(at - block) > bytes) {
+        s = tml_fail(err, TML_ERR_STATE, "internal error: planner scratch");
+    }
+    for (int i = 0; s == TML_OK && i < nt; i++) {
+        P.root[i] = (int16_t)root_of(m, i);
+    }
+    if (s == TML_OK) {
+        s = compute_lifetimes(m, P.life, err);
+    }
+    if (s == TML_OK) {
+        for (int i = 0; i < nt; i++) {
+            m->offsets[i] = -1;
+        }
+        s = search(&P, err);
+    }
+    if (s == TML_OK) {
+        for (int i = 0; i < nt; i++) {
+            tml_tensor_t *t = &m->tensors[i];
+            if (t->kind == TML_TENSOR_ALIAS) {
+                m->offsets[i] = m->offsets[P.root[i]];
+            } else if (!planned(t, &P.life[i])) {
+                m->offsets[i] = -1;
+            }
+            if (t->kind == TML_TENSOR_CONST && P.life[i].last >= 0) {
+                m->weights_size += (size_t)t->bytes;
+            }
+        }
+    }
+    tml_raw_free(m, block, bytes);
+    return s;
+}
