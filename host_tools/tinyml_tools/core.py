@@ -183,6 +183,13 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     for name in ("tml_model_input", "tml_model_output"):
         getattr(lib, name).argtypes = [p, i]
         getattr(lib, name).restype = ctypes.POINTER(_Tensor)
+    lib.tml_model_num_plans.argtypes = [p]
+    lib.tml_model_num_plans.restype = i
+    ip = ctypes.POINTER(i)
+    lib.tml_model_plan.argtypes = [p, i, ip, ip, ip, ip, ctypes.POINTER(ctypes.c_int32)]
+    lib.tml_model_plan.restype = i
+    lib.tml_model_tensor_arena.argtypes = [p, i, ctypes.POINTER(ctypes.c_int32), ctypes.POINTER(ctypes.c_int32)]
+    lib.tml_model_tensor_arena.restype = i
     lib.tml_type_name.argtypes = [i]
     lib.tml_type_name.restype = ctypes.c_char_p
     _libs[backend] = lib
@@ -223,6 +230,19 @@ class OpInfo:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     supported: bool
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan record: `kind` "inplace" (operator `first`, output over its dying input, `rows` output rows
+    per kernel call) or "stage" (operators first..last band by band, `rows` output rows per band);
+    `temp` arena bytes of its temporary area."""
+
+    kind: str
+    first: int
+    last: int
+    rows: int
+    temp: int
 
 
 @dataclass(frozen=True)
@@ -343,6 +363,25 @@ class Model:
     def op_scratch(self) -> list[int]:
         """Bytes of kernel scratch each operator asked for (its kernel's *_get_buffer_size())."""
         return [int(self._lib.tml_model_op_scratch(self._m, k)) for k in range(self._lib.tml_model_num_ops(self._m))]
+
+    @property
+    def plans(self) -> list[PlanRecord]:
+        """The planner's records: operators run in place by rows, and the stage run band by band."""
+        out = []
+        for k in range(self._lib.tml_model_num_plans(self._m)):
+            v = [ctypes.c_int() for _ in range(4)]
+            temp = ctypes.c_int32()
+            if self._lib.tml_model_plan(self._m, k, *[ctypes.byref(x) for x in v], ctypes.byref(temp)) == 0:
+                first, last, kind, rows = (x.value for x in v)
+                out.append(PlanRecord({1: "inplace", 2: "stage"}.get(kind, str(kind)), first, last, rows, temp.value))
+        return out
+
+    def tensor_arena(self, index: int) -> tuple[int, int] | None:
+        """(offset, bytes) of tensor `index` in the arena (a stage's inner tensor: its window), or None."""
+        off, n = ctypes.c_int32(), ctypes.c_int32()
+        if self._lib.tml_model_tensor_arena(self._m, index, ctypes.byref(off), ctypes.byref(n)) != 0:
+            return None
+        return off.value, n.value
 
     def _check_runnable(self) -> None:
         if self.inspect:

@@ -169,6 +169,16 @@ tml_tensor_t *tml_model_tensor(tml_model_t *m, int index);
 /* Copy tensor `index`'s name (NUL-terminated, truncated to n - 1). */
 void tml_model_tensor_name(const tml_model_t *m, int index, char *buf, size_t n);
 
+/* The planner's plan records (see tml_exec.h): how many, and record i: operators [first, last],
+ * kind (1: one operator in place, its output overlapping its dying input, computed `rows` output
+ * rows per kernel call; 2: a stage run band by band, `rows` output rows of its last operator per
+ * band), the arena bytes of its temporary area. Returns -1 if i is out of range. */
+int tml_model_num_plans(const tml_model_t *m);
+int tml_model_plan(const tml_model_t *m, int i, int *first, int *last, int *kind, int *rows, int32_t *temp_bytes);
+/* Where tensor `index` lives in the arena: offset and bytes planned for it (a stage's inner tensor:
+ * its window of rows). Returns 0, or -1 if the tensor has no arena bytes. */
+int tml_model_tensor_arena(const tml_model_t *m, int index, int32_t *offset, int32_t *bytes);
+
 size_t tml_type_size(int type);
 const char *tml_type_name(int type);
 const char *tml_builtin_name(int32_t code); /* "CONV_2D", or "UNKNOWN" */

@@ -145,11 +145,12 @@ tml_status_t tml_exec_rows_eval(tml_model_t *m, tml_op_t *op) {
 
 /* State of op j of a stage, in the arena while the stage runs. */
 typedef struct {
-    int32_t done; /* output rows computed */
-    int32_t lo;   /* first output row its window holds (0 for the last op, whose output is whole) */
-    int32_t need; /* rows to have computed at the end of this band */
-    int32_t keep; /* first output row a consumer still reads */
-    int16_t prod[2]; /* stage op (index - first) producing spatial input k, -1 if produced before the stage */
+    int32_t done;       /* output rows computed */
+    int32_t lo;         /* first output row its window holds (0 for the last op, whose output is whole) */
+    int16_t prod[2];    /* stage op (index - first) producing spatial input k, -1 if produced before the stage */
+    int16_t next[2];    /* the next reader of the same producer: edge 2 * op + k, -1 at the end */
+    int16_t readers;    /* its first reader: edge 2 * op + k (-1: none) */
+    int16_t stack;      /* the schedule's stack (one slot per op) */
 } stage_op_t;
 
 #define STAGE_MAX_OPS 128
@@ -217,53 +218,49 @@ bool tml_exec_stage_ok(tml_model_t *m, int first, int last) {
     return true;
 }
 
-/* One band's targets (need, keep) from the last op's target, consumers before producers. */
-static void stage_needs(tml_model_t *m, int first, int n, stage_op_t *st, int32_t target) {
-    for (int j = 0; j < n; j++) {
-        st[j].need = st[j].done;
-        st[j].keep = INT32_MAX;
-    }
-    st[n - 1].need = target > st[n - 1].done ? target : st[n - 1].done;
-    for (int j = n - 1; j >= 0; j--) {
-        const tml_op_t *op = &m->ops[first + j];
-        const tml_rows_impl_t *impl = rows_impl(op);
-        for (int k = 0; k < impl->n_spatial; k++) {
-            const int p = st[j].prod[k];
-            if (p < 0) {
-                continue;
-            }
-            tml_row_geom_t g;
-            impl->geom(m, op, k, &g);
-            const int32_t rows = tml_tensor_rows(&m->tensors[op->inputs[k]]);
-            if (st[j].need > st[j].done) {
-                const int32_t end = tml_row_end(&g, st[j].need - 1, rows);
-                st[p].need = end > st[p].need ? end : st[p].need;
-            }
-            const int32_t first_row = st[j].done < tml_tensor_rows(&m->tensors[OUTS(op)[0]])
-                ? tml_row_first(&g, st[j].done) : rows;
-            st[p].keep = first_row < st[p].keep ? first_row : st[p].keep;
-        }
-    }
-}
-
 static void stage_init(tml_model_t *m, int first, int n, stage_op_t *st) {
     for (int j = 0; j < n; j++) {
-        const tml_op_t *op = &m->ops[first + j];
-        const tml_rows_impl_t *impl = rows_impl(op);
         st[j].done = 0;
         st[j].lo = 0;
         st[j].prod[0] = st[j].prod[1] = -1;
+        st[j].next[0] = st[j].next[1] = -1;
+        st[j].readers = -1;
+    }
+    for (int j = 0; j < n; j++) {
+        const tml_op_t *op = &m->ops[first + j];
+        const tml_rows_impl_t *impl = rows_impl(op);
         for (int k = 0; k < impl->n_spatial && k < 2; k++) {
-            st[j].prod[k] = (int16_t)producer_in(m, first, first + n - 1, op->inputs[k]);
-            if (st[j].prod[k] >= j) {
-                st[j].prod[k] = -1; /* not possible in a checked graph: an op reading its own output */
+            const int p = producer_in(m, first, first + n - 1, op->inputs[k]);
+            if (p < 0 || p >= j) {
+                continue; /* produced before the stage (an op never reads its own output: checked graph) */
             }
+            st[j].prod[k] = (int16_t)p;
+            st[j].next[k] = st[p].readers;
+            st[p].readers = (int16_t)(2 * j + k);
         }
     }
 }
 
-/* Run (or, dry, simulate) a stage. Dry: win_rows[j] = rows op j's window must hold, *scratch the
- * largest kernel scratch. */
+/* The first row of op p's output that a reader still reads. */
+static int32_t still_read(tml_model_t *m, int first, const stage_op_t *st, int p) {
+    int32_t keep = st[p].done;
+    for (int e = st[p].readers; e >= 0; e = st[e / 2].next[e % 2]) {
+        const int j = e / 2, k = e % 2;
+        const tml_op_t *op = &m->ops[first + j];
+        if (st[j].done >= tml_tensor_rows(&m->tensors[OUTS(op)[0]])) {
+            continue; /* done reading */
+        }
+        tml_row_geom_t g;
+        rows_impl(op)->geom(m, op, k, &g);
+        const int32_t r = tml_row_first(&g, st[j].done);
+        keep = r < keep ? r : keep;
+    }
+    return keep;
+}
+
+/* Run (or, dry, simulate) a stage: depth first, each op computing `band` rows per kernel call
+ * once its readers need them, so that a window holds about the rows one call of each reader
+ * reads. Dry: win_rows[j] = rows op j's window must hold, *scratch the largest kernel scratch. */
 static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band, stage_op_t *st, uint8_t *kscratch,
     bool dry, int32_t *win_rows, int32_t *scratch, tml_op_hook_t hook, void *ctx, int *failed) {
     const int n = last - first + 1;
@@ -278,74 +275,98 @@ static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band,
             win_rows[j] = 0;
         }
     }
-    for (int32_t target = band;; target += band) {
-        const int32_t t = target < h_last ? target : h_last;
-        stage_needs(m, first, n, st, t);
-        for (int j = 0; j < n; j++) {
-            if (st[j].need <= st[j].done) {
-                continue;
-            }
-            tml_op_t *op = &m->ops[first + j];
-            const tml_rows_impl_t *impl = rows_impl(op);
-            const tml_tensor_t *out = &m->tensors[OUTS(op)[0]];
-            const int32_t r_out = tml_tensor_row_bytes(out);
-            uint8_t *base = dry ? dry_base : (uint8_t *)out->data;
-            if (j < n - 1) {
-                /* drop the rows no consumer reads any more */
-                const int32_t keep = st[j].keep < st[j].done ? st[j].keep : st[j].done;
-                if (keep > st[j].lo) {
-                    if (!dry) {
-                        memmove(base, base + (size_t)(keep - st[j].lo) * (size_t)r_out,
-                            (size_t)(st[j].done - keep) * (size_t)r_out);
-                    }
-                    st[j].lo = keep;
-                }
-                if (dry) {
-                    const int32_t hold = st[j].need - st[j].lo;
-                    win_rows[j] = hold > win_rows[j] ? hold : win_rows[j];
-                } else if (st[j].need - st[j].lo > win_rows[j]) {
-                    return TML_ERR_STATE; /* the plan's window is too small: cannot happen */
+    int sp = 0;
+    st[sp++].stack = (int16_t)(n - 1);
+    while (sp > 0) {
+        const int j = st[sp - 1].stack;
+        tml_op_t *op = &m->ops[first + j];
+        const tml_rows_impl_t *impl = rows_impl(op);
+        const tml_tensor_t *out = &m->tensors[OUTS(op)[0]];
+        const int32_t h = tml_tensor_rows(out);
+        if (st[j].done >= h) {
+            sp--; /* the last op is done (an inner op is never asked for more than it has) */
+            continue;
+        }
+        const int32_t target = st[j].done + band < h ? st[j].done + band : h;
+        /* the input rows this call reads: computed first, by the producers' own calls */
+        int waiting = -1;
+        for (int k = 0; k < impl->n_spatial && waiting < 0; k++) {
+            const int p = st[j].prod[k];
+            if (p >= 0) {
+                tml_row_geom_t g;
+                impl->geom(m, op, k, &g);
+                if (st[p].done < tml_row_end(&g, target - 1, tml_tensor_rows(&m->tensors[op->inputs[k]]))) {
+                    waiting = p;
                 }
             }
-            tml_rows_call_t c;
-            memset(&c, 0, sizeof(c));
-            c.y0 = st[j].done;
-            c.y1 = st[j].need;
-            c.out = base + (size_t)(st[j].done - st[j].lo) * (size_t)r_out;
-            c.scratch = kscratch;
-            for (int k = 0; k < impl->n_spatial; k++) {
-                const tml_tensor_t *in = &m->tensors[op->inputs[k]];
-                const int p = st[j].prod[k];
-                c.in[k] = dry ? dry_base : in->data;
-                c.in_y0[k] = p >= 0 ? st[p].lo : 0;
-                c.in_y1[k] = p >= 0 ? st[p].done : tml_tensor_rows(in);
+        }
+        if (waiting >= 0) {
+            if (sp >= n) {
+                return TML_ERR_STATE; /* cannot happen: producers precede their readers */
+            }
+            st[sp++].stack = (int16_t)waiting;
+            continue;
+        }
+        const int32_t r_out = tml_tensor_row_bytes(out);
+        uint8_t *base = dry ? dry_base : (uint8_t *)out->data;
+        if (j < n - 1) {
+            /* drop the rows no reader reads any more */
+            const int32_t keep = still_read(m, first, st, j);
+            if (keep > st[j].lo) {
+                if (!dry) {
+                    memmove(base, base + (size_t)(keep - st[j].lo) * (size_t)r_out,
+                        (size_t)(st[j].done - keep) * (size_t)r_out);
+                }
+                st[j].lo = keep;
             }
             if (dry) {
-                const int32_t s = impl->scratch(m, op, &c);
-                if (s < 0) {
-                    return TML_ERR_KERNEL;
-                }
-                max_scratch = s > max_scratch ? s : max_scratch;
-            } else {
-                if (hook) {
-                    hook(ctx, first + j, 0);
-                }
-                const tml_status_t s = impl->run(m, op, &c);
-                if (hook) {
-                    hook(ctx, first + j, 1);
-                }
-                if (s != TML_OK) {
-                    if (failed) {
-                        *failed = first + j;
-                    }
-                    return s;
-                }
+                const int32_t hold = target - st[j].lo;
+                win_rows[j] = hold > win_rows[j] ? hold : win_rows[j];
+            } else if (target - st[j].lo > win_rows[j]) {
+                return TML_ERR_STATE; /* the plan's window is too small: cannot happen */
             }
-            st[j].done = st[j].need;
         }
-        if (t >= h_last) {
-            break;
+        tml_rows_call_t c;
+        memset(&c, 0, sizeof(c));
+        c.y0 = st[j].done;
+        c.y1 = target;
+        c.out = base + (size_t)(st[j].done - st[j].lo) * (size_t)r_out;
+        c.scratch = kscratch;
+        for (int k = 0; k < impl->n_spatial; k++) {
+            const tml_tensor_t *in = &m->tensors[op->inputs[k]];
+            const int p = st[j].prod[k];
+            c.in[k] = dry ? dry_base : in->data;
+            c.in_y0[k] = p >= 0 ? st[p].lo : 0;
+            c.in_y1[k] = p >= 0 ? st[p].done : tml_tensor_rows(in);
         }
+        if (dry) {
+            const int32_t s = impl->scratch(m, op, &c);
+            if (s < 0) {
+                return TML_ERR_KERNEL;
+            }
+            max_scratch = s > max_scratch ? s : max_scratch;
+        } else {
+            if (hook) {
+                hook(ctx, first + j, 0);
+            }
+            const tml_status_t s = impl->run(m, op, &c);
+            if (hook) {
+                hook(ctx, first + j, 1);
+            }
+            if (s != TML_OK) {
+                if (failed) {
+                    *failed = first + j;
+                }
+                return s;
+            }
+        }
+        st[j].done = target;
+        if (j < n - 1) {
+            sp--; /* back to the reader that asked */
+        }
+    }
+    if (st[n - 1].done < h_last) {
+        return TML_ERR_STATE;
     }
     if (scratch) {
         *scratch = max_scratch;

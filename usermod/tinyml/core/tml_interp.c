@@ -193,3 +193,38 @@ void tml_model_tensor_name(const tml_model_t *m, int index, char *buf, size_t n)
     memcpy(buf, s, len);
     buf[len] = 0;
 }
+
+int tml_model_num_plans(const tml_model_t *m) {
+    return m->state ? m->n_exec : 0;
+}
+
+int tml_model_plan(const tml_model_t *m, int i, int *first, int *last, int *kind, int *rows, int32_t *temp_bytes) {
+    if (!m->state || i < 0 || i >= m->n_exec) {
+        return -1;
+    }
+    const tml_exec_t *e = &m->exec[i];
+    *first = e->first;
+    *last = e->last;
+    *kind = e->kind;
+    *rows = e->rows;
+    *temp_bytes = e->temp_size;
+    return 0;
+}
+
+int tml_model_tensor_arena(const tml_model_t *m, int index, int32_t *offset, int32_t *bytes) {
+    if (!m->state || index < 0 || index >= m->n_tensors || !m->offsets || m->offsets[index] < 0) {
+        return -1;
+    }
+    const tml_tensor_t *t = &m->tensors[index];
+    *offset = m->offsets[index];
+    *bytes = t->bytes;
+    for (int i = 0; i < m->n_exec; i++) {
+        const tml_exec_t *e = &m->exec[i];
+        for (int k = e->first; e->kind == TML_EXEC_STAGE && k < e->last; k++) {
+            if (OUTS(&m->ops[k])[0] == index) {
+                *bytes = e->win[k - e->first] * tml_tensor_row_bytes(t);
+            }
+        }
+    }
+    return 0;
+}

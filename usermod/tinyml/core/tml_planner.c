@@ -14,6 +14,9 @@
  * Then it writes the offsets, the plan records (m->exec) and the evals of the
  * operators the records run. */
 #include <string.h>
+#ifdef TML_PLAN_DEBUG
+#include <stdio.h>
+#endif
 #include "tml_planner.h"
 #include "tml_exec.h"
 #include "tml_internal.h"
@@ -40,10 +43,13 @@ typedef struct {
     int32_t *win;          /* rows per op window (planner's copy) */
 } stage_cfg_t;
 
-/* One arena item while placing. */
+/* One arena item while placing: a tensor (tensor >= 0) or a scratch area. A tensor may be tied to
+ * the tensor it is placed over (parent, at offset poff from it) and to the one placed over it. */
 typedef struct {
     int64_t size, offset;
     int32_t first, last;
+    int16_t tensor;
+    uint8_t placed;
 } item_t;
 
 typedef struct {
@@ -53,15 +59,13 @@ typedef struct {
     cand_t *cands;
     uint8_t *on;        /* per candidate: enabled (then the best set so far) */
     int n_cands;
+    uint8_t *eff;       /* per candidate: in place in the last placement (its tie held) */
     /* per tensor, for one placement */
     int32_t *tsize;     /* planned bytes (0: not planned) */
     int16_t *tfirst, *tlast;
-    int16_t *parent;    /* placed relative to this tensor (-1: none) */
-    int32_t *poff;      /* ... at this offset */
-    int16_t *group;     /* its group: the top ancestor (-1: not planned) */
-    int64_t *rel;       /* offset relative to the group's top ancestor */
-    int64_t *gmin, *gend, *gstart; /* per group key: extent, and where rel 0 lies once placed */
-    int32_t *gfirst, *glast;
+    int16_t *cand_of;   /* the enabled candidate placing this tensor over another (-1: none) */
+    int16_t *child_of;  /* the enabled candidate placing another tensor over this one (-1: none) */
+    int16_t *item_of;   /* its item (-1: none) */
     item_t *items;
     int *order;
     int32_t *scr;         /* per op: scratch bytes of this placement */
@@ -71,7 +75,7 @@ typedef struct {
 } plan_t;
 
 /* At most this many placements while searching (bounds the load time). */
-#define PLAN_MAX_EVALS 160
+#define PLAN_MAX_EVALS 200
 
 static int64_t align_up(int64_t n) {
     return (n + TML_ARENA_ALIGN - 1) & ~(int64_t)(TML_ARENA_ALIGN - 1);
@@ -152,11 +156,20 @@ static bool planned(const tml_tensor_t *t, const lifetime_t *L) {
 
 /* ---- placement ---------------------------------------------------------- */
 
-/* Greedy by size (as TFLM's GreedyMemoryPlanner): each item, largest first,
- * goes at the lowest offset that no time-overlapping placed item covers. */
-static int64_t place_greedy(item_t *items, int n, int *order) {
+static bool overlaps(const item_t *a, int64_t offset, const item_t *p) {
+    return !(p->first > a->last || p->last < a->first) && offset < p->offset + p->size && p->offset < offset + a->size;
+}
+
+/* Greedy by size (as TFLM's GreedyMemoryPlanner): each item, largest first, goes at the lowest
+ * offset that no time-overlapping placed item covers; a tensor tied to a placed tensor goes where the
+ * tie says if nothing else is there (its tied partner overlaps it on purpose), else the tie breaks
+ * (P->eff[c] = 0) and it is placed as any other. */
+static int64_t place_items(plan_t *P, int n) {
+    item_t *items = P->items;
+    int *order = P->order;
     for (int i = 0; i < n; i++) {
         order[i] = i;
+        items[i].placed = 0;
     }
     for (int i = 1; i < n; i++) { /* insertion sort: size desc, index asc */
         int v = order[i], j = i;
@@ -169,32 +182,79 @@ static int64_t place_greedy(item_t *items, int n, int *order) {
     int64_t total = 0;
     for (int a = 0; a < n; a++) {
         item_t *it = &items[order[a]];
-        int64_t offset = 0;
-        bool moved = true;
-        while (moved) { /* bump past any overlapping placed item until a gap fits */
-            moved = false;
-            for (int b = 0; b < a; b++) {
-                const item_t *p = &items[order[b]];
-                if (p->first > it->last || p->last < it->first) {
-                    continue;
+        int partner[2] = {-1, -1}; /* items of live ties: the tensor it is over, the one over it */
+        int64_t want = -1;
+        if (it->tensor >= 0) {
+            const int t = it->tensor;
+            const int c_up = P->cand_of[t], c_down = P->child_of[t];
+            if (c_up >= 0 && P->eff[c_up]) {
+                partner[0] = P->item_of[P->cands[c_up].x];
+            }
+            if (c_down >= 0 && P->eff[c_down]) {
+                partner[1] = P->item_of[P->cands[c_down].y];
+            }
+            /* a placed partner fixes the offset */
+            if (partner[0] >= 0 && items[partner[0]].placed) {
+                want = items[partner[0]].offset + P->cands[c_up].offset;
+            }
+            if (partner[1] >= 0 && items[partner[1]].placed) {
+                const int64_t w = items[partner[1]].offset - P->cands[c_down].offset;
+                if (want >= 0 && w != want) {
+                    P->eff[c_down] = 0; /* both partners placed elsewhere: keep the first tie */
+                    partner[1] = -1;
+                } else {
+                    want = w;
                 }
-                if (offset < p->offset + p->size && p->offset < offset + it->size) {
-                    offset = align_up(p->offset + p->size);
-                    moved = true;
+            }
+            if (want >= 0 || (partner[0] >= 0 && items[partner[0]].placed) ||
+                (partner[1] >= 0 && items[partner[1]].placed)) {
+                bool ok = want >= 0;
+                for (int b = 0; ok && b < a; b++) {
+                    const int pi = order[b];
+                    if (pi != partner[0] && pi != partner[1] && overlaps(it, want, &items[pi])) {
+                        ok = false;
+                    }
+                }
+                if (!ok) {
+                    /* the tie cannot hold: place freely, every partner an ordinary neighbour */
+                    if (partner[0] >= 0 && items[partner[0]].placed) {
+                        P->eff[c_up] = 0;
+                    }
+                    if (partner[1] >= 0 && items[partner[1]].placed) {
+                        P->eff[c_down] = 0;
+                    }
+                    want = -1;
+                    partner[0] = partner[1] = -1;
                 }
             }
         }
-        it->offset = offset;
-        if (offset + it->size > total) {
-            total = offset + it->size;
+        if (want < 0) {
+            int64_t offset = 0;
+            bool moved = true;
+            while (moved) { /* bump past any overlapping placed item until a gap fits */
+                moved = false;
+                for (int b = 0; b < a; b++) {
+                    const item_t *p = &items[order[b]];
+                    if (overlaps(it, offset, p)) {
+                        offset = align_up(p->offset + p->size);
+                        moved = true;
+                    }
+                }
+            }
+            want = offset;
+        }
+        it->offset = want;
+        it->placed = 1;
+        if (want + it->size > total) {
+            total = want + it->size;
         }
     }
     return align_up(total);
 }
 
-/* The arena for the enabled candidates and stage (sc NULL or first < 0: none). With `apply`, also
- * the offsets of planned tensors (m->offsets) and of the scratch areas (scratch_off[k] per op, -1:
- * none; scratch_off[n_ops]: the stage's area). */
+/* The arena for the enabled candidates (P->on) and stage (sc NULL or first < 0: none); P->eff says
+ * which ties held. With `apply`, also the offsets of planned tensors (m->offsets) and of the scratch
+ * areas (scratch_off[k] per op, -1: none; scratch_off[n_ops]: the stage's area). */
 static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *scratch_off) {
     tml_model_t *m = P->m;
     const int nt = m->n_tensors, no = m->n_ops;
@@ -204,8 +264,7 @@ static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *s
         P->tsize[i] = is_planned ? m->tensors[i].bytes : 0;
         P->tfirst[i] = P->life[i].first;
         P->tlast[i] = P->life[i].last;
-        P->parent[i] = -1;
-        P->poff[i] = 0;
+        P->cand_of[i] = P->child_of[i] = P->item_of[i] = -1;
     }
     int32_t *scr = P->scr;
     for (int k = 0; k < no; k++) {
@@ -243,66 +302,42 @@ static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *s
     }
     for (int c = 0; c < P->n_cands; c++) {
         const cand_t *cd = &P->cands[c];
+        P->eff[c] = P->on[c];
         if (P->on[c]) {
-            P->parent[cd->y] = cd->x;
-            P->poff[cd->y] = cd->offset;
+            P->cand_of[cd->y] = (int16_t)c;
+            P->child_of[cd->x] = (int16_t)c;
             if (cd->kind == TML_EXEC_ROWS) {
                 scr[cd->op] = cd->temp;
             }
         }
     }
-    /* groups: each planned tensor's top ancestor and its offset relative to it */
-    for (int i = 0; i < nt; i++) {
-        P->group[i] = -1;
-        P->gmin[i] = INT64_MAX;
-        P->gend[i] = INT64_MIN;
-        P->gfirst[i] = INT32_MAX;
-        P->glast[i] = -1;
-    }
-    for (int i = 0; i < nt; i++) {
-        if (P->tsize[i] <= 0) {
-            continue;
-        }
-        int g = i;
-        int64_t rel = 0;
-        while (P->parent[g] >= 0) {
-            rel += P->poff[g];
-            g = P->parent[g];
-        }
-        P->group[i] = (int16_t)g;
-        P->rel[i] = rel;
-        P->gmin[g] = rel < P->gmin[g] ? rel : P->gmin[g];
-        P->gend[g] = rel + P->tsize[i] > P->gend[g] ? rel + P->tsize[i] : P->gend[g];
-        P->gfirst[g] = P->tfirst[i] < P->gfirst[g] ? P->tfirst[i] : P->gfirst[g];
-        P->glast[g] = P->tlast[i] > P->glast[g] ? P->tlast[i] : P->glast[g];
-    }
     int n = 0;
     for (int i = 0; i < nt; i++) {
-        if (P->group[i] == i) {
-            P->items[n++] = (item_t){align_up(P->gend[i] - P->gmin[i]), 0, P->gfirst[i], P->glast[i]};
+        if (P->tsize[i] > 0) {
+            P->item_of[i] = (int16_t)n;
+            P->items[n++] = (item_t){align_up(P->tsize[i]), 0, P->tfirst[i], P->tlast[i], (int16_t)i, 0};
         }
     }
+    const int n_tensor_items = n;
     for (int k = 0; k < no; k++) {
         if (scr[k] > 0) {
-            P->items[n++] = (item_t){align_up(scr[k]), 0, k, k};
+            P->items[n++] = (item_t){align_up(scr[k]), 0, k, k, -1, 0};
         }
     }
     if (stage_scr > 0) {
-        P->items[n++] = (item_t){align_up(stage_scr), 0, sc->first, sc->last};
+        P->items[n++] = (item_t){align_up(stage_scr), 0, sc->first, sc->last, -1, 0};
     }
-    const int64_t total = place_greedy(P->items, n, P->order);
+    int64_t total = place_items(P, n);
+    /* a candidate whose tie broke runs as usual: its row buffer is not needed (a smaller area
+     * placed again would not move anything that matters: keep the placement, drop the buffer's
+     * record only when applying) */
     if (apply) {
-        int j = 0;
         for (int i = 0; i < nt; i++) {
-            if (P->group[i] == i) {
-                P->gstart[i] = P->items[j++].offset - P->gmin[i]; /* where rel 0 of the group lies */
+            if (P->item_of[i] >= 0) {
+                m->offsets[i] = (int32_t)P->items[P->item_of[i]].offset;
             }
         }
-        for (int i = 0; i < nt; i++) {
-            if (P->group[i] >= 0) {
-                m->offsets[i] = (int32_t)(P->gstart[P->group[i]] + P->rel[i]);
-            }
-        }
+        int j = n_tensor_items;
         for (int k = 0; k < no; k++) {
             scratch_off[k] = scr[k] > 0 ? (int32_t)P->items[j++].offset : -1;
         }
@@ -425,8 +460,27 @@ static int specials(const plan_t *P, const stage_cfg_t *sc) {
     return n;
 }
 
+/* The cost of P->on with sc; the candidates whose ties broke are turned off (they would not run in
+ * place), so that P->on is what the cost is for. */
 static cost_t cost_of(plan_t *P, const stage_cfg_t *sc) {
-    cost_t c = {evaluate(P, sc, false, NULL), specials(P, sc)};
+    int64_t arena = evaluate(P, sc, false, NULL);
+    for (int round = 0; round < 4; round++) {
+        bool broke = false;
+        for (int c = 0; c < P->n_cands; c++) {
+            if (P->on[c] && !P->eff[c]) {
+                P->on[c] = 0;
+                broke = true;
+            }
+        }
+        if (!broke) {
+            break;
+        }
+        arena = evaluate(P, sc, false, NULL);
+    }
+    for (int c = 0; c < P->n_cands; c++) {
+        P->on[c] = P->on[c] && P->eff[c];
+    }
+    cost_t c = {arena, specials(P, sc)};
     return c;
 }
 
@@ -439,18 +493,20 @@ static void drop_stage_cands(plan_t *P, const stage_cfg_t *sc) {
     }
 }
 
-/* Turn candidates off one at a time where that costs no arena. */
+/* Turn candidates off one at a time where that costs no arena (in place runs more kernel calls). */
 static cost_t prune(plan_t *P, const stage_cfg_t *sc, cost_t cur) {
+    uint8_t *keep = P->on + 2 * P->n_cands;
     for (int c = 0; c < P->n_cands && P->evals < PLAN_MAX_EVALS; c++) {
         if (!P->on[c]) {
             continue;
         }
+        memcpy(keep, P->on, (size_t)P->n_cands);
         P->on[c] = 0;
         const cost_t t = cost_of(P, sc);
         if (t.arena <= cur.arena) {
             cur = t;
         } else {
-            P->on[c] = 1;
+            memcpy(P->on, keep, (size_t)P->n_cands);
         }
     }
     return cur;
@@ -465,7 +521,7 @@ static int run_end(tml_model_t *m, int k) {
     return e;
 }
 
-/* Fill sc for stage [first, last] with `band` rows; false if it cannot run. */
+/* Fill sc for stage [first, last] with `band` rows (windows into P->win); false if it cannot run. */
 static bool stage_cfg(plan_t *P, int first, int last, int32_t band, stage_cfg_t *sc) {
     int32_t state, scratch;
     if (!tml_exec_stage_plan(P->m, first, last, band, P->win, &state, &scratch)) {
@@ -484,7 +540,13 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
     tml_model_t *m = P->m;
     const int no = m->n_ops;
     int32_t *scratch_off = P->scratch_off;
+    (void)cost_of(P, sc); /* settle the ties */
     const int64_t total = evaluate(P, sc, true, scratch_off);
+    for (int c = 0; c < P->n_cands; c++) {
+        if (P->on[c] && !P->eff[c]) {
+            return tml_fail(err, TML_ERR_STATE, "internal error: the planner's placement is not stable");
+        }
+    }
     if (total > 0x7fffffff) {
         return tml_fail(err, TML_ERR_UNSUPPORTED, "the model needs an arena of %lld bytes, more than 2 GB",
             (long long)total);
@@ -539,28 +601,59 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
     return TML_OK;
 }
 
+/* The stage candidates: [first, e] for the ends e where a stage can end (at most 24, spread). */
+static int stage_ends(tml_model_t *m, int first, bool force, int *ends) {
+    const int end = run_end(m, first);
+    const int lo = first + (force ? 0 : 1);
+    int n = 0, valid = 0;
+    for (int e = lo; e <= end; e++) {
+        valid += tml_exec_stage_ok(m, first, e);
+    }
+    const int step = valid > 24 ? (valid + 23) / 24 : 1;
+    for (int e = lo, seen = 0; e <= end && n < 24; e++) {
+        if (tml_exec_stage_ok(m, first, e) && seen++ % step == 0) {
+            ends[n++] = e;
+        }
+    }
+    if (force && n > 0) {
+        /* the deepest end whose last output has several rows (so that it runs in several bands) */
+        int pick = ends[0];
+        for (int i = 0; i < n; i++) {
+            if (tml_tensor_rows(&m->tensors[OUTS(&m->ops[ends[i]])[0]]) >= 2) {
+                pick = ends[i];
+            }
+        }
+        ends[0] = pick;
+        n = 1;
+    }
+    return n;
+}
+
 static tml_status_t search(plan_t *P, tml_error_t *err) {
     tml_model_t *m = P->m;
     const unsigned flags = m->load_flags;
     const bool force_inplace = (flags & TML_LOAD_FORCE_INPLACE) != 0;
     const bool force_patches = (flags & TML_LOAD_FORCE_PATCHES) != 0;
-    /* candidates */
+    const size_t nc_bytes = (size_t)m->n_ops;
     P->n_cands = 0;
     if (!(flags & TML_LOAD_NO_INPLACE)) {
         for (int k = 0; k < m->n_ops; k++) {
-            if (candidate(P, k, force_inplace ? 1 : 0, &P->cands[P->n_cands])) {
+            if (candidate(P, k, 1, &P->cands[P->n_cands])) {
                 P->n_cands++;
             }
         }
     }
+    uint8_t *best_on = P->on + P->n_cands, *all = P->on + 3 * nc_bytes;
     stage_cfg_t none = {-1, -1, 0, 0, NULL}, best_sc = none, sc = none;
+    /* nothing in place */
     memset(P->on, 0, (size_t)P->n_cands);
     cost_t best = cost_of(P, &none);
-    uint8_t *best_on = P->on + P->n_cands; /* second half of on[] */
     memset(best_on, 0, (size_t)P->n_cands);
+    /* everything in place, then back out what lowers nothing */
     if (P->n_cands > 0) {
         memset(P->on, 1, (size_t)P->n_cands);
         cost_t c = cost_of(P, &none);
+        memcpy(all, P->on, (size_t)P->n_cands); /* the ties that can hold */
         if (!force_inplace) {
             c = prune(P, &none, c);
         }
@@ -568,62 +661,96 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
             best = c;
             memcpy(best_on, P->on, (size_t)P->n_cands);
         }
+    } else {
+        memset(all, 0, nc_bytes);
     }
-    if (!(flags & TML_LOAD_NO_PATCHES)) {
-        /* stages: the first run of row-local operators, ending where the stage can end */
-        int first = 0;
-        while (first < m->n_ops && !(tml_op_rows(m, &m->ops[first]) && m->ops[first].n_outputs == 1)) {
-            first++;
-        }
-        if (first < m->n_ops) {
-            const int end = run_end(m, first);
-            int ends[16], n_ends = 0, valid = 0;
-            for (int e = first + (force_patches ? 0 : 1); e <= end; e++) {
-                valid += tml_exec_stage_ok(m, first, e);
+    int first = 0;
+    while (first < m->n_ops && !(tml_op_rows(m, &m->ops[first]) && m->ops[first].n_outputs == 1)) {
+        first++;
+    }
+    if (!(flags & TML_LOAD_NO_PATCHES) && first < m->n_ops) {
+        /* stages from the first row-local operator: each end with one row per band and every tie
+         * outside it; the best 3 ends with 1, 2, 4 rows per band; the best of those pruned */
+        int ends[24];
+        const int n_ends = stage_ends(m, first, force_patches, ends);
+        int top_end[3] = {-1, -1, -1};
+        cost_t top_cost[3] = {{INT64_MAX, 0}, {INT64_MAX, 0}, {INT64_MAX, 0}};
+        for (int i = 0; i < n_ends && P->evals < PLAN_MAX_EVALS; i++) {
+            if (!stage_cfg(P, first, ends[i], 1, &sc)) {
+                continue;
             }
-            /* up to 16 ends, spread over the valid ones from the deepest; a forced stage takes the
-             * deepest whose last output has several rows (so that it runs in several bands) */
-            const int step = valid > 16 ? (valid + 15) / 16 : 1;
-            for (int e = end, seen = 0; e >= first + (force_patches ? 0 : 1) && n_ends < 16; e--) {
-                if (!tml_exec_stage_ok(m, first, e)) {
-                    continue;
-                }
-                if (force_patches && tml_tensor_rows(&m->tensors[OUTS(&m->ops[e])[0]]) < 2 && e > first) {
-                    continue;
-                }
-                if (seen++ % step == 0) {
-                    ends[n_ends++] = e;
-                }
-            }
-            static const int32_t bands[] = {1, 2, 4, 8};
-            bool found = false;
-            for (int i = 0; i < n_ends && P->evals < PLAN_MAX_EVALS; i++) {
-                for (unsigned b = 0; b < sizeof(bands) / sizeof(bands[0]); b++) {
-                    if (force_patches && b > 0) {
-                        break;
+            memcpy(P->on, force_patches && !force_inplace ? best_on : all, (size_t)P->n_cands);
+            drop_stage_cands(P, &sc);
+            const cost_t c = cost_of(P, &sc);
+#ifdef TML_PLAN_DEBUG
+            fprintf(stderr, "stage %d..%d: arena %lld\n", first, ends[i], (long long)c.arena);
+#endif
+            for (int t = 0; t < 3; t++) {
+                if (better(c, top_cost[t])) {
+                    for (int u = 2; u > t; u--) {
+                        top_end[u] = top_end[u - 1];
+                        top_cost[u] = top_cost[u - 1];
                     }
-                    if (!stage_cfg(P, first, ends[i], bands[b], &sc)) {
-                        continue;
-                    }
-                    memcpy(P->on, best_on, (size_t)P->n_cands);
-                    drop_stage_cands(P, &sc);
-                    const cost_t c = cost_of(P, &sc);
-                    if ((force_patches && !found) || better(c, best)) {
-                        found = true;
-                        best = c;
-                        best_sc = sc;
-                        memcpy(P->best_win, sc.win, sizeof(int32_t) * (size_t)(ends[i] - first + 1));
-                        best_sc.win = P->best_win;
-                        memcpy(best_on, P->on, (size_t)P->n_cands);
-                    }
-                }
-                if (force_patches && found) {
+                    top_end[t] = ends[i];
+                    top_cost[t] = c;
                     break;
                 }
             }
         }
+        static const int32_t bands[] = {1, 2, 4};
+        const int n_bands = force_patches ? 1 : (int)(sizeof(bands) / sizeof(bands[0]));
+        stage_cfg_t found = none;
+        cost_t found_cost = {INT64_MAX, 0};
+        for (int i = 0; i < 3 && top_end[i] >= 0; i++) {
+            for (int b = 0; b < n_bands && P->evals < PLAN_MAX_EVALS; b++) {
+                if (!stage_cfg(P, first, top_end[i], bands[b], &sc)) {
+                    continue;
+                }
+                memcpy(P->on, force_patches && !force_inplace ? best_on : all, (size_t)P->n_cands);
+                drop_stage_cands(P, &sc);
+                const cost_t c = cost_of(P, &sc);
+#ifdef TML_PLAN_DEBUG
+                fprintf(stderr, "stage %d..%d band %d pruned: arena %lld\n", first, top_end[i], (int)bands[b],
+                    (long long)c.arena);
+#endif
+                if (better(c, found_cost)) {
+                    found_cost = c;
+                    found = sc;
+                    memcpy(P->best_win, sc.win, sizeof(int32_t) * (size_t)(sc.last - sc.first + 1));
+                    found.win = P->best_win;
+                    memcpy(P->on + 4 * nc_bytes, P->on, (size_t)P->n_cands);
+                }
+            }
+        }
+        if (found.first >= 0 && !force_inplace && !force_patches) {
+            memcpy(P->on, P->on + 4 * nc_bytes, (size_t)P->n_cands);
+            found_cost = prune(P, &found, found_cost);
+            memcpy(P->on + 4 * nc_bytes, P->on, (size_t)P->n_cands);
+        }
+        if (found.first >= 0 && (force_patches || better(found_cost, best))) {
+            best = found_cost;
+            best_sc = found;
+            memcpy(best_on, P->on + 4 * nc_bytes, (size_t)P->n_cands);
+        }
     }
+    /* fewer, larger kernel calls for the operators in place where the arena allows */
     memcpy(P->on, best_on, (size_t)P->n_cands);
+    for (int c = 0; !force_inplace && c < P->n_cands && P->evals < PLAN_MAX_EVALS; c++) {
+        cand_t saved = P->cands[c];
+        if (!P->on[c] || saved.kind != TML_EXEC_ROWS ||
+            !candidate(P, saved.op, (tml_tensor_rows(&m->tensors[saved.y]) + 7) / 8, &P->cands[c]) ||
+            P->cands[c].rows <= saved.rows) {
+            P->cands[c] = saved;
+            continue;
+        }
+        const cost_t t = cost_of(P, &best_sc);
+        if (t.arena <= best.arena && P->on[c]) {
+            best = t;
+        } else {
+            P->cands[c] = saved;
+        }
+        memcpy(P->on, best_on, (size_t)P->n_cands);
+    }
     return apply_plan(P, &best_sc, err);
 }
 
@@ -631,10 +758,9 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     const int nt = m->n_tensors, no = m->n_ops;
     /* temporaries, one block */
     const size_t n_items = (size_t)nt + (size_t)no + 2;
-    const size_t bytes = sizeof(lifetime_t) * (size_t)nt + sizeof(int16_t) * (size_t)nt * 6 +
-        sizeof(int32_t) * (size_t)nt * 4 + sizeof(int64_t) * (size_t)nt * 4 + sizeof(cand_t) * (size_t)no +
-        2 * (size_t)no + sizeof(item_t) * n_items + sizeof(int) * n_items + sizeof(int32_t) * ((size_t)no + 1) * 4 +
-        64;
+    const size_t bytes = sizeof(item_t) * n_items + sizeof(lifetime_t) * (size_t)nt + sizeof(cand_t) * (size_t)no +
+        sizeof(int32_t) * (size_t)nt + sizeof(int32_t) * ((size_t)no + 1) * 4 + sizeof(int) * n_items +
+        sizeof(int16_t) * (size_t)nt * 6 + 6 * (size_t)no + 8 * 24;
     uint8_t *block = tml_raw_alloc(m, bytes, err);
     if (!block) {
         return TML_ERR_NO_MEMORY;
@@ -651,27 +777,22 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
         at += sizeof(type) * (size_t)(count); \
     } while (0)
     TAKE(P.items, item_t, n_items);
-    TAKE(P.rel, int64_t, nt);
-    TAKE(P.gmin, int64_t, nt);
-    TAKE(P.gend, int64_t, nt);
-    TAKE(P.gstart, int64_t, nt);
     TAKE(P.life, lifetime_t, nt);
     TAKE(P.cands, cand_t, no);
     TAKE(P.tsize, int32_t, nt);
-    TAKE(P.poff, int32_t, nt);
-    TAKE(P.gfirst, int32_t, nt);
-    TAKE(P.glast, int32_t, nt);
     TAKE(P.scr, int32_t, no + 1);
     TAKE(P.scratch_off, int32_t, no + 1);
     TAKE(P.win, int32_t, no + 1);
     TAKE(P.best_win, int32_t, no + 1);
     TAKE(P.order, int, n_items);
     TAKE(P.root, int16_t, nt);
-    TAKE(P.group, int16_t, nt);
     TAKE(P.tfirst, int16_t, nt);
     TAKE(P.tlast, int16_t, nt);
-    TAKE(P.parent, int16_t, nt);
-    TAKE(P.on, uint8_t, 2 * no);
+    TAKE(P.cand_of, int16_t, nt);
+    TAKE(P.child_of, int16_t, nt);
+    TAKE(P.item_of, int16_t, nt);
+    TAKE(P.on, uint8_t, 5 * no);
+    TAKE(P.eff, uint8_t, no);
 #undef TAKE
     tml_status_t s = TML_OK;
     if ((size_t)(at - block) > bytes) {
