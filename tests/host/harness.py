@@ -157,3 +157,56 @@ def assert_outputs_vary(name: str, runs: Sequence[Sequence[np.ndarray]], what: s
             assert distinct >= max(2, -(-n // 2)), \
                 f"{what}: output {k} is the same for {n - distinct + 1} of {n} inputs: {parts[-1]}"
     return "; ".join(parts)
+
+
+# ---- the planner's alternatives, forced (tml_core.h TML_LOAD_*) ---------------------------------------
+# The planner places outputs over their dying inputs and runs the high-resolution stage band by band only
+# where that lowers the arena, which a one-op test model rarely needs. The tests force each alternative
+# (and turn both off) so that every operator that can run so is checked byte-equal that way too.
+ROW_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"}
+
+
+def plan_variants() -> dict[str, int]:
+    core = core_module()
+    return {"none": core.LOAD_NO_INPLACE | core.LOAD_NO_PATCHES, "inplace": core.LOAD_FORCE_INPLACE,
+            "patches": core.LOAD_FORCE_PATCHES, "both": core.LOAD_FORCE_INPLACE | core.LOAD_FORCE_PATCHES}
+
+
+def assert_same_in_every_plan(data: bytes, inputs: Sequence[np.ndarray], refs: Sequence[np.ndarray], backend: str,
+                              what: str) -> dict[str, Any]:
+    """The model's outputs under each forced plan equal refs; returns each variant's core.Model (loaded)."""
+    core = core_module()
+    models = {}
+    for name, flags in plan_variants().items():
+        model = core.Model(data, backend=backend, flags=flags)
+        assert_same_outputs(refs, model.invoke(*inputs), f"{what} [{name} plan]")
+        models[name] = model
+    return models
+
+
+def expect_row_plans(model: Any, models: dict[str, Any], what: str) -> None:
+    """A one-op model of a row-local int8 operator with a 4-D batch-1 output of 2 or more rows must have run
+    in place when forced, and as a stage when forced (so that the checks above did run those paths)."""
+    if len(model.ops) != 1 or model.ops[0] not in ROW_OPS:
+        return
+    out = model.outputs[0]
+    info = model.op_info(0)
+    x = model.tensor(info.inputs[0])
+    if x.dtype != "int8" or len(out.shape) != 4 or out.shape[0] != 1 or out.shape[1] < 2:
+        return
+    kinds = {name: [p.kind for p in m.plans] for name, m in models.items()}
+    assert "inplace" in kinds["inplace"], f"{what}: forced in place, but the plan has {kinds['inplace']}"
+    assert "stage" in kinds["patches"], f"{what}: forced patches, but the plan has {kinds['patches']}"
+    assert kinds["none"] == [], f"{what}: in place and patches off, but the plan has {kinds['none']}"
+
+
+def assert_sequence_in_every_plan(data: bytes, seq: Sequence[tuple[Sequence[np.ndarray], Sequence[np.ndarray]]],
+                                  backend: str, what: str, compare: Any = None) -> None:
+    """Each forced plan, fresh, given the inputs of seq in order (state carries, as in the reference run),
+    gives its outputs: compare(refs, outs, what) (default: byte-equal)."""
+    core = core_module()
+    check = compare or assert_same_outputs
+    for name, flags in plan_variants().items():
+        model = core.Model(data, backend=backend, flags=flags)
+        for i, (inputs, refs) in enumerate(seq):
+            check(refs, model.invoke(*inputs), f"{what} [{name} plan] input #{i}")

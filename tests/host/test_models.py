@@ -18,6 +18,7 @@ from harness import (
     SHARED_MODELS,
     assert_outputs_vary,
     assert_same_outputs,
+    assert_sequence_in_every_plan,
     core_module,
     logits_tensor,
     model_input,
@@ -69,13 +70,17 @@ def test_model_matches_tflm(path: Path, backend: str) -> None:
     assert len(model.inputs) >= 1
     rng = np.random.default_rng(seed_of(path.name))
     runs = []
+    seq = []
     for i in range(N_INPUTS):
         inputs = [model_input(rng, path.name, t.shape, t.dtype) for t in model.inputs]
         refs = invoke_tflm(interp, inputs, num_outputs(data))
         outs = model.invoke(*inputs)
         assert_same_outputs(refs, outs, f"{path.name} [{backend}] input #{i}")
         runs.append(refs)
+        seq.append((inputs, refs))
     print(f"{path.name}: {assert_outputs_vary(path.name, runs, path.name)}")
+    # under each forced plan (in place, patches, both, neither): the same outputs
+    assert_sequence_in_every_plan(data, seq[:5], backend, path.name)
 
 
 def tflm_measured_arena(path: Path) -> int:

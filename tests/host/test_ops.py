@@ -11,7 +11,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-from harness import assert_same_outputs, assert_spread, core_module, seed_of
+from harness import (
+    assert_same_in_every_plan,
+    assert_same_outputs,
+    assert_spread,
+    core_module,
+    expect_row_plans,
+    seed_of,
+)
 from tflite_builder import ModelBuilder, Tensor, run_tflm
 
 Build = Callable[[np.random.Generator], tuple[bytes, list[np.ndarray]]]
@@ -560,3 +567,5 @@ def test_op(case_id: str, backend: str) -> None:
     model = core_module().Model(data, backend=backend)
     outs = model.invoke(*inputs)
     assert_same_outputs(refs, outs, f"{case_id} [{backend}]")
+    models = assert_same_in_every_plan(data, inputs, refs, backend, f"{case_id} [{backend}]")
+    expect_row_plans(model, models, f"{case_id} [{backend}]")

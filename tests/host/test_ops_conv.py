@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import test_ops as T
-from harness import SHARED_MODELS, assert_same_outputs, assert_spread, core_module, seed_of
+from harness import (
+    SHARED_MODELS,
+    assert_same_in_every_plan,
+    assert_same_outputs,
+    assert_spread,
+    core_module,
+    seed_of,
+)
 from tflite_builder import ModelBuilder, Tensor, invoke_tflm, num_outputs, run_tflm
 
 Build = Callable[[np.random.Generator], tuple[bytes, list[np.ndarray]]]
@@ -407,6 +414,7 @@ def test_conv_family_op(name: str, backend: str) -> None:
         assert_spread(r, f"{name} output {i}")
     outs = core_module().Model(data, backend=backend).invoke(*inputs)
     assert_same_outputs(refs, outs, f"{name} [{backend}]")
+    assert_same_in_every_plan(data, inputs, refs, backend, f"{name} [{backend}]")
 
 
 # ---- SVDF: state carried across invocations -------------------------------------------------------

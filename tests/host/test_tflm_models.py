@@ -20,6 +20,7 @@ from harness import (
     SHARED_MODELS,
     assert_outputs_vary,
     assert_same_outputs,
+    assert_sequence_in_every_plan,
     core_module,
     logits_tensor,
     model_input,
@@ -71,6 +72,7 @@ def test_tflm_model(path: Path, backend: str) -> None:
     macs = sum(model.op_macs)
     rng = np.random.default_rng(seed_of(path.name))
     runs = []
+    seq = []
     for i in range(N_INPUTS_BIG if macs > BIG_MODEL_MACS else N_INPUTS):
         inputs = [model_input(rng, path.name, t.shape, t.dtype) for t in model.inputs]
         refs = invoke_tflm(interp, inputs, num_outputs(data))
@@ -81,4 +83,9 @@ def test_tflm_model(path: Path, backend: str) -> None:
         else:
             assert_same_outputs(refs, outs, what)
         runs.append(refs)
+        seq.append((inputs, refs))
     print(f"{path.name}: {assert_outputs_vary(path.name, runs, path.name)}")
+    # the same inputs under each forced plan (in place, patches, both, neither): the same outputs
+    tol = FLOAT_TOLERANCE.get(path.name)
+    compare = (lambda r, o, w: assert_close(r, o, tol[0], w)) if tol else None
+    assert_sequence_in_every_plan(data, seq[:1] if macs > BIG_MODEL_MACS else seq, backend, path.name, compare)

@@ -66,6 +66,8 @@ typedef struct {
     int16_t *cand_of;   /* the enabled candidate placing this tensor over another (-1: none) */
     int16_t *child_of;  /* the enabled candidate placing another tensor over this one (-1: none) */
     int16_t *item_of;   /* its item (-1: none) */
+    int16_t *comp;      /* the top tensor of its ties (itself if none) */
+    int64_t *rel, *cmin; /* its offset from the ties' lowest byte; per top tensor: the lowest offset */
     item_t *items;
     int *order;
     int32_t *scr;         /* per op: scratch bytes of this placement */
@@ -161,9 +163,9 @@ static bool overlaps(const item_t *a, int64_t offset, const item_t *p) {
 }
 
 /* Greedy by size (as TFLM's GreedyMemoryPlanner): each item, largest first, goes at the lowest
- * offset that no time-overlapping placed item covers; a tensor tied to a placed tensor goes where the
- * tie says if nothing else is there (its tied partner overlaps it on purpose), else the tie breaks
- * (P->eff[c] = 0) and it is placed as any other. */
+ * offset that no time-overlapping placed item covers. Tensors tied together (one placed over the
+ * other's dying bytes at a fixed offset) go as one: at the lowest base where each of them, at its
+ * offset from the base and over its own lifetime only, meets nothing placed. */
 static int64_t place_items(plan_t *P, int n) {
     item_t *items = P->items;
     int *order = P->order;
@@ -180,73 +182,41 @@ static int64_t place_items(plan_t *P, int n) {
         order[j] = v;
     }
     int64_t total = 0;
+    const int nt = P->m->n_tensors;
     for (int a = 0; a < n; a++) {
         item_t *it = &items[order[a]];
-        int partner[2] = {-1, -1}; /* items of live ties: the tensor it is over, the one over it */
-        int64_t want = -1;
-        if (it->tensor >= 0) {
-            const int t = it->tensor;
-            const int c_up = P->cand_of[t], c_down = P->child_of[t];
-            if (c_up >= 0 && P->eff[c_up]) {
-                partner[0] = P->item_of[P->cands[c_up].x];
-            }
-            if (c_down >= 0 && P->eff[c_down]) {
-                partner[1] = P->item_of[P->cands[c_down].y];
-            }
-            /* a placed partner fixes the offset */
-            if (partner[0] >= 0 && items[partner[0]].placed) {
-                want = items[partner[0]].offset + P->cands[c_up].offset;
-            }
-            if (partner[1] >= 0 && items[partner[1]].placed) {
-                const int64_t w = items[partner[1]].offset - P->cands[c_down].offset;
-                if (want >= 0 && w != want) {
-                    P->eff[c_down] = 0; /* both partners placed elsewhere: keep the first tie */
-                    partner[1] = -1;
-                } else {
-                    want = w;
-                }
-            }
-            if (want >= 0 || (partner[0] >= 0 && items[partner[0]].placed) ||
-                (partner[1] >= 0 && items[partner[1]].placed)) {
-                bool ok = want >= 0;
-                for (int b = 0; ok && b < a; b++) {
-                    const int pi = order[b];
-                    if (pi != partner[0] && pi != partner[1] && overlaps(it, want, &items[pi])) {
-                        ok = false;
-                    }
-                }
-                if (!ok) {
-                    /* the tie cannot hold: place freely, every partner an ordinary neighbour */
-                    if (partner[0] >= 0 && items[partner[0]].placed) {
-                        P->eff[c_up] = 0;
-                    }
-                    if (partner[1] >= 0 && items[partner[1]].placed) {
-                        P->eff[c_down] = 0;
-                    }
-                    want = -1;
-                    partner[0] = partner[1] = -1;
-                }
-            }
+        if (it->placed) {
+            continue;
         }
-        if (want < 0) {
-            int64_t offset = 0;
-            bool moved = true;
-            while (moved) { /* bump past any overlapping placed item until a gap fits */
-                moved = false;
-                for (int b = 0; b < a; b++) {
-                    const item_t *p = &items[order[b]];
-                    if (overlaps(it, offset, p)) {
-                        offset = align_up(p->offset + p->size);
+        /* the members: the item, or every item tied to it (same top tensor) */
+        const int root = it->tensor >= 0 ? P->comp[it->tensor] : -1;
+        int64_t base = 0;
+        bool moved = true;
+        while (moved) { /* bump the base past any overlap of any member */
+            moved = false;
+            for (int t = 0; t < (root < 0 ? 1 : nt); t++) {
+                const item_t *mi = root < 0 ? it : (P->item_of[t] >= 0 && P->comp[t] == root ? &items[P->item_of[t]] : NULL);
+                if (!mi) {
+                    continue;
+                }
+                const int64_t rel = root < 0 ? 0 : P->rel[t];
+                for (int b = 0; b < n; b++) { /* members of earlier ties may be placed out of order */
+                    const item_t *p = &items[b];
+                    if (p->placed && overlaps(mi, base + rel, p)) {
+                        base = align_up(p->offset + p->size - rel);
                         moved = true;
                     }
                 }
             }
-            want = offset;
         }
-        it->offset = want;
-        it->placed = 1;
-        if (want + it->size > total) {
-            total = want + it->size;
+        for (int t = 0; t < (root < 0 ? 1 : nt); t++) {
+            item_t *mi = root < 0 ? it : (P->item_of[t] >= 0 && P->comp[t] == root ? &items[P->item_of[t]] : NULL);
+            if (!mi) {
+                continue;
+            }
+            mi->offset = base + (root < 0 ? 0 : P->rel[t]);
+            mi->placed = 1;
+            total = mi->offset + mi->size > total ? mi->offset + mi->size : total;
         }
     }
     return align_up(total);
@@ -310,6 +280,28 @@ static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *s
                 scr[cd->op] = cd->temp;
             }
         }
+    }
+    /* ties: each tensor's top tensor (comp) and offset from it, normalized so that the smallest is 0 */
+    for (int i = 0; i < nt; i++) {
+        int t = i;
+        int64_t rel = 0;
+        while (P->cand_of[t] >= 0) {
+            rel += P->cands[P->cand_of[t]].offset;
+            t = P->cands[P->cand_of[t]].x;
+        }
+        P->comp[i] = (int16_t)t;
+        P->rel[i] = rel;
+    }
+    for (int i = 0; i < nt; i++) {
+        P->cmin[i] = 0;
+    }
+    for (int i = 0; i < nt; i++) {
+        if (P->tsize[i] > 0 && P->rel[i] < P->cmin[P->comp[i]]) {
+            P->cmin[P->comp[i]] = P->rel[i];
+        }
+    }
+    for (int i = 0; i < nt; i++) {
+        P->rel[i] -= P->cmin[P->comp[i]];
     }
     int n = 0;
     for (int i = 0; i < nt; i++) {
@@ -401,7 +393,7 @@ static bool candidate(plan_t *P, int k, int32_t rows_per_call, cand_t *c) {
                 continue;
             }
             c->x = (int16_t)P->root[op->inputs[i]];
-            c->offset = ey <= ex ? 0 : -(ty->bytes - tx->bytes);
+            c->offset = ey <= ex ? 0 : -(int32_t)align_up(ty->bytes - tx->bytes);
             return true;
         }
         return false;
@@ -428,7 +420,8 @@ static bool candidate(plan_t *P, int k, int32_t rows_per_call, cand_t *c) {
     }
     /* output not larger than the input: start it where the input starts and hold back the rows
      * that would land on input rows still to be read; larger: as far in as the rows allow */
-    const int32_t offset = dmax >= 0 || ty->bytes <= tx->bytes ? 0 : dmax;
+    /* (offsets a multiple of TML_ARENA_ALIGN, as every arena offset) */
+    const int32_t offset = dmax >= 0 || ty->bytes <= tx->bytes ? 0 : -(int32_t)align_up(-(int64_t)dmax);
     int32_t temp_rows, scratch;
     if (!tml_exec_rows_plan(m, op, offset, per, &temp_rows, &scratch)) {
         return false;
@@ -760,7 +753,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     const size_t n_items = (size_t)nt + (size_t)no + 2;
     const size_t bytes = sizeof(item_t) * n_items + sizeof(lifetime_t) * (size_t)nt + sizeof(cand_t) * (size_t)no +
         sizeof(int32_t) * (size_t)nt + sizeof(int32_t) * ((size_t)no + 1) * 4 + sizeof(int) * n_items +
-        sizeof(int16_t) * (size_t)nt * 6 + 6 * (size_t)no + 8 * 24;
+        sizeof(int16_t) * (size_t)nt * 7 + sizeof(int64_t) * (size_t)nt * 2 + 6 * (size_t)no + 8 * 28;
     uint8_t *block = tml_raw_alloc(m, bytes, err);
     if (!block) {
         return TML_ERR_NO_MEMORY;
@@ -777,6 +770,8 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
         at += sizeof(type) * (size_t)(count); \
     } while (0)
     TAKE(P.items, item_t, n_items);
+    TAKE(P.rel, int64_t, nt);
+    TAKE(P.cmin, int64_t, nt);
     TAKE(P.life, lifetime_t, nt);
     TAKE(P.cands, cand_t, no);
     TAKE(P.tsize, int32_t, nt);
@@ -791,6 +786,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     TAKE(P.cand_of, int16_t, nt);
     TAKE(P.child_of, int16_t, nt);
     TAKE(P.item_of, int16_t, nt);
+    TAKE(P.comp, int16_t, nt);
     TAKE(P.on, uint8_t, 5 * no);
     TAKE(P.eff, uint8_t, no);
 #undef TAKE
