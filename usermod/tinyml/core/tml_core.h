@@ -73,6 +73,7 @@ typedef struct tml_model {
     struct tml_block *blocks; /* first (measuring) pass: individual allocations */
     int32_t *offsets;         /* per tensor: arena offset (-1: none) */
     int16_t *alias;           /* while loading: per tensor, the tensor it aliases (-1: none) */
+    int32_t *folded;          /* while loading: per op, the PAD folded into it (4 values, see tml_op_folded_pad) */
     size_t weights_size;
     tml_tensor_t *tensors;
     struct tml_op *ops;

@@ -172,6 +172,9 @@ bool tml_exec_stage_ok(tml_model_t *m, int first, int last) {
     }
     for (int j = first; j <= last; j++) {
         const tml_op_t *op = &m->ops[j];
+        if (op->row == TML_FOLDED_ROW && j < last) {
+            continue; /* a PAD folded into the convolution after it: nothing to run */
+        }
         const tml_rows_impl_t *impl = tml_op_rows(m, op);
         if (!impl || op->n_outputs != 1 || op->eval != tml_op_row(op->row)->eval) {
             return false;
@@ -229,7 +232,7 @@ static void stage_init(tml_model_t *m, int first, int n, stage_op_t *st) {
     for (int j = 0; j < n; j++) {
         const tml_op_t *op = &m->ops[first + j];
         const tml_rows_impl_t *impl = rows_impl(op);
-        for (int k = 0; k < impl->n_spatial && k < 2; k++) {
+        for (int k = 0; impl && k < impl->n_spatial && k < 2; k++) {
             const int p = producer_in(m, first, first + n - 1, op->inputs[k]);
             if (p < 0 || p >= j) {
                 continue; /* produced before the stage (an op never reads its own output: checked graph) */

@@ -10,6 +10,7 @@
 #include "tml_internal.h"
 #include "tml_mem.h"
 #include "tml_planner.h"
+#include "tml_ops.h"
 
 static const int32_t no_dims[1] = { 0 };
 
@@ -454,6 +455,108 @@ static tml_status_t check_order(tml_model_t *m, tml_error_t *err) {
     return s;
 }
 
+/* ---- PAD folded into the convolution it feeds ------------------------------ */
+
+/* The one reader of tensor t (operator index), -1 if none or several, or if t is a model output. */
+static int only_reader(const tml_model_t *m, int t) {
+    for (int i = 0; i < m->n_outputs; i++) {
+        if (m->io[m->n_inputs + i] == t) {
+            return -1;
+        }
+    }
+    int reader = -1;
+    for (int k = 0; k < m->n_ops; k++) {
+        const tml_op_t *op = &m->ops[k];
+        for (int j = 0; j < op->n_inputs; j++) {
+            if (op->inputs[j] == t) {
+                if (reader >= 0 && reader != k) {
+                    return -1;
+                }
+                reader = k;
+            }
+        }
+    }
+    return reader;
+}
+
+/* A PAD (or PADV2 padding with the zero point) of the rows and columns of an int8 or int16 4-D
+ * tensor, read only by an int8 or int16 CONV_2D / DEPTHWISE_CONV_2D with VALID padding as its
+ * input, becomes that convolution's padding: the kernels pad with the input's zero point, which is
+ * what the PAD wrote (same type, scale and zero point on both sides of the PAD), so every output
+ * byte is the same. The convolution then reads the PAD's input; the PAD does nothing and its output
+ * takes no arena. Anything else (or a malformed PAD: its prepare says why) stays as it is. */
+static tml_status_t fold_pads(tml_model_t *m, tml_error_t *err) {
+    (void)err;
+    for (int k = 0; k < m->n_ops; k++) {
+        tml_op_t *pad = &m->ops[k];
+        if ((pad->builtin != TML_OP_PAD && pad->builtin != TML_OP_PADV2) || pad->row == TML_NO_ROW ||
+            pad->n_inputs < 2 || pad->n_inputs > 3 || pad->n_outputs != 1 || pad->inputs[0] < 0 ||
+            pad->inputs[1] < 0) {
+            continue;
+        }
+        const tml_tensor_t *in = &m->tensors[pad->inputs[0]], *pads = &m->tensors[pad->inputs[1]];
+        const int out_idx = OUTS(pad)[0];
+        tml_tensor_t *out = &m->tensors[out_idx];
+        if ((in->type != TML_INT8 && in->type != TML_INT16) || out->type != in->type || in->ndims != 4 ||
+            out->ndims != 4 || out->kind != TML_TENSOR_ARENA || in->scale != out->scale ||
+            in->zero_point != out->zero_point || in->per_channel || out->per_channel ||
+            pads->kind != TML_TENSOR_CONST || pads->type != TML_INT32 || !pads->data ||
+            tml_tensor_elements(pads) != 8) {
+            continue;
+        }
+        if (pad->n_inputs == 3 && pad->inputs[2] >= 0) {
+            const tml_tensor_t *cv = &m->tensors[pad->inputs[2]];
+            if (cv->kind != TML_TENSOR_CONST || cv->type != in->type || !cv->data || tml_tensor_elements(cv) != 1 ||
+                (in->type == TML_INT8 ? *(const int8_t *)cv->data : *(const int16_t *)cv->data) != out->zero_point) {
+                continue;
+            }
+        }
+        const int32_t *p = pads->data;
+        bool ok = p[0] == 0 && p[1] == 0 && p[6] == 0 && p[7] == 0;
+        for (int i = 2; ok && i < 6; i++) {
+            ok = p[i] >= 0 && p[i] <= 0x7fff;
+        }
+        if (!ok || out->dims[0] != in->dims[0] || out->dims[1] != in->dims[1] + p[2] + p[3] ||
+            out->dims[2] != in->dims[2] + p[4] + p[5] || out->dims[3] != in->dims[3]) {
+            continue;
+        }
+        const int r = only_reader(m, out_idx);
+        if (r < 0) {
+            continue;
+        }
+        tml_op_t *conv = &m->ops[r];
+        const tml_op_impl_t *row = tml_op_row(conv->row);
+        if (!row || (conv->builtin != TML_OP_CONV_2D && conv->builtin != TML_OP_DEPTHWISE_CONV_2D) ||
+            (row->type != TML_INT8 && row->type != TML_INT16) || conv->n_inputs < 2 || conv->inputs[0] != out_idx ||
+            tml_fb_u8(&conv->options, 0, TML_PAD_SAME) != TML_PAD_VALID) {
+            continue;
+        }
+        for (int j = 1; j < conv->n_inputs; j++) {
+            ok = ok && conv->inputs[j] != out_idx;
+        }
+        if (!ok) {
+            continue;
+        }
+        if (!m->folded) {
+            m->folded = tml_raw_alloc(m, sizeof(int32_t) * 4 * m->n_ops + 1, err);
+            if (!m->folded) {
+                return TML_ERR_NO_MEMORY;
+            }
+            memset(m->folded, 0, sizeof(int32_t) * 4 * m->n_ops);
+        }
+        int32_t *f = &m->folded[4 * r];
+        f[0] = p[2];
+        f[1] = p[3];
+        f[2] = p[4];
+        f[3] = p[5];
+        conv->inputs[0] = pad->inputs[0];
+        pad->eval = tml_alias_eval; /* nothing to do */
+        pad->row = TML_FOLDED_ROW;  /* not prepared (see load) */
+        out->kind = TML_TENSOR_NONE;
+    }
+    return TML_OK;
+}
+
 static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
     tml_fb_table_t sg;
     tml_fb_vec_t ops_v, opcodes, in_v, out_v;
@@ -515,13 +618,16 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
         return TML_ERR_NO_MEMORY;
     }
     s = check_order(m, err);
+    if (s == TML_OK) {
+        s = fold_pads(m, err);
+    }
     if (s != TML_OK) {
         return s;
     }
     for (int i = 0; i < m->n_ops; i++) {
         tml_op_t *op = &m->ops[i];
-        if (op->row == TML_NO_ROW) {
-            continue; /* inspect mode: unsupported op */
+        if (op->row == TML_NO_ROW || op->row == TML_FOLDED_ROW) {
+            continue; /* inspect mode: unsupported op; a PAD folded into its reader */
         }
         s = tml_op_row(op->row)->prepare(m, op, err);
         if (s != TML_OK) {

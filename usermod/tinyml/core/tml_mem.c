@@ -68,4 +68,8 @@ void tml_mem_free_blocks(tml_model_t *m) {
         m->allocator.free(m->allocator.ctx, m->alias, sizeof(int16_t) * m->n_tensors + 1);
         m->alias = NULL;
     }
+    if (m->folded) {
+        m->allocator.free(m->allocator.ctx, m->folded, sizeof(int32_t) * 4 * m->n_ops + 1);
+        m->folded = NULL;
+    }
 }

@@ -17,7 +17,7 @@ void *tml_raw_alloc(tml_model_t *m, size_t size, tml_error_t *err);
 void tml_raw_free(tml_model_t *m, void *p, size_t size);
 /* Persistent memory for metadata, zeroed, aligned to 8 (declared for operators in tml_op.h). */
 void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err);
-/* Free the first pass's blocks (and the loader's temporary alias table). */
+/* Free the first pass's blocks (and the loader's temporary tables: alias, folded). */
 void tml_mem_free_blocks(tml_model_t *m);
 
 #endif

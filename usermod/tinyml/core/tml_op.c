@@ -308,3 +308,9 @@ int32_t tml_tensor_rows(const tml_tensor_t *t) {
 int32_t tml_tensor_row_bytes(const tml_tensor_t *t) {
     return t->ndims == 4 ? t->dims[2] * t->dims[3] * (int32_t)tml_type_size(t->type) : 0;
 }
+
+void tml_op_folded_pad(const tml_model_t *m, const tml_op_t *op, int32_t pad[4]) {
+    for (int i = 0; i < 4; i++) {
+        pad[i] = m->folded ? m->folded[4 * op->index + i] : 0;
+    }
+}

@@ -26,6 +26,8 @@ typedef tml_status_t (*tml_eval_fn)(tml_model_t *m, tml_op_t *op);
 typedef void (*tml_reset_fn)(tml_op_t *op);
 
 #define TML_NO_ROW 0xffff
+/* op->row of a PAD the loader folded into the convolution it feeds: not prepared, does nothing */
+#define TML_FOLDED_ROW 0xfffe
 /* Matches any type in tml_op_impl_t.type. */
 #define TML_ANY_TYPE 0xff
 
@@ -72,6 +74,10 @@ tml_tensor_t *tml_op_output(tml_model_t *m, const tml_op_t *op, int k);
 /* The operator's custom_options bytes (custom operators' FlexBuffer options):
  * *len 0 if it has none. False if the field is malformed. */
 bool tml_op_custom_options(const tml_model_t *m, const tml_op_t *op, const uint8_t **data, uint32_t *len);
+
+/* The PAD the loader folded into this convolution (its input is then the PAD's input): pad[4] =
+ * rows before, after, columns before, after; all 0 if none. */
+void tml_op_folded_pad(const tml_model_t *m, const tml_op_t *op, int32_t pad[4]);
 
 /* Persistent memory for op data, zeroed, aligned to 8. NULL on failure (then
  * return TML_ERR_NO_MEMORY; the loader already filled err). */

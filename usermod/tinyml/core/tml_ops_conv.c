@@ -83,6 +83,7 @@ typedef struct {
     int32_t stride_w, stride_h, dil_w, dil_h, depth_multiplier;
     int type;            /* the input type: TML_INT8, TML_INT16 or TML_FLOAT32 */
     int quant_bias_type; /* quantized_bias_type option (CONV_2D) */
+    int32_t fold[4];     /* a PAD folded into this op (tml_op_folded_pad): top, bottom, left, right */
 } conv_args_t;
 
 /* Checks shared by CONV_2D and DEPTHWISE_CONV_2D: counts, options table,
@@ -98,6 +99,7 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
             (int)op->options_type, opt_type);
     }
     a->type = type;
+    tml_op_folded_pad(m, op, a->fold);
     a->in = tml_op_input(m, op, 0);
     a->filter = tml_op_input(m, op, 1);
     a->bias = tml_op_input(m, op, 2);
@@ -224,20 +226,23 @@ static tml_status_t check_bias(tml_error_t *err, const tml_op_t *op, const tml_t
 static tml_status_t check_output(tml_op_t *op, tml_error_t *err, const conv_args_t *a, int32_t f_h, int32_t f_w,
     int32_t out_c, tml_tile_t *padding) {
     const int32_t *id = a->in->dims;
+    /* with a folded PAD, the input as the PAD made it: its rows and columns beyond the input's are
+     * the input's zero point, which the kernels' padding stands for */
+    const int32_t in_h = id[1] + a->fold[0] + a->fold[1], in_w = id[2] + a->fold[2] + a->fold[3];
     int32_t out_h, out_w;
     tml_status_t s;
-    if (!out_size(a->padding, id[1], f_h, a->stride_h, a->dil_h, &out_h) ||
-        !out_size(a->padding, id[2], f_w, a->stride_w, a->dil_w, &out_w)) {
+    if (!out_size(a->padding, in_h, f_h, a->stride_h, a->dil_h, &out_h) ||
+        !out_size(a->padding, in_w, f_w, a->stride_w, a->dil_w, &out_w)) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter %dx%d does not fit the %dx%d input", (int)f_h,
-            (int)f_w, (int)id[1], (int)id[2]);
+            (int)f_w, (int)in_h, (int)in_w);
     }
     const int32_t expect[4] = {id[0], out_h, out_w, out_c};
     if ((s = tml_check_shape(err, op, a->out, "output", expect, 4)) != TML_OK ||
         (s = check_bias(err, op, a->bias, out_c)) != TML_OK) {
         return s;
     }
-    padding->h = pad_before(a->stride_h, a->dil_h, id[1], f_h, out_h);
-    padding->w = pad_before(a->stride_w, a->dil_w, id[2], f_w, out_w);
+    padding->h = pad_before(a->stride_h, a->dil_h, in_h, f_h, out_h) + a->fold[0];
+    padding->w = pad_before(a->stride_w, a->dil_w, in_w, f_w, out_w) + a->fold[2];
     return TML_OK;
 }
 

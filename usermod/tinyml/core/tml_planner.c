@@ -247,6 +247,9 @@ static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *s
         for (int j = 0; j < n; j++) {
             const tml_op_t *op = &m->ops[sc->first + j];
             scr[sc->first + j] = 0;
+            if (op->row == TML_FOLDED_ROW) {
+                continue;
+            }
             const int t = OUTS(op)[0];
             if (j < n - 1) {
                 P->tsize[t] = sc->win[j] * tml_tensor_row_bytes(&m->tensors[t]);
@@ -508,8 +511,12 @@ static cost_t prune(plan_t *P, const stage_cfg_t *sc, cost_t cur) {
 /* Row-local operators op..: the end of the run (inclusive). */
 static int run_end(tml_model_t *m, int k) {
     int e = k;
-    while (e + 1 < m->n_ops && tml_op_rows(m, &m->ops[e + 1]) && m->ops[e + 1].n_outputs == 1) {
+    while (e + 1 < m->n_ops && ((tml_op_rows(m, &m->ops[e + 1]) && m->ops[e + 1].n_outputs == 1) ||
+                                   m->ops[e + 1].row == TML_FOLDED_ROW)) {
         e++;
+    }
+    while (e > k && m->ops[e].row == TML_FOLDED_ROW) {
+        e--;
     }
     return e;
 }
