@@ -71,13 +71,12 @@ typedef struct tml_model {
     size_t persistent_size;   /* its size */
     size_t persistent_used;   /* bump pointer while loading */
     struct tml_block *blocks; /* first (measuring) pass: individual allocations */
-    int32_t *offsets;         /* per tensor: arena offset (-1: none) */
     int16_t *alias;           /* while loading: per tensor, the tensor it aliases (-1: none) */
     int32_t *folded;          /* while loading: per op, the PAD folded into it (4 values, see tml_op_folded_pad) */
     size_t weights_size;
     tml_tensor_t *tensors;
     struct tml_op *ops;
-    int32_t *io;              /* inputs then outputs (tensor indices) */
+    int16_t *io;              /* inputs then outputs (tensor indices) */
     uint8_t *arena;
     size_t arena_size;        /* planned bytes for activations + scratch */
     uint32_t buffers_pos;     /* flatbuffer vector of buffers */

@@ -19,9 +19,9 @@ static bool in_bounds(const tml_fb_t *fb, uint32_t pos, uint32_t len) {
     return pos <= fb->size && len <= fb->size - pos;
 }
 
-bool tml_fb_table_at(const tml_fb_t *fb, uint32_t pos, tml_fb_table_t *out) {
-    memset(out, 0, sizeof(*out));
-    out->fb = fb;
+/* The vtable of the table at pos, checked: start, bytes in it, bytes in the table's inline part. */
+static bool table_geom(const tml_fb_t *fb, uint32_t pos, uint32_t *vt_out, uint16_t *vt_size_out,
+    uint16_t *tbl_size_out) {
     if (pos == 0 || (pos & 3) || !in_bounds(fb, pos, 4)) {
         return false;
     }
@@ -36,10 +36,21 @@ bool tml_fb_table_at(const tml_fb_t *fb, uint32_t pos, tml_fb_table_t *out) {
         !in_bounds(fb, pos, tbl_size)) {
         return false;
     }
+    *vt_out = (uint32_t)vt;
+    *vt_size_out = vt_size;
+    *tbl_size_out = tbl_size;
+    return true;
+}
+
+bool tml_fb_table_at(const tml_fb_t *fb, uint32_t pos, tml_fb_table_t *out) {
+    uint32_t vt;
+    uint16_t vt_size, tbl_size;
+    memset(out, 0, sizeof(*out));
+    out->fb = fb;
+    if (!table_geom(fb, pos, &vt, &vt_size, &tbl_size)) {
+        return false;
+    }
     out->pos = pos;
-    out->vt = (uint32_t)vt;
-    out->vt_size = vt_size;
-    out->tbl_size = tbl_size;
     return true;
 }
 
@@ -54,18 +65,20 @@ bool tml_fb_root(const tml_fb_t *fb, tml_fb_table_t *out) {
 /* Offset of field inside the table, 0 if absent; *bad set if it cannot hold n bytes. */
 static uint32_t field_off(const tml_fb_table_t *t, int field, uint32_t n, bool *bad) {
     *bad = false;
-    if (t->pos == 0 || field < 0) {
+    uint32_t vt;
+    uint16_t vt_size, tbl_size;
+    if (t->pos == 0 || field < 0 || !table_geom(t->fb, t->pos, &vt, &vt_size, &tbl_size)) {
         return 0;
     }
     uint32_t e = 4 + 2 * (uint32_t)field;
-    if (e + 2 > t->vt_size) {
+    if (e + 2 > vt_size) {
         return 0;
     }
-    uint16_t off = rd_u16(t->fb->buf + t->vt + e);
+    uint16_t off = rd_u16(t->fb->buf + vt + e);
     if (off == 0) {
         return 0;
     }
-    if (off < 4 || (uint32_t)off + n > t->tbl_size) {
+    if (off < 4 || (uint32_t)off + n > tbl_size) {
         *bad = true;
         return 0;
     }

@@ -17,13 +17,12 @@ typedef struct {
     uint32_t size;
 } tml_fb_t;
 
-/* A table: pos == 0 means "absent" (an absent table reads as all defaults). */
+/* A table: pos == 0 means "absent" (an absent table reads as all defaults). Its vtable is found
+ * again (and checked again) at each field read: operators keep their options table, and 8 bytes
+ * per operator are RAM the model holds. */
 typedef struct {
     const tml_fb_t *fb;
     uint32_t pos;      /* table start */
-    uint32_t vt;       /* vtable start */
-    uint16_t vt_size;  /* bytes in vtable */
-    uint16_t tbl_size; /* bytes in table (inline part) */
 } tml_fb_table_t;
 
 typedef struct {

@@ -32,6 +32,12 @@ void tml_model_reset(tml_model_t *m) {
     }
 }
 
+/* The arena offset a tensor's data or an op's scratch pointer stands for: before the first binding
+ * the planner's offset + 1, then an address in the arena `old`. */
+static size_t arena_offset(const tml_model_t *m, const uint8_t *old, const void *p) {
+    return m->state == 2 ? (size_t)((const uint8_t *)p - old) : (size_t)((uintptr_t)p - 1u);
+}
+
 tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_error_t *err) {
     memset(err, 0, sizeof(*err));
     if (m->state < 1) {
@@ -47,16 +53,17 @@ tml_status_t tml_model_set_arena(tml_model_t *m, void *arena, size_t size, tml_e
         return tml_fail(err, TML_ERR_NO_MEMORY, "arena of %lu bytes is too small: the model needs %lu bytes",
             (unsigned long)size, (unsigned long)(m->arena_size + pad));
     }
+    uint8_t *old = m->arena;
     m->arena = (uint8_t *)arena + pad;
     for (int i = 0; i < m->n_tensors; i++) {
         tml_tensor_t *t = &m->tensors[i];
         if (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE || t->kind == TML_TENSOR_ALIAS) {
-            t->data = m->offsets[i] >= 0 ? m->arena + m->offsets[i] : NULL;
+            t->data = t->data ? m->arena + arena_offset(m, old, t->data) : NULL;
         }
     }
     for (int k = 0; k < m->n_ops; k++) {
         tml_op_t *op = &m->ops[k];
-        op->scratch = op->scratch_size > 0 ? m->arena + op->scratch_offset : NULL;
+        op->scratch = op->scratch ? m->arena + arena_offset(m, old, op->scratch) : NULL;
     }
     m->state = 2;
     tml_model_reset(m);
@@ -212,11 +219,14 @@ int tml_model_plan(const tml_model_t *m, int i, int *first, int *last, int *kind
 }
 
 int tml_model_tensor_arena(const tml_model_t *m, int index, int32_t *offset, int32_t *bytes) {
-    if (!m->state || index < 0 || index >= m->n_tensors || !m->offsets || m->offsets[index] < 0) {
+    if (!m->state || index < 0 || index >= m->n_tensors) {
         return -1;
     }
     const tml_tensor_t *t = &m->tensors[index];
-    *offset = m->offsets[index];
+    if ((t->kind != TML_TENSOR_ARENA && t->kind != TML_TENSOR_VARIABLE && t->kind != TML_TENSOR_ALIAS) || !t->data) {
+        return -1;
+    }
+    *offset = (int32_t)arena_offset(m, m->arena, t->data);
     *bytes = t->bytes;
     for (int i = 0; i < m->n_exec; i++) {
         const tml_exec_t *e = &m->exec[i];

@@ -570,7 +570,7 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
     }
     m->n_inputs = (uint16_t)in_v.len;
     m->n_outputs = (uint16_t)out_v.len;
-    m->ops = tml_persistent_alloc(m, sizeof(tml_op_t) * (m->n_ops + 1u), err);
+    m->ops = tml_persistent_alloc(m, sizeof(tml_op_t) * (m->n_ops ? m->n_ops : 1u), err);
     if (!m->ops) {
         return TML_ERR_NO_MEMORY;
     }
@@ -578,8 +578,8 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
     if (s != TML_OK) {
         return s;
     }
-    m->tensors = tml_persistent_alloc(m, sizeof(tml_tensor_t) * (m->n_tensors + 1u), err);
-    m->io = tml_persistent_alloc(m, sizeof(int32_t) * (m->n_inputs + m->n_outputs + 1u), err);
+    m->tensors = tml_persistent_alloc(m, sizeof(tml_tensor_t) * (m->n_tensors ? m->n_tensors : 1u), err);
+    m->io = tml_persistent_alloc(m, sizeof(int16_t) * (m->n_inputs + m->n_outputs + 1u), err);
     if (!m->tensors || !m->io) {
         return TML_ERR_NO_MEMORY;
     }
@@ -612,9 +612,8 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
     if (s != TML_OK) {
         return s;
     }
-    m->offsets = tml_persistent_alloc(m, sizeof(int32_t) * (m->n_tensors + 1u), err);
     m->alias = tml_raw_alloc(m, sizeof(int16_t) * m->n_tensors + 1, err);
-    if (!m->offsets || !m->alias) {
+    if (!m->alias) {
         return TML_ERR_NO_MEMORY;
     }
     s = check_order(m, err);

@@ -50,11 +50,11 @@ typedef struct {
 struct tml_op {
     tml_eval_fn eval;       /* the implementation's eval (prepare may replace it) */
     void *data;             /* op-private persistent data set by prepare */
-    void *scratch;          /* valid during eval when scratch_size > 0 */
+    void *scratch;          /* valid during eval when scratch_size > 0 (before the arena is bound: its
+                             * arena offset, see tml_model_set_arena) */
     int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
     tml_fb_table_t options; /* builtin_options table (options.pos == 0 if absent) */
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
-    int32_t scratch_offset; /* planner */
     uint32_t macs;          /* set by prepare (0 for data movement ops) */
     int16_t builtin;        /* BuiltinOperator code (-1: out of range, unsupported) */
     uint16_t index;         /* position in the graph */

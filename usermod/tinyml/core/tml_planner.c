@@ -70,6 +70,7 @@ typedef struct {
     int64_t *rel, *cmin; /* its offset from the ties' lowest byte; per top tensor: the lowest offset */
     item_t *items;
     int *order;
+    int32_t *offsets;     /* per tensor: arena offset (-1: none) */
     int32_t *scr;         /* per op: scratch bytes of this placement */
     int32_t *scratch_off; /* per op + the stage */
     int32_t *win, *best_win; /* per op of a stage: window rows */
@@ -223,7 +224,7 @@ static int64_t place_items(plan_t *P, int n) {
 }
 
 /* The arena for the enabled candidates (P->on) and stage (sc NULL or first < 0: none); P->eff says
- * which ties held. With `apply`, also the offsets of planned tensors (m->offsets) and of the scratch
+ * which ties held. With `apply`, also the offsets of planned tensors (P->offsets) and of the scratch
  * areas (scratch_off[k] per op, -1: none; scratch_off[n_ops]: the stage's area). */
 static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *scratch_off) {
     tml_model_t *m = P->m;
@@ -329,7 +330,7 @@ static int64_t evaluate(plan_t *P, const stage_cfg_t *sc, bool apply, int32_t *s
     if (apply) {
         for (int i = 0; i < nt; i++) {
             if (P->item_of[i] >= 0) {
-                m->offsets[i] = (int32_t)P->items[P->item_of[i]].offset;
+                P->offsets[i] = (int32_t)P->items[P->item_of[i]].offset;
             }
         }
         int j = n_tensor_items;
@@ -563,9 +564,9 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
     }
     for (int k = 0; k < no; k++) {
         tml_op_t *op = &m->ops[k];
-        if (op->scratch_size > 0) {
-            op->scratch_offset = scratch_off[k] >= 0 ? scratch_off[k] : 0;
-        }
+        /* the scratch's arena offset + 1 until the arena is bound */
+        op->scratch = op->scratch_size > 0
+            ? (void *)(uintptr_t)((uintptr_t)(scratch_off[k] >= 0 ? scratch_off[k] : 0) + 1u) : NULL;
         if (sc && sc->first >= 0 && k == sc->first) {
             const int n = sc->last - sc->first + 1;
             tml_exec_t *e = &m->exec[m->n_exec++];
@@ -759,7 +760,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     /* temporaries, one block */
     const size_t n_items = (size_t)nt + (size_t)no + 2;
     const size_t bytes = sizeof(item_t) * n_items + sizeof(lifetime_t) * (size_t)nt + sizeof(cand_t) * (size_t)no +
-        sizeof(int32_t) * (size_t)nt + sizeof(int32_t) * ((size_t)no + 1) * 4 + sizeof(int) * n_items +
+        sizeof(int32_t) * (size_t)nt * 2 + sizeof(int32_t) * ((size_t)no + 1) * 4 + sizeof(int) * n_items +
         sizeof(int16_t) * (size_t)nt * 7 + sizeof(int64_t) * (size_t)nt * 2 + 6 * (size_t)no + 8 * 28;
     uint8_t *block = tml_raw_alloc(m, bytes, err);
     if (!block) {
@@ -783,6 +784,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     TAKE(P.cands, cand_t, no);
     TAKE(P.tsize, int32_t, nt);
     TAKE(P.scr, int32_t, no + 1);
+    TAKE(P.offsets, int32_t, nt);
     TAKE(P.scratch_off, int32_t, no + 1);
     TAKE(P.win, int32_t, no + 1);
     TAKE(P.best_win, int32_t, no + 1);
@@ -809,7 +811,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     }
     if (s == TML_OK) {
         for (int i = 0; i < nt; i++) {
-            m->offsets[i] = -1;
+            P.offsets[i] = -1;
         }
         s = search(&P, err);
     }
@@ -817,9 +819,13 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
         for (int i = 0; i < nt; i++) {
             tml_tensor_t *t = &m->tensors[i];
             if (t->kind == TML_TENSOR_ALIAS) {
-                m->offsets[i] = m->offsets[P.root[i]];
+                P.offsets[i] = P.offsets[P.root[i]];
             } else if (!planned(t, &P.life[i])) {
-                m->offsets[i] = -1;
+                P.offsets[i] = -1;
+            }
+            /* the arena tensors' data: offset + 1 until the arena is bound (NULL: no arena bytes) */
+            if (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE || t->kind == TML_TENSOR_ALIAS) {
+                t->data = P.offsets[i] >= 0 ? (void *)(uintptr_t)((uintptr_t)P.offsets[i] + 1u) : NULL;
             }
             if (t->kind == TML_TENSOR_CONST && P.life[i].last >= 0) {
                 m->weights_size += (size_t)t->bytes;

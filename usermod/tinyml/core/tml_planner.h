@@ -10,7 +10,8 @@
 #include "tml_core.h"
 
 /* Lifetimes and arena offsets of every arena tensor and op scratch buffer;
- * sets m->arena_size, m->offsets, op->scratch_offset and m->weights_size. */
+ * sets m->arena_size and m->weights_size, and leaves every arena tensor's data and every
+ * scratch pointer holding its arena offset, which tml_model_set_arena turns into addresses. */
 tml_status_t tml_plan(tml_model_t *m, tml_error_t *err);
 
 #endif
