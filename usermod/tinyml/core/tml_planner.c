@@ -363,7 +363,22 @@ static int32_t row_buffer_bytes(int32_t rows, int32_t row_bytes) {
     return (rows * row_bytes + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
 }
 
-/* The in-place candidate of op k, if any (rows_per_call: 0 = the planner's choice). */
+/* Output rows per kernel call of an operator in place, for speed: an eighth of its rows, and a
+ * multiple of 4 output pixels (CMSIS-NN's matrix kernels take pixels by 2 or 4; a leftover one runs
+ * a slower path) - at most all rows but one. */
+static int32_t rows_align(const tml_tensor_t *y) {
+    const int32_t w = y->dims[2];
+    return (w & 3) == 0 ? 1 : (w & 1) == 0 ? 2 : 4;
+}
+
+static int32_t fast_rows(const tml_tensor_t *y) {
+    const int32_t h = tml_tensor_rows(y), align = rows_align(y);
+    int32_t r = (h + 7) / 8;
+    r = (r + align - 1) / align * align;
+    return r < h ? r : (h > 1 ? h - 1 : 1);
+}
+
+/* The in-place candidate of op k, if any (rows_per_call: 0 = fast_rows). */
 static bool candidate(plan_t *P, int k, int32_t rows_per_call, cand_t *c) {
     tml_model_t *m = P->m;
     const tml_op_t *op = &m->ops[k];
@@ -417,7 +432,7 @@ static bool candidate(plan_t *P, int k, int32_t rows_per_call, cand_t *c) {
     if (h < 2) {
         return false;
     }
-    const int32_t per = rows_per_call > 0 ? rows_per_call : (h + 7) / 8;
+    const int32_t per = rows_per_call > 0 ? rows_per_call : fast_rows(ty);
     const int32_t dmax = tml_exec_rows_max_offset(m, op, per);
     if (dmax == INT32_MIN) {
         return false;
@@ -639,7 +654,7 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
     P->n_cands = 0;
     if (!(flags & TML_LOAD_NO_INPLACE)) {
         for (int k = 0; k < m->n_ops; k++) {
-            if (candidate(P, k, 1, &P->cands[P->n_cands])) {
+            if (candidate(P, k, force_inplace ? 1 : 0, &P->cands[P->n_cands])) {
                 P->n_cands++;
             }
         }
@@ -734,24 +749,69 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
             memcpy(best_on, P->on + 4 * nc_bytes, (size_t)P->n_cands);
         }
     }
-    /* fewer, larger kernel calls for the operators in place where the arena allows */
+    /* the fewest output rows per kernel call that keep whole groups of 4 pixels, where that lowers the
+     * arena by 1/32 or more (more calls: slower) */
     memcpy(P->on, best_on, (size_t)P->n_cands);
     for (int c = 0; !force_inplace && c < P->n_cands && P->evals < PLAN_MAX_EVALS; c++) {
         cand_t saved = P->cands[c];
-        if (!P->on[c] || saved.kind != TML_EXEC_ROWS ||
-            !candidate(P, saved.op, (tml_tensor_rows(&m->tensors[saved.y]) + 7) / 8, &P->cands[c]) ||
-            P->cands[c].rows <= saved.rows) {
+        const int32_t few = rows_align(&m->tensors[saved.y]);
+        if (!P->on[c] || saved.kind != TML_EXEC_ROWS || saved.rows <= few || !candidate(P, saved.op, few, &P->cands[c])) {
             P->cands[c] = saved;
             continue;
         }
         const cost_t t = cost_of(P, &best_sc);
-        if (t.arena <= best.arena && P->on[c]) {
+        if (P->on[c] && t.arena <= best.arena - best.arena / 32) {
             best = t;
         } else {
             P->cands[c] = saved;
         }
         memcpy(P->on, best_on, (size_t)P->n_cands);
     }
+    /* then larger calls where the arena grows by at most an eighth of the smallest found: a 1x1
+     * convolution recomputes its weight sums at every call (CMSIS-NN), a few calls cost ~10% */
+    const int64_t budget = best.arena + best.arena / 8;
+    for (int32_t band = best_sc.band * 2; !force_patches && best_sc.first >= 0 && band <= 8 &&
+         P->evals < PLAN_MAX_EVALS; band *= 2) {
+        stage_cfg_t sc;
+        if (!stage_cfg(P, best_sc.first, best_sc.last, band, &sc)) {
+            break;
+        }
+        memcpy(P->on, best_on, (size_t)P->n_cands);
+        const cost_t t = cost_of(P, &sc);
+        if (t.arena > budget) {
+            break;
+        }
+        best = t;
+        memcpy(P->best_win, sc.win, sizeof(int32_t) * (size_t)(sc.last - sc.first + 1));
+        best_sc = sc;
+        best_sc.win = P->best_win;
+        memcpy(best_on, P->on, (size_t)P->n_cands);
+    }
+    for (int c = 0; !force_inplace && c < P->n_cands && P->evals < PLAN_MAX_EVALS; c++) {
+        const cand_t saved = P->cands[c];
+        if (!P->on[c] || saved.kind != TML_EXEC_ROWS) {
+            continue;
+        }
+        const tml_tensor_t *y = &m->tensors[saved.y];
+        const int32_t h = tml_tensor_rows(y), align = rows_align(y);
+        for (int parts = 2; parts <= 4; parts *= 2) {
+            int32_t r = ((h + parts - 1) / parts + align - 1) / align * align;
+            r = r < h ? r : h - 1;
+            if (r <= saved.rows || !candidate(P, saved.op, r, &P->cands[c])) {
+                P->cands[c] = saved;
+                continue;
+            }
+            const cost_t t = cost_of(P, &best_sc);
+            if (P->on[c] && t.arena <= budget) {
+                best = t;
+                memcpy(best_on, P->on, (size_t)P->n_cands);
+                break;
+            }
+            P->cands[c] = saved;
+            memcpy(P->on, best_on, (size_t)P->n_cands);
+        }
+    }
+    memcpy(P->on, best_on, (size_t)P->n_cands);
     return apply_plan(P, &best_sc, err);
 }
 
