@@ -166,7 +166,7 @@ static int producer_in(const tml_model_t *m, int first, int last, int t) {
     return -1;
 }
 
-bool tml_exec_stage_ok(tml_model_t *m, int first, int last) {
+bool tml_exec_stage_ok(tml_model_t *m, int first, int last, const int16_t *last_reader) {
     if (first < 0 || last >= m->n_ops || last < first || last - first + 1 > STAGE_MAX_OPS) {
         return false;
     }
@@ -204,6 +204,12 @@ bool tml_exec_stage_ok(tml_model_t *m, int first, int last) {
             break;
         }
         /* read only inside the stage, and not a model output */
+        if (last_reader) {
+            if (last_reader[t] > last) {
+                return false;
+            }
+            continue;
+        }
         for (int i = 0; i < m->n_outputs; i++) {
             if (m->io[m->n_inputs + i] == t) {
                 return false;
@@ -263,12 +269,12 @@ static int32_t still_read(tml_model_t *m, int first, const stage_op_t *st, int p
 
 /* Run (or, dry, simulate) a stage: depth first, each op computing `band` rows per kernel call
  * once its readers need them, so that a window holds about the rows one call of each reader
- * reads. Dry: win_rows[j] = rows op j's window must hold, *scratch the largest kernel scratch. */
+ * reads. Dry: win_rows[j] = rows op j's window must hold, scratch[j] the largest kernel scratch of
+ * op j's calls. */
 static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band, stage_op_t *st, uint8_t *kscratch,
     bool dry, int32_t *win_rows, int32_t *scratch, tml_op_hook_t hook, void *ctx, int *failed) {
     const int n = last - first + 1;
     const int32_t h_last = tml_tensor_rows(&m->tensors[OUTS(&m->ops[last])[0]]);
-    int32_t max_scratch = 0;
     if (band <= 0) {
         return TML_ERR_STATE;
     }
@@ -276,6 +282,7 @@ static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band,
     if (dry) {
         for (int j = 0; j < n; j++) {
             win_rows[j] = 0;
+            scratch[j] = 0;
         }
     }
     int sp = 0;
@@ -347,7 +354,7 @@ static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band,
             if (s < 0) {
                 return TML_ERR_KERNEL;
             }
-            max_scratch = s > max_scratch ? s : max_scratch;
+            scratch[j] = s > scratch[j] ? s : scratch[j];
         } else {
             if (hook) {
                 hook(ctx, first + j, 0);
@@ -371,9 +378,6 @@ static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band,
     if (st[n - 1].done < h_last) {
         return TML_ERR_STATE;
     }
-    if (scratch) {
-        *scratch = max_scratch;
-    }
     return TML_OK;
 }
 
@@ -381,14 +385,16 @@ static int32_t state_bytes(int n) {
     return ((int32_t)sizeof(stage_op_t) * n + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
 }
 
-bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int32_t *win_rows, int32_t *state,
-    int32_t *scratch) {
+bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int32_t *win_rows, int32_t *scratch) {
     stage_op_t st[STAGE_MAX_OPS];
-    if (!tml_exec_stage_ok(m, first, last)) {
+    if (!tml_exec_stage_ok(m, first, last, NULL)) {
         return false;
     }
-    *state = state_bytes(last - first + 1);
     return stage_run(m, first, last, band, st, NULL, true, win_rows, scratch, NULL, NULL, NULL) == TML_OK;
+}
+
+int32_t tml_exec_stage_state(int n) {
+    return state_bytes(n);
 }
 
 tml_status_t tml_exec_stage_run(tml_model_t *m, tml_op_t *op, tml_op_hook_t hook, void *ctx, int *failed) {

@@ -48,13 +48,17 @@ int32_t tml_exec_rows_max_offset(const tml_model_t *m, const tml_op_t *op, int32
 /* ---- a stage (TML_EXEC_STAGE) ---- */
 
 /* Whether ops [first, last] can run as a stage: row-local operators, every tensor they produce
- * read only inside the stage except the last op's output. */
-bool tml_exec_stage_ok(tml_model_t *m, int first, int last);
-/* Simulate the stage with `band` output rows per band: per op of the stage (index - first), the
- * rows its output window must hold (win_rows; the last op's output is whole); the bytes of its
- * state (*state) and the largest kernel scratch of its calls (*scratch). */
-bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int32_t *win_rows, int32_t *state,
-    int32_t *scratch);
+ * read only inside the stage except the last op's output. last_reader (NULL: found here): per
+ * tensor, the last op reading it (n_ops for a model output). */
+bool tml_exec_stage_ok(tml_model_t *m, int first, int last, const int16_t *last_reader);
+/* Simulate the stage with `band` output rows per kernel call: per op of the stage (index - first),
+ * the rows its output window must hold (win_rows; the last op's output is whole) and the largest
+ * kernel scratch of its calls (scratch). A stage [first, e] that ends where this one may end has
+ * the same windows and scratch for its ops before e (no op before e is read after e, and e computes
+ * `band` rows per call either way). */
+bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int32_t *win_rows, int32_t *scratch);
+/* Bytes of a stage's state in the arena (n ops), before its kernel scratch. */
+int32_t tml_exec_stage_state(int n);
 
 /* ---- the interpreter's side ---- */
 

@@ -661,10 +661,15 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
     tml_status_t s = load(m, inspect, err);
     if (s == TML_OK) {
-        /* second pass, in one block of the measured size */
+        /* second pass, in one block of the measured size, with the first pass's plan */
         size_t need = m->persistent_used;
+        uint8_t *hint = m->plan_hint;
+        const size_t hint_size = m->plan_hint_size;
+        m->plan_hint = NULL;
         tml_mem_free_blocks(m);
         memset(m, 0, sizeof(*m));
+        m->plan_hint = hint;
+        m->plan_hint_size = hint_size;
         m->allocator = *allocator;
         m->fb.buf = data;
         m->fb.size = (uint32_t)size;
@@ -674,6 +679,10 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
         s = m->persistent ? load(m, inspect, err) : TML_ERR_NO_MEMORY;
     }
     tml_mem_free_blocks(m);
+    if (m->plan_hint) {
+        tml_raw_free(m, m->plan_hint, m->plan_hint_size);
+        m->plan_hint = NULL;
+    }
     if (s != TML_OK) {
         tml_model_free(m);
         err->status = s;

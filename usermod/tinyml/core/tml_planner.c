@@ -74,6 +74,10 @@ typedef struct {
     int32_t *scr;         /* per op: scratch bytes of this placement */
     int32_t *scratch_off; /* per op + the stage */
     int32_t *win, *best_win; /* per op of a stage: window rows */
+    int deep;                /* the deepest end of a stage from the first row-local op */
+    int16_t *last_reader;    /* per tensor: the last op reading it (n_ops: a model output) */
+    int32_t *sim_win[4], *sim_scr[4]; /* its simulation per band (1, 2, 4, 8): windows, scratch per op */
+    uint8_t sim_done[4], sim_ok[4];
     int evals;
 } plan_t;
 
@@ -539,14 +543,29 @@ static int run_end(tml_model_t *m, int k) {
 
 /* Fill sc for stage [first, last] with `band` rows (windows into P->win); false if it cannot run. */
 static bool stage_cfg(plan_t *P, int first, int last, int32_t band, stage_cfg_t *sc) {
-    int32_t state, scratch;
-    if (!tml_exec_stage_plan(P->m, first, last, band, P->win, &state, &scratch)) {
+    /* one simulation per band of the deepest stage gives every shorter one (tml_exec_stage_plan) */
+    int slot = band == 1 ? 0 : band == 2 ? 1 : band == 4 ? 2 : band == 8 ? 3 : -1;
+    if (slot < 0 || P->deep < last) {
         return false;
+    }
+    int32_t *win = P->sim_win[slot], *scr = P->sim_scr[slot];
+    if (!P->sim_done[slot]) {
+        P->sim_ok[slot] = tml_exec_stage_plan(P->m, first, P->deep, band, win, scr);
+        P->sim_done[slot] = 1;
+    }
+    if (!P->sim_ok[slot] || !tml_exec_stage_ok(P->m, first, last, P->last_reader)) {
+        return false;
+    }
+    const int n = last - first + 1;
+    int32_t scratch = 0;
+    for (int j = 0; j < n; j++) {
+        P->win[j] = j < n - 1 ? win[j] : 0;
+        scratch = scr[j] > scratch ? scr[j] : scratch;
     }
     sc->first = (int16_t)first;
     sc->last = (int16_t)last;
     sc->band = band;
-    sc->state_scratch = state + scratch;
+    sc->state_scratch = tml_exec_stage_state(n) + scratch;
     sc->win = P->win;
     return true;
 }
@@ -618,16 +637,21 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
 }
 
 /* The stage candidates: [first, e] for the ends e where a stage can end (at most 24, spread). */
-static int stage_ends(tml_model_t *m, int first, bool force, int *ends) {
+static int stage_ends(plan_t *P, int first, bool force, int *ends) {
+    tml_model_t *m = P->m;
     const int end = run_end(m, first);
     const int lo = first + (force ? 0 : 1);
     int n = 0, valid = 0;
+    P->deep = -1;
     for (int e = lo; e <= end; e++) {
-        valid += tml_exec_stage_ok(m, first, e);
+        if (tml_exec_stage_ok(m, first, e, P->last_reader)) {
+            valid++;
+            P->deep = e;
+        }
     }
     const int step = valid > 24 ? (valid + 23) / 24 : 1;
     for (int e = lo, seen = 0; e <= end && n < 24; e++) {
-        if (tml_exec_stage_ok(m, first, e) && seen++ % step == 0) {
+        if (tml_exec_stage_ok(m, first, e, P->last_reader) && seen++ % step == 0) {
             ends[n++] = e;
         }
     }
@@ -661,6 +685,34 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
     }
     uint8_t *best_on = P->on + P->n_cands, *all = P->on + 3 * nc_bytes;
     stage_cfg_t none = {-1, -1, 0, 0, NULL}, best_sc = none, sc = none;
+    if (m->plan_hint) {
+        /* the second loading pass: the first pass's choices (the same model, the same search) */
+        const uint8_t *h = m->plan_hint;
+        int16_t sf, sl, nc, rows;
+        int32_t band;
+        memcpy(&sf, h, 2);
+        memcpy(&sl, h + 2, 2);
+        memcpy(&band, h + 4, 4);
+        memcpy(&nc, h + 8, 2);
+        if (nc != P->n_cands) {
+            return tml_fail(err, TML_ERR_STATE, "internal error: the second loading pass plans differently");
+        }
+        for (int c = 0; c < nc; c++) {
+            P->on[c] = h[12 + c];
+            memcpy(&rows, h + 12 + nc + 2 * c, 2);
+            if (rows != P->cands[c].rows && !candidate(P, P->cands[c].op, rows, &P->cands[c])) {
+                return tml_fail(err, TML_ERR_STATE, "internal error: the second loading pass plans differently");
+            }
+        }
+        if (sf >= 0) {
+            int ends[24];
+            (void)stage_ends(P, sf, force_patches, ends); /* P->deep */
+            if (!stage_cfg(P, sf, sl, band, &best_sc)) {
+                return tml_fail(err, TML_ERR_STATE, "internal error: the second loading pass plans differently");
+            }
+        }
+        return apply_plan(P, &best_sc, err);
+    }
     /* nothing in place */
     memset(P->on, 0, (size_t)P->n_cands);
     cost_t best = cost_of(P, &none);
@@ -688,7 +740,7 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
         /* stages from the first row-local operator: each end with one row per band and every tie
          * outside it; the best 3 ends with 1, 2, 4 rows per band; the best of those pruned */
         int ends[24];
-        const int n_ends = stage_ends(m, first, force_patches, ends);
+        const int n_ends = stage_ends(P, first, force_patches, ends);
         int top_end[3] = {-1, -1, -1};
         cost_t top_cost[3] = {{INT64_MAX, 0}, {INT64_MAX, 0}, {INT64_MAX, 0}};
         for (int i = 0; i < n_ends && P->evals < PLAN_MAX_EVALS; i++) {
@@ -812,6 +864,25 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
         }
     }
     memcpy(P->on, best_on, (size_t)P->n_cands);
+    /* the choices, for the second loading pass (tml_model_load_ex) */
+    const size_t hint_size = 12 + 3 * (size_t)P->n_cands;
+    uint8_t *h = tml_raw_alloc(m, hint_size, err);
+    if (!h) {
+        return TML_ERR_NO_MEMORY;
+    }
+    const int16_t sf = best_sc.first, sl = best_sc.last, nc = (int16_t)P->n_cands;
+    memset(h, 0, hint_size);
+    memcpy(h, &sf, 2);
+    memcpy(h + 2, &sl, 2);
+    memcpy(h + 4, &best_sc.band, 4);
+    memcpy(h + 8, &nc, 2);
+    for (int c = 0; c < P->n_cands; c++) {
+        const int16_t rows = (int16_t)P->cands[c].rows;
+        h[12 + c] = P->on[c];
+        memcpy(h + 12 + P->n_cands + 2 * c, &rows, 2);
+    }
+    m->plan_hint = h;
+    m->plan_hint_size = hint_size;
     return apply_plan(P, &best_sc, err);
 }
 
@@ -820,8 +891,8 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     /* temporaries, one block */
     const size_t n_items = (size_t)nt + (size_t)no + 2;
     const size_t bytes = sizeof(item_t) * n_items + sizeof(lifetime_t) * (size_t)nt + sizeof(cand_t) * (size_t)no +
-        sizeof(int32_t) * (size_t)nt * 2 + sizeof(int32_t) * ((size_t)no + 1) * 4 + sizeof(int) * n_items +
-        sizeof(int16_t) * (size_t)nt * 7 + sizeof(int64_t) * (size_t)nt * 2 + 6 * (size_t)no + 8 * 28;
+        sizeof(int32_t) * (size_t)nt * 2 + sizeof(int32_t) * ((size_t)no + 1) * 12 + sizeof(int) * n_items +
+        sizeof(int16_t) * (size_t)nt * 8 + sizeof(int64_t) * (size_t)nt * 2 + 6 * (size_t)no + 8 * 28;
     uint8_t *block = tml_raw_alloc(m, bytes, err);
     if (!block) {
         return TML_ERR_NO_MEMORY;
@@ -848,6 +919,10 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     TAKE(P.scratch_off, int32_t, no + 1);
     TAKE(P.win, int32_t, no + 1);
     TAKE(P.best_win, int32_t, no + 1);
+    for (int b = 0; b < 4; b++) {
+        TAKE(P.sim_win[b], int32_t, no + 1);
+        TAKE(P.sim_scr[b], int32_t, no + 1);
+    }
     TAKE(P.order, int, n_items);
     TAKE(P.root, int16_t, nt);
     TAKE(P.tfirst, int16_t, nt);
@@ -855,6 +930,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     TAKE(P.cand_of, int16_t, nt);
     TAKE(P.child_of, int16_t, nt);
     TAKE(P.item_of, int16_t, nt);
+    TAKE(P.last_reader, int16_t, nt);
     TAKE(P.comp, int16_t, nt);
     TAKE(P.on, uint8_t, 5 * no);
     TAKE(P.eff, uint8_t, no);
@@ -868,6 +944,20 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
     }
     if (s == TML_OK) {
         s = compute_lifetimes(m, P.life, err);
+    }
+    for (int i = 0; s == TML_OK && i < nt; i++) {
+        P.last_reader[i] = -1;
+    }
+    for (int k = 0; s == TML_OK && k < no; k++) {
+        const tml_op_t *op = &m->ops[k];
+        for (int j = 0; j < op->n_inputs; j++) {
+            if (op->inputs[j] >= 0) {
+                P.last_reader[op->inputs[j]] = (int16_t)k;
+            }
+        }
+    }
+    for (int i = 0; s == TML_OK && i < m->n_outputs; i++) {
+        P.last_reader[m->io[m->n_inputs + i]] = (int16_t)no;
     }
     if (s == TML_OK) {
         for (int i = 0; i < nt; i++) {
