@@ -27,7 +27,7 @@ if str(ROOT / "host_tools") not in sys.path:
 from tinyml_tools.qemu import QEMU_BOARDS, board_info  # after the sys.path setup
 
 
-def run_elf(board: str, elf: Path, timeout: float = 900) -> list[dict]:
+def run_elf(board: str, elf: Path, timeout: float = 3600) -> list[dict]:
     """Boot `elf` on the board's QEMU machine; the JSON lines it prints (one per model)."""
     q = board_info(board)["qemu"]
     cmd = ["qemu-system-arm", "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
@@ -55,6 +55,8 @@ def run_elf(board: str, elf: Path, timeout: float = 900) -> list[dict]:
         if "error" not in d:
             d["instr"] = d["total"] * 1e9 / d["clock"]
             d["ops_instr"] = sum(op[2] for op in d["ops"]) * 1e9 / d["clock"]
+            if "plain_total" in d:
+                d["plain_instr"] = d["plain_total"] * 1e9 / d["clock"]
     return rows
 
 
@@ -71,28 +73,55 @@ def outside(d: dict) -> str:
     return f"{fmt(x)} ({pct(x, d['instr'])})"
 
 
+def plan_summary(o: dict) -> str:
+    """The planner's records: 'stage 0-12 (band 1), 3 in place'."""
+    parts, inplace = [], 0
+    for kind, first, last, rows in o.get("plans", []):
+        if kind == 2:
+            parts.append(f"stage {first}-{last} ({rows} row{'s' if rows > 1 else ''}/band)")
+        else:
+            inplace += 1
+    if inplace:
+        parts.append(f"{inplace} in place")
+    return ", ".join(parts) or "-"
+
+
 def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) -> str:
     info = board_info(board)
     t_by = {d["model"]: d for d in tflm}
     head = ("| model | MACs | TFLM instr | ours instr | ours/TFLM | ours outside ops | TFLM outside ops"
-            " | TFLM arena B | ours arena + persistent B | outputs |")
+            " | outputs |")
     lines = [f"### {board} ({info.get('cpu')}, QEMU -icount shift=0)", "", head,
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    good = []
     for o in ours:
         t = t_by.get(o["model"], {})
         if "error" in o or "error" in t or not t:
-            lines.append(f"| {o['model']} | | | | | | | | | error: {o.get('error') or t.get('error', 'no TFLM run')} |")
+            lines.append(f"| {o['model']} | | | | | | | error: {o.get('error') or t.get('error', 'no TFLM run')} |")
             continue
+        good.append((o, t))
         macs = sum(op[1] for op in o["ops"])
         lines.append(
             f"| {o['model']} | {fmt(macs)} | {fmt(t['instr'])} | {fmt(o['instr'])} | {o['instr'] / t['instr']:.3f} |"
-            f" {outside(o)} | {outside(t)} | {fmt(t['arena'])} |"
-            f" {fmt(o['arena'])} + {fmt(o['persistent'])} = {fmt(o['arena'] + o['persistent'])} |"
-            f" {'equal' if o['out'] == t['out'] else 'DIFFER'} |")
+            f" {outside(o)} | {outside(t)} | {'equal' if o['out'] == t['out'] else 'DIFFER'} |")
     k = 1e9 / ours[0]["clock"] if ours else 0
     lines += ["", (f"One SysTick count is {k:.0f} instructions: 'outside ops' (the whole invoke minus the sum of"
-                   " its ops' evals, i.e. the interpreter loop) may read up to that many per op too high, and"
-                   " that many too low.")]
+                   " its ops' evals, i.e. the interpreter loop and a stage's scheduling) may read up to that many"
+                   " per op too high, and that many too low."), ""]
+    lines += ["RAM (bytes; ours: activation arena + all metadata the model holds; TFLM: arena_used_bytes):", "",
+              "| model | TFLM | ours, plain plan | ours | ours/TFLM | plan | plan's extra instr | load instr |",
+              "|---|---:|---:|---:|---:|---|---:|---:|"]
+    for o, t in good:
+        plain = o["plain_arena"] + o["plain_persistent"]
+        mine = o["arena"] + o["persistent"]
+        extra = (o["total"] - o["plain_total"]) / o["plain_total"] if o["plain_total"] else 0.0
+        lines.append(
+            f"| {o['model']} | {fmt(t['arena'])} | {fmt(o['plain_arena'])} + {fmt(o['plain_persistent'])} ="
+            f" {fmt(plain)} | {fmt(o['arena'])} + {fmt(o['persistent'])} = {fmt(mine)} | {mine / t['arena']:.2f} |"
+            f" {plan_summary(o)} | {100 * extra:+.1f}% | {fmt(o['load'] * k)} |")
+    lines += ["", ("'plain plan': the same core with in-place operators and patches off (tinyml.Model(..., "
+                   "patches=False) and no in-place plan); \"plan's extra instr\": its invoke against that plain one;"
+                   " 'load instr': tml_model_load, planning included.")]
     if ops:
         lines += ["", "Per op (instructions of the op's eval, second inference):", "",
                   "| model | # | op | MACs | TFLM | ours | ours/TFLM |", "|---|---:|---|---:|---:|---:|---:|"]

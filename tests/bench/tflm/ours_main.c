@@ -1,7 +1,9 @@
 /*
  * The tinyml core (cmsis-nn backend) on the bare-metal benchmark runtime:
- * per embedded model, load, warm up, time one inference, then one more with
- * the per-op hook. One JSON line per model on the UART (bench_tflm.py).
+ * per embedded model, first with the planner's in-place and patch plans off
+ * (load, warm up, time one inference: "plain"), then as it loads by default:
+ * time the load, warm up, time one inference, then one more with the per-op
+ * hook. One JSON line per model on the UART (bench_tflm.py).
  */
 #include <stdint.h>
 #include <string.h>
@@ -9,8 +11,8 @@
 #include "bench_rt.h"
 #include "core/tml_core.h"
 
-static uint8_t arena[BENCH_ARENA_BYTES] __attribute__((aligned(16)));
-static uint8_t pool[256 * 1024] __attribute__((aligned(16)));
+static uint8_t arena[BENCH_ARENA_BYTES] BENCH_BIG;
+static uint8_t pool[1024 * 1024] BENCH_BIG;
 static size_t pool_used;
 
 static void *pool_alloc(void *ctx, size_t size) {
@@ -50,36 +52,70 @@ static void fill_inputs(tml_model_t *m) {
     }
 }
 
-static void run(const bench_model_t *bm) {
-    tml_model_t m;
+/* Load with `flags` and time one inference after a warm-up; 0 on success. */
+static int load_and_time(const bench_model_t *bm, unsigned flags, tml_model_t *m, uint64_t *load, uint64_t *total) {
     tml_error_t err;
     tml_allocator_t al = { pool_alloc, pool_free, NULL };
     pool_used = 0;
-    memset(op_ticks, 0, sizeof op_ticks);
-    bench_printf("{\"impl\": \"ours\", \"model\": \"%s\", \"clock\": %lu", bm->name, (unsigned long)bench_clock_hz());
-    if (tml_model_load(&m, bm->data, bm->size, &al, &err) != TML_OK ||
-        tml_model_set_arena(&m, arena, sizeof arena, &err) != TML_OK) {
-        bench_printf(", \"error\": \"%s\"}\n", err.msg);
-        return;
-    }
-    /* the input is refilled before each run: the plan may reuse its bytes */
-    fill_inputs(&m);
-    tml_status_t st = tml_model_invoke(&m, &err); /* warm-up */
-    fill_inputs(&m);
     bench_sync();
     uint64_t t0 = bench_ticks();
-    st = st != TML_OK ? st : tml_model_invoke(&m, &err);
-    uint64_t t1 = bench_ticks();
-    fill_inputs(&m);
-    st = st != TML_OK ? st : tml_model_invoke_hooked(&m, hook, NULL, &err);
+    if (tml_model_load_ex(m, bm->data, bm->size, &al, flags, &err) != TML_OK) {
+        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+        return -1;
+    }
+    *load = bench_ticks() - t0;
+    if (tml_model_set_arena(m, arena, sizeof arena, &err) != TML_OK) {
+        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+        tml_model_free(m);
+        return -1;
+    }
+    /* the input is refilled before each run: the plan may reuse its bytes */
+    fill_inputs(m);
+    tml_status_t st = tml_model_invoke(m, &err); /* warm-up */
+    fill_inputs(m);
+    bench_sync();
+    t0 = bench_ticks();
+    st = st != TML_OK ? st : tml_model_invoke(m, &err);
+    *total = bench_ticks() - t0;
     if (st != TML_OK) {
+        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+        tml_model_free(m);
+        return -1;
+    }
+    return 0;
+}
+
+static void run(const bench_model_t *bm) {
+    tml_model_t m;
+    tml_error_t err;
+    uint64_t load, total;
+    memset(op_ticks, 0, sizeof op_ticks);
+    bench_printf("{\"impl\": \"ours\", \"model\": \"%s\", \"clock\": %lu", bm->name, (unsigned long)bench_clock_hz());
+    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE, &m, &load, &total) != 0) {
+        return;
+    }
+    bench_printf(", \"plain_total\": %lu, \"plain_arena\": %lu, \"plain_persistent\": %lu",
+        (unsigned long)total, (unsigned long)tml_model_arena_size(&m), (unsigned long)tml_model_persistent_size(&m));
+    tml_model_free(&m);
+    if (load_and_time(bm, 0, &m, &load, &total) != 0) {
+        return;
+    }
+    fill_inputs(&m);
+    if (tml_model_invoke_hooked(&m, hook, NULL, &err) != TML_OK) {
         bench_printf(", \"error\": \"%s\"}\n", err.msg);
         tml_model_free(&m);
         return;
     }
-    bench_printf(", \"total\": %lu, \"arena\": %lu, \"persistent\": %lu, \"pool\": %lu, \"ops\": [",
-        (unsigned long)(t1 - t0), (unsigned long)tml_model_arena_size(&m),
+    bench_printf(", \"total\": %lu, \"load\": %lu, \"arena\": %lu, \"persistent\": %lu, \"pool\": %lu, \"plans\": [",
+        (unsigned long)total, (unsigned long)load, (unsigned long)tml_model_arena_size(&m),
         (unsigned long)tml_model_persistent_size(&m), (unsigned long)pool_used);
+    for (int i = 0; i < tml_model_num_plans(&m); i++) {
+        int first, last, kind, rows;
+        int32_t temp;
+        tml_model_plan(&m, i, &first, &last, &kind, &rows, &temp);
+        bench_printf("%s[%d, %d, %d, %d]", i ? ", " : "", kind, first, last, rows);
+    }
+    bench_puts("], \"ops\": [");
     int n = tml_model_num_ops(&m);
     for (int i = 0; i < n; i++) {
         bench_printf("%s[\"%s\", %lu, %lu]", i ? ", " : "", tml_model_op_name(&m, i),

@@ -14,7 +14,7 @@
 
 namespace {
 
-alignas(16) uint8_t arena[BENCH_ARENA_BYTES];
+uint8_t arena[BENCH_ARENA_BYTES] BENCH_BIG;
 alignas(tflite::MicroInterpreter) uint8_t interp_mem[sizeof(tflite::MicroInterpreter)];
 
 constexpr int kMaxEvents = 256;
@@ -117,7 +117,7 @@ extern "C" int DebugVsnprintf(char* buffer, size_t buf_size, const char* format,
 }
 
 int main() {
-  static tflite::MicroMutableOpResolver<12> resolver;
+  static tflite::MicroMutableOpResolver<16> resolver;
   resolver.AddAdd();
   resolver.AddAveragePool2D();
   resolver.AddConv2D();
@@ -125,6 +125,10 @@ int main() {
   resolver.AddDequantize();
   resolver.AddFullyConnected();
   resolver.AddMaxPool2D();
+  resolver.AddMean();
+  resolver.AddPad();
+  resolver.AddPadV2();
+  resolver.AddTranspose();
   resolver.AddMul();
   resolver.AddQuantize();
   resolver.AddReshape();
