@@ -11,10 +11,12 @@ include firmware/versions.mk
 TINYML_DEPS ?= $(HOME)/.cache/tinyml
 MICROPY_DIR ?= $(TINYML_DEPS)/micropython-$(MICROPY_VERSION)
 CMSIS_NN_DIR ?= $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
-export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR
+ESP_NN_DIR ?= $(TINYML_DEPS)/esp-nn-$(ESP_NN_VERSION)
+export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR ESP_NN_DIR
 PYTHON ?= python3
 BUILD := $(ROOT)/build
 HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)
+HAVE_ESP_NN := $(wildcard $(ESP_NN_DIR)/include/esp_nn.h)
 
 include usermod/tinyml/core.mk
 
@@ -28,6 +30,7 @@ deps:
 	@firmware/deps.sh rp2 || echo "deps: WARNING: RP2040 sources incomplete: the RPI_PICO build test will skip"
 	@firmware/deps.sh stm32 || echo "deps: WARNING: STM32 sources incomplete: the STM32 build test will skip"
 	@firmware/deps.sh tflm || echo "deps: WARNING: TensorFlow Lite Micro sources incomplete: make bench-tflm and its test will skip"
+	@firmware/deps.sh esp-nn || echo "deps: WARNING: ESP-NN sources missing: the esp-nn backend is not built and its tests skip"
 
 # ---- the demo: the example model on the emulated Cortex-M7 board ---------------
 DEMO_BOARD ?= MPS2_AN500
@@ -48,10 +51,12 @@ demo: demo-tools
 HOST_CC ?= gcc
 HOST_CFLAGS ?= -std=c99 -O2 -g -fPIC -Wall -Wextra -Werror $(TML_CFLAGS)
 HOST_LIBDIR := $(ROOT)/host_tools/tinyml_tools/lib
-HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so $(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so)
+HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so $(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so) \
+	$(if $(HAVE_ESP_NN),$(HOST_LIBDIR)/libtinyml-esp-nn.so $(HOST_LIBDIR)/libtinyml-esp-nn-ansi.so)
 
 host-lib: $(HOST_LIBS)
-	@$(if $(HAVE_CMSIS),,echo "host-lib: CMSIS-NN not in $(CMSIS_NN_DIR) (run 'make deps'): only the ref backend was built")
+	@$(if $(HAVE_CMSIS),,echo "host-lib: CMSIS-NN not in $(CMSIS_NN_DIR) (run 'make deps'): the cmsis-nn backend was not built")
+	@$(if $(HAVE_ESP_NN),,echo "host-lib: ESP-NN not in $(ESP_NN_DIR) (run 'make deps'): the esp-nn backends were not built")
 
 $(HOST_LIBDIR)/libtinyml-ref.so: $(TML_SRC_REF) $(TML_HOST_SRC) $(TML_HDR)
 	@mkdir -p $(@D)
@@ -62,6 +67,28 @@ $(HOST_LIBDIR)/libtinyml-cmsis-nn.so: $(TML_SRC_CMSIS) $(TML_HOST_SRC) $(TML_HDR
 	@mkdir -p $(@D)
 	@echo "  HOSTLIB $(notdir $@)"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TML_CMSIS_CFLAGS) -shared -o $@ $(TML_SRC_CMSIS) $(TML_HOST_SRC) -lm
+
+# esp-nn: ESP-NN compiled as esp-tflite-micro compiles it (-O2, no -fwrapv, its
+# warnings off), into one archive both flavours link; our wrappers and the core
+# with the strict flags. libtinyml-esp-nn.so: the generic optimisations (what
+# the ESP32 runs), libtinyml-esp-nn-ansi.so: ESP-NN's plain C.
+ESP_NN_HOST_AR := $(BUILD)/host-esp-nn/libesp-nn.a
+$(ESP_NN_HOST_AR): $(ESP_NN_SRC)
+	@mkdir -p $(@D)
+	@echo "  HOSTAR  ESP-NN $(ESP_NN_VERSION)"
+	@rm -f $@ && cd $(@D) && $(HOST_CC) -std=gnu99 -O2 -g -fPIC -w $(ESP_NN_INC) -c $(ESP_NN_SRC) && \
+		ar rcs $(@F) $(notdir $(ESP_NN_SRC:.c=.o))
+
+$(HOST_LIBDIR)/libtinyml-esp-nn.so: $(TML_ESP_NN_OWN) $(TML_HOST_SRC) $(TML_HDR) $(ESP_NN_HOST_AR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TML_ESP_NN_CFLAGS) -shared -o $@ $(TML_ESP_NN_OWN) $(TML_HOST_SRC) $(ESP_NN_HOST_AR) -lm
+
+$(HOST_LIBDIR)/libtinyml-esp-nn-ansi.so: $(TML_ESP_NN_OWN) $(TML_HOST_SRC) $(TML_HDR) $(ESP_NN_HOST_AR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TML_ESP_NN_CFLAGS) -DTML_ESP_NN_ANSI -shared -o $@ $(TML_ESP_NN_OWN) $(TML_HOST_SRC) \
+		$(ESP_NN_HOST_AR) -lm
 
 # Same library with AddressSanitizer + UBSan, for the bad-model tests.
 ASAN_LIB := $(BUILD)/asan/libtinyml-ref.so

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Clone the pinned MicroPython and CMSIS-NN into the dependency cache, with
 # only the submodules our ports need. Reuses what is already there.
-# Usage: firmware/deps.sh [all|core|tflm|PORT...]
+# Usage: firmware/deps.sh [all|core|tflm|esp-nn|PORT...]
 #   core = CMSIS-NN + MicroPython, no port submodules; all = every port below;
+#   esp-nn = Espressif's ESP-NN (the esp-nn kernel backend; not part of all);
 #   PORT = unix, qemu, stm32 or rp2: only the submodules those ports need; rp2
 #   also builds picotool (the pico-sdk build needs it to make the .uf2) and
 #   fetches what the RP2040 emulator needs (tests/rp2040: the rp2040js boot ROM
@@ -15,6 +16,7 @@ val() { sed -n "s/^$1 *:= *//p" "$here/versions.mk"; }
 deps=${TINYML_DEPS:-$HOME/.cache/tinyml}
 mpy_dir=${MICROPY_DIR:-$deps/micropython-$(val MICROPY_VERSION)}
 cmsis_dir=${CMSIS_NN_DIR:-$deps/CMSIS-NN-$(val CMSIS_NN_VERSION)}
+esp_nn_dir=${ESP_NN_DIR:-$deps/esp-nn-$(val ESP_NN_VERSION)}
 mkdir -p "$deps"
 
 clone() { # url tag dir
@@ -211,12 +213,12 @@ clone "$(val MICROPY_URL)" "$(val MICROPY_VERSION)" "$mpy_dir" || ok=0
 wanted=()
 for arg in "$@"; do
     case $arg in # frozen manifests need micropython-lib; unix builds without btree/ffi/ssl
-    core | tflm) ;;
+    core | tflm | esp-nn) ;;
     unix | qemu) wanted+=(lib/micropython-lib) ;;
     stm32) wanted+=(lib/micropython-lib lib/stm32lib lib/libhydrogen lib/tinyusb) ;;
     rp2) wanted+=(lib/micropython-lib lib/pico-sdk lib/tinyusb lib/mbedtls) ;;
     all) wanted+=(lib/micropython-lib lib/stm32lib lib/libhydrogen lib/tinyusb lib/pico-sdk lib/mbedtls) ;;
-    *) echo "deps: ERROR: unknown argument '$arg' (all, core, tflm, unix, qemu, stm32, rp2)" >&2; exit 2 ;;
+    *) echo "deps: ERROR: unknown argument '$arg' (all, core, tflm, esp-nn, unix, qemu, stm32, rp2)" >&2; exit 2 ;;
     esac
 done
 if [ "$ok" = 1 ] && [ ${#wanted[@]} -gt 0 ]; then
@@ -229,6 +231,9 @@ case " $* " in
 esac
 case " $* " in
 *" tflm "*) if [ "$ok" = 1 ]; then tflm || ok=0; fi ;;
+esac
+case " $* " in
+*" esp-nn "*) clone "$(val ESP_NN_URL)" "$(val ESP_NN_VERSION)" "$esp_nn_dir" && echo "deps: ESP_NN_DIR=$esp_nn_dir" || ok=0 ;;
 esac
 if [ "$ok" != 1 ]; then
     echo "deps: ERROR: dependencies incomplete (see the lines above)" >&2

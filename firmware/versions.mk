@@ -3,6 +3,11 @@ MICROPY_URL     := https://github.com/micropython/micropython
 MICROPY_VERSION := v1.28.0
 CMSIS_NN_URL     := https://github.com/ARM-software/CMSIS-NN
 CMSIS_NN_VERSION := v7.0.0
+# ESP-NN, Espressif's kernel library (the one esp-tflite-micro calls), for the
+# esp-nn backend (kernels/esp_nn/): its latest release; esp-tflite-micro 1.4.0
+# asks for >= 1.1.1.
+ESP_NN_URL     := https://github.com/espressif/esp-nn
+ESP_NN_VERSION := v1.2.0
 # picotool: the version pico-sdk 2.2.0 (pinned by MicroPython v1.28.0) fetches
 # when it finds none; built once into $(TINYML_DEPS)/picotool by `make deps`.
 PICOTOOL_URL     := https://github.com/raspberrypi/picotool

@@ -2,8 +2,10 @@
 
 The host tools and tests run exactly the C code that runs on the device:
 ``make host-lib`` builds one library per kernel backend into ``lib/`` beside
-this file (``libtinyml-ref.so``, ``libtinyml-cmsis-nn.so``). ``TINYML_LIB``
-points at another build (e.g. one with AddressSanitizer) for the ref backend.
+this file (``libtinyml-ref.so``, ``libtinyml-cmsis-nn.so``, and with ESP-NN
+``libtinyml-esp-nn.so`` (its generic optimisations) and
+``libtinyml-esp-nn-ansi.so`` (its plain C)). ``TINYML_LIB`` points at another
+build (e.g. one with AddressSanitizer) for the ref backend.
 """
 
 from __future__ import annotations
@@ -91,6 +93,7 @@ LOAD_INSPECT = 1
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}
+BACKENDS = ("ref", "cmsis-nn", "esp-nn", "esp-nn-ansi")
 
 
 def _lib_path(backend: str) -> Path:
@@ -102,7 +105,7 @@ def _lib_path(backend: str) -> Path:
 
 def backends() -> list[str]:
     """Backends whose host library has been built."""
-    return [b for b in ("ref", "cmsis-nn") if _lib_path(b).exists()]
+    return [b for b in BACKENDS if _lib_path(b).exists()]
 
 
 def _load_lib(backend: str) -> ctypes.CDLL:
@@ -139,6 +142,8 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_model_op_macs.restype = ctypes.c_uint64
     lib.tml_model_op_supported.argtypes = [p, i]
     lib.tml_model_op_supported.restype = i
+    lib.tml_model_op_kernel.argtypes = [p, i]
+    lib.tml_model_op_kernel.restype = ctypes.c_char_p
     lib.tml_backend_name.argtypes = []
     lib.tml_backend_name.restype = ctypes.c_char_p
     lib.tml_supported_op.argtypes = [i]
@@ -194,8 +199,10 @@ class GraphTensor:
 
 @dataclass(frozen=True)
 class OpInfo:
-    """Operator i: its name, MACs, tensor indices (-1 for an absent optional input), and whether
-    the core runs it (an operator, or an operator for its input type, may be unsupported)."""
+    """Operator i: its name, MACs, tensor indices (-1 for an absent optional input), whether
+    the core runs it (an operator, or an operator for its input type, may be unsupported), and
+    the kernel load chose for it where the backend has more than one (the backend's name,
+    "portable" or "esp-nn-ansi"; None where the operator has one)."""
 
     index: int
     name: str
@@ -203,6 +210,7 @@ class OpInfo:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     supported: bool
+    kernel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -278,8 +286,9 @@ class Model:
             raise IndexError(i)
         ins = tuple(lib.tml_model_op_io(m, i, 0, k) for k in range(lib.tml_model_op_num_io(m, i, 0)))
         outs = tuple(lib.tml_model_op_io(m, i, 1, k) for k in range(lib.tml_model_op_num_io(m, i, 1)))
+        kernel = lib.tml_model_op_kernel(m, i)
         return OpInfo(i, lib.tml_model_op_name(m, i).decode(), int(lib.tml_model_op_macs(m, i)), ins, outs,
-                      bool(lib.tml_model_op_supported(m, i)))
+                      bool(lib.tml_model_op_supported(m, i)), kernel.decode() if kernel else None)
 
     def _tensor(self, is_output: int, k: int) -> tuple[TensorInfo, int]:
         dims = (ctypes.c_int32 * MAX_DIMS)()

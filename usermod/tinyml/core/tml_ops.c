@@ -377,8 +377,14 @@ const char *tml_supported_op(int i) {
 }
 
 const char *tml_backend_name(void) {
-#ifdef TML_BACKEND_CMSIS_NN
+#if defined(TML_BACKEND_CMSIS_NN)
     return "cmsis-nn";
+#elif defined(TML_BACKEND_ESP_NN) && defined(TML_ESP_NN_ANSI)
+    return "esp-nn-ansi";
+#elif defined(TML_BACKEND_ESP_NN) && defined(TML_ESP_NN_S3)
+    return "esp-nn-s3";
+#elif defined(TML_BACKEND_ESP_NN)
+    return "esp-nn";
 #else
     return "ref";
 #endif

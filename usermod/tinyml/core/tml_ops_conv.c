@@ -239,6 +239,14 @@ static tml_status_t check_output(tml_op_t *op, tml_error_t *err, const conv_args
     return TML_OK;
 }
 
+/* The weights a kernel's load-time select may inspect (tml_kernels.h): the
+ * constant filter, or NULL if the filter or the bias is computed at run time. */
+static const int8_t *const_filter(const conv_args_t *a) {
+    const bool ok = a->filter->kind == TML_TENSOR_CONST && a->filter->data &&
+        (!a->bias || (a->bias->kind == TML_TENSOR_CONST && a->bias->data));
+    return ok ? a->filter->data : NULL;
+}
+
 static void fill_conv_params(const conv_args_t *a, const tml_tile_t *padding, tml_conv_params_t *p) {
     p->input_offset = -a->in->zero_point;
     p->output_offset = a->out->zero_point;
@@ -297,6 +305,9 @@ tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     }
     fill_conv_params(&a, &padding, &d->u.p);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
+    d->u.p.kernel =
+        tml_conv_s8_select(&d->u.p, q, &in_d, &f_d, const_filter(&a), a.bias ? a.bias->data : NULL, &out_d);
+    tml_op_set_kernel(op, d->u.p.kernel);
     const int32_t scratch = tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
@@ -434,6 +445,11 @@ static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     }
     fill_dw_params(&a, &padding, mult, &d->u.dw);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
+    if (type == TML_INT8) {
+        d->u.dw.kernel = tml_depthwise_conv_s8_select(&d->u.dw, q, &in_d, &f_d, const_filter(&a),
+            a.bias ? a.bias->data : NULL, &out_d);
+        tml_op_set_kernel(op, d->u.dw.kernel);
+    }
     const int32_t scratch = type == TML_INT8 ? tml_depthwise_conv_s8_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d)
                                              : tml_depthwise_conv_s16_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
     if (scratch < 0) {

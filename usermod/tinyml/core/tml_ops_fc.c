@@ -212,6 +212,9 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &d->q)) != TML_OK) {
         return s;
     }
+    d->p.kernel = tml_fully_connected_s8_select(&d->p, &d->q, &in_d, &f_d, const_weights ? filter->data : NULL,
+        bias ? bias->data : NULL, &out_d);
+    tml_op_set_kernel(op, d->p.kernel);
     if (sums > 0) {
         int32_t *buf = d->q.shift + n_q;
         if (tml_fully_connected_s8_kernel_sums(&d->p, &d->q, &f_d, filter->data, bias ? bias->data : NULL, buf) !=
