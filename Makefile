@@ -4,6 +4,7 @@
 #   make deps      clone pinned MicroPython and CMSIS-NN into $(TINYML_DEPS)
 #   make host-lib  the C core as host shared libraries (one per backend)
 #   make bench     benchmark tables (not a test)
+#   make bench-instructions   host instructions per inference per backend (callgrind)
 #   make bench-tflm BOARD=MPS2_AN500   TFLM vs our core, bare metal in QEMU (tests/bench/tflm/)
 SHELL := /bin/bash
 ROOT := $(abspath .)
@@ -125,6 +126,11 @@ test-host: host-lib host-lib-asan
 # Host benchmark of the core; with BOARD=..., the on-device benchmark (firmware.mk).
 bench: host-lib
 	$(if $(BOARD),$(MAKE) bench-board BOARD=$(BOARD),$(PYTHON) tests/bench/bench_core.py)
+
+# Host instructions per inference of each shared model and backend (callgrind).
+.PHONY: bench-instructions
+bench-instructions: host-lib
+	$(PYTHON) tests/bench/bench_instructions.py
 
 cross:
 	$(PYTHON) tests/cross/crossbuild.py
