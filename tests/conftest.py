@@ -3,7 +3,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
+
+# ESP-NN (`make deps`, firmware/versions.mk): without its clone the esp-nn test files are not
+# collected, and the run ends with one line saying so (pytest_terminal_summary).
+_ROOT = Path(__file__).resolve().parents[1]
+_ESP_NN_VERSION = re.search(r"^ESP_NN_VERSION\s*:=\s*(\S+)", (_ROOT / "firmware" / "versions.mk").read_text(),
+                            re.MULTILINE).group(1)
+_ESP_NN = Path(os.environ.get("ESP_NN_DIR", Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
+                              / f"esp-nn-{_ESP_NN_VERSION}"))
+ESP_NN_MISSING = not (_ESP_NN / "include" / "esp_nn.h").exists()
+collect_ignore_glob = ["*/test_esp_nn*.py"] if ESP_NN_MISSING else []
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -43,3 +57,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         from test_device import release_board  # tests/firmware is on sys.path (test_device.py puts it there)
 
         release_board(target)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if ESP_NN_MISSING:
+        terminalreporter.write_line(f"SKIPPED the esp-nn backend's tests: ESP-NN is not in {_ESP_NN} (run 'make deps')",
+                                    yellow=True, bold=True)
