@@ -118,7 +118,7 @@ test-prereqs: host-lib host-lib-asan fuzz-build firmware-test-images
 test:
 	@$(MAKE) --no-print-directory -j2 test-prereqs
 	@$(if $(PYTEST_JOBS),,echo "test: pytest-xdist not installed (pip install -r requirements-dev.txt): the tests run in one process")
-	$(PYTEST) -q $(PYTEST_JOBS) tests
+	$(PYTEST) -q -rs $(PYTEST_JOBS) tests
 
 test-host: host-lib host-lib-asan
 	$(PYTEST) -q tests/host

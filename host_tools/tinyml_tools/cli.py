@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "stream": ("stream", "receive records sent by tinyml.stream.send() on the board"),
     "bench": ("bench", "time a model on the board: latency statistics, per-layer profile, memory"),
     "compare": ("compare", "run the same inputs on the board and on the host core and compare bytes"),
+    "board": ("board", "list the boards --port can name; reset an emulated board to a clean one"),
 }
 
 

@@ -26,13 +26,16 @@ SEED_MAX_BYTES = 128 * 1024  # larger models slow every execution down (fuzz_inp
 
 
 def synthesized_seeds(out: Path) -> list[Path]:
-    """Small per-op models from the conformance generator (if it is importable)."""
+    """Small per-op models from the conformance generator (tests/host/seeds.py, which needs the
+    host test requirements: numpy, tflite, flatbuffers). A fuzz run without them would miss every
+    operator the shared models lack, so their absence is an error, not a quieter run."""
     sys.path.insert(0, str(ROOT / "tests" / "host"))
     sys.path.insert(0, str(ROOT / "host_tools"))
     try:
         import seeds  # tests/host/seeds.py: seed_models() -> dict[name, bytes]
-    except ImportError:
-        return []
+    except ImportError as e:
+        raise SystemExit(f"fuzz: cannot make the synthesized seeds (tests/host/seeds.py): {e}: "
+                         "pip install -r requirements-dev.txt") from e
     paths = []
     for name, data in seeds.seed_models().items():
         p = out / f"{name}.tflite"

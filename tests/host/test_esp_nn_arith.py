@@ -11,20 +11,16 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import ROOT, core_module
+from harness import ROOT, core_module, esp_nn_dir, esp_nn_missing
 
-DEPS = Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
-ESP_NN = Path(os.environ.get("ESP_NN_DIR", DEPS / "esp-nn-v1.2.0"))
-ESP_BACKENDS = [b for b in core_module().backends() if b.startswith("esp-nn")]
-if not ESP_BACKENDS or not (ESP_NN / "src" / "common" / "common_functions.h").exists():
-    pytest.skip("ESP-NN not built (run 'make deps' and 'make host-lib'): its arithmetic is not checked",
-                allow_module_level=True)
+if esp_nn_missing():
+    pytest.skip(esp_nn_missing(), allow_module_level=True)
+ESP_NN = esp_nn_dir()
+ESP_BACKENDS = ["esp-nn", "esp-nn-ansi"]
 
 
 def test_requantization() -> None:
