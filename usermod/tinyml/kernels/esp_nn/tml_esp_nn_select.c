@@ -15,6 +15,10 @@
 #define FC_FAST_REQUANT 0
 #endif
 
+static int64_t abs64(int64_t v) {
+    return v < 0 ? -v : v;
+}
+
 static int dim_ok(int32_t v) {
     return v >= 0 && v <= TML_ESP_NN_MAX_DIM;
 }
@@ -38,15 +42,15 @@ static int accumulators_ok(const int8_t *w, int32_t channels, int32_t c_stride, 
     if (!w) {
         return 0; /* weights or bias computed at run time: no bound */
     }
-    const int64_t lo = -128 + (int64_t)input_offset, hi = 127 + (int64_t)input_offset;
-    const int64_t a_max = (lo < 0 ? -lo : lo) > (hi < 0 ? -hi : hi) ? (lo < 0 ? -lo : lo) : (hi < 0 ? -hi : hi);
+    /* the largest |x + input_offset| over int8 x */
+    const int64_t lo = abs64(-128 + (int64_t)input_offset), hi = abs64(127 + (int64_t)input_offset);
+    const int64_t a_max = lo > hi ? lo : hi;
     for (int32_t c = 0; c < channels; ++c) {
         int64_t sum = 0;
         for (int32_t k = 0; k < k_count; ++k) {
-            const int64_t v = (int64_t)w[(int64_t)c * c_stride + (int64_t)k * k_stride] + filter_offset;
-            sum += v < 0 ? -v : v;
+            sum += abs64((int64_t)w[(int64_t)c * c_stride + (int64_t)k * k_stride] + filter_offset);
         }
-        const int64_t b = bias ? (bias[c] < 0 ? -(int64_t)bias[c] : (int64_t)bias[c]) : 0;
+        const int64_t b = bias ? abs64(bias[c]) : 0;
         const int32_t s = shift[shift_per_channel ? c : 0];
         if (s < -31) {
             return 0;
