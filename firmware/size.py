@@ -17,6 +17,10 @@ Per board, from its firmware build (build/firmware/<BOARD>/, what `make firmware
   core only    the module with every optional group left out
 Groups overlap (an operator may need two), so their savings do not add up to the module's size exactly.
 A board without a build is listed as such (build it with `make firmware BOARD=...`).
+ESP32 boards (ESP-IDF builds, build/firmware/<BOARD>/micropython.elf and .map): firmware is text + data
+of xtensa-<chip>-elf-size (what the app image holds: flash code and rodata, IRAM code, DRAM data);
+tinyml counts Xtensa's .literal sections (L32R constants) too; the operator groups are not measured
+there (size.py relinks make and CMake-Makefile builds, not ESP-IDF's ninja build).
 """
 
 from __future__ import annotations
@@ -37,18 +41,26 @@ IMAGES = ROOT / "firmware" / "images"
 GROUPS = ("int16", "float", "math", "data", "rnn", "signal")
 GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c")  # the only files that test TML_OPS_<GROUP>
 MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port)/|/tinyml/modtinyml\.|CMSIS-NN)")
-FLASH_SECTIONS = (".text", ".rodata", ".data")
+FLASH_SECTIONS = (".text", ".rodata", ".data", ".literal")  # .literal: Xtensa's L32R constants
+ESP32_BOARDS = {"ESP32_GENERIC": "esp32", "ESP32_GENERIC_S3": "esp32s3"}
 
 
 class SizeError(RuntimeError):
     pass
 
 
-def arm_size(elf: Path) -> int:
-    """Flash bytes of an image: text + data (arm-none-eabi-size, Berkeley format)."""
-    out = subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True, text=True, check=True).stdout
+def arm_size(elf: Path, tool: str = "arm-none-eabi-size") -> int:
+    """Flash bytes of an image: text + data (arm-none-eabi-size or another binutils size, Berkeley format)."""
+    out = subprocess.run([tool, str(elf)], capture_output=True, text=True, check=True).stdout
     text, data = map(int, out.splitlines()[1].split()[:2])
     return text + data
+
+
+def xtensa_tool(chip: str, name: str) -> str:
+    """xtensa-<chip>-elf-<name>: the one `make deps-esp32` built, else the one on PATH."""
+    deps = Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
+    cached = deps / f"xtensa-{chip}-elf" / "bin" / f"xtensa-{chip}-elf-{name}"
+    return str(cached) if cached.exists() else f"xtensa-{chip}-elf-{name}"
 
 
 def map_sizes(map_file: Path) -> dict[str, int]:
@@ -184,19 +196,23 @@ def cmake_commands(board: str) -> Commands:
 
 def measure(board: str, make_args: list[str], groups: list[str]) -> dict:
     build = BUILD / board
-    elf = build / ("firmware.elf")
-    maps = [p for p in (build / "firmware.map", build / "firmware.elf.map") if p.exists()]
+    chip = ESP32_BOARDS.get(board)
+    elf = build / ("micropython.elf" if chip else "firmware.elf")
+    maps = [p for p in (build / "firmware.map", build / "firmware.elf.map", build / "micropython.map") if p.exists()]
     if not elf.exists() or not maps:
         return {"board": board, "error": f"not built (make firmware BOARD={board})"}
-    firmware = arm_size(elf)
+    if chip:
+        groups = []  # not measured on ESP-IDF builds (see the module docstring)
+    size_tool = xtensa_tool(chip, "size") if chip else "arm-none-eabi-size"
+    firmware = arm_size(elf, size_tool)
     module = module_bytes(map_sizes(maps[0]))
     row: dict = {"board": board, "firmware": firmware, "tinyml": module, "without": firmware - module}
     info_path = ROOT / "boards" / board / "board.json"
     if info_path.exists():
         row["backend"] = json.loads(info_path.read_text()).get("backend")
-    none_elf = IMAGES / f"{board}-none" / "firmware.elf"
+    none_elf = IMAGES / f"{board}-none" / elf.name
     if none_elf.exists():
-        row["without_measured"] = arm_size(none_elf)
+        row["without_measured"] = arm_size(none_elf, size_tool)
     if groups:
         cmds = cmake_commands(board) if (build / "CMakeCache.txt").exists() else make_commands(board, make_args)
         with tempfile.TemporaryDirectory(prefix="tml-size-") as tmp:
@@ -231,7 +247,7 @@ def table(rows: list[dict], groups: list[str]) -> str:
     lines.insert(1, "  ".join("-" * w for w in widths))
     note = ("bytes of flash (text + data). without tinyml: firmware - tinyml (in parentheses: a TINYML_BACKEND=none "
             "image, measured); group columns: what TINYML_OPS_EXCLUDE=<group> saves; core only: the module with "
-            "every group left out")
+            "every group left out; ESP32 boards: xtensa-<chip>-elf-size of micropython.elf, groups not measured")
     return "\n".join([*lines, *errors, note])
 
 
