@@ -4,9 +4,8 @@
  * fully_connected.cc call arm_convolve_wrapper_s4, arm_depthwise_conv_wrapper_s4
  * and arm_fully_connected_s4. Where CMSIS-NN's s4 kernels would differ from
  * TFLM's reference, the portable kernels of kernels/common/tml_k_s4.c run:
- * grouped convolutions (arm_convolve_s4 has no groups), depthwise convolutions
- * of an odd number of input channels outside arm_depthwise_conv_s4_opt (see
- * dw_generic_differs) and a per-tensor FULLY_CONNECTED filter zero point
+ * grouped convolutions (arm_convolve_s4 has no groups), some depthwise
+ * convolutions (see dw_path) and a per-tensor FULLY_CONNECTED filter zero point
  * (arm_fully_connected_s4 ignores it). */
 #include "tml_cmsis_nn.h"
 
@@ -65,22 +64,35 @@ static cmsis_nn_dw_conv_params dw_params(const tml_dw_conv_params_t *p) {
     return c;
 }
 
-/* CMSIS-NN v7.0.0's arm_depthwise_conv_s4 (the wrapper's choice unless ch_mult
- * is 1, the batch 1 and the dilation 1) walks the packed filter wrongly when the
- * input channels are odd: every channel multiplier above 1, and with ch_mult 1
- * any batch above 1 or a dilated window clipped by the padding, gives outputs
- * that differ from TFLM's reference (found by sweeping shapes against it; its
- * plain-C code is the same on every core). Even input channels, and the opt path,
- * match. */
-static int dw_generic_differs(const tml_dw_conv_params_t *p, const tml_dims_t *in) {
+/* Which depthwise kernel runs. arm_depthwise_conv_wrapper_s4 picks
+ * arm_depthwise_conv_s4_opt for ch_mult 1, batch 1 and dilation 1, else
+ * arm_depthwise_conv_s4 (generic, plain C on every core). In CMSIS-NN v7.0.0:
+ *  - the generic kernel walks the packed filter wrongly when the input channels
+ *    are odd: every channel multiplier above 1, and with ch_mult 1 any batch above
+ *    1 or a dilated window clipped by the padding, gives outputs that differ from
+ *    TFLM's reference (found by sweeping shapes against it on the host); even
+ *    input channels match;
+ *  - the MVE (Cortex-M55) opt kernel differs from TFLM's reference for every
+ *    per-op case that reaches it (MPS3_AN547 in QEMU, the M55 we run), so MVE
+ *    builds run the generic kernel there (even channels) or the portable one.
+ * The DSP and plain-C opt kernels match (MPS2_AN500, NETDUINO_PLUS_2, the host). */
+typedef enum { DW_WRAPPER, DW_GENERIC, DW_PORTABLE } dw_path_t;
+
+static dw_path_t dw_path(const tml_dw_conv_params_t *p, const tml_dims_t *in) {
     const int opt = p->ch_mult == 1 && in->n == 1 && p->dilation.w == 1 && p->dilation.h == 1;
-    return (in->c & 1) && !opt;
+    const int odd = in->c & 1;
+#if defined(ARM_MATH_MVEI)
+    if (opt) {
+        return odd ? DW_PORTABLE : DW_GENERIC;
+    }
+#endif
+    return odd && !opt ? DW_PORTABLE : DW_WRAPPER;
 }
 
 int32_t tml_depthwise_conv_s4_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
-    if (dw_generic_differs(p, input_dims)) {
-        return 0; /* portable kernel */
+    if (dw_path(p, input_dims) != DW_WRAPPER) {
+        return 0; /* the portable and generic kernels take no buffer */
     }
     const cmsis_nn_dw_conv_params dp = dw_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
@@ -92,7 +104,8 @@ tml_status_t tml_depthwise_conv_s4(const tml_context_t *ctx, const tml_dw_conv_p
     const tml_per_channel_quant_params_t *q, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output) {
-    if (dw_generic_differs(p, input_dims)) {
+    const dw_path_t path = dw_path(p, input_dims);
+    if (path == DW_PORTABLE) {
         return tml_depthwise_conv_s4_portable(p, q, input_dims, input, filter_dims, filter, bias, output_dims,
             output);
     }
@@ -101,6 +114,9 @@ tml_status_t tml_depthwise_conv_s4(const tml_context_t *ctx, const tml_dw_conv_p
     const cmsis_nn_per_channel_quant_params qp = {q->multiplier, q->shift};
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims bd = {1, 1, 1, output_dims->c}, od = tml_cmsis_dims(output_dims);
+    if (path == DW_GENERIC) {
+        return tml_cmsis_status(arm_depthwise_conv_s4(&c, &dp, &qp, &id, input, &fd, filter, &bd, bias, &od, output));
+    }
     return tml_cmsis_status(
         arm_depthwise_conv_wrapper_s4(&c, &dp, &qp, &id, input, &fd, filter, &bd, bias, &od, output));
 }
