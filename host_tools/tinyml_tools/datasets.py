@@ -251,15 +251,17 @@ SPECTROGRAM_FRAME, SPECTROGRAM_STEP, SPECTROGRAM_FFT = 255, 128, 256
 
 def spectrogram(path: Path, input_shape: tuple[int, ...]) -> np.ndarray:
     """TensorFlow's simple audio recognition tutorial's input: |tf.signal.stft(waveform, frame_length=255,
-    frame_step=128)| (periodic Hann window, FFT of 256: 129 bins), of a waveform zero-padded or cut to
-    fill the input's frames. Input (frames, 129) or (frames, 129, 1)."""
+    frame_step=128)| (its Hann window, FFT of 256: 129 bins), of a waveform zero-padded or cut to fill the
+    input's frames. Input (frames, 129) or (frames, 129, 1)."""
     if len(input_shape) < 2 or input_shape[1] != SPECTROGRAM_FFT // 2 + 1 or math.prod(input_shape[2:]) != 1:
         raise DataError(f"--preprocess spectrogram makes (frames, {SPECTROGRAM_FFT // 2 + 1}, 1) inputs; the model's "
                         f"input is {shape_str(input_shape)}")
     frames = input_shape[0]
     wave_ = _fit(_wav(path), (frames - 1) * SPECTROGRAM_STEP + SPECTROGRAM_FRAME)
     k = np.arange(SPECTROGRAM_FRAME)
-    window = (0.5 - 0.5 * np.cos(2 * np.pi * k / SPECTROGRAM_FRAME)).astype(np.float32)
+    # the window tf.signal.stft applies, tf.signal.hann_window(255, periodic=True): (TensorFlow 2.21) a cosine
+    # over 254 steps, 0 at both ends
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * k / (SPECTROGRAM_FRAME - 1))).astype(np.float32)
     idx = np.arange(frames)[:, None] * SPECTROGRAM_STEP + k[None, :]
     spec = np.abs(np.fft.rfft(wave_[idx] * window, n=SPECTROGRAM_FFT, axis=1))
     return spec.astype(np.float32).reshape(input_shape)

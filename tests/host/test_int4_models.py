@@ -98,3 +98,33 @@ def test_int4_model_is_smaller(path: Path) -> None:
         w = sg.Tensors(sg.Operators(c.index).Inputs(1))
         assert w.Type() == tflite.TensorType.INT4, (c.index, c.op, w.Type())
         assert (w.Quantization().ScaleLength() > 1) == c.per_channel == (c.op != "FULLY_CONNECTED")
+
+
+@functools.cache
+def tflm_arena(path: Path) -> int:
+    """TFLM's arena for the int4 model (test_models.tflm_measured_arena reads a file)."""
+    import tempfile
+
+    import test_models
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / path.name
+        f.write_bytes(int4_model(path)[0])
+        return test_models.tflm_measured_arena(f)
+
+
+@pytest.mark.parametrize("path", MODELS[:5], ids=NAMES[:5])
+def test_int4_model_memory(path: Path, backend: str) -> None:
+    """RAM of the int4 model (arena + metadata) at most TFLM's: TFLM's reference kernels unpack each int4
+    filter into an arena buffer of one byte per weight (ad01_int8: 86 KB instead of 4 KB); the ref backend reads
+    the nibbles in place, and the cmsis-nn backend's allowance is its largest kernel scratch beyond the ref
+    backend's (as test_models.test_model_memory)."""
+    data, _ = int4_model(path)
+    tflm = tflm_arena(path)
+    core = core_module()
+    model = core.Model(data, backend=backend)
+    ref_scratch = core.Model(data, backend="ref").op_scratch
+    allowance = max((s - r for s, r in zip(model.op_scratch, ref_scratch, strict=True)), default=0)
+    ours = model.arena_size + model.persistent_size
+    print(f"{path.name} int4 [{backend}]: ours {ours:,} B (allowance {allowance:,} B), TFLM {tflm:,} B")
+    assert ours - max(allowance, 0) <= tflm, (ours, allowance, tflm)
