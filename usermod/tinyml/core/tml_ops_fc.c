@@ -12,6 +12,11 @@
 
 enum { OPT_FULLY_CONNECTED = 8 };
 
+/* Op group INT4 (see tml_ops.c): packed int4 weights. */
+#ifndef TML_OPS_INT4
+#define TML_OPS_INT4 1
+#endif
+
 /* One persistent block: this struct, then the multipliers and shifts (1 or
  * units each), then the kernel sums if the backend precomputes them. */
 typedef struct {
@@ -46,9 +51,15 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     }
     tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1);
     tml_tensor_t *bias = tml_op_input(m, op, 2), *out = tml_op_output(m, op, 0);
-    /* int8 activations take int8 or packed int4 weights (TFLM) */
+#if !TML_OPS_INT4
+    if (type == TML_INT8 && filter && filter->type == TML_INT4) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
+            "filter has type int4; this build leaves int4 weights out (TINYML_OPS_EXCLUDE=int4)");
+    }
+#endif
+    /* int8 activations take int8 or packed int4 weights (TFLM), where the build has them (group INT4) */
     const int w_type = type == TML_FLOAT32 ? TML_FLOAT32
-        : type == TML_INT8 && filter && filter->type == TML_INT4 ? TML_INT4 : TML_INT8;
+        : TML_OPS_INT4 && type == TML_INT8 && filter && filter->type == TML_INT4 ? TML_INT4 : TML_INT8;
     if ((s = tml_check_type(err, op, in, "input", type)) != TML_OK ||
         (s = tml_check_type(err, op, filter, "filter", w_type)) != TML_OK ||
         (s = tml_check_type(err, op, out, "output", type)) != TML_OK) {
@@ -166,6 +177,7 @@ static int fc_num_scales(tml_model_t *m, tml_op_t *op, tml_error_t *err, const f
     return n_scales;
 }
 
+#if TML_OPS_INT4
 /* int4 weights: the kernel chosen at prepare (the registry row is int8's). */
 static tml_status_t fully_connected_eval_s4(tml_model_t *m, tml_op_t *op) {
     const fc_data_t *d = op->data;
@@ -176,6 +188,7 @@ static tml_status_t fully_connected_eval_s4(tml_model_t *m, tml_op_t *op) {
     return tml_fully_connected_s4(&ctx, &d->p, &d->q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
         tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
+#endif
 
 tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     fc_args_t a;
@@ -243,13 +256,17 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
         }
         d->p.kernel_sums = buf;
     }
+#if TML_OPS_INT4
     const int32_t scratch = s4 ? tml_fully_connected_s4_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d)
                                : tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
-    if (scratch < 0) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
-    }
     if (s4) {
         op->eval = fully_connected_eval_s4;
+    }
+#else
+    const int32_t scratch = tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
+#endif
+    if (scratch < 0) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
     op->data = d;
     op->scratch_size = scratch;

@@ -9,6 +9,12 @@
  * (arm_fully_connected_s4 ignores it). */
 #include "tml_cmsis_nn.h"
 
+/* TML_S4_PORTABLE=1 (the firmware's TINYML_INT4_KERNELS=portable): every s4 kernel is the portable one, so
+ * none of CMSIS-NN's s4 code is linked (about 20 KB of flash on a Cortex-M4, for boards that cannot spare it). */
+#ifndef TML_S4_PORTABLE
+#define TML_S4_PORTABLE 0
+#endif
+
 static cmsis_nn_conv_params conv_params(const tml_conv_params_t *p) {
     cmsis_nn_conv_params c;
     c.input_offset = p->input_offset;
@@ -28,7 +34,7 @@ static cmsis_nn_dims conv_filter_dims(const tml_dims_t *f) {
 
 int32_t tml_conv_s4_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
-    if (input_dims->c != filter_dims->c) {
+    if (TML_S4_PORTABLE || input_dims->c != filter_dims->c) {
         return 0; /* grouped: portable kernel */
     }
     const cmsis_nn_conv_params cp = conv_params(p);
@@ -41,7 +47,7 @@ tml_status_t tml_conv_s4(const tml_context_t *ctx, const tml_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output) {
-    if (input_dims->c != filter_dims->c) {
+    if (TML_S4_PORTABLE || input_dims->c != filter_dims->c) {
         return tml_conv_s4_portable(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
     }
     const cmsis_nn_context c = tml_cmsis_ctx(ctx);
@@ -81,6 +87,9 @@ typedef enum { DW_WRAPPER, DW_GENERIC, DW_PORTABLE } dw_path_t;
 static dw_path_t dw_path(const tml_dw_conv_params_t *p, const tml_dims_t *in) {
     const int opt = p->ch_mult == 1 && in->n == 1 && p->dilation.w == 1 && p->dilation.h == 1;
     const int odd = in->c & 1;
+    if (TML_S4_PORTABLE) {
+        return DW_PORTABLE;
+    }
 #if defined(ARM_MATH_MVEI)
     if (opt) {
         return odd ? DW_PORTABLE : DW_GENERIC;
@@ -141,7 +150,7 @@ tml_status_t tml_fully_connected_s4(const tml_context_t *ctx, const tml_fc_param
         q->is_per_channel) {
         return TML_ERR_KERNEL;
     }
-    if (p->filter_offset != 0) {
+    if (TML_S4_PORTABLE || p->filter_offset != 0) {
         return tml_fully_connected_s4_portable(p, q, input_dims, input, filter_dims, filter, bias, output_dims,
             output);
     }
