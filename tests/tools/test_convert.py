@@ -6,13 +6,15 @@ calibration data, mismatched shapes, a layer TFLite cannot quantize, int4 with 1
 TensorFlow the command says what to install. The classroom path of the README is run too: a device script
 streams labelled accelerometer readings (tinyml stream --csv), they calibrate and validate a conversion.
 
-TensorFlow (pip install tensorflow-cpu; .ci/run installs it) is imported once, by this module: without it the
-module is skipped with one line."""
+TensorFlow (pip install tensorflow-cpu; .ci/run installs it) is imported once, by the first test that needs it
+(not at collection: pytest-xdist collects every module in every worker); without it the module is skipped
+with one line."""
 
 from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import io
 import json
 import math
@@ -26,17 +28,15 @@ import numpy as np
 import pytest
 from toolhelp import QEMU_BOARD, QEMU_IMAGE, ROOT
 
-try:  # imported once for the module (seconds); the tests are skipped, in one line, without it
-    from tinyml_tools.converter import tensorflow
-
-    tf = tensorflow()
-except Exception as exc:  # noqa: BLE001 (ConvertError, or a broken installation)
-    pytest.skip(f"tinyml convert tests: {exc}", allow_module_level=True)
+if importlib.util.find_spec("tensorflow") is None:
+    pytest.skip("tinyml convert tests: TensorFlow is not installed (pip install './host_tools[convert]', or "
+                "tensorflow-cpu; .ci/run installs it)", allow_module_level=True)
 
 import tflite
 from harness import assert_same_outputs, core_backends
 from tflite_builder import run_tflm
 from tinyml_tools.cli import main
+from tinyml_tools.converter import tensorflow
 
 WINDOW, AXES, CLASSES = 32, 3, 3
 EXAMPLE = ROOT / "examples" / "gestures"
@@ -60,6 +60,7 @@ def synth(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def small_model() -> Any:
+    tf = tensorflow()
     inp = tf.keras.Input((WINDOW, AXES), batch_size=1)
     x = tf.keras.layers.Reshape((1, WINDOW, AXES))(inp)
     x = tf.keras.layers.Conv2D(8, (1, 5), padding="same", activation="relu")(x)
@@ -88,6 +89,7 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The trained model (model.keras), calibration samples (calib.npy) and labelled validation samples
     (val.npz), trained in a few seconds."""
     d = tmp_path_factory.mktemp("convert")
+    tf = tensorflow()  # imported here, once (seconds)
     tf.keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x, y = synth(rng, 900)
@@ -173,7 +175,7 @@ def test_report_accuracy_is_tflite_micro(name: str, converted: dict, work: Path)
         correct += int(np.argmax(interp.get_output(0)) == label)
     acc = rep["accuracy"]
     assert acc[-1]["correct"] == correct and acc[-1]["samples"] == len(z["y"]), (acc[-1], correct)
-    keras = tf.keras.models.load_model(work / "model.keras")
+    keras = tensorflow().keras.models.load_model(work / "model.keras")
     pred = np.argmax(keras.predict(z["x"], batch_size=1, verbose=0), axis=1)
     assert abs(acc[0]["correct"] - int(np.count_nonzero(pred == z["y"]))) <= 1
     assert acc[0]["accuracy"] > 0.9, acc[0]  # the model learned something: the comparison means something
@@ -258,6 +260,7 @@ def test_mismatched_shapes(work: Path) -> None:
 
 
 def test_layer_tflite_cannot_quantize(work: Path) -> None:
+    tf = tensorflow()
     inp = tf.keras.Input((8,), batch_size=1)
     x = tf.keras.layers.Dense(8)(inp)
     x = tf.keras.layers.Activation("elu", name="curve")(x)
