@@ -238,6 +238,11 @@ def test_int4_of_int8_tflite(converted: dict, work: Path) -> None:
     assert [a["model"] for a in rep["accuracy"]] == ["int8", "int4"]
     assert rep["accuracy"][0]["correct"] == converted["int8"][1]["accuracy"][-1]["correct"]
     assert dest.read_bytes() == converted["int4"][0]  # the same requantization as from the Keras model
+    z = np.load(work / "val.npz")  # labels kept as floats (as numpy pipelines often do): still class indices
+    np.savez(work / "val_float.npz", x=z["x"], y=z["y"].astype(np.float32))
+    rc, rep2, err = tinyml_json("convert", src, "--weights", "int4", "--validate", work / "val_float.npz", "-o", dest)
+    assert rc == 0, err
+    assert [a["correct"] for a in rep2["accuracy"]] == [a["correct"] for a in rep["accuracy"]]
 
 
 # ---- bad input -------------------------------------------------------------------------------------------------

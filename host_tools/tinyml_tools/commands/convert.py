@@ -134,8 +134,13 @@ def _data(args: argparse.Namespace, path: Path, shape: tuple[int, ...], classes:
 
 
 def _check_labels(data: Any, outputs: np.ndarray) -> None:
+    """Labels against the model's outputs: whole-number float labels of a model with several outputs are class
+    indices (numpy pipelines often keep y as float); class indices must index the outputs."""
     from tinyml_tools.datasets import DataError
 
+    n_out = int(np.prod(outputs.shape[1:]))
+    if data.y is not None and data.y.dtype.kind == "f" and n_out > 1 and np.all(data.y == np.round(data.y)):
+        data.y = data.y.astype(np.int64)
     if data.classification:
         n_classes = int(np.prod(outputs.shape[1:]))
         top = int(data.y.max())
@@ -190,6 +195,11 @@ def _from_tflite(args: argparse.Namespace, spec: str | None, classes: list[str] 
         from tinyml_tools.converter import ConvertError
 
         raise ConvertError(f"{args.model}: {e.status}: {e.message}") from e
+    if len(model.inputs) != 1:
+        from tinyml_tools.converter import ConvertError
+
+        raise ConvertError(f"{args.model}: the model has {len(model.inputs)} inputs; tinyml convert takes models "
+                           "with one")
     shape = tuple(model.inputs[0].shape[1:])
     source = args.validate or args.calibrate
     if source is None:
