@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "firmware"
 IMAGES = ROOT / "firmware" / "images"
-GROUPS = ("int16", "float", "math", "data", "rnn", "signal")
-GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c")  # the only files that test TML_OPS_<GROUP>
+GROUPS = ("int16", "float", "math", "data", "rnn", "signal", "int4")
+GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c", "core/tml_ops_fc.c")  # the only files that test TML_OPS_<GROUP>
 MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port)/|/tinyml/modtinyml\.|CMSIS-NN)")
 FLASH_SECTIONS = (".text", ".rodata", ".data")
 

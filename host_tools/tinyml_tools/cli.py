@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "time a model on the board: latency statistics, per-layer profile, memory"),
     "compare": ("compare", "run the same inputs on the board and on the host core and compare bytes"),
     "board": ("board", "list the boards --port can name; reset an emulated board to a clean one"),
+    "convert": ("convert", "quantize a trained Keras model (int8, 16x8, int4 weights) and report what it cost"),
 }
 
 

@@ -5,7 +5,7 @@
     write_round(dest, plan.rounds[0])         # ops.bin of one round
 
 Every case of every tests/host/test_ops*.py module (tests/host/seeds.py) goes to every device:
-2,255 cases today. A board runs them in rounds, each round a file it reads in place (from its ROMFS
+2,372 cases today. A board runs them in rounds, each round a file it reads in place (from its ROMFS
 region, filled by QEMU or written into the emulated flash before it boots, or from its filesystem):
 as many rounds as its room for one file needs. A case a board cannot take at all -- a record larger
 than its room for one round, or a model whose arena and metadata need more RAM than its heap can

@@ -4,7 +4,7 @@
 #   always ref on ESP-IDF targets, Xtensa or RISC-V)
 #   -DCMSIS_NN_DIR=... (default: the pinned copy in the dependency cache)
 #   -DTINYML_OPS_EXCLUDE="float;signal" operator groups to leave out (int16
-#   float math data rnn signal; see core/tml_ops.c)
+#   float math data rnn signal int4; see core/tml_ops.c)
 # Source lists are read from core.mk (the same lists as the make build; needs
 # GNU make on the build host).
 set(TINYML_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -71,8 +71,8 @@ if(NOT DEFINED TINYML_OPS_EXCLUDE AND DEFINED ENV{TINYML_OPS_EXCLUDE})
     separate_arguments(TINYML_OPS_EXCLUDE UNIX_COMMAND "$ENV{TINYML_OPS_EXCLUDE}")
 endif()
 foreach(_tml_group ${TINYML_OPS_EXCLUDE})
-    if(NOT _tml_group MATCHES "^(int16|float|math|data|rnn|signal)$")
-        message(FATAL_ERROR "tinyml: TINYML_OPS_EXCLUDE: unknown group '${_tml_group}' (int16 float math data rnn signal)")
+    if(NOT _tml_group MATCHES "^(int16|float|math|data|rnn|signal|int4)$")
+        message(FATAL_ERROR "tinyml: TINYML_OPS_EXCLUDE: unknown group '${_tml_group}' (int16 float math data rnn signal int4)")
     endif()
     string(TOUPPER ${_tml_group} _tml_group)
     list(APPEND _tml_defs TML_OPS_${_tml_group}=0)

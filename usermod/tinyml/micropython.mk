@@ -8,7 +8,10 @@
 #                   CFLAGS, so its -mcpu selects the DSP/MVE code paths
 #   TINYML_COPT     optimisation of the core, kernels and CMSIS-NN (default -O2)
 #   TINYML_OPS_EXCLUDE  operator groups to leave out, any of: int16 float math
-#                   data rnn signal (see core/tml_ops.c); default: none
+#                   data rnn signal int4 (see core/tml_ops.c); default: none
+#   TINYML_INT4_KERNELS  cmsis-nn backend: cmsis-nn (CMSIS-NN's s4 kernels, where
+#                   they match TFLM; the default) or portable (kernels/common's,
+#                   ~3 KB instead of ~20 KB of flash on a Cortex-M4)
 TINYML_MOD_DIR := $(USERMOD_DIR)
 ROOT := $(abspath $(TINYML_MOD_DIR)/../..)
 ifeq ($(CMSIS_NN_DIR),)
@@ -33,12 +36,17 @@ else
 $(error tinyml: TINYML_BACKEND must be ref or cmsis-nn, not '$(TINYML_BACKEND)')
 endif
 
-TINYML_OPS_GROUPS := int16 float math data rnn signal
+TINYML_OPS_GROUPS := int16 float math data rnn signal int4
 ifneq ($(filter-out $(TINYML_OPS_GROUPS),$(TINYML_OPS_EXCLUDE)),)
 $(error tinyml: TINYML_OPS_EXCLUDE: unknown group(s) '$(filter-out $(TINYML_OPS_GROUPS),$(TINYML_OPS_EXCLUDE))' (groups: $(TINYML_OPS_GROUPS)))
 endif
 tml_upper = $(subst a,A,$(subst d,D,$(subst f,F,$(subst g,G,$(subst h,H,$(subst i,I,$(subst l,L,$(subst m,M,$(subst n,N,$(subst o,O,$(subst r,R,$(subst s,S,$(subst t,T,$(1))))))))))))))
 CFLAGS_USERMOD += $(foreach g,$(TINYML_OPS_EXCLUDE),-DTML_OPS_$(call tml_upper,$(g))=0)
+ifeq ($(TINYML_INT4_KERNELS),portable)
+CFLAGS_USERMOD += -DTML_S4_PORTABLE=1
+else ifneq ($(filter-out cmsis-nn,$(TINYML_INT4_KERNELS)),)
+$(error tinyml: TINYML_INT4_KERNELS must be cmsis-nn or portable, not '$(TINYML_INT4_KERNELS)')
+endif
 
 SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
 # ports with double-precision floats and MicroPython's double-only libm (the
