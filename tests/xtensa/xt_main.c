@@ -141,7 +141,7 @@ static int run_op_case(void) {
         return 1;
     }
     tml_error_t err;
-    uint32_t t0 = xt_ccount();
+    uint32_t t0 = xt_sync();
     tml_status_t st = tml_model_invoke(&m, &err);
     uint32_t t1 = xt_ccount();
     if (st != TML_OK) {
@@ -221,7 +221,7 @@ static void run_model(const xt_model_t *xm) {
             in += t->bytes;
         }
         tml_error_t err;
-        uint32_t t0 = xt_ccount();
+        uint32_t t0 = xt_sync();
         tml_status_t st = tml_model_invoke(&m, &err);
         uint32_t t1 = xt_ccount();
         if (st != TML_OK) {

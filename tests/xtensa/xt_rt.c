@@ -95,6 +95,15 @@ uint32_t xt_ccount(void) {
     return c;
 }
 
+uint32_t xt_sync(void) {
+    /* wait for a CCOUNT edge: with a clock slower than one tick per instruction (lx106: 40 MHz
+     * against 1 ns per instruction), what follows then starts at the same phase every time */
+    uint32_t c = xt_ccount(), d;
+    while ((d = xt_ccount()) == c) {
+    }
+    return d;
+}
+
 /* any exception: say where, and stop */
 void xt_fault(void) {
     uint32_t cause, epc, vaddr;

@@ -12,6 +12,7 @@ void xt_put_str_json(const char *s); /* a JSON string, quotes included */
 void xt_hex(const void *data, size_t n);
 void xt_exit(int code) __attribute__((noreturn));
 uint32_t xt_ccount(void);
+uint32_t xt_sync(void); /* waits for the next CCOUNT tick; returns CCOUNT */
 
 /* The per-op bundle (tests/firmware/device_ops.py's ops.bin, empty if size is 0). */
 extern const uint8_t xt_ops[];

@@ -74,7 +74,7 @@ class Backend:
 
     name: str
     sources: Callable[[], list[Path]]
-    cflags: Callable[[], list[str]] = lambda: []
+    cflags: Callable[[], list[str]] = list
     vendor: Callable[[Path], bool] = lambda p: False
     host_backend: str = ""
     available: Callable[[], str | None] = lambda: None  # None, or why it cannot be built
@@ -116,7 +116,7 @@ class Core:
     ldflags: list[str] = field(default_factory=list)
     libs: list[str] = field(default_factory=lambda: ["-lm", "-lc", "-lgcc"])
     available: Callable[[], str | None] = lambda: None
-    prepare: Callable[[], list[str]] = lambda: []   # extra objects/archives to link (built on demand)
+    prepare: Callable[[], list[str]] = list   # extra objects/archives to link (built on demand)
 
 
 # ---- lx106: Debian's toolchain and QEMU ---------------------------------------------------
@@ -134,11 +134,7 @@ LX106_CONFIG = {
     "XCHAL_HAVE_DFP_RSQRT": 0, "XCHAL_HAVE_WINDOWED": 0, "XCHAL_NUM_AREGS": 16,
 }
 # GCC's libgcc/config/xtensa/t-xtensa: the assembly routines of an Xtensa libgcc
-LIB1ASMFUNCS = """_mulsi3 _divsi3 _modsi3 _udivsi3 _umodsi3 _umulsidi3 _clz _clzsi2 _ctzsi2 _ffssi2
- _ashldi3 _ashrdi3 _lshrdi3 _bswapsi2 _bswapdi2 _negsf2 _addsubsf3 _mulsf3 _divsf3 _cmpsf2 _fixsfsi
- _fixsfdi _fixunssfsi _fixunssfdi _floatsisf _floatunsisf _sqrtf _recipsf2 _rsqrtsf2 _floatdisf
- _floatundisf _negdf2 _addsubdf3 _muldf3 _divdf3 _cmpdf2 _fixdfsi _fixdfdi _fixunsdfsi _fixunsdfdi
- _floatsidf _floatunsidf _floatdidf _floatundidf _truncdfsf2 _extendsfdf2 _sqrt _recipdf2 _rsqrtdf2""".split()
+LIB1ASMFUNCS = ["_mulsi3", "_divsi3", "_modsi3", "_udivsi3", "_umodsi3", "_umulsidi3", "_clz", "_clzsi2", "_ctzsi2", "_ffssi2", "_ashldi3", "_ashrdi3", "_lshrdi3", "_bswapsi2", "_bswapdi2", "_negsf2", "_addsubsf3", "_mulsf3", "_divsf3", "_cmpsf2", "_fixsfsi", "_fixsfdi", "_fixunssfsi", "_fixunssfdi", "_floatsisf", "_floatunsisf", "_sqrtf", "_recipsf2", "_rsqrtsf2", "_floatdisf", "_floatundisf", "_negdf2", "_addsubdf3", "_muldf3", "_divdf3", "_cmpdf2", "_fixdfsi", "_fixdfdi", "_fixunsdfsi", "_fixunsdfdi", "_floatsidf", "_floatunsidf", "_floatdidf", "_floatundidf", "_truncdfsf2", "_extendsfdf2", "_sqrt", "_recipdf2", "_rsqrtdf2"]
 # libgcc2.c routines the lx106 libgcc may lack (64-bit multiply/divide)
 LIBGCC2_FUNCS = ["_muldi3", "_divdi3", "_moddi3", "_udivdi3", "_umoddi3"]
 # what libgcc2.c reads from a GCC build's headers, for a 32-bit target without a C library
@@ -254,33 +250,61 @@ def _lx106_available() -> str | None:
     return f"apt-get install {' '.join(missing)}" if missing else None
 
 
-# ---- esp32: the ESP32's LX6 core imported into QEMU; the xtensa-esp32-elf toolchain -----------
+# ---- esp32, esp32s3: the ESP32's LX6 / ESP32-S3's LX7 configurations imported into QEMU ---------
 QEMU_ESP = DEPS / "qemu-xtensa-esp"
+# the ESP32 family's internal SRAM is 520 KiB (ESP32) / 512 KiB (ESP32-S3): the data region used
+DATA_BYTES = 512 << 10
+CODE_BYTES = 4 << 20
 
 
-def esp32_toolchain() -> Path | None:
-    """The xtensa-esp32-elf toolchain's bin folder: $XTENSA_ESP32_BIN, else make deps-esp32's."""
-    env = os.environ.get("XTENSA_ESP32_BIN")
-    cands = [Path(env)] if env else []
-    cands += sorted(DEPS.glob("xtensa-esp32-elf*/bin")) + sorted(DEPS.glob("xtensa-esp-elf*/bin"))
-    cands += sorted(DEPS.glob("esp32-toolchain*/bin")) + sorted(DEPS.glob("*/xtensa-esp32-elf/bin"))
-    for c in cands:
-        if (c / "xtensa-esp32-elf-gcc").exists():
-            return c
+def esp_toolchain(core: str) -> Path | None:
+    """The xtensa-<core>-elf toolchain's bin folder: $XTENSA_<CORE>_BIN, else make deps-esp32's
+    (found by its compiler under $TINYML_DEPS)."""
+    tool = f"xtensa-{core}-elf-gcc"
+    env = os.environ.get(f"XTENSA_{core.upper()}_BIN")
+    if env:
+        return Path(env) if (Path(env) / tool).exists() else None
+    for pattern in (f"*/bin/{tool}", f"*/*/bin/{tool}"):
+        for c in sorted(DEPS.glob(pattern)):
+            return c.parent
     return None
 
 
-def _esp32_available() -> str | None:
-    if esp32_toolchain() is None:
-        return f"no xtensa-esp32-elf toolchain in {DEPS} (run 'make deps-esp32', or set XTENSA_ESP32_BIN)"
-    if not (QEMU_ESP / "bin" / "qemu-system-xtensa").exists():
-        return f"no QEMU with the esp32 core in {QEMU_ESP} (run 'make deps-esp32': firmware/deps-qemu-xtensa.sh)"
+def esp_core_isa(core: str) -> dict[str, int]:
+    """XCHAL_* numbers of a core imported by firmware/deps-qemu-xtensa.sh."""
+    path = QEMU_ESP / "cores" / core / "core-isa.h"
+    vals: dict[str, int] = {}
+    for m in re.finditer(r"^#define\s+(XCHAL_\w+)\s+(0x[0-9a-fA-F]+|\d+)\b", path.read_text(), re.MULTILINE):
+        vals[m.group(1)] = int(m.group(2), 0)
+    return vals
+
+
+def esp_clock_hz() -> int:
+    m = re.search(r"clock (\d+)", (QEMU_ESP / ".stamp").read_text()) if (QEMU_ESP / ".stamp").exists() else None
+    return int(m.group(1)) * 1000 if m else 1_000_000_000
+
+
+def _esp_available(core: str) -> str | None:
+    if esp_toolchain(core) is None:
+        return f"no xtensa-{core}-elf toolchain under {DEPS} (run 'make deps-esp32', or set XTENSA_{core.upper()}_BIN)"
+    if not (QEMU_ESP / "bin" / "qemu-system-xtensa").exists() or not (QEMU_ESP / "cores" / core / "core-isa.h").exists():
+        return f"no QEMU with the {core} core in {QEMU_ESP} (run 'make deps-esp32': firmware/deps-qemu-xtensa.sh)"
     return None
 
 
-def _esp32_config() -> dict:
-    path = QEMU_ESP / "esp32-core.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+def esp_core(core: str) -> Core:
+    why = _esp_available(core)
+    if why:
+        return Core(core, "", "", core, 1, (0, 0), (0, 0), (0, 0, 0), available=lambda: why)
+    isa = esp_core_isa(core)
+    return Core(
+        core, str(esp_toolchain(core) / f"xtensa-{core}-elf-"), str(QEMU_ESP / "bin" / "qemu-system-xtensa"), core,
+        esp_clock_hz(),
+        code=(isa["XCHAL_INSTRAM0_VADDR"], min(isa["XCHAL_INSTRAM0_SIZE"], CODE_BYTES)),
+        data=(isa["XCHAL_DATARAM0_VADDR"], min(isa["XCHAL_DATARAM0_SIZE"], DATA_BYTES)),
+        vecofs=(isa["XCHAL_KERNEL_VECOFS"], isa["XCHAL_USER_VECOFS"], isa["XCHAL_DOUBLEEXC_VECOFS"]),
+        cflags=["-mlongcalls"],
+        available=lambda: None, prepare=lambda: glibc_libm(esp_core(core)))
 
 
 CORES: dict[str, Callable[[], Core]] = {
@@ -291,12 +315,8 @@ CORES: dict[str, Callable[[], Core]] = {
         cflags=["-mlongcalls", "-isystem", str(LX106_SYSROOT / "include")],
         ldflags=[f"-L{LX106_SYSROOT / 'lib'}"],
         available=_lx106_available, prepare=lambda: lx106_libgcc() + glibc_libm(CORES["lx106"]())),
-    "esp32": lambda: Core(
-        "esp32", str((esp32_toolchain() or Path("/nonexistent")) / "xtensa-esp32-elf-"),
-        str(QEMU_ESP / "bin" / "qemu-system-xtensa"), "esp32", _esp32_config().get("clock_hz", 1_000_000_000),
-        code=tuple(_esp32_config().get("code", (0, 0))), data=tuple(_esp32_config().get("data", (0, 0))),
-        vecofs=tuple(_esp32_config().get("vecofs", (0x300, 0x340, 0x3C0))),
-        cflags=["-mlongcalls"], available=_esp32_available),
+    "esp32": lambda: esp_core("esp32"),
+    "esp32s3": lambda: esp_core("esp32s3"),
 }
 
 LINKER_SCRIPT = """/* generated by tests/xtensa/xtensa_exec.py for the {core} core */
