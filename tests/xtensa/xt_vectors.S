@@ -130,6 +130,12 @@ _start:
     movi a1, _xt_stack_top
     movi a2, _xt_vectors
     wsr.vecbase a2
+#if defined(XT_CPENABLE)
+    /* coprocessors (the FPU is coprocessor 0) on, or their instructions raise exceptions */
+    movi a2, XT_CPENABLE
+    wsr.cpenable a2
+    rsync
+#endif
 #if defined(__XTENSA_WINDOWED_ABI__)
     movi a2, 1
     wsr.windowstart a2

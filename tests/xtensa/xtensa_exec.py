@@ -113,6 +113,7 @@ class Core:
     data: tuple[int, int]         # (origin, length): data, bss, stacks
     vecofs: tuple[int, int, int]  # kernel, user, double exception vector offsets
     cflags: list[str] = field(default_factory=list)
+    asflags: list[str] = field(default_factory=list)  # xt_vectors.S only
     ldflags: list[str] = field(default_factory=list)
     libs: list[str] = field(default_factory=lambda: ["-lm", "-lc", "-lgcc"])
     available: Callable[[], str | None] = lambda: None
@@ -285,8 +286,13 @@ def esp_clock_hz() -> int:
 
 
 def _esp_available(core: str) -> str | None:
-    if esp_toolchain(core) is None:
+    bin_dir = esp_toolchain(core)
+    if bin_dir is None:
         return f"no xtensa-{core}-elf toolchain under {DEPS} (run 'make deps-esp32', or set XTENSA_{core.upper()}_BIN)"
+    r = subprocess.run([str(bin_dir / f"xtensa-{core}-elf-gcc"), "-print-file-name=libc.a"], capture_output=True,
+                       text=True, check=False)
+    if r.returncode or not Path(r.stdout.strip()).is_absolute():
+        return f"the xtensa-{core}-elf toolchain in {bin_dir} has no C library yet (make deps-esp32 not finished)"
     if not (QEMU_ESP / "bin" / "qemu-system-xtensa").exists() or not (QEMU_ESP / "cores" / core / "core-isa.h").exists():
         return f"no QEMU with the {core} core in {QEMU_ESP} (run 'make deps-esp32': firmware/deps-qemu-xtensa.sh)"
     return None
@@ -303,7 +309,7 @@ def esp_core(core: str) -> Core:
         code=(isa["XCHAL_INSTRAM0_VADDR"], min(isa["XCHAL_INSTRAM0_SIZE"], CODE_BYTES)),
         data=(isa["XCHAL_DATARAM0_VADDR"], min(isa["XCHAL_DATARAM0_SIZE"], DATA_BYTES)),
         vecofs=(isa["XCHAL_KERNEL_VECOFS"], isa["XCHAL_USER_VECOFS"], isa["XCHAL_DOUBLEEXC_VECOFS"]),
-        cflags=["-mlongcalls"],
+        cflags=["-mlongcalls"], asflags=["-DXT_CPENABLE=0xff"] if isa.get("XCHAL_HAVE_CP") else [],
         available=lambda: None, prepare=lambda: glibc_libm(esp_core(core)))
 
 
@@ -460,7 +466,7 @@ def build(core: Core, backend: Backend, data_s: Path, jobs: int = 2) -> Path:
         if _stale(obj, deps):
             flags = VENDOR_CFLAGS if vendor else OUR_CFLAGS
             if src.suffix == ".S":
-                flags = vec + ["-Wa,--text-section-literals"]
+                flags = vec + core.asflags + ["-Wa,--text-section-literals"]
             _run(base + flags + ["-c", str(src), "-o", str(obj)])
         return obj
 
