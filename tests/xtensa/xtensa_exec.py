@@ -289,10 +289,10 @@ def _esp_available(core: str) -> str | None:
     bin_dir = esp_toolchain(core)
     if bin_dir is None:
         return f"no xtensa-{core}-elf toolchain under {DEPS} (run 'make deps-esp32', or set XTENSA_{core.upper()}_BIN)"
-    r = subprocess.run([str(bin_dir / f"xtensa-{core}-elf-gcc"), "-print-file-name=libc.a"], capture_output=True,
-                       text=True, check=False)
-    if r.returncode or not Path(r.stdout.strip()).is_absolute():
-        return f"the xtensa-{core}-elf toolchain in {bin_dir} has no C library yet (make deps-esp32 not finished)"
+    for query, what in (("-print-file-name=libc.a", "C library"), ("-print-libgcc-file-name", "libgcc")):
+        r = subprocess.run([str(bin_dir / f"xtensa-{core}-elf-gcc"), query], capture_output=True, text=True, check=False)
+        if r.returncode or not Path(r.stdout.strip()).is_absolute():
+            return f"the xtensa-{core}-elf toolchain in {bin_dir} has no {what} yet (make deps-esp32 not finished)"
     if not (QEMU_ESP / "bin" / "qemu-system-xtensa").exists() or not (QEMU_ESP / "cores" / core / "core-isa.h").exists():
         return f"no QEMU with the {core} core in {QEMU_ESP} (run 'make deps-esp32': firmware/deps-qemu-xtensa.sh)"
     return None
