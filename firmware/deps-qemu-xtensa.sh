@@ -104,6 +104,15 @@ import_cores() {
         cp "$ov/binutils/bfd/xtensa-modules.c" "$t/binutils/"
         tar -czf "$t.tar.gz" -C "$t" xtensa gdb binutils
         (cd "$SRC/qemu/target/xtensa" && ./import_core.sh "$t.tar.gz" "$core" "$CLOCK_KHZ")
+        # import_core.sh attaches only the base opcode table: a core with an FPU needs QEMU's FPU
+        # table too, or every FP instruction is illegal. These cores' FPU (XCHAL_HAVE_FP with
+        # DFPU_SINGLE_ONLY, FP_DIV/SQRT/RECIP) is the one xtensa_fpu_opcodes implements (as in QEMU's
+        # de233_fpu core); xtensa_fpu2000_opcodes lacks the divide/sqrt steps and lsip/ssip
+        if grep -Eq '^#define[[:space:]]+XCHAL_HAVE_FP[[:space:]]+1' "$t/xtensa/config/core-isa.h"; then
+            sed -i 's|^\(    \.clock_freq_khz = .*,\)$|\1\n    .opcode_translators = (const XtensaOpcodeTranslators *[]){\n        \&xtensa_core_opcodes,\n        \&xtensa_fpu_opcodes,\n        NULL,\n    },|' \
+                "$SRC/qemu/target/xtensa/core-$core.c"
+            grep -q xtensa_fpu_opcodes "$SRC/qemu/target/xtensa/core-$core.c" || { say "could not add the FPU opcodes to core-$core.c"; exit 1; }
+        fi
     done
 }
 step "cores imported: $CORES (import_core.sh, ${CLOCK_KHZ} kHz)" import_cores
