@@ -16,6 +16,17 @@
 #define SYS_EXIT 1
 #define SYS_WRITE 4
 
+#if defined(_NEWLIB_VERSION) && !defined(__PICOLIBC__)
+#include <sys/reent.h>
+/* Espressif's newlib keeps errno in a per-task struct _reent found through __getreent()
+ * (ESP-IDF's): one, for this single-threaded program (libm's error paths write errno) */
+static struct _reent xt_reent;
+struct _reent *__getreent(void);
+__attribute__((weak)) struct _reent *__getreent(void) {
+    return &xt_reent;
+}
+#endif
+
 extern int main(void);
 extern uint8_t _xt_bss_start[], _xt_bss_end[];
 
