@@ -136,6 +136,9 @@ static mp_obj_t tinyml_ota_read(mp_obj_t stream_in, mp_obj_t buf_in, mp_obj_t ti
     mp_get_buffer_raise(buf_in, &b, MP_BUFFER_WRITE);
     mp_uint_t timeout = (mp_uint_t)mp_obj_get_int(timeout_in);
     size_t got = 0;
+    // empty polls since the last byte: spin a while (the next byte of a chunk comes soon: sleeping per
+    // byte would halve the rate on the QEMU boards), then wait for an interrupt between polls
+    unsigned polls = 0;
     mp_uint_t since = mp_hal_ticks_ms();
     while (got < b.len) {
         int errcode = 0;
@@ -155,11 +158,15 @@ static mp_obj_t tinyml_ota_read(mp_obj_t stream_in, mp_obj_t buf_in, mp_obj_t ti
                 break; // end of stream
             }
             got += n;
+            polls = 0;
             since = mp_hal_ticks_ms();
             continue;
         }
         if ((mp_uint_t)(mp_hal_ticks_ms() - since) >= timeout) {
             break;
+        }
+        if (++polls < 1000) {
+            continue;
         }
         mp_event_wait_ms(1);
     }

@@ -41,15 +41,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_json(p)
 
 
-def _read_until_ack(dev: Device, timeout: float) -> bytes:
-    """The device's bytes up to an ACK, or up to 0x04 (its program ended: an error follows)."""
+def _read_until(dev: Device, ends: tuple[bytes, ...], timeout: float) -> bytes:
+    """The device's bytes up to one of `ends` (select-based: mpremote's reads block on a pty whatever their
+    timeout)."""
     s = dev.transport.serial
     got = bytearray()
     deadline = time.monotonic() + timeout
-    while not got.endswith((ACK, b"\x04")):
+    while not got.endswith(ends):
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([s.fd], [], [], left)[0]:
-            raise DeviceError(f"the device stopped answering during the transfer (after {bytes(got[-80:])!r})")
+            raise DeviceError(f"the device stopped answering during the deployment (after {bytes(got[-80:])!r})")
         got += s.read(1)
     return bytes(got)
 
@@ -78,16 +79,16 @@ def send(dev: Device, data: bytes, chunk: int = CHUNK, progress: Callable[[int, 
     if progress:
         progress(0, len(data))
     while sent < len(data):
-        got = _read_until_ack(dev, ACK_TIMEOUT)
-        if got.endswith(b"\x04"):  # receive() ended early: refused or failed
-            _, err = t.follow(30)
-            raise _device_error(err.decode(errors="replace"))
+        got = _read_until(dev, (ACK, b"\x04"), ACK_TIMEOUT)
+        if got.endswith(b"\x04"):  # receive() ended early (refused or failed): its error follows
+            raise _device_error(_read_until(dev, (b"\x04",), 30)[:-1].decode(errors="replace"))
         piece = data[sent:sent + chunk]
         t.serial.write(piece)
         sent += len(piece)
         if progress:
             progress(sent, len(data))
-    out, err = t.follow(finish_timeout)
+    out = _read_until(dev, (b"\x04",), finish_timeout)[:-1]
+    err = _read_until(dev, (b"\x04",), 30)[:-1]
     if err:
         raise _device_error(err.decode(errors="replace"))
     lines = [ln for ln in out.decode(errors="replace").splitlines() if ln.strip().startswith("{")]
