@@ -23,8 +23,13 @@ import json
 import os
 import sys
 
-import _tinyml_ota
 import tinyml
+
+try:
+    import _tinyml_ota
+except ImportError:
+    raise ImportError("this firmware has no over-the-air update support (built with TINYML_OTA=0, or without "
+                      "Monocypher: make deps, then make firmware)") from None
 
 ROOT = "ota" if sys.platform in ("linux", "darwin") else "/ota"
 SLOTS = ("a", "b")
@@ -421,9 +426,9 @@ def receive(size, chunk=512, root=None, name=None):
     try:
         new = _install(read, size, root, name, restore, chunk)
     except UpdateError as e:
-        if e.reason == "truncated":
-            e = UpdateError("transfer", "the host stopped sending: " + str(e).split(": ", 1)[-1])
-        raise e
+        if e.reason != "truncated":
+            raise
+        raise UpdateError("transfer", "the host stopped sending: " + str(e).split(": ", 1)[-1]) from None
     finally:
         restore()
     print(json.dumps(new))
@@ -464,7 +469,7 @@ def check(url, name=None, root=None, timeout=10):
         raise UpdateError("network", _base(url) + "manifest.json: no 'models' list (write it with tinyml publish)")
     name = name or st["name"]
     if name is None:
-        names = set(m.get("name") for m in models)
+        names = {m.get("name") for m in models}
         if len(names) != 1:
             raise UpdateError("name", "the server offers several models (" + ", ".join(sorted(names))
                               + "): choose one with name=")

@@ -70,20 +70,19 @@ def active(port: str, x: bytes) -> tuple[str, int, str]:
 
 
 def kill_trials(kit: Kit, port: str, x: bytes, trials: int, seed: int, log: list[str]) -> int:
-    """Deploy version 1, then `trials` deploys of the next version killed after a random number of serial
-    bytes (over the whole deploy: connecting, commands, transfer), each followed by a restart that must run
-    the old or the new version, signed and self-tested. Returns how many kills landed mid-transfer."""
-    r = deploy(port, kit.sign("gestures", 1), -1, "--trust", str(kit.pub_file))
+    """Deploy version 1 (counting its serial bytes), then `trials` deploys of the next version killed after a
+    random number of serial bytes (over the whole deploy: connecting, commands, transfer), each followed by a
+    restart that must run the old or the new version, signed and self-tested. Returns how many kills landed
+    mid-transfer."""
+    r = deploy(port, kit.sign("gestures", 1), -1, "--trust", str(kit.pub_file))  # also the calibration
     assert r.returncode == 0, r.stderr
     want = kit.expected(x).hex()
     assert active(port, x) == ("gestures", 1, want)
-    r = deploy(port, kit.sign("gestures", 2))  # calibration: the serial bytes of a whole deploy
-    assert r.returncode == 0, r.stderr
     m = re.search(r"TOTAL serial=(\d+) data=(\d+):(\d+)", r.stdout)
     assert m, r.stdout
-    total, first, last = map(int, m.groups())
+    total, first, last = map(int, m.groups())  # the serial bytes of a whole deploy, and the bundle's among them
     assert 0 < first < last <= total
-    current = 2
+    current = 1
     rng = random.Random(seed)
     mid = 0
     for trial in range(trials):

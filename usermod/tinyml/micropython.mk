@@ -66,6 +66,13 @@ endif
 else
 $(error tinyml: TINYML_OTA must be 0 or 1, not '$(TINYML_OTA)')
 endif
+# The build folder remembers TINYML_OTA: when it changes, MicroPython's generated module and qstr lists
+# (which keep the entries of sources no longer built) and frozen modules (which keep a module no longer
+# frozen: tinyml.ota goes with TINYML_OTA on boards that leave it out) are made again.
+ifeq ($(wildcard $(BUILD)/tinyml-ota-$(TINYML_OTA).stamp),)
+$(shell rm -f $(BUILD)/tinyml-ota-*.stamp $(BUILD)/genhdr/qstr.i.last $(BUILD)/frozen_content.c \
+	$(wildcard $(BUILD)/genhdr/*/*modtinyml_ota.c.*); mkdir -p $(BUILD) && touch $(BUILD)/tinyml-ota-$(TINYML_OTA).stamp)
+endif
 # ports with double-precision floats and MicroPython's double-only libm (the
 # QEMU boards): the single-precision functions the float kernels call
 ifeq ($(MICROPY_FLOAT_IMPL),double)

@@ -60,7 +60,7 @@ def _device_error(text: str) -> Exception:
     last = lines[-1] if lines else "error"
     if last.startswith("UpdateError:"):
         return Refused(last.split(":", 1)[1].strip())
-    if "_tinyml_ota" in last or "tinyml.ota" in last and "ImportError" in last:
+    if last.startswith("ImportError") and "ota" in last:  # no tinyml.ota, or no _tinyml_ota under it
         return Refused("the firmware has no over-the-air update support (built with TINYML_OTA=0, or without "
                        "Monocypher: make deps, then make firmware)")
     return DeviceError(last, text)
