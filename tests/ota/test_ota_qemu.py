@@ -1,6 +1,6 @@
 """`tinyml deploy` to the QEMU Cortex-M7 board (MPS2_AN500) over its serial line, killed at random points.
 
-- 6 seeded trials kill the deploying process after a random number of bytes of its serial traffic (most land
+- 5 seeded trials kill the deploying process after a random number of bytes of its serial traffic (most land
   mid-transfer: asserted); 2 more kill it at a random time and send a Ctrl-C at once, as the next connection
   does, which interrupts the device wherever it is (receiving, verifying, self-testing, switching). After each, the restarted board runs
   the old version or the new one, signature checked and self-tested, with the host core's output.
@@ -49,9 +49,9 @@ def tinyml(*args: str | Path) -> subprocess.CompletedProcess:
 
 def test_deploy_killed_at_random_points(kit: Kit, port: str) -> None:
     log: list[str] = []
-    mid = kill_trials(kit, port, X, 6, 20250101, log)
+    mid = kill_trials(kit, port, X, 5, 20250101, log)
     print("\n".join(log))
-    assert mid >= 4, f"only {mid} of 6 kills landed mid-transfer: {log}"
+    assert mid >= 3, f"only {mid} of 5 kills landed mid-transfer: {log}"
     # killed at random times, then at once a Ctrl-C as the next connection sends it: it lands wherever the
     # device is (receiving: taken as data; verifying, loading, self-testing or switching: an interrupt)
     want = kit.expected(X).hex()

@@ -343,3 +343,34 @@ def test_no_model_yet_and_keys(kit: Kit, tmp_path: Path) -> None:
     (dev.home / "ota" / "keys" / "bad.pub").write_text("xyz\n")
     r = dev.run("import tinyml.ota as ota\nota.keys()")
     assert r.returncode != 0 and "bad.pub: not a public key" in r.stdout + r.stderr
+
+
+def _two_in_two_out() -> bytes:
+    """ADD and MUL of two int8 inputs: a model with two inputs and two outputs."""
+    from tflite_builder import ModelBuilder
+
+    b = ModelBuilder()
+    x = b.tensor("x", (1, 6), np.int8, scale=0.05, zero_point=3)
+    z = b.tensor("z", (1, 6), np.int8, scale=0.04, zero_point=-2)
+    s = b.tensor("s", (1, 6), np.int8, scale=0.1, zero_point=1)
+    p = b.tensor("p", (1, 6), np.int8, scale=0.02, zero_point=0)
+    b.op("ADD", [x, z], [s])
+    b.op("MUL", [x, z], [p])
+    b.inputs([x, z])
+    b.outputs([s, p])
+    return b.build()
+
+
+def test_switch_to_a_model_with_two_inputs_and_outputs(kit: Kit, site: Site, v1_home: Path, tmp_path: Path) -> None:
+    """update(url, name=...) changes models; the self-test feeds several inputs and checks several outputs."""
+    dev = fresh(v1_home, tmp_path)
+    model = _two_in_two_out()
+    site.offer(kit.sign("pair", 1, model=model, tests=3))
+    out = dev.ok(f"import tinyml.ota as ota\nprint(ota.update({site.url!r}, name='pair')['status'])\n"
+                 "m = ota.model()\nprint(m.name, m.version, len(m.inputs), len(m.outputs))")
+    assert out.split() == ["updated", "pair", "1", "2", "2"]
+    # a wrong expected byte in the second output is caught
+    site.offer(kit.sign("pair", 2, model=model, tests=3,
+                        tamper=lambda cases: [(i, o[:-1] + bytes([o[-1] ^ 1])) for i, o in cases]))
+    reason, message = dev.refused(f"ota.update({site.url!r})")
+    assert reason == "selftest" and "output byte 11" in message
