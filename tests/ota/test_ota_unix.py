@@ -374,3 +374,19 @@ def test_switch_to_a_model_with_two_inputs_and_outputs(kit: Kit, site: Site, v1_
                         tamper=lambda cases: [(i, o[:-1] + bytes([o[-1] ^ 1])) for i, o in cases]))
     reason, message = dev.refused(f"ota.update({site.url!r})")
     assert reason == "selftest" and "output byte 11" in message
+
+
+def test_keys_from_a_module(kit: Kit, site: Site, tmp_path: Path) -> None:
+    """`tinyml keygen --module` writes tinyml_keys.py, which a firmware freezes: a device trusts its KEYS
+    (here importable from the device's folder, as a frozen module is) with no key file."""
+    r = subprocess.run([sys.executable, "-m", "tinyml_tools", "keygen", "frozen", "--module", "--dir", str(tmp_path)],
+                       capture_output=True, text=True, env=ENV, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr
+    key = bundle.load_private_key(tmp_path / "frozen.pem")
+    dev = UnixDevice(tmp_path / "dev")
+    shutil.copyfile(tmp_path / "tinyml_keys.py", dev.home / "tinyml_keys.py")
+    out = dev.ok("import tinyml.ota as ota\nprint(ota.status()['keys'])")
+    assert bundle.public_key_bytes(key)[:8].hex() in out and not (dev.home / "ota" / "keys").exists()
+    site.offer(kit.sign("gestures", 1, key=key, file="frozen-key.tmlb"))
+    dev.ok(f"import tinyml.ota as ota\nota.update({site.url!r}, name='gestures')")
+    assert show(dev) == ("gestures", 1, kit.expected(X).hex())
