@@ -11,7 +11,8 @@ include firmware/versions.mk
 TINYML_DEPS ?= $(HOME)/.cache/tinyml
 MICROPY_DIR ?= $(TINYML_DEPS)/micropython-$(MICROPY_VERSION)
 CMSIS_NN_DIR ?= $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
-export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR
+MONOCYPHER_DIR ?= $(TINYML_DEPS)/Monocypher-$(MONOCYPHER_VERSION)
+export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR MONOCYPHER_DIR
 PYTHON ?= python3
 BUILD := $(ROOT)/build
 HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)

@@ -5,6 +5,9 @@
 #   -DCMSIS_NN_DIR=... (default: the pinned copy in the dependency cache)
 #   -DTINYML_OPS_EXCLUDE="float;signal" operator groups to leave out (int16
 #   float math data rnn signal int4; see core/tml_ops.c)
+#   -DTINYML_OTA=0|1 over-the-air model updates (tinyml.ota, Monocypher's
+#   Ed25519; default 1 where Monocypher is in MONOCYPHER_DIR, the pinned copy
+#   in the dependency cache by default)
 # Source lists are read from core.mk (the same lists as the make build; needs
 # GNU make on the build host).
 set(TINYML_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -23,6 +26,34 @@ if(NOT DEFINED CMSIS_NN_DIR)
         endif()
         set(CMSIS_NN_DIR ${_tml_deps}/CMSIS-NN-${_tml_ver})
     endif()
+endif()
+
+if(NOT DEFINED MONOCYPHER_DIR)
+    if(DEFINED ENV{MONOCYPHER_DIR})
+        set(MONOCYPHER_DIR $ENV{MONOCYPHER_DIR})
+    else()
+        file(STRINGS ${TINYML_ROOT}/firmware/versions.mk _tml_mver REGEX "^MONOCYPHER_VERSION *:=")
+        string(REGEX REPLACE "^MONOCYPHER_VERSION *:= *" "" _tml_mver "${_tml_mver}")
+        if(DEFINED ENV{TINYML_DEPS})
+            set(MONOCYPHER_DIR $ENV{TINYML_DEPS}/Monocypher-${_tml_mver})
+        else()
+            set(MONOCYPHER_DIR $ENV{HOME}/.cache/tinyml/Monocypher-${_tml_mver})
+        endif()
+    endif()
+endif()
+if(NOT DEFINED TINYML_OTA AND DEFINED ENV{TINYML_OTA})
+    set(TINYML_OTA $ENV{TINYML_OTA})
+endif()
+if(NOT DEFINED TINYML_OTA)
+    if(EXISTS ${MONOCYPHER_DIR}/src/monocypher.c)
+        set(TINYML_OTA 1)
+    else()
+        message(WARNING "tinyml: Monocypher not found in ${MONOCYPHER_DIR} (run 'make deps'): built without over-the-air updates (tinyml.ota)")
+        set(TINYML_OTA 0)
+    endif()
+endif()
+if(TINYML_OTA AND NOT EXISTS ${MONOCYPHER_DIR}/src/optional/monocypher-ed25519.c)
+    message(FATAL_ERROR "tinyml: TINYML_OTA=1 needs Monocypher in ${MONOCYPHER_DIR} (run 'make deps')")
 endif()
 
 if(NOT DEFINED TINYML_BACKEND)
@@ -63,9 +94,26 @@ if(NOT _tml_rc EQUAL 0 OR _tml_src STREQUAL "")
     message(FATAL_ERROR "tinyml: cannot read ${_tml_list} from core.mk")
 endif()
 separate_arguments(_tml_src UNIX_COMMAND "${_tml_src}")
+set(_tml_bind ${TINYML_MOD_DIR}/modtinyml.c)
+set(_tml_ota_src "")
+if(TINYML_OTA)
+    execute_process(
+        COMMAND make --no-print-directory -s -f ${TINYML_MOD_DIR}/core.mk
+            ROOT=${TINYML_ROOT} MONOCYPHER_DIR=${MONOCYPHER_DIR}
+            "--eval=tml-print: ; @echo $(TML_OTA_SRC) $(MONOCYPHER_SRC)" tml-print
+        OUTPUT_VARIABLE _tml_ota_src OUTPUT_STRIP_TRAILING_WHITESPACE
+        RESULT_VARIABLE _tml_rc)
+    if(NOT _tml_rc EQUAL 0 OR _tml_ota_src STREQUAL "")
+        message(FATAL_ERROR "tinyml: cannot read TML_OTA_SRC from core.mk")
+    endif()
+    separate_arguments(_tml_ota_src UNIX_COMMAND "${_tml_ota_src}")
+    list(APPEND _tml_src ${_tml_ota_src})
+    list(APPEND _tml_bind ${TINYML_MOD_DIR}/modtinyml_ota.c)
+    list(APPEND _tml_inc ${MONOCYPHER_DIR}/src ${MONOCYPHER_DIR}/src/optional)
+endif()
 
 add_library(usermod_tinyml INTERFACE)
-target_sources(usermod_tinyml INTERFACE ${TINYML_MOD_DIR}/modtinyml.c ${_tml_src})
+target_sources(usermod_tinyml INTERFACE ${_tml_bind} ${_tml_src})
 target_include_directories(usermod_tinyml INTERFACE ${TINYML_MOD_DIR} ${_tml_inc})
 if(NOT DEFINED TINYML_OPS_EXCLUDE AND DEFINED ENV{TINYML_OPS_EXCLUDE})
     separate_arguments(TINYML_OPS_EXCLUDE UNIX_COMMAND "$ENV{TINYML_OPS_EXCLUDE}")
