@@ -12,7 +12,8 @@ include firmware/versions.mk
 TINYML_DEPS ?= $(HOME)/.cache/tinyml
 MICROPY_DIR ?= $(TINYML_DEPS)/micropython-$(MICROPY_VERSION)
 CMSIS_NN_DIR ?= $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
-export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR
+MONOCYPHER_DIR ?= $(TINYML_DEPS)/Monocypher-$(MONOCYPHER_VERSION)
+export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR MONOCYPHER_DIR
 PYTHON ?= python3
 BUILD := $(ROOT)/build
 HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)
@@ -91,7 +92,7 @@ test-prereqs: host-lib host-lib-asan fuzz-build firmware-test-images
 test:
 	@$(MAKE) --no-print-directory -j2 test-prereqs
 	@$(if $(PYTEST_JOBS),,echo "test: pytest-xdist not installed (pip install -r requirements-dev.txt): the tests run in one process")
-	$(PYTEST) -q $(PYTEST_JOBS) tests
+	$(PYTEST) -q -rs $(PYTEST_JOBS) tests
 
 test-host: host-lib host-lib-asan
 	$(PYTEST) -q tests/host

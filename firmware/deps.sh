@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Clone the pinned MicroPython and CMSIS-NN into the dependency cache, with
-# only the submodules our ports need. Reuses what is already there.
+# Clone the pinned MicroPython, CMSIS-NN and Monocypher into the dependency
+# cache, with only the submodules our ports need. Reuses what is already there.
 # Usage: firmware/deps.sh [all|core|tflm|PORT...]
-#   core = CMSIS-NN + MicroPython, no port submodules; all = every port below;
+#   core = CMSIS-NN + Monocypher + MicroPython, no port submodules; all = every port below;
 #   PORT = unix, qemu, stm32, rp2 or esp32: only the submodules those ports need; rp2
 #   also builds picotool (the pico-sdk build needs it to make the .uf2) and
 #   fetches what the RP2040 emulator needs (tests/rp2040: the rp2040js boot ROM
@@ -15,6 +15,7 @@ val() { sed -n "s/^$1 *:= *//p" "$here/versions.mk"; }
 deps=${TINYML_DEPS:-$HOME/.cache/tinyml}
 mpy_dir=${MICROPY_DIR:-$deps/micropython-$(val MICROPY_VERSION)}
 cmsis_dir=${CMSIS_NN_DIR:-$deps/CMSIS-NN-$(val CMSIS_NN_VERSION)}
+monocypher_dir=${MONOCYPHER_DIR:-$deps/Monocypher-$(val MONOCYPHER_VERSION)}
 mkdir -p "$deps"
 
 clone() { # url tag dir
@@ -219,6 +220,7 @@ tflm() {
 [ $# -gt 0 ] || set -- all
 ok=1
 clone "$(val CMSIS_NN_URL)" "$(val CMSIS_NN_VERSION)" "$cmsis_dir" || ok=0
+clone "$(val MONOCYPHER_URL)" "$(val MONOCYPHER_VERSION)" "$monocypher_dir" || ok=0
 clone "$(val MICROPY_URL)" "$(val MICROPY_VERSION)" "$mpy_dir" || ok=0
 wanted=()
 for arg in "$@"; do
@@ -249,3 +251,4 @@ if [ "$ok" != 1 ]; then
 fi
 echo "deps: MICROPY_DIR=$mpy_dir"
 echo "deps: CMSIS_NN_DIR=$cmsis_dir"
+echo "deps: MONOCYPHER_DIR=$monocypher_dir"

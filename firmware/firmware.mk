@@ -94,6 +94,7 @@ esp-idf-cache-check = for f in $(ESP_IDF_DIR)/tools/idf.py $(ESP_IDF_VENV)/bin/p
 .PHONY: deps-esp32
 deps-esp32:
 	firmware/deps-esp32.sh
+	firmware/deps-qemu-xtensa.sh
 
 .PHONY: firmware firmware-all qemu fw-check fw-mpy-cross
 

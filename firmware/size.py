@@ -5,8 +5,11 @@
 Per board, from its firmware build (build/firmware/<BOARD>/, what `make firmware BOARD=...` leaves):
   firmware     flash bytes of the image (text + data of arm-none-eabi-size)
   tinyml       bytes the module's objects keep in the image: modtinyml, the C core, the kernels and
-               CMSIS-NN (their .text/.rodata/.data input sections in the linker map, after
-               --gc-sections); the frozen `tinyml` Python package and the module's qstrs are not counted
+               CMSIS-NN, and the over-the-air update verifier with Monocypher (their .text/.rodata/.data
+               input sections in the linker map, after --gc-sections); the frozen `tinyml` Python package
+               and the module's qstrs are not counted
+  ota          (a line under the table) the share of the over-the-air update objects: the bundle verifier
+               (ota/), its binding (modtinyml_ota) and Monocypher; TINYML_OTA=0 leaves them out
   without      firmware - tinyml (an estimate); with a TINYML_BACKEND=none image
                (firmware/images/<BOARD>-none/) its measured size is shown as well
   <group>      what leaving the operator group out (TINYML_OPS_EXCLUDE=<group>) saves: the two core files
@@ -38,9 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "firmware"
 IMAGES = ROOT / "firmware" / "images"
-GROUPS = ("int16", "float", "math", "data", "rnn", "signal")
-GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c")  # the only files that test TML_OPS_<GROUP>
-MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port)/|/tinyml/modtinyml\.|CMSIS-NN)")
+GROUPS = ("int16", "float", "math", "data", "rnn", "signal", "int4")
+GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c", "core/tml_ops_fc.c")  # the only files that test TML_OPS_<GROUP>
+MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port|ota)/|/tinyml/modtinyml(_ota)?\.|CMSIS-NN"
+                        r"|Monocypher)")
+OTA_OBJ = re.compile(r"(/tinyml/ota/|/tinyml/modtinyml_ota\.|Monocypher)")
 FLASH_SECTIONS = (".text", ".rodata", ".data", ".literal")  # .literal: Xtensa's L32R constants
 ESP32_BOARDS = {"ESP32_GENERIC": "esp32", "ESP32_GENERIC_S3": "esp32s3"}
 
@@ -86,8 +91,8 @@ def map_sizes(map_file: Path) -> dict[str, int]:
     return sizes
 
 
-def module_bytes(sizes: dict[str, int]) -> int:
-    return sum(n for obj, n in sizes.items() if MODULE_OBJ.search(obj))
+def module_bytes(sizes: dict[str, int], pattern: re.Pattern[str] = MODULE_OBJ) -> int:
+    return sum(n for obj, n in sizes.items() if pattern.search(obj))
 
 
 # ---- the board's own compile and link commands --------------------------------------
@@ -205,8 +210,10 @@ def measure(board: str, make_args: list[str], groups: list[str]) -> dict:
         groups = []  # not measured on ESP-IDF builds (see the module docstring)
     size_tool = xtensa_tool(chip, "size") if chip else "arm-none-eabi-size"
     firmware = arm_size(elf, size_tool)
-    module = module_bytes(map_sizes(maps[0]))
-    row: dict = {"board": board, "firmware": firmware, "tinyml": module, "without": firmware - module}
+    sizes = map_sizes(maps[0])
+    module = module_bytes(sizes)
+    row: dict = {"board": board, "firmware": firmware, "tinyml": module, "without": firmware - module,
+                 "ota": module_bytes(sizes, OTA_OBJ)}
     info_path = ROOT / "boards" / board / "board.json"
     if info_path.exists():
         row["backend"] = json.loads(info_path.read_text()).get("backend")
@@ -245,10 +252,12 @@ def table(rows: list[dict], groups: list[str]) -> str:
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in out]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    ota = [f"{r['board']}: over-the-air updates take {r['ota']} bytes of the module" if r.get("ota") else
+           f"{r['board']}: built without over-the-air updates (TINYML_OTA=0)" for r in rows if "error" not in r]
     note = ("bytes of flash (text + data). without tinyml: firmware - tinyml (in parentheses: a TINYML_BACKEND=none "
             "image, measured); group columns: what TINYML_OPS_EXCLUDE=<group> saves; core only: the module with "
             "every group left out; ESP32 boards: xtensa-<chip>-elf-size of micropython.elf, groups not measured")
-    return "\n".join([*lines, *errors, note])
+    return "\n".join([*lines, *errors, *ota, note])
 
 
 def main(argv: list[str] | None = None) -> int:

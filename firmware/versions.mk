@@ -3,6 +3,12 @@ MICROPY_URL     := https://github.com/micropython/micropython
 MICROPY_VERSION := v1.28.0
 CMSIS_NN_URL     := https://github.com/ARM-software/CMSIS-NN
 CMSIS_NN_VERSION := v7.0.0
+# Monocypher: the Ed25519 signature check of over-the-air model bundles
+# (usermod/tinyml/ota/, src/monocypher.c + src/optional/monocypher-ed25519.c:
+# EdDSA with SHA-512). 4.0.3 fixes a timing leak in signing (the device only
+# verifies; the host signs with PyPI's cryptography).
+MONOCYPHER_URL     := https://github.com/LoupVaillant/Monocypher
+MONOCYPHER_VERSION := 4.0.3
 # picotool: the version pico-sdk 2.2.0 (pinned by MicroPython v1.28.0) fetches
 # when it finds none; built once into $(TINYML_DEPS)/picotool by `make deps`.
 PICOTOOL_URL     := https://github.com/raspberrypi/picotool

@@ -19,7 +19,8 @@ def add_port(p: argparse.ArgumentParser) -> None:
                    help="serial port of the board (default: $TINYML_PORT, else the only connected MicroPython "
                         f"board); 'qemu' or 'qemu:BOARD' boots the QEMU firmware (default {DEFAULT_QEMU_BOARD}); "
                         f"'rp2040' or 'rp2040:BOARD' boots the RP2040 firmware in the rp2040js emulator "
-                        f"(default {DEFAULT_RP2040_BOARD})")
+                        f"(default {DEFAULT_RP2040_BOARD}); emulated boards keep their files between commands "
+                        "(tinyml board list, tinyml board reset PORT)")
 
 
 def add_json(p: argparse.ArgumentParser) -> None:

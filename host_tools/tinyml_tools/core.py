@@ -1,9 +1,10 @@
 """ctypes wrapper of the tinyml C core built as a host shared library.
 
 The host tools and tests run exactly the C code that runs on the device:
-``make host-lib`` builds one library per kernel backend into ``lib/`` beside
-this file (``libtinyml-ref.so``, ``libtinyml-cmsis-nn.so``). ``TINYML_LIB``
-points at another build (e.g. one with AddressSanitizer) for the ref backend.
+installing the package (``pip install ./host_tools``, setup.py) or ``make host-lib``
+builds one library per kernel backend into ``lib/`` beside this file
+(``libtinyml-ref.so``, and ``libtinyml-cmsis-nn.so`` where CMSIS-NN was at hand).
+``TINYML_LIB`` points at another build (e.g. one with AddressSanitizer) for the ref backend.
 """
 
 from __future__ import annotations
@@ -100,6 +101,16 @@ def _lib_path(backend: str) -> Path:
     return LIB_DIR / f"libtinyml-{backend}.so"
 
 
+def not_built_hint(backend: str = "ref") -> str:
+    """What to do when the host library of `backend` is missing."""
+    if backend == "cmsis-nn" and _lib_path("ref").exists():
+        return ("the cmsis-nn backend was not built (CMSIS-NN was not found when the package was built): "
+                "set CMSIS_NN_DIR to CMSIS-NN's sources (or run 'make deps') and reinstall the package, "
+                "or run 'make host-lib' in the checkout; --backend ref works now")
+    return ("the tinyml host library is not built: reinstall the package with a C compiler present "
+            "(pip install ./host_tools builds it), or run 'make host-lib' in the checkout")
+
+
 def backends() -> list[str]:
     """Backends whose host library has been built."""
     return [b for b in ("ref", "cmsis-nn") if _lib_path(b).exists()]
@@ -110,7 +121,7 @@ def _load_lib(backend: str) -> ctypes.CDLL:
         return _libs[backend]
     path = _lib_path(backend)
     if not path.exists():
-        raise FileNotFoundError(f"{path} not found: run 'make host-lib' (backend {backend!r})")
+        raise FileNotFoundError(f"{path} not found: {not_built_hint(backend)}")
     lib = ctypes.CDLL(str(path))
     p, i, sz = ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t
     lib.tml_host_load.argtypes = [ctypes.c_char_p, sz, ctypes.POINTER(_Error)]
@@ -137,6 +148,8 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_model_op_name.restype = ctypes.c_char_p
     lib.tml_model_op_macs.argtypes = [p, i]
     lib.tml_model_op_macs.restype = ctypes.c_uint64
+    lib.tml_model_op_scratch.argtypes = [p, i]
+    lib.tml_model_op_scratch.restype = sz
     lib.tml_model_op_supported.argtypes = [p, i]
     lib.tml_model_op_supported.restype = i
     lib.tml_backend_name.argtypes = []
@@ -317,6 +330,11 @@ class Model:
     @property
     def op_macs(self) -> list[int]:
         return [int(self._lib.tml_model_op_macs(self._m, k)) for k in range(self._lib.tml_model_num_ops(self._m))]
+
+    @property
+    def op_scratch(self) -> list[int]:
+        """Bytes of kernel scratch each operator asked for (its kernel's *_get_buffer_size())."""
+        return [int(self._lib.tml_model_op_scratch(self._m, k)) for k in range(self._lib.tml_model_num_ops(self._m))]
 
     def _check_runnable(self) -> None:
         if self.inspect:

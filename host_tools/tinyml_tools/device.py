@@ -119,11 +119,21 @@ def usb_ports() -> list[Any]:
     return [p for p in sorted(serial.tools.list_ports.comports()) if p.vid is not None and p.pid is not None]
 
 
+def ports_hint() -> str:
+    """The valid --port values, in one sentence: the emulated boards and the serial ports found."""
+    from tinyml_tools.qemu import QEMU_BOARDS
+    from tinyml_tools.rp2040 import RP2040_BOARDS
+
+    serial = ", ".join(str(p.device) for p in usb_ports()) or "none found"
+    return (f"--port rp2040 (the emulated Pico: {', '.join(f'rp2040:{b}' for b in RP2040_BOARDS)}), "
+            f"qemu:BOARD ({', '.join(QEMU_BOARDS)}) or a serial port ({serial})")
+
+
 def find_port() -> str:
     """The only connected board's port; an error naming the candidates otherwise."""
     ports = usb_ports()
     if not ports:
-        raise DeviceError("no MicroPython board found: connect one, or give --port PORT (or --port qemu)")
+        raise DeviceError(f"no MicroPython board found on USB: connect one, or give {ports_hint()}")
     if len(ports) > 1:
         names = ", ".join(f"{p.device} ({p.description})" for p in ports)
         raise DeviceError(f"several boards connected: {names}; choose one with --port")
@@ -144,6 +154,8 @@ class Device:
 
     def __init__(self, port: str, raw: bool = True, soft_reset: bool = True) -> None:
         self.port = port
+        if "://" not in port and not os.path.exists(port):
+            raise DeviceError(f"no serial port {port!r}: give {ports_hint()}")
         try:
             self.transport = SerialTransport(port, baudrate=115200)
         except TransportError as e:
@@ -364,44 +376,72 @@ def rp2040_port_board(port: str | None) -> str | None:
     return None
 
 
-@contextlib.contextmanager
-def connect(port: str | None = None, raw: bool = True, soft_reset: bool = True) -> Iterator[Device]:
-    """Open the board on `port` (None: the only connected board; "qemu[:BOARD]": boot it in QEMU;
-    "rp2040[:BOARD]": boot it in the rp2040js emulator)."""
-    rp2040_board = rp2040_port_board(port)
-    if rp2040_board is not None:
-        from tinyml_tools.rp2040 import Rp2040Error
-        from tinyml_tools.rp2040 import boot as boot_rp2040
-
-        try:
-            with boot_rp2040(rp2040_board) as pty:
-                dev = Device(pty, raw=raw, soft_reset=soft_reset)
-                try:
-                    yield dev
-                finally:
-                    dev.close()
-        except Rp2040Error as e:
-            raise DeviceError(str(e)) from e
-        return
+def qemu_port_board(port: str | None) -> str | None:
+    """The board of a QEMU port ("qemu", "qemu:BOARD"); None for other ports."""
     if port and (port == "qemu" or port.startswith("qemu:")):
-        from tinyml_tools.qemu import QemuError, boot
+        return port.partition(":")[2] or DEFAULT_QEMU_BOARD
+    return None
 
-        board = port.partition(":")[2] or DEFAULT_QEMU_BOARD
-        try:
-            with boot(board) as pty:
-                dev = Device(pty, raw=raw, soft_reset=soft_reset)
-                try:
-                    yield dev
-                finally:
-                    dev.close()
-        except QemuError as e:
-            raise DeviceError(str(e)) from e
-        return
-    dev = Device(port or find_port(), raw=raw, soft_reset=soft_reset)
+
+def script_traceback(err: str, script: str) -> str:
+    """A device traceback of a script sent over the raw REPL (compiled as "<stdin>", with the script's own
+    line numbers), naming the script instead."""
+    return err.replace('File "<stdin>"', f'File "{script}"')
+
+
+@contextlib.contextmanager
+def _open(pty: str, raw: bool, soft_reset: bool) -> Iterator[Device]:
+    dev = Device(pty, raw=raw, soft_reset=soft_reset)
     try:
         yield dev
     finally:
         dev.close()
+
+
+@contextlib.contextmanager
+def connect(port: str | None = None, raw: bool = True, soft_reset: bool = True) -> Iterator[Device]:
+    """Open the board on `port` (None: the only connected board; "qemu[:BOARD]": boot it in QEMU;
+    "rp2040[:BOARD]": boot it in the rp2040js emulator). An emulated board keeps its files from one
+    connection to the next (tinyml_tools.emulated); one that another program runs (make qemu) is used
+    through its pty."""
+    from tinyml_tools.emulated import BoardBusy
+
+    rp2040_board = rp2040_port_board(port)
+    if rp2040_board is not None:
+        from tinyml_tools import rp2040
+
+        try:
+            rp2040.check_board(rp2040_board)
+            running = rp2040.running(rp2040_board)
+            if running and running.get("pty"):
+                with _open(running["pty"], raw, soft_reset) as dev:
+                    yield dev
+                return
+            with rp2040.boot(rp2040_board) as pty, _open(pty, raw, soft_reset) as dev:
+                yield dev
+        except rp2040.Rp2040Error as e:
+            raise DeviceError(str(e)) from e
+        return
+    board = qemu_port_board(port)
+    if board is not None:
+        from tinyml_tools import emulated, qemu
+
+        try:
+            qemu.board_info(board)
+            running = emulated.running(qemu.lock_file(board))
+            if running and running.get("pty"):
+                with _open(running["pty"], raw, soft_reset) as dev:
+                    yield dev
+                return
+            with qemu.boot(board, persist=True) as pty, _open(pty, raw, soft_reset) as dev:
+                yield dev
+        except qemu.QemuError as e:
+            raise DeviceError(str(e)) from e
+        except BoardBusy as e:
+            raise DeviceError(qemu.busy_message(board, e)) from e
+        return
+    with _open(port or find_port(), raw, soft_reset) as dev:
+        yield dev
 
 
 class Progress:
@@ -428,12 +468,6 @@ class Progress:
             self._last_decile = int(frac * 10)
             sys.stderr.write(line + "\n")
             sys.stderr.flush()
-
-
-def port_help() -> str:
-    return ("serial port of the board (default: the only connected MicroPython board); "
-            f"'qemu' or 'qemu:BOARD' boots the QEMU firmware (default board {DEFAULT_QEMU_BOARD}); "
-            f"'rp2040' or 'rp2040:BOARD' boots the RP2040 emulator ({DEFAULT_RP2040_BOARD})")
 
 
 def env_port() -> str | None:

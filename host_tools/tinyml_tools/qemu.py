@@ -16,7 +16,15 @@ BOARD=...`). Boards with a "romfs" section in board.json (the qemu port's) have 
 ROMFS region that QEMU fills at startup from the board's ROMFS image, the installed
 one ($TINYML_QEMU_FLASH/<BOARD>/romfs.img, else build/qemu/<BOARD>/romfs.img: what
 `tinyml upload --romfs --port qemu:BOARD` writes, install_romfs() here) when there
-is one; the firmware mounts it at /rom. Command line (what `make qemu` runs):
+is one; the firmware mounts it at /rom.
+
+A board booted with persist=True (what `--port qemu:BOARD` and `make qemu` do) keeps its files
+like a real board: its RAM disk (board.json "ramdisk") is loaded at boot from the board's saved
+one ($TINYML_QEMU_FLASH/<BOARD>/ramdisk.img, else build/qemu/<BOARD>/ramdisk.img) and saved
+there when the board stops (QEMU's pmemsave over its QMP socket); one program at a time runs
+it (tinyml_tools.emulated: the others talk to it through its pty). `tinyml board reset
+qemu:BOARD` deletes the saved state. Without persist (the tests' boards) QEMU starts from
+the image alone and saves nothing. Command line (what `make qemu` runs):
 
     python -m tinyml_tools.qemu MPS2_AN500 [--image PATH] [--romfs IMG]
 """
@@ -25,14 +33,17 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import json
 import os
 import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import termios
 import threading
 import time
@@ -40,7 +51,10 @@ import tty
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tinyml_tools import emulated
+from tinyml_tools.boards import boards_dir
+from tinyml_tools.project import ROOT, not_found_hint
+
 _PTY_RE = re.compile(r"char device redirected to (/dev/pts/\d+)")
 _ELF_ARM = 40  # e_machine
 
@@ -48,7 +62,7 @@ _ELF_ARM = 40  # e_machine
 def _qemu_boards() -> tuple[str, ...]:
     """The boards whose board.json has a "qemu" section."""
     found = []
-    for path in sorted((ROOT / "boards").glob("*/board.json")):
+    for path in sorted(boards_dir().glob("*/board.json")):
         try:
             if "qemu" in json.loads(path.read_text()):
                 found.append(path.parent.name)
@@ -64,14 +78,24 @@ class QemuError(RuntimeError):
     """QEMU could not be started, or the firmware did not reach its REPL."""
 
 
+def boards_hint(board: str = "") -> str:
+    """The valid qemu: ports, and the closest to `board`."""
+    close = difflib.get_close_matches(board.upper(), QEMU_BOARDS, 1, 0.5) if board else []
+    if not close:
+        close = [b for b in QEMU_BOARDS if board and board.upper() in b][:1]
+    mean = f"did you mean qemu:{close[0]}? " if close else ""
+    return f"{mean}the QEMU boards are {', '.join(f'qemu:{b}' for b in QEMU_BOARDS) or 'none'}"
+
+
 def board_info(board: str) -> dict:
     """The board's board.json (boards/<BOARD>/board.json)."""
-    path = ROOT / "boards" / board / "board.json"
+    path = boards_dir() / board / "board.json"
     if not path.exists():
-        raise QemuError(f"unknown board {board!r}: no {path}")
+        raise QemuError(f"unknown board {board!r}: {boards_hint(board)}")
     info = json.loads(path.read_text())
     if "qemu" not in info:
-        raise QemuError(f"board {board} does not run in QEMU (its board.json has no \"qemu\" section)")
+        raise QemuError(f"board {board} does not run in QEMU (its board.json has no \"qemu\" section): "
+                        f"{boards_hint()}")
     return info
 
 
@@ -80,10 +104,49 @@ def image_path(board: str) -> Path:
     return ROOT / "firmware" / "images" / board / "firmware.elf"
 
 
+def state_dir(board: str) -> Path:
+    """What the board keeps between boots (firmware.elf, romfs.img, ramdisk.img): $TINYML_QEMU_FLASH/<board>,
+    else build/qemu/<board>."""
+    return Path(os.environ.get("TINYML_QEMU_FLASH") or ROOT / "build" / "qemu") / board
+
+
 def installed_image(board: str) -> Path:
     """The board's installed ("flashed") image: $TINYML_QEMU_FLASH/<board>/firmware.elf, else
     build/qemu/<board>/firmware.elf."""
-    return Path(os.environ.get("TINYML_QEMU_FLASH") or ROOT / "build" / "qemu") / board / "firmware.elf"
+    return state_dir(board) / "firmware.elf"
+
+
+def saved_ramdisk(board: str) -> Path:
+    """The board's RAM disk as the last persistent boot left it."""
+    return state_dir(board) / "ramdisk.img"
+
+
+def lock_file(board: str) -> Path:
+    return state_dir(board) / "board.lock"
+
+
+def ramdisk_region(board: str) -> tuple[int, int] | None:
+    """(address, bytes) of the board's RAM disk (board.json "ramdisk", or "qemu": {"ramdisk"} where the device
+    tests do not preload it), or None."""
+    info = board_info(board)
+    rd = info.get("ramdisk") or info["qemu"].get("ramdisk")
+    return (int(str(rd["address"]), 0), int(rd["bytes"])) if rd else None
+
+
+def state_files(board: str) -> list[Path]:
+    """The files of the board's saved state that exist."""
+    return [p for p in (installed_image(board), installed_romfs(board), saved_ramdisk(board)) if p.exists()]
+
+
+def reset(board: str) -> list[Path]:
+    """Forget what the board keeps (RAM disk, ROMFS, installed firmware): it boots as new, from the image of
+    `make firmware`, with an empty filesystem. emulated.BoardBusy while a program runs it. Returns what went."""
+    board_info(board)
+    with emulated.hold(lock_file(board)):
+        gone = state_files(board)
+        for p in gone:
+            p.unlink()
+    return gone
 
 
 def default_image(board: str) -> Path:
@@ -150,18 +213,28 @@ def romfs_args(board: str, romfs: str | os.PathLike) -> list[str]:
 
 
 def qemu_command(board: str, image: str | os.PathLike | None = None, qemu: str = "qemu-system-arm",
-                 extra_args: Sequence[str] = (), romfs: str | os.PathLike | None = None) -> list[str]:
+                 extra_args: Sequence[str] = (), romfs: str | os.PathLike | None = None,
+                 ramdisk: str | os.PathLike | None = None, qmp: str | None = None) -> list[str]:
     """QEMU's command line. romfs: the ROMFS image to load (default: the installed one, if any;
-    "" for none)."""
+    "" for none); ramdisk: a RAM disk image to load into the board's RAM disk; qmp: path of a QMP socket."""
     info = board_info(board)
     image = Path(image) if image else default_image(board)
     if not image.exists():
-        raise QemuError(f"no firmware image {image}: run 'make firmware BOARD={board}'")
+        raise QemuError(f"no firmware image {image}: run 'make firmware BOARD={board}'{not_found_hint()}")
     if romfs is None and "romfs" in info and installed_romfs(board).exists():
         romfs = installed_romfs(board)
     q = info["qemu"]
+    ram = []
+    if ramdisk:
+        addr, size = ramdisk_region(board) or (0, 0)
+        n = Path(ramdisk).stat().st_size
+        if n != size:
+            raise QemuError(f"the saved RAM disk {ramdisk} has {n} bytes, {board}'s RAM disk {size}: "
+                            f"'tinyml board reset qemu:{board}' starts a new one")
+        ram = ["-device", f"loader,file={Path(ramdisk).resolve()},addr={addr:#x},force-raw=on"]
     return [qemu, "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
-            *q.get("args", []), *(romfs_args(board, romfs) if romfs else []), *extra_args,
+            *q.get("args", []), *(romfs_args(board, romfs) if romfs else []), *ram, *extra_args,
+            *(["-qmp", f"unix:{qmp},server=on,wait=off"] if qmp else []),
             "-serial", "pty", "-kernel", str(image)]
 
 
@@ -176,8 +249,10 @@ class QemuBoard:
         self.pty = ""
         # QEMU gets SIGTERM if this process dies without stopping it (util-linux setpriv)
         guard = ["setpriv", "--pdeathsig", "TERM"] if shutil.which("setpriv") else []
+        # its own session: Ctrl-C on the terminal stops this program, which saves the board's RAM disk
+        # (persistent boots) before it stops QEMU
         self.proc = subprocess.Popen(guard + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, bufsize=1)
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
 
     def _find_pty(self, deadline: float) -> str:
         assert self.proc.stdout is not None
@@ -233,6 +308,37 @@ class QemuBoard:
         self._wait_repl(deadline)
         return self.pty
 
+    def save_memory(self, qmp: str, addr: int, size: int, dest: Path) -> None:
+        """Stop the CPU and write `size` bytes of guest memory at `addr` to `dest` (through a temporary file),
+        over QEMU's QMP socket `qmp`."""
+        tmp = dest.with_name(dest.name + ".part")
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(20)
+            s.connect(qmp)
+            f = s.makefile("rwb")
+
+            def call(command: str, **arguments: object) -> None:
+                f.write(json.dumps({"execute": command, **({"arguments": arguments} if arguments else {})}).encode()
+                        + b"\n")
+                f.flush()
+                while True:
+                    line = f.readline()
+                    if not line:
+                        raise QemuError(f"QEMU closed its QMP socket during {command}")
+                    reply = json.loads(line)
+                    if "error" in reply:
+                        raise QemuError(f"QEMU refused {command}: {reply['error'].get('desc')}")
+                    if "return" in reply:
+                        return
+
+            f.readline()  # greeting
+            call("qmp_capabilities")
+            call("stop")
+            call("pmemsave", val=addr, size=size, filename=str(tmp))
+        if tmp.stat().st_size != size:
+            raise QemuError(f"QEMU saved {tmp.stat().st_size} bytes of the RAM disk, not {size}")
+        os.replace(tmp, dest)
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -246,15 +352,47 @@ class QemuBoard:
 @contextlib.contextmanager
 def boot(board: str, image: str | os.PathLike | None = None, timeout: float = 30.0,
          qemu: str = "qemu-system-arm", extra_args: Sequence[str] = (),
-         romfs: str | os.PathLike | None = None) -> Iterator[str]:
+         romfs: str | os.PathLike | None = None, persist: bool = False) -> Iterator[str]:
     """Boot `board` in QEMU; yield the pty path of its REPL; stop QEMU on exit. romfs: the ROMFS
-    image to load (default: the installed one, if any; "" for none)."""
-    b = QemuBoard(qemu_command(board, image, qemu, extra_args, romfs))
-    try:
-        b.start(timeout)
+    image to load (default: the installed one, if any; "" for none). persist: the board's saved RAM
+    disk is loaded, and saved when it stops (one program at a time: emulated.BoardBusy otherwise)."""
+    with session(board, image, timeout, qemu, extra_args, romfs, persist) as b:
         yield b.pty
-    finally:
-        b.stop()
+
+
+@contextlib.contextmanager
+def session(board: str, image: str | os.PathLike | None = None, timeout: float = 30.0,
+            qemu: str = "qemu-system-arm", extra_args: Sequence[str] = (),
+            romfs: str | os.PathLike | None = None, persist: bool = False) -> Iterator[QemuBoard]:
+    """Like boot(), yielding the running QemuBoard."""
+    if not persist:
+        b = QemuBoard(qemu_command(board, image, qemu, extra_args, romfs))
+        try:
+            b.start(timeout)
+            yield b
+        finally:
+            b.stop()
+        return
+    region = ramdisk_region(board)
+    qemu_command(board, image, qemu, extra_args, romfs)  # a missing image: said before the board's state is touched
+    with emulated.hold(lock_file(board)) as held, tempfile.TemporaryDirectory(prefix="tinyml-qemu-") as tmp:
+        saved = saved_ramdisk(board)
+        qmp = os.path.join(tmp, "qmp.sock")
+        b = QemuBoard(qemu_command(board, image, qemu, extra_args, romfs,
+                                   ramdisk=saved if region and saved.exists() else None, qmp=qmp))
+        started = False
+        try:
+            b.start(timeout)
+            started = True
+            held.update(pty=b.pty, board=board)
+            emulated.publish(lock_file(board), held)
+            yield b
+        finally:
+            try:
+                if started and region and b.proc.poll() is None:
+                    b.save_memory(qmp, *region, saved)
+            finally:
+                b.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,23 +407,26 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # still stop QEMU (finally)
     signal.signal(signal.SIGHUP, lambda *_: sys.exit(0))
     try:
-        b = QemuBoard(qemu_command(args.board, args.image, romfs=args.romfs))
-    except QemuError as e:
-        print(f"qemu: {e}", file=sys.stderr)
+        with session(args.board, args.image, args.timeout, romfs=args.romfs, persist=True) as b:
+            print(f"qemu: {args.board} REPL on {b.pty}: mpremote connect {b.pty}, or tinyml ... --port "
+                  f"qemu:{args.board}   (Ctrl-C stops QEMU; files kept in {saved_ramdisk(args.board)})", flush=True)
+            b.proc.wait()
+            print(f"qemu: QEMU exited with status {b.proc.returncode}")
+            return b.proc.returncode or 0
+    except emulated.BoardBusy as e:
+        print(f"qemu: {busy_message(args.board, e)}", file=sys.stderr)
         return 1
-    try:
-        pty = b.start(args.timeout)
-        print(f"qemu: {args.board} REPL on {pty}: mpremote connect {pty}   (Ctrl-C stops QEMU)", flush=True)
-        b.proc.wait()
-        print(f"qemu: QEMU exited with status {b.proc.returncode}")
-        return b.proc.returncode or 0
     except QemuError as e:
         print(f"qemu: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
-    finally:
-        b.stop()
+
+
+def busy_message(board: str, e: emulated.BoardBusy) -> str:
+    pty = e.info.get("pty")
+    where = f" on {pty} (--port {pty})" if pty else ""
+    return f"qemu:{board} is already running{where}, started by process {e.info.get('pid', '?')}: stop that first"
 
 
 if __name__ == "__main__":

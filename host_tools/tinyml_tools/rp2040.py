@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import fcntl
 import os
 import re
 import select
@@ -40,10 +39,14 @@ import tty
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tinyml_tools import emulated
+from tinyml_tools.project import FOUND, ROOT, not_found_hint
+
 RUNNER_DIR = ROOT / "tests" / "rp2040"
 RUNNER = RUNNER_DIR / "runner.mjs"
 RP2040_BOARDS = ("RPI_PICO",)
+FLASH_BASE = 0x10000000  # where the flash file's first byte is in the RP2040's address space (XIP)
+FLASH_BYTES = 2 * 1024 * 1024
 DEFAULT_BOARD = "RPI_PICO"
 OUTPUT_BUFFER_MAX = 1 << 20  # device output kept while no program reads the pty; older bytes are dropped
 _STATS_RE = re.compile(r"cycles (\d+) \(executed (\d+), idle (\d+)\) simulated ([\d.]+) s, wall ([\d.]+) s")
@@ -82,6 +85,8 @@ def default_flash(board: str = DEFAULT_BOARD) -> Path:
 
 def missing() -> str | None:
     """Why the emulator cannot run here (one line naming what to install or run), or None."""
+    if FOUND is None:
+        return "it runs from the tinyml checkout" + not_found_hint()
     if shutil.which("node") is None:
         return "node not found (Debian: apt-get install nodejs npm; then 'make deps')"
     if not (RUNNER_DIR / "node_modules" / "rp2040js" / "package.json").exists():
@@ -91,9 +96,19 @@ def missing() -> str | None:
     return None
 
 
-def _check_board(board: str) -> None:
+def check_board(board: str) -> None:
     if board not in RP2040_BOARDS:
-        raise Rp2040Error(f"board {board} does not run in the RP2040 emulator (boards: {', '.join(RP2040_BOARDS)})")
+        raise Rp2040Error(f"board {board} does not run in the RP2040 emulator: the RP2040 ports are "
+                          f"{', '.join(f'rp2040:{b}' for b in RP2040_BOARDS)}")
+
+
+def lock_file(flash: Path) -> Path:
+    return Path(f"{flash}.lock")
+
+
+def running(board: str = DEFAULT_BOARD) -> dict | None:
+    """What the program running the board's default flash file wrote (its pty), or None."""
+    return emulated.running(lock_file(default_flash(board)))
 
 
 def runner_command(flash: str | os.PathLike, uf2: str | os.PathLike | None = None, boot: bool = True) -> list[str]:
@@ -108,15 +123,15 @@ def runner_command(flash: str | os.PathLike, uf2: str | os.PathLike | None = Non
 
 
 @contextlib.contextmanager
-def flash_lock(flash: Path) -> Iterator[None]:
-    """Only one emulator at a time per flash file."""
-    flash.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{flash}.lock", "w") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            raise Rp2040Error(f"the flash image {flash} is in use by another RP2040 emulator") from e
-        yield
+def flash_lock(flash: Path) -> Iterator[dict]:
+    """Only one emulator at a time per flash file; yields the lock's record (emulated.hold)."""
+    try:
+        with emulated.hold(lock_file(flash)) as held:
+            yield held
+    except emulated.BoardBusy as e:
+        pty = e.info.get("pty")
+        where = f" (its console: --port {pty})" if pty else ""
+        raise Rp2040Error(f"the flash image {flash} is in use by another RP2040 emulator{where}") from None
 
 
 def _require(image: Path | None, board: str) -> None:
@@ -124,7 +139,7 @@ def _require(image: Path | None, board: str) -> None:
     if why:
         raise Rp2040Error(f"the RP2040 emulator cannot run: {why}")
     if image is not None and not image.exists():
-        raise Rp2040Error(f"no firmware image {image}: run 'make firmware BOARD={board}'")
+        raise Rp2040Error(f"no firmware image {image}: run 'make firmware BOARD={board}'{not_found_hint()}")
 
 
 def _program_locked(flash: Path, image: Path) -> str:
@@ -134,6 +149,27 @@ def _program_locked(flash: Path, image: Path) -> str:
     if r.returncode != 0:
         raise Rp2040Error("; ".join(lines) or f"the RP2040 runner failed with status {r.returncode}")
     return lines[-1] if lines else f"programmed {image}"
+
+
+def program(flash: str | os.PathLike, image: str | os.PathLike) -> str:
+    """Write the UF2 `image` into the flash file `flash` (created if missing) without booting it."""
+    flash = Path(flash)
+    _require(Path(image), DEFAULT_BOARD)
+    with flash_lock(flash):
+        return _program_locked(flash, Path(image))
+
+
+def write_flash(flash: str | os.PathLike, offset: int, data: bytes) -> None:
+    """Write `data` into the flash file at `offset` (from FLASH_BASE), as a programmer would before the
+    board boots: e.g. a ROMFS image into its ROMFS partition."""
+    flash = Path(flash)
+    if offset < 0 or offset + len(data) > FLASH_BYTES:
+        raise Rp2040Error(f"{len(data)} bytes at flash offset {offset:#x}: outside the {FLASH_BYTES // 1048576} MiB flash")
+    with flash_lock(flash):
+        image = bytearray(flash.read_bytes() if flash.exists() else b"")
+        image += b"\xff" * (FLASH_BYTES - len(image))
+        image[offset:offset + len(data)] = data
+        flash.write_bytes(bytes(image))
 
 
 class _Relay:
@@ -296,16 +332,18 @@ def session(board: str = DEFAULT_BOARD, image: str | os.PathLike | None = None,
             flash: str | os.PathLike | None = None, timeout: float = 60.0, echo: bool = False) -> Iterator[Rp2040Board]:
     """Like boot(), yielding the running Rp2040Board (its pty, log and cycle report); echo: the runner's
     diagnostics to stderr as they come."""
-    _check_board(board)
+    check_board(board)
     flash = Path(flash) if flash else default_flash(board)
     uf2 = Path(image) if image else (None if flash.exists() else image_path(board))
     _require(uf2, board)
-    with flash_lock(flash):
+    with flash_lock(flash) as held:
         if uf2 is not None:
             _program_locked(flash, uf2)
         b = Rp2040Board(flash, echo)
         try:
             b.start(timeout)
+            held.update(pty=b.pty, board=board)
+            emulated.publish(lock_file(flash), held)
             yield b
         finally:
             b.stop()

@@ -4,7 +4,12 @@
     m = tinyml.Model("model.tflite")     # a path, or bytes/bytearray/memoryview
     y = m.predict(x)                     # x: int8 buffer, or floats (quantized)
     y = m.predict(x, dequantize=True)    # array('f') of real values
+
+tinyml.stream and tinyml.profile are imported on first use (no RAM until then).
 """
+
+import os
+import sys
 
 import _tinyml
 
@@ -61,6 +66,8 @@ class Model:
     """
 
     def __init__(self, source, *, arena=None):
+        if isinstance(source, str):
+            source = _find(source)
         self._m = _tinyml.Model(source, arena=arena)
         self.inputs = [TensorInfo(i) for i in self._m.inputs]
         self.outputs = [TensorInfo(o) for o in self._m.outputs]
@@ -92,6 +99,51 @@ class Model:
 
     def __repr__(self):
         return repr(self._m)
+
+
+_ENOENT = 2  # errno.ENOENT on every MicroPython port (the errno module is optional)
+_MOUNT = "/remote"  # where `tinyml run` (mpremote's mount) puts the host folder, made the current folder
+
+
+def _exists(path):
+    try:
+        os.stat(path)
+        return True
+    except OSError as e:
+        if e.args and e.args[0] == _ENOENT:
+            return False
+        raise
+
+
+def _find(path):
+    """The model file `path`, as given; else, when the current folder is the host folder that `tinyml run`
+    mounted, the device's own /path (where `tinyml upload` puts models). OSError naming the path and
+    the folders it was looked for in when neither exists."""
+    if _exists(path):
+        return path
+    try:
+        cwd = os.getcwd()
+    except (AttributeError, OSError):
+        cwd = "/"
+    if path.startswith("/"):
+        folder, name = path[: path.rfind("/")] or "/", path[path.rfind("/") + 1 :]
+        raise OSError(_ENOENT, f"no model file {name} in {folder} (upload it there: tinyml upload {name} --as {path})")
+    if cwd == _MOUNT or cwd.startswith(_MOUNT + "/"):
+        alt = "/" + path
+        if _exists(alt):
+            return alt
+        raise OSError(_ENOENT, f"no model file {path} in {cwd} (the host folder tinyml run mounted) nor in / on the "
+                      f"device: put it in the host folder, or upload it (tinyml upload {path})")
+    raise OSError(_ENOENT, f"no model file {path} in {cwd} (the current folder): upload it (tinyml upload {path}) "
+                  "or give its full path")
+
+
+def __getattr__(name):
+    # tinyml.stream and tinyml.profile: imported on first use, so `import tinyml` alone gives them
+    if name in ("stream", "profile"):
+        __import__("tinyml." + name)
+        return sys.modules["tinyml." + name]
+    raise AttributeError(name)
 
 
 def argmax(values):

@@ -12,10 +12,11 @@ Files (all small, except the shared models, which are linked or copied as they a
                     inputs as float32 real values that quantize back to those bytes
   t_fc.tflite, t_two.tflite, t_unsup.tflite, t_huge.tflite, bad_*.tflite   synthetic models
   gestures.tflite   the example model (examples/gestures), for t_soak.py: manifest["soak"], not in "models"
-  ops.bin           the per-op conformance cases for t_ops.py (device_ops.py), with tflite-micro's
-                    outputs; manifest["ops"] records (0 without tflite-micro: t_ops.py then checks the magic only)
   dtest.py          the scripts' helper module
-Expected outputs come from tflite-micro, or from the host core when it is not installed.
+Expected outputs come from tflite-micro, the reference interpreter, only: without it build() raises
+device_ops.ReferenceMissing (the host core is the code under test: it describes the models -- sizes,
+operator names, MACs -- but never says what they must output). The per-op cases (t_ops.py) are
+deployed in rounds of their own: device_ops.py.
 """
 
 from __future__ import annotations
@@ -54,12 +55,8 @@ def _core():
 
 
 def _tflm_runner():
-    try:
-        from tflite_builder import run_tflm
-        from tflite_micro.python.tflite_micro import runtime  # noqa: F401
-    except ImportError:
-        return None
-    return run_tflm
+    """tflite_builder.run_tflm; device_ops.ReferenceMissing (one line saying what to install) without it."""
+    return device_ops._reference()
 
 
 def synthetic_models() -> dict[str, bytes]:
@@ -158,12 +155,7 @@ def model_entry(name: str, data: bytes, core, run_tflm, dest: Path) -> dict:
     first: list[np.ndarray] = []
     for case in range(CASES):
         xs = [_random_input(rng, dt, shape) for dt, shape, _, _ in ins]
-        if run_tflm is not None:
-            ys = run_tflm(data, xs)
-        else:
-            m = core.Model(data)
-            ys = m.invoke(*xs)
-            m.close()
+        ys = run_tflm(data, xs)
         for a in (*xs, *ys):
             raw += np.ascontiguousarray(a).tobytes()
         if case == 0:
@@ -184,7 +176,6 @@ def model_entry(name: str, data: bytes, core, run_tflm, dest: Path) -> dict:
         "ops": ops,
         "macs": macs,
         "weights": weights,
-        "reference": "tflite-micro" if run_tflm is not None else "host core",
     }
 
 
@@ -192,15 +183,15 @@ def shared_model_paths() -> list[Path]:
     return sorted(SHARED_MODELS.glob("*.tflite"))
 
 
-def build(dest: Path, shared: list[Path] | None = None, board: dict[str, Any] | None = None) -> dict[str, Path]:
+def build(dest: Path, shared: list[Path] | None = None, board: dict[str, Any] | None = None,
+          left_out: dict[str, str] | None = None) -> dict[str, Path]:
     """Write the test data into dest; `shared`: the shared models to include (default: all), of which
-    only those fitting_models() keeps when `board` (its board.json) is given.
-    Returns the files a device needs, name -> host path (shared models are not copied)."""
+    only those fitting_models() keeps when `board` (its board.json) is given (`left_out` gets why the
+    others are not). Returns the files a device needs, name -> host path (shared models are not copied)."""
     shared = shared_model_paths() if shared is None else shared
-    ops_budget = None
     if board is not None:
-        shared, ops_budget = fitting_models(board, shared)
-    return _build(dest, shared, ops_budget)
+        shared = fitting_models(board, shared, left_out)
+    return _build(dest, shared)
 
 
 def _fs_bytes(size: int, block: int) -> int:
@@ -208,13 +199,13 @@ def _fs_bytes(size: int, block: int) -> int:
     return max(1, -(-size // block)) * block
 
 
-def fitting_models(board: dict[str, Any], shared: list[Path]) -> tuple[list[Path], int | None]:
+def fitting_models(board: dict[str, Any], shared: list[Path], left_out: dict[str, str] | None = None) -> list[Path]:
     """The shared models a board runs the device tests with, by its board.json figures, smallest first:
     each must fit its GC heap when loaded from a file (tinyml_tools.boards.fit: file + arena + metadata,
     as the host core measures them for the board's backend, within heap_bytes less the interpreter's
     reserve), and all of them its filesystem (fs_bytes when given; files in whole fs_block_bytes blocks,
-    default 4 KiB) together with the rest of the test data and FS_RESERVE_BLOCKS free blocks. Also
-    returns the room left for the per-op bundle (ops.bin), or None when fs_bytes is not given."""
+    default 4 KiB) together with the rest of the test data and FS_RESERVE_BLOCKS free blocks. `left_out`
+    gets, for each model not kept, why."""
     from tinyml_tools import boards
 
     core = _core()
@@ -223,8 +214,8 @@ def fitting_models(board: dict[str, Any], shared: list[Path]) -> tuple[list[Path
     backend = board.get("backend", "ref") if board.get("backend") in core.backends() else "ref"
     block = int(board.get("fs_block_bytes") or 4096)
     with tempfile.TemporaryDirectory() as tmp:
-        files = _build(Path(tmp), shared, ops_budget=len(device_ops.MAGIC))  # an empty bundle: room below
-        sizes = {name: path.stat().st_size for name, path in files.items() if name != "ops.bin"}
+        files = _build(Path(tmp), shared)
+        sizes = {name: path.stat().st_size for name, path in files.items()}
         manifest = json.loads((Path(tmp) / "manifest.json").read_text())
     sizes["target.json"] = 256  # written by the test runner
 
@@ -243,13 +234,19 @@ def fitting_models(board: dict[str, Any], shared: list[Path]) -> tuple[list[Path
             fit = boards.fit(board, len(data), m.arena_size, m.persistent_size)
         finally:
             m.close()
-        if fit.verdict == "ram" and (board.get("fs_bytes") is None or fs_needed([*keep, path]) <= board["fs_bytes"]):
+        if fit.verdict != "ram":
+            why = f"needs {fit.ram_needed_file:,} B of RAM from a file ({board['heap_bytes']:,} B heap)"
+        elif board.get("fs_bytes") is not None and fs_needed([*keep, path]) > board["fs_bytes"]:
+            why = f"the test data with it would take {fs_needed([*keep, path]):,} B of a {board['fs_bytes']:,} B filesystem"
+        else:
             keep.append(path)
-    room = None if board.get("fs_bytes") is None else (board["fs_bytes"] - fs_needed(keep)) // block * block
-    return [p for p in shared if p in keep], room
+            continue
+        if left_out is not None:
+            left_out[path.stem] = why
+    return [p for p in shared if p in keep]
 
 
-def _build(dest: Path, shared: list[Path], ops_budget: int | None = None) -> dict[str, Path]:
+def _build(dest: Path, shared: list[Path]) -> dict[str, Path]:
     core = _core()
     if core is None:
         raise RuntimeError("the host core library is not built (make host-lib): cannot describe the test models")
@@ -278,7 +275,6 @@ def _build(dest: Path, shared: list[Path], ops_budget: int | None = None) -> dic
         assert msg, f"{name}: the host core accepted it"
         (dest / f"{name}.tflite").write_bytes(data)
         bad.append({"file": f"{name}.tflite", "msg": msg})
-    n_ops = device_ops.write_bundle(dest / "ops.bin", ops_budget) if run_tflm is not None else 0
     (dest / "t_huge.tflite").write_bytes(synth["t_huge"])
     huge = core.Model(synth["t_huge"], inspect=True)
     manifest = {
@@ -288,7 +284,6 @@ def _build(dest: Path, shared: list[Path], ops_budget: int | None = None) -> dic
         "supported_ops": core.supported_ops(),
         "version": _version(),
         "soak": soak,
-        "ops": n_ops,
     }
     huge.close()
     (dest / "manifest.json").write_text(json.dumps(manifest, indent=1))
@@ -303,11 +298,6 @@ def _version() -> str:
         if line.startswith("#define TML_VERSION"):
             return line.split('"')[1]
     return ""
-
-
-def expected_ops_checks(manifest: dict) -> int:
-    """How many checks tests/device/t_ops.py runs: the bundle's magic, then one per record."""
-    return 1 + manifest["ops"]
 
 
 def expected_model_checks(manifest: dict) -> int:

@@ -58,6 +58,11 @@ def _board(name: str) -> dict:
     return json.loads((BOARDS / name / "board.json").read_text())
 
 
+def _board_mk(board: str) -> str:
+    mk = BOARDS / board / "mpconfigboard.mk"
+    return mk.read_text() if mk.exists() else ""
+
+
 def _need_micropython() -> Path:
     mpy = _micropython()
     if not (mpy / "py" / "mpconfig.h").exists():
@@ -97,6 +102,8 @@ def test_arm_board_builds(board: str) -> None:
     assert data + bss < info["ram_bytes"]
     symbols = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     assert "tinyml_user_cmodule" in symbols and "frozen_module_tinyml___init__" in symbols
+    ota = "TINYML_OTA ?= 0" not in _board_mk(board)  # over-the-air updates: the verifier and tinyml.ota
+    assert ("tinyml_ota_user_cmodule" in symbols) == ota and ("frozen_module_tinyml_ota" in symbols) == ota
     assert ("arm_convolve_s8" in symbols) == (info["backend"] == "cmsis-nn")
     # CMSIS-NN's DSP path (-mcpu of a core with the DSP extension) widens int8 data with SXTB16
     # (its __SXTB16 intrinsic; the compiler never emits it on its own). An instruction, not a
@@ -158,8 +165,13 @@ def test_esp32_cmake_files(tmp_path: Path, board: str) -> None:
     assert got["defs"] == ["defs-NOTFOUND"]  # ref backend: no TML_BACKEND_CMSIS_NN
     src = [Path(p) for p in got["src"]]
     assert all(p.is_file() for p in src)
-    names = {p.relative_to(ROOT / "usermod" / "tinyml").parts[0] for p in src}
-    assert ROOT / "usermod" / "tinyml" / "modtinyml.c" in src and {"core", "kernels"} <= names
+    mod = ROOT / "usermod" / "tinyml"
+    names = {p.relative_to(mod).parts[0] for p in src if p.is_relative_to(mod)}
+    assert mod / "modtinyml.c" in src and {"core", "kernels"} <= names
+    # over-the-air updates (TINYML_OTA, on where Monocypher is in the cache): the verifier, its binding, Monocypher
+    ota = {mod / "modtinyml_ota.c", mod / "ota" / "tml_bundle.c"}
+    mono = [p for p in src if not p.is_relative_to(mod)]
+    assert (ota <= set(src)) == bool(mono) and {p.name for p in mono} <= {"monocypher.c", "monocypher-ed25519.c"}
     assert any("kernels/ref" in p.as_posix() for p in src)
     assert not any("cmsis" in p.as_posix().lower() for p in src)
 
@@ -185,6 +197,9 @@ def test_board_manifest(board: str) -> None:
     m.execute(str(BOARDS / board / "manifest.py"))
     frozen = {f.target_path for f in m.files()}
     package = {p.relative_to(ROOT / "lib").as_posix() for p in (ROOT / "lib" / "tinyml").glob("*.py")}
+    if "TINYML_OTA ?= 0" in _board_mk(board):  # built without over-the-air updates: no tinyml.ota either
+        package.discard("tinyml/ota.py")
+        assert "tinyml/ota.py" not in frozen
     assert package and package <= frozen
     assert len(frozen) > len(package)  # the port's default modules too
 

@@ -1,8 +1,10 @@
 """pytest setup for the host tests: import paths and the `backend` parameter.
 
-Every test taking a `backend` argument runs once per backend built by
-`make host-lib`. With TINYML_LIB=/path/lib.so (e.g. an AddressSanitizer build)
-the wrapper loads that library as the "ref" backend and only "ref" runs.
+Every test taking a `backend` argument runs once per backend: ref, and cmsis-nn
+where CMSIS-NN is in the dependency cache (else those cases skip, saying why).
+A backend whose library `make host-lib` did not build fails its cases. With
+TINYML_LIB=/path/lib.so (e.g. an AddressSanitizer build) the wrapper loads that
+library as the "ref" backend and only "ref" runs.
 """
 
 from __future__ import annotations
@@ -18,20 +20,26 @@ for p in (str(ROOT / "host_tools"), str(HERE)):
     if p not in sys.path:
         sys.path.insert(0, p)
 
-from harness import core_backends, sanitizer_lib
+from harness import core_backends, expected_backends, sanitizer_lib
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`backend`: every expected backend (harness.expected_backends). One whose library `make host-lib` should
+    have built but did not fails (the `backend` fixture); one that cannot be built here is skipped, with one
+    line saying why (pytest folds the identical reasons into one line)."""
     if "backend" not in metafunc.fixturenames:
         return
-    names = core_backends()
+    expected = expected_backends()
     if sanitizer_lib():
-        names = [n for n in names if n == "ref"]
-    if not names:
-        metafunc.parametrize(
-            "backend",
-            [pytest.param(None, marks=pytest.mark.skip(reason="tinyml host library not built: run `make host-lib`"))],
-            ids=["no-core"],
-        )
-        return
-    metafunc.parametrize("backend", names)
+        expected = {"ref": None}
+    params = [pytest.param(name, marks=pytest.mark.skip(reason=why)) if why else name
+              for name, why in expected.items()]
+    metafunc.parametrize("backend", params, indirect=True)
+
+
+@pytest.fixture()
+def backend(request: pytest.FixtureRequest) -> str:
+    name = request.param
+    if not sanitizer_lib() and name not in core_backends():
+        pytest.fail(f"backend {name}: its host library is not built: run 'make host-lib'", pytrace=False)
+    return name

@@ -26,6 +26,25 @@ def core_backends() -> list[str]:
     return list(core_module().backends())
 
 
+def cmsis_nn_dir() -> Path:
+    """Where `make host-lib` takes CMSIS-NN from (CMSIS_NN_DIR, else the pinned copy in the dependency cache)."""
+    if os.environ.get("CMSIS_NN_DIR"):
+        return Path(os.environ["CMSIS_NN_DIR"])
+    versions = (ROOT / "firmware" / "versions.mk").read_text()
+    version = next(ln.split(":=")[1].strip() for ln in versions.splitlines() if ln.startswith("CMSIS_NN_VERSION"))
+    return Path(os.environ.get("TINYML_DEPS") or Path.home() / ".cache" / "tinyml") / f"CMSIS-NN-{version}"
+
+
+def expected_backends() -> dict[str, str | None]:
+    """Every backend the host tests run on -> None where its library must be there (`make host-lib` builds
+    it), or why it cannot be (one line): ref always; cmsis-nn where CMSIS-NN is in the dependency cache."""
+    cmsis = cmsis_nn_dir()
+    have_cmsis = (cmsis / "Include" / "arm_nnfunctions.h").exists()
+    return {"ref": None,
+            "cmsis-nn": None if have_cmsis else f"backend cmsis-nn: CMSIS-NN is not in {cmsis} (run 'make deps'), "
+                                                "so 'make host-lib' cannot build it"}
+
+
 def sanitizer_lib() -> str | None:
     """TINYML_LIB: path of a (sanitizer) build the wrapper should load instead."""
     return os.environ.get("TINYML_LIB") or None
@@ -70,3 +89,71 @@ def assert_spread(ref: np.ndarray, what: str) -> None:
     assert counts.max() <= 0.75 * flat.size, f"{what}: {counts.max()} of {flat.size} outputs equal {mode}"
     top = np.count_nonzero(flat == np.iinfo(flat.dtype).max)
     assert top <= 0.4 * flat.size, f"{what}: {top} of {flat.size} outputs saturated high"
+
+
+# ---- inputs that make a model's outputs vary, and the check that they do ------------------------------
+# Uniform random bytes leave some models' outputs (nearly) constant: such a case cannot catch an error
+# in the layers before. For these, the quantized input values are drawn from a normal distribution
+# (mean, standard deviation, in the input's integer units, clipped to its type) chosen per model:
+MODEL_INPUTS: dict[str, tuple[float, float, str]] = {
+    "kws_ref_model.tflite": (0.0, 5.0, ("MFCC-like features around 0 (the input zero point is 83): uniform bytes "
+                                        "saturate the softmax, 86% of the output bytes -128")),
+    "micro_speech_lstm__micro_speech_lstm.tflite": (
+        -128.0, 20.0, ("a spectrogram's magnitudes, mostly near zero energy (the input zero point, -128): uniform "
+                       "bytes give the same answer for 7 of 8 inputs")),
+}
+# Models whose outputs are the same for every input, by construction; the test checks that they stay so.
+CONSTANT_OUTPUTS: dict[str, str] = {
+    "keyword_scrambled.tflite": "its scrambled weights saturate every SVDF (even zero input gives +-128, and output "
+                                "scales multiplied by 2**24 still do): output [16384, 16384] for any input",
+    "keyword_scrambled_8bit.tflite": "likewise: every SVDF saturated for any input, output [0, 32767]",
+}
+
+
+def model_input(rng: np.random.Generator, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """One input of model file `name`: MODEL_INPUTS' distribution for it, else uniform over the integer type
+    (standard normal for float32)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return rng.normal(0.0, 1.0, shape).astype(dtype)
+    info = np.iinfo(dtype)
+    if name in MODEL_INPUTS:
+        mean, std, _ = MODEL_INPUTS[name]
+        return np.clip(np.round(rng.normal(mean, std, shape)), info.min, info.max).astype(dtype)
+    return rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+
+
+def logits_tensor(data: bytes) -> int | None:
+    """The input tensor of the model's last operator when it is a SOFTMAX (the scores it normalizes: a
+    saturated softmax hides them), else None."""
+    import tflite
+
+    m = tflite.Model.GetRootAs(data, 0)
+    sg = m.Subgraphs(0)
+    if not sg.OperatorsLength():
+        return None
+    op = sg.Operators(sg.OperatorsLength() - 1)
+    code = m.OperatorCodes(op.OpcodeIndex())
+    if max(code.BuiltinCode(), code.DeprecatedBuiltinCode()) != tflite.BuiltinOperator.SOFTMAX:
+        return None
+    return int(op.Inputs(0))
+
+
+def assert_outputs_vary(name: str, runs: Sequence[Sequence[np.ndarray]], what: str) -> str:
+    """runs: the reference outputs for each input. Each output must differ between at least half of the
+    inputs (distinct vectors), unless the model is in CONSTANT_OUTPUTS (then every output must be the same
+    for all inputs). Returns a one-line summary of the spread."""
+    n = len(runs)
+    parts = []
+    for k in range(len(runs[0])):
+        rows = np.stack([np.ascontiguousarray(r[k]).reshape(-1) for r in runs])
+        distinct = len({row.tobytes() for row in rows})
+        values, counts = np.unique(rows, return_counts=True)
+        parts.append(f"output {k}: {distinct} of {n} inputs distinct, {values.size} values, "
+                     f"most common {counts.max() / rows.size:.0%}")
+        if name in CONSTANT_OUTPUTS:
+            assert distinct == 1, f"{what}: listed as constant ({CONSTANT_OUTPUTS[name]}) but output {k} varies"
+        else:
+            assert distinct >= max(2, -(-n // 2)), \
+                f"{what}: output {k} is the same for {n - distinct + 1} of {n} inputs: {parts[-1]}"
+    return "; ".join(parts)

@@ -40,5 +40,13 @@ def build_case(name: str, build: Callable) -> tuple[bytes, list[np.ndarray]]:
     return data, list(inputs)
 
 
+def tflm_options(name: str) -> dict:
+    """Keyword arguments of tflite_builder.run_tflm for case "module:case": the module's own
+    tflm_options(case) where it has one (e.g. a fresh arena for TFLM's SPACE_TO_BATCH_ND), else none."""
+    module, case = name.split(":", 1)
+    fn = getattr(importlib.import_module(module), "tflm_options", None)
+    return fn(case) if fn else {}
+
+
 def seed_models() -> dict[str, bytes]:
     return {name.replace("/", "_").replace(":", "_"): build_case(name, build)[0] for name, build in per_op_cases()}

@@ -494,10 +494,15 @@ def check_spread(ref: np.ndarray, what: str) -> None:
 FRESH_ARENA = 64 << 20
 
 
+def tflm_options(name: str) -> dict[str, Any]:
+    """run_tflm's keyword arguments for case `name` (also for the device bundle: seeds.tflm_options)."""
+    return {"arena_size": FRESH_ARENA} if name.startswith("space_to_batch_nd/") else {}
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_data_op(name: str, backend: str) -> None:
     data, inputs = CASES[name](np.random.default_rng(seed_of(name)))
-    refs = run_tflm(data, inputs, **({"arena_size": FRESH_ARENA} if name.startswith("space_to_batch_nd/") else {}))
+    refs = run_tflm(data, inputs, **tflm_options(name))
     for i, r in enumerate(refs):
         check_spread(r, f"{name} output {i}")
     outs = core_module().Model(data, backend=backend).invoke(*inputs)

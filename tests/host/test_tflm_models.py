@@ -3,7 +3,9 @@ against the tflite-micro interpreter, on every backend.
 
 Each model runs a sequence of seeded random inputs through one interpreter on each side
 (stateful models -- SVDF, LSTM, the signal library's noise estimators -- carry their state
-from input to input, as they do on a device). Integer outputs must be byte-equal; float
+from input to input, as they do on a device), drawn per model so that the outputs vary
+(harness.model_input), which is checked (harness.assert_outputs_vary); where the last
+operator is a SOFTMAX, its input is compared and checked as well. Integer outputs must be byte-equal; float
 outputs too, except for the models listed in FLOAT_TOLERANCE, whose operation order
 differs from TFLM's where the test says so.
 """
@@ -14,8 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from harness import SHARED_MODELS, assert_same_outputs, core_module, seed_of
-from tflite_builder import invoke_tflm, num_outputs
+from harness import (
+    SHARED_MODELS,
+    assert_outputs_vary,
+    assert_same_outputs,
+    core_module,
+    logits_tensor,
+    model_input,
+    seed_of,
+)
+from tflite_builder import invoke_tflm, num_outputs, with_outputs
 
 TFLM_MODELS = SHARED_MODELS / "tflm"
 if not TFLM_MODELS.is_dir():
@@ -29,13 +39,6 @@ N_INPUTS_BIG = 2
 # model file name -> (relative tolerance, why): float models whose results may differ from
 # TFLM's in the last bits because we sum in a different order
 FLOAT_TOLERANCE: dict[str, tuple[float, str]] = {}
-
-
-def random_input(rng: np.random.Generator, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    if dtype.kind == "f":
-        return rng.normal(0.0, 1.0, shape).astype(dtype)
-    info = np.iinfo(dtype)
-    return rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
 
 
 def assert_close(refs: list[np.ndarray], outs: list[np.ndarray], rtol: float, what: str) -> None:
@@ -60,12 +63,16 @@ def test_tflm_model(path: Path, backend: str) -> None:
     from tflite_micro.python.tflite_micro import runtime
 
     data = path.read_bytes()
+    logits = logits_tensor(data)
+    if logits is not None:  # the scores a final SOFTMAX normalizes: compared and checked too
+        data = with_outputs(data, [logits])
     model = core_module().Model(data, backend=backend)
     interp = runtime.Interpreter.from_bytes(data, arena_size=16 << 20)
     macs = sum(model.op_macs)
     rng = np.random.default_rng(seed_of(path.name))
+    runs = []
     for i in range(N_INPUTS_BIG if macs > BIG_MODEL_MACS else N_INPUTS):
-        inputs = [random_input(rng, t.shape, np.dtype(t.dtype)) for t in model.inputs]
+        inputs = [model_input(rng, path.name, t.shape, t.dtype) for t in model.inputs]
         refs = invoke_tflm(interp, inputs, num_outputs(data))
         outs = model.invoke(*inputs)
         what = f"{path.name} [{backend}] input #{i}"
@@ -73,3 +80,5 @@ def test_tflm_model(path: Path, backend: str) -> None:
             assert_close(refs, outs, FLOAT_TOLERANCE[path.name][0], what)
         else:
             assert_same_outputs(refs, outs, what)
+        runs.append(refs)
+    print(f"{path.name}: {assert_outputs_vary(path.name, runs, path.name)}")

@@ -469,3 +469,41 @@ def quantize(x: np.ndarray, scale: float, zero_point: int, dtype: Any = np.int8)
     info = np.iinfo(dtype)
     q = np.round(np.asarray(x, dtype=np.float64) / scale) + zero_point
     return np.clip(q, info.min, info.max).astype(dtype)
+
+
+def with_outputs(data: bytes, extra: Sequence[int]) -> bytes:
+    """The model with tensors `extra` (indices in subgraph 0) appended to its outputs: the same graph and
+    operators, the intermediate tensors then read back from both interpreters. The new outputs vector
+    is appended to the flatbuffer and the subgraph's field pointed at it (uoffsets only point forward)."""
+    import struct
+
+    sg = tflite.Model.GetRootAs(data, 0).Subgraphs(0)
+    tab = sg._tab
+    field = tab.Offset(8)  # SubGraph.outputs
+    if not field:
+        raise ValueError("the subgraph has no outputs field")
+    outputs = [int(sg.Outputs(i)) for i in range(sg.OutputsLength())] + [int(t) for t in extra]
+    if any(not 0 <= t < sg.TensorsLength() for t in outputs):
+        raise ValueError(f"tensor index out of range: {outputs}")
+    out = bytearray(data) + bytes(-len(data) % 4)
+    vec = len(out)
+    out += struct.pack(f"<I{len(outputs)}i", len(outputs), *outputs)
+    at = tab.Pos + field
+    struct.pack_into("<I", out, at, vec - at)
+    return bytes(out)
+
+
+def with_scale(data: bytes, tensor: int, factor: float) -> bytes:
+    """The model with tensor `tensor`'s (per-tensor) quantization scale multiplied by `factor`, in place."""
+    import struct
+
+    t = tflite.Model.GetRootAs(data, 0).Subgraphs(0).Tensors(tensor)
+    q = t.Quantization()
+    if q is None or q.ScaleLength() != 1:
+        raise ValueError(f"tensor {tensor} has no per-tensor scale")
+    tab = q._tab
+    at = tab.Vector(tab.Offset(8))  # QuantizationParameters.scale[0]
+    out = bytearray(data)
+    (scale,) = struct.unpack_from("<f", out, at)
+    struct.pack_into("<f", out, at, scale * factor)
+    return bytes(out)

@@ -1,13 +1,18 @@
 """Transport faults: an upload killed at a random point never leaves a wrong file under its final name.
 
-20 seeded trials against the QEMU Cortex-M7 board, each checked with a SHA-256 computed on the device:
-- 10 kill the `tinyml upload` command (SIGKILL) at a random time of its run (connecting, checking,
-  sending, verifying, renaming or done): the file under the final name is the old one, intact, or the
-  new one, complete;
-- 10 kill a process running Device.put_file (what `tinyml upload` calls) when it has written a random
-  number of bytes to the serial line, so mostly in the middle of a command: the old file is intact
-  (the rename is the last command; it never ran).
-After the trials the board still answers and a complete upload replaces the file.
+20 seeded trials against the QEMU Cortex-M7 board, each checked with a SHA-256 computed on the device.
+Each trial runs the upload in a child process that SIGKILLs itself once it has written a chosen number
+of bytes to the serial line (the bytes of the command being written up to that point are sent: the line
+stops mid-command), so every kill lands where the test says, and the test checks that it did:
+- 10 kill the `tinyml upload` command, 2 while it connects and checks (before the device opens the
+  temporary file), 6 while the data goes over, 2 while it verifies and renames;
+- 10 kill a process running Device.put_file (what `tinyml upload` calls) at random byte counts of its
+  whole serial traffic.
+A calibration upload logs where on the wire the temporary file is opened, written and closed. A kill
+while the data goes over must have left bytes on the wire and an incomplete file behind: the device
+still holds the temporary file open, with fewer bytes in it than the upload had (the file's position,
+read on the device), and the file under the final name is the old one, intact. After the trials the
+board still answers and a complete upload replaces the file.
 
 The other half of issue 5, the stream decoder given 1 MB of random bytes and 20,000 frames with random
 bit flips decoding no false record, is tests/tools/test_tools_stream_codec.py
@@ -17,12 +22,13 @@ bit flips decoding no false record, is tests/tools/test_tools_stream_codec.py
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import random
 import signal
 import subprocess
 import sys
-import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -33,117 +39,169 @@ SHARED_MODELS = ROOT.parent / "shared" / "models"
 SEED = 20240605
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "host_tools"), os.environ.get("PYTHONPATH", "")])}
 
-# Child process: Device.put_file that SIGKILLs itself once it has written argv[4] bytes to the serial line
-# (the bytes of the command being written up to that point are sent: the line stops mid-command).
-# argv[4] = -1: no kill; prints how many bytes a whole upload writes.
-KILLER = """
-import os, signal, sys
-from tinyml_tools.device import Device
-port, path, src, kill_at = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-data = open(src, "rb").read()
-dev = Device(port)
-ser = dev.transport.serial
-write = ser.write
+# Child process: an upload (argv[1] "cli": `tinyml upload SRC --port PORT --as PATH`; "put_file":
+# Device.put_file(PATH, SRC's bytes)) that SIGKILLs itself once it has written argv[5] bytes to the serial
+# line (-1: no kill). It logs to argv[6], one JSON line each: where on the wire (bytes written before) the
+# commands that open, write and close the temporary file and rename it start; the kill; the total.
+KILLER = r"""
+import json, os, signal, sys
+import serial
+mode, port, path, src, kill_at, log = sys.argv[1:5] + [int(sys.argv[5]), sys.argv[6]]
+MARKS = {b"_tml_f = open(": "open", b"_tml_f.write(": "write", b"_tml_f.close()": "close", b"os.rename(": "rename"}
+out = open(log, "w")
 sent = 0
-def counting_write(b):
+write = serial.Serial.write
+def counting_write(self, b):
     global sent
     b = bytes(b)
     if 0 <= kill_at < sent + len(b):
-        write(b[:kill_at - sent])
-        ser.flush()
+        write(self, b[:kill_at - sent])
+        self.flush()
+        out.write(json.dumps({"killed": kill_at}) + "\n")
+        out.flush()
         os.kill(os.getpid(), signal.SIGKILL)
+    for m, name in MARKS.items():
+        if m in b:
+            out.write(json.dumps({name: sent}) + "\n")
+    out.flush()
     sent += len(b)
-    return write(b)
-ser.write = counting_write
-dev.put_file(path, data)
-print(sent)
+    return write(self, b)
+serial.Serial.write = counting_write
+if mode == "cli":
+    from tinyml_tools.cli import main
+    rc = main(["upload", src, "--port", port, "--as", path])
+else:
+    from tinyml_tools.device import Device
+    Device(port).put_file(path, open(src, "rb").read())
+    rc = 0
+out.write(json.dumps({"total": sent}) + "\n")
+sys.exit(rc)
 """
+
+
+@dataclass
+class Wire:
+    """Where on the serial line (bytes written before) a whole upload's steps start."""
+    open: int
+    writes: list[int]
+    close: int
+    rename: int
+    total: int
+
+
+def upload(mode: str, port: str, path: str, src: Path, log: Path, kill_at: int = -1) -> tuple[int, list[dict]]:
+    """Run the child (mode "cli" or "put_file"); its exit status and log."""
+    r = subprocess.run([sys.executable, "-c", KILLER, mode, port, path, str(src), str(kill_at), str(log)],
+                       capture_output=True, text=True, env=ENV, timeout=120, check=False)
+    entries = [json.loads(ln) for ln in log.read_text().splitlines()] if log.exists() else []
+    if kill_at < 0:
+        assert r.returncode == 0, f"{mode} upload of {src.name} failed: {r.stdout} {r.stderr}"
+    return r.returncode, entries
+
+
+def calibrate(mode: str, port: str, path: str, src: Path, log: Path) -> Wire:
+    _, entries = upload(mode, port, path, src, log)
+    at: dict[str, list[int]] = {}
+    for e in entries:
+        for k, v in e.items():
+            at.setdefault(k, []).append(v)
+    return Wire(at["open"][0], at["write"], at["close"][0], at["rename"][0], at["total"][0])
+
+
+@dataclass
+class State:
+    sha: str | None      # of the file under the final name (computed on the device)
+    part: int | None     # size of the temporary file on the filesystem (None: absent)
+    held: int | None     # bytes written into the temporary file the device still holds open (None: none)
+
+
+def on_device(port: str, path: str) -> State:
+    dev = Device(port, soft_reset=False)  # the killed upload's REPL state is kept: its open file too
+    try:
+        dev.exec("try:\n _tml_held = _tml_f.tell()\nexcept Exception:\n _tml_held = None")  # none, or closed
+        held = dev.eval("_tml_held")
+        return State(dev.sha256(path), dev.file_size(Device.part_name(path)), held)
+    finally:
+        dev.close()
+
+
+def check_kill(wire: Wire, kill_at: int, state: State, old: str, new: Path, what: str) -> str:
+    """Check the board's state after a kill at byte `kill_at`; returns the step it landed in."""
+    size = new.stat().st_size
+    if kill_at <= wire.open:
+        assert state.sha == old and state.part is None and state.held is None, f"{what}: before the open: {state}"
+        return "before the data"
+    if kill_at <= wire.close:
+        assert state.sha == old, f"{what}: killed while the data went over, {state.sha} is not the old file"
+        assert state.part is not None and state.held is not None, \
+            f"{what}: killed after the temporary file was opened, the device holds none: {state}"
+        assert state.held < size, f"{what}: the temporary file holds {state.held} of {size} bytes: not incomplete"
+        if kill_at > wire.writes[1]:  # the first chunk's command was sent whole: its bytes are in the file
+            assert state.held > 0, f"{what}: bytes were on the wire, the temporary file holds none"
+        return f"mid-transfer ({state.held} of {size} bytes in the temporary file)"
+    assert state.sha in (old, hashlib.sha256(new.read_bytes()).hexdigest()), f"{what}: {state.sha}"
+    return "verifying" if kill_at <= wire.rename else "renaming"
 
 
 def sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def on_device(port: str, path: str) -> tuple[str | None, int | None]:
-    """SHA-256 (computed on the device) of `path`, and the size of its temporary upload file."""
-    dev = Device(port, soft_reset=False)
-    try:
-        return dev.sha256(path), dev.file_size(Device.part_name(path))
-    finally:
-        dev.close()
-
-
-def cli_upload(port: str, model: Path, name: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tinyml_tools", "upload", str(model), "--port", port, "--as", name],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-
-
-def put_file_child(port: str, name: str, src: Path, kill_at: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", KILLER, port, name, str(src), str(kill_at)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-
-
-def test_upload_killed_at_random_times(board_port: str) -> None:
-    """`tinyml upload` killed at 10 random times: the old file or the new one, never anything else."""
+def test_upload_killed_at_random_points(board_port: str, tmp_path: Path) -> None:
+    """`tinyml upload` killed at 10 random points of its serial traffic: the old file or the new one, never
+    anything else; the 6 kills during the transfer each left bytes on the wire and an incomplete file."""
     models = [SHARED_MODELS / "hello_world_int8.tflite", SHARED_MODELS / "micro_speech_quantized.tflite"]
     if not all(p.exists() for p in models):
         pytest.skip(f"shared models not found in {SHARED_MODELS}")
-    shas = {sha(p.read_bytes()): p for p in models}
     name = "fault/victim.tflite"
-    t0 = time.monotonic()  # also the calibration: how long a whole upload of the larger model takes
-    assert cli_upload(board_port, models[1], name).wait(60) == 0
-    full = time.monotonic() - t0
-    assert cli_upload(board_port, models[0], name).wait(60) == 0
+    wire = calibrate("cli", board_port, name, models[1], tmp_path / "calibrate.log")  # 3 data chunks
     rng = random.Random(SEED)
+    points = sorted([rng.randrange(1, wire.open) for _ in range(2)] +
+                    [rng.randrange(wire.open + 1, wire.close) for _ in range(6)] +
+                    [rng.randrange(wire.close + 1, wire.total) for _ in range(2)])
     outcomes = []
-    current = sha(models[0].read_bytes())
-    for trial in range(10):
-        new = next(p for s, p in shas.items() if s != current)
-        delay = rng.uniform(0.0, 1.1 * full)
-        proc = cli_upload(board_port, new, name)
-        try:
-            proc.wait(delay)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGKILL)
-        rc = proc.wait(10)
-        got, _ = on_device(board_port, name)
-        assert got in shas, f"trial {trial}: killed after {delay:.2f} s: {name} has SHA-256 {got}, neither file"
-        assert rc == -signal.SIGKILL or (rc == 0 and got == sha(new.read_bytes())), \
-            f"trial {trial}: the upload ended with status {rc} and {name} is {shas[got].name}"
-        outcomes.append("new" if got != current else "old")
-        current = got
-    print(f"upload killed at random times (whole upload {full:.2f} s): {outcomes}")
-    final = models[1] if current != sha(models[1].read_bytes()) else models[0]
-    assert cli_upload(board_port, final, name).wait(60) == 0
-    assert on_device(board_port, name) == (sha(final.read_bytes()), None)
+    old = sha(models[0].read_bytes())
+    state = State(None, None, None)
+    for trial, kill_at in enumerate(points):
+        if state.sha != old:  # the old file under the final name: hello_world
+            upload("cli", board_port, name, models[0], tmp_path / "old.log")
+        rc, log = upload("cli", board_port, name, models[1], tmp_path / f"kill{trial}.log", kill_at)
+        assert rc == -signal.SIGKILL and {"killed": kill_at} in log, f"trial {trial}: not killed at byte {kill_at}"
+        state = on_device(board_port, name)
+        outcomes.append(check_kill(wire, kill_at, state, old, models[1],
+                                   f"trial {trial}: killed at byte {kill_at} of {wire.total}"))
+    print(f"tinyml upload killed at bytes {points} of {wire.total} (data from {wire.open} to {wire.close}): "
+          f"{outcomes}")
+    assert sum(o.startswith("mid-transfer") for o in outcomes) == 6
+    upload("cli", board_port, name, models[1], tmp_path / "final.log")
+    assert (on_device(board_port, name).sha, on_device(board_port, name).part) == (sha(models[1].read_bytes()), None)
 
 
 def test_put_file_killed_at_random_bytes(board_port: str, tmp_path: Path) -> None:
-    """Device.put_file killed after 10 random byte counts of its serial traffic: the old file, intact."""
+    """Device.put_file killed after 10 random byte counts of its serial traffic: the old file, intact, and
+    where the kill came during the transfer, an incomplete temporary file."""
     rng = random.Random(SEED + 1)
     old, new = tmp_path / "old.bin", tmp_path / "new.bin"
     old.write_bytes(rng.randbytes(5000))
-    new.write_bytes(rng.randbytes(20000))  # three chunks, incompressible
+    new.write_bytes(rng.randbytes(12000))  # two chunks, incompressible
     name = "fault/blob.bin"
-    child = put_file_child(board_port, name, old, -1)
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == 0, err
-    child = put_file_child(board_port, name, new, -1)
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == 0, err
-    total = int(out.split()[-1])  # bytes a whole upload of `new` writes
-    child = put_file_child(board_port, name, old, -1)
-    assert child.communicate(timeout=60)[0] and child.returncode == 0
-    offsets = sorted(rng.randrange(total) for _ in range(10))
+    upload("put_file", board_port, name, old, tmp_path / "old.log")
+    wire = calibrate("put_file", board_port, name, new, tmp_path / "calibrate.log")
+    offsets = sorted(rng.randrange(1, wire.total) for _ in range(10))
+    outcomes = []
+    state = State(None, None, None)
     for kill_at in offsets:
-        child = put_file_child(board_port, name, new, kill_at)
-        out, err = child.communicate(timeout=60)
-        assert child.returncode == -signal.SIGKILL, f"not killed at byte {kill_at} of {total}: {out} {err}"
-        got, part = on_device(board_port, name)
-        assert got == sha(old.read_bytes()), f"killed at byte {kill_at} of {total}: {name} has SHA-256 {got}"
-        assert part is None or part <= new.stat().st_size
-    print(f"put_file killed at bytes {offsets} of {total}: old file intact each time")
-    child = put_file_child(board_port, name, new, -1)
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == 0, err
-    assert on_device(board_port, name) == (sha(new.read_bytes()), None)
+        if state.sha != sha(old.read_bytes()):
+            upload("put_file", board_port, name, old, tmp_path / "old.log")
+        rc, log = upload("put_file", board_port, name, new, tmp_path / "kill.log", kill_at)
+        assert rc == -signal.SIGKILL and {"killed": kill_at} in log, f"not killed at byte {kill_at} of {wire.total}"
+        state = on_device(board_port, name)
+        outcomes.append(check_kill(wire, kill_at, state, sha(old.read_bytes()), new,
+                                   f"killed at byte {kill_at} of {wire.total}"))
+        if kill_at <= wire.rename:
+            assert state.sha == sha(old.read_bytes()), f"killed at byte {kill_at}: the old file was replaced"
+    print(f"put_file killed at bytes {offsets} of {wire.total} (data from {wire.open} to {wire.close}): {outcomes}")
+    assert any(o.startswith("mid-transfer") for o in outcomes)
+    upload("put_file", board_port, name, new, tmp_path / "final.log")
+    state = on_device(board_port, name)
+    assert (state.sha, state.part) == (sha(new.read_bytes()), None)

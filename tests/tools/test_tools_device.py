@@ -146,6 +146,7 @@ def test_run_live_output_with_mounted_folder(tinyml: Runner, qemu_port: str, dev
 def test_run_boots_qemu_itself(tinyml: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "m.py").write_text("import sys\nprint(sys.implementation._machine)\n")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TINYML_QEMU_FLASH", str(tmp_path / "qemu"))  # the board's saved state: not the checkout's
     r = tinyml("run", "m.py", "--port", f"qemu:{QEMU_BOARD}")
     assert r.rc == 0, r.err
     assert "mps2-an500" in r.out

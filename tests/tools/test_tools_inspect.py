@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import struct
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from tflite_builder import ModelBuilder
-from tinyml_tools import boards
+from tinyml_tools import boards, romfs
 from tinyml_tools.core import Model, backends
-from toolhelp import Runner
+from toolhelp import SHARED_MODELS, Runner
 
 
 def unsupported_model() -> bytes:
@@ -59,9 +60,15 @@ def test_inspect_every_shared_model(tinyml: Runner, shared_models: list[Path]) -
         assert {b["board"] for b in rep["boards"]} == {
             n for n in boards.board_names() if boards.load_board(n).get("heap_bytes")}
         for b in rep["boards"]:
-            assert b["arena_bytes"] == rep["arena_bytes"].get(b["backend"], b["arena_bytes"])
+            # the board's backend, or where its library is not built, the first built one (said in the note)
+            used = b["backend"] if b["backend"] in rep["arena_bytes"] else next(iter(rep["arena_bytes"]))
+            assert b["arena_bytes"] == rep["arena_bytes"][used], (b["board"], used)
+            assert (used == b["backend"]) == ("not built on the host" not in b["note"]), b
             assert b["ram_needed_file"] == b["ram_needed_frozen"] + len(data)
-            assert b["verdict"] in ("ram", "flash", "none")
+            assert b["verdict"] in ("ram", "romfs", "flash", "none")
+            assert b["verdict"] != "ram" or b["fits_file"]
+            assert b["verdict"] != "romfs" or b["fits_romfs"] and not b["fits_file"]
+            assert (b["fits_romfs"] is None) == (boards.load_board(b["board"]).get("romfs") is None)
 
 
 def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:
@@ -71,6 +78,68 @@ def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:
     assert "DEPTHWISE_CONV_2D" in r.out and "1x25x5x64" in r.out and "320,000" in r.out
     assert "unsupported: none" in r.out
     assert "RPI_PICO" in r.out and "MPS2_AN500" in r.out and "ESP32_GENERIC" not in r.out
+    header = next(line for line in r.out.splitlines() if line.startswith("board "))
+    assert header.split()[:13] == ["board", "backend", "heap", "RAM", "(file)", "RAM", "(in", "place)", "file",
+                                   "ROMFS", "frozen", "best", "RAM"]
+
+
+PERSON = SHARED_MODELS / "tflm" / "person_detect.tflite"  # 300 KB, 85 KB of RAM in place
+MOBILENET = SHARED_MODELS / "tflm" / "pytorch_to_tflite__mobilenet_v2_quantized_1x3x224x224.tflite"  # 4 MB
+
+
+def test_inspect_romfs_column_per_board(tinyml: Runner) -> None:
+    """person_detect does not load from a file on the Pico, nor frozen (its firmware leaves too little flash),
+    but runs from its 384 KiB ROMFS partition: the verdict `tinyml upload` reaches too (test_tools_messages)."""
+    if not PERSON.exists():
+        pytest.skip(f"no shared model {PERSON}")
+    rep = inspect_json(tinyml, PERSON, "--board", "RPI_PICO", "--board", "NUCLEO_F446RE", "--board", "MPS2_AN500")
+    fits = {b["board"]: b for b in rep["boards"]}
+    pico = fits["RPI_PICO"]
+    assert (pico["fits_file"], pico["fits_romfs"], pico["fits_frozen"], pico["verdict"]) == (False, True, False, "romfs")
+    image = len(romfs.build({PERSON.name: PERSON.read_bytes()}))
+    assert pico["romfs_headroom"] == 384 * 1024 - image
+    assert pico["ram_headroom"] == 245_760 - 16_384 - pico["ram_needed_frozen"]
+    assert fits["NUCLEO_F446RE"]["fits_romfs"] is None and fits["NUCLEO_F446RE"]["verdict"] == "none"
+    assert fits["MPS2_AN500"]["verdict"] == "ram"
+    r = tinyml("inspect", PERSON, "--board", "RPI_PICO")
+    row = next(line for line in r.out.splitlines() if line.startswith("RPI_PICO"))
+    assert row.split()[5:9] == ["no", "yes", "no", "ROMFS"], row
+
+
+def test_inspect_uses_the_built_firmware_size(tinyml: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              shared_models: list[Path]) -> None:
+    """RPI_PICO's flash headroom comes from the image `make firmware` built (its ELF, else its UF2's payload),
+    board.json's estimate only without one."""
+    pico = boards.load_board("RPI_PICO")
+    model = next(p for p in shared_models if p.name.startswith("hello_world"))
+    folder = tmp_path / "RPI_PICO"
+    monkeypatch.setattr(boards, "image_dir", lambda name: tmp_path / name)
+
+    def headroom() -> tuple[int, str]:
+        b = inspect_json(tinyml, model, "--board", "RPI_PICO")["boards"][0]
+        return b["flash_headroom"], b["note"]
+
+    region = pico["firmware_region_bytes"]
+    assert headroom() == (region - pico["firmware_bytes"] - model.stat().st_size,
+                          f"firmware {pico['firmware_bytes']:,} B (estimate from board.json)")
+    folder.mkdir()
+    uf2 = b"".join(struct.pack("<8I", 0x0A324655, 0x9E5D5157, 0x2000, 0x10000000 + 256 * k, 256, k, 3, 0xE48BFF56)
+                   + bytes(476) + struct.pack("<I", 0x0AB16F30) for k in range(3))
+    (folder / "firmware.uf2").write_bytes(uf2)
+    assert boards.uf2_payload_size(folder / "firmware.uf2") == 768
+    assert headroom() == (region - 768 - model.stat().st_size, "firmware 768 B (measured from firmware.uf2)")
+    esp32 = boards.load_board("ESP32_GENERIC")
+    (tmp_path / "ESP32_GENERIC").mkdir()
+    (tmp_path / "ESP32_GENERIC" / "firmware.bin").write_bytes(bytes(3000))  # merged: bootloader, table, app
+    assert boards.firmware_bytes(esp32) == (esp32["firmware_bytes"], "estimate from board.json")
+    (tmp_path / "ESP32_GENERIC" / "micropython.bin").write_bytes(bytes(1000))  # the app
+    assert boards.firmware_bytes(esp32) == (1000, "measured from micropython.bin")
+    built = boards.ROOT / "firmware" / "images" / "RPI_PICO" / "firmware.elf"
+    if built.exists():  # the real image: its loadable bytes, as arm-none-eabi-size counts text + data
+        (folder / "firmware.elf").write_bytes(built.read_bytes())
+        size = boards.elf_load_size(built)
+        assert size is not None and size != pico["firmware_bytes"]
+        assert headroom() == (region - size - model.stat().st_size, f"firmware {size:,} B (measured from firmware.elf)")
 
 
 def test_inspect_lists_all_unsupported_ops(tinyml: Runner, tmp_path: Path) -> None:
@@ -97,17 +166,42 @@ def test_inspect_rejects_a_broken_file(tinyml: Runner, tmp_path: Path) -> None:
     assert r.rc == 1  # the model is rejected before boards are looked at
 
 
-def test_fit_ram_flash_none() -> None:
+def test_fit_ram_romfs_flash_none(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(boards, "image_dir", lambda name: tmp_path / name)  # no built image: board.json's figures
     board = {"name": "T", "heap_bytes": 100_000, "ram_reserve_bytes": 10_000, "flash_bytes": 1_000_000,
              "fs_bytes": 200_000, "firmware_region_bytes": 500_000, "firmware_bytes": 400_000}
     f = boards.fit(board, model_bytes=50_000, arena_bytes=20_000, persistent_bytes=5_000)
     assert (f.verdict, f.ram_headroom, f.flash_headroom, f.fs_headroom) == ("ram", 15_000, 50_000, 150_000)
+    assert (f.fits_file, f.fits_romfs, f.fits_frozen) == (True, None, True)
     f = boards.fit(board, model_bytes=80_000, arena_bytes=20_000, persistent_bytes=5_000)
     assert (f.verdict, f.ram_needed_file, f.ram_headroom, f.flash_headroom) == ("flash", 105_000, 65_000, 20_000)
     f = boards.fit(board, model_bytes=120_000, arena_bytes=20_000, persistent_bytes=5_000)
     assert (f.verdict, f.flash_headroom) == ("none", -20_000)
     f = boards.fit(board, model_bytes=10_000, arena_bytes=95_000, persistent_bytes=5_000)
     assert (f.verdict, f.ram_headroom) == ("none", -10_000)
+    # a ROMFS partition: preferred to freezing (no firmware build), and it must hold the image
+    board["romfs"] = {"bytes": 130_000}
+    f = boards.fit(board, model_bytes=120_000, arena_bytes=20_000, persistent_bytes=5_000)
+    assert (f.verdict, f.fits_romfs, f.fits_frozen) == ("romfs", True, False)
+    assert f.romfs_headroom == 130_000 - len(romfs.build({"model.tflite": bytes(120_000)}))
+    f = boards.fit(board, model_bytes=140_000, arena_bytes=20_000, persistent_bytes=5_000)
+    assert (f.verdict, f.fits_romfs) == ("none", False)
+    # firmware size unknown: frozen is a maybe ('?'), still not where RAM is short
+    del board["firmware_bytes"]
+    f = boards.fit(board, model_bytes=140_000, arena_bytes=20_000, persistent_bytes=5_000)
+    assert (f.verdict, f.fits_frozen, f.flash_headroom) == ("flash", None, None)
+    f = boards.fit(board, model_bytes=140_000, arena_bytes=90_000, persistent_bytes=5_000)
+    assert (f.verdict, f.fits_frozen) == ("none", False)
+
+
+def test_place_force_only_where_the_metadata_decides() -> None:
+    """--force can only help where the model's bytes and arena fit and the host's (64-bit) metadata figure
+    tips it over."""
+    room = boards.Room(ram=100_000, fs=500_000)
+    assert boards.place(room, 60_000, 30_000, 20_000).force_may_help
+    assert not boards.place(room, 60_000, 45_000, 20_000).force_may_help  # model + arena alone too big
+    assert not boards.place(room, 60_000, 30_000, 5_000).force_may_help  # it fits: nothing to force
+    assert not boards.place(boards.Room(ram=100_000, fs=50_000), 60_000, 30_000, 20_000).force_may_help  # fs full
 
 
 def test_new_board_definitions() -> None:

@@ -10,7 +10,10 @@ import struct
 from pathlib import Path
 
 import pytest
+from tflite_builder import run_tflm
 from tinyml_tools import qemu
+from tinyml_tools.commands.compare import make_inputs
+from tinyml_tools.core import Model
 from toolhelp import ROOT, SHARED_MODELS, Runner
 
 BOARD = "NETDUINO_PLUS_2"
@@ -73,7 +76,8 @@ def test_install_refusals(tinyml: Runner, tmp_path: Path, flash_dir: Path) -> No
 
 def test_tools_run_the_installed_firmware(tinyml: Runner, flash_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The image `make firmware` built, installed; with the build output hidden, --port qemu:BOARD boots the
-    installed copy, and `tinyml compare` finds the board's outputs byte-equal to the host core's."""
+    installed copy, and `tinyml compare` finds the board's outputs byte-equal to the host core's, which
+    are tflite-micro's for those inputs."""
     if not BUILT.exists():
         pytest.skip(f"no {BUILT.relative_to(ROOT)} (build it with 'make firmware BOARD={BOARD}')")
     if shutil.which("qemu-system-arm") is None:
@@ -89,4 +93,12 @@ def test_tools_run_the_installed_firmware(tinyml: Runner, flash_dir: Path, monke
     assert r.rc == 0, r.err
     rep = json.loads(r.out)
     assert rep["differences"] == 0 and rep["bytes_compared"] == 3 * 4 and rep["host_backend"] == "cmsis-nn"
+    # and the host core's outputs for those inputs are tflite-micro's: the board's are the reference's too
+    data = model.read_bytes()
+    host = Model(data, backend="cmsis-nn")
+    try:
+        for xs in make_inputs(host, 3, rep["seed"]):
+            assert [o.tobytes() for o in host.invoke(*xs)] == [o.tobytes() for o in run_tflm(data, xs)]
+    finally:
+        host.close()
     assert rep["device"].startswith("NetduinoPlus2 (QEMU netduinoplus2)")

@@ -101,5 +101,5 @@ def test_upload_romfs_qemu(tinyml: Runner, qemu_flash: Path, tmp_path: Path) -> 
     big = tmp_path / "big.bin"
     big.write_bytes(os.urandom(qemu.romfs_region(QEMU_BOARD)[1]))
     r = tinyml("upload", "--romfs", big, "--port", PORT)
-    assert r.rc == 1 and "does not fit" in r.err
+    assert r.rc == 3 and "does not fit the board's ROMFS partition" in r.err and "--force" not in r.err
     assert installed.read_bytes() == img.read_bytes()

@@ -400,7 +400,7 @@ typedef struct _tinyml_model_obj_t {
     mp_obj_t source; // the model bytes: read in place, so kept alive here
     mp_obj_t arena;  // the activation arena (a bytearray, or the user's buffer)
     const void *buf;       // where the source's bytes were at load, and how many: a bytearray
-    size_t len;            // resized since may have moved or cut them (checked before each use)
+    size_t len;            // resized since may have moved, cut or grown them (checked before each use)
     const void *arena_buf; // the same for the arena
     size_t arena_len;
     bool loaded;
@@ -413,12 +413,13 @@ static tinyml_model_obj_t *tinyml_get(mp_obj_t self_in) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model was freed"));
     }
     // the model and its arena are used in place: a bytearray resized after
-    // loading (extend, slice assignment) may have moved or cut their bytes
+    // loading (extend, slice assignment) may have moved or cut their bytes, or
+    // changed what they hold; any change of address or length is refused
     mp_buffer_info_t b;
-    if (!mp_get_buffer(self->source, &b, MP_BUFFER_READ) || b.buf != self->buf || b.len < self->len) {
+    if (!mp_get_buffer(self->source, &b, MP_BUFFER_READ) || b.buf != self->buf || b.len != self->len) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model's source buffer was resized after loading: load the model again"));
     }
-    if (!mp_get_buffer(self->arena, &b, MP_BUFFER_WRITE) || b.buf != self->arena_buf || b.len < self->arena_len) {
+    if (!mp_get_buffer(self->arena, &b, MP_BUFFER_WRITE) || b.buf != self->arena_buf || b.len != self->arena_len) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model's arena buffer was resized after loading: load the model again"));
     }
     return self;

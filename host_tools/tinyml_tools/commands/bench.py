@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     path = device_path(args.model, args.name)
     try:
         with connect(args.port) as dev:
-            _, uploaded = prepare(dev, data, path, show_progress=not args.json)
+            _, uploaded = prepare(dev, data, path, show_progress=not args.json, port=args.port)
             host = Model(data, backend=backends()[0], inspect=True)
             x = input_expr(make_inputs(host, 1, args.seed)[0])
             out = dev.exec(_SCRIPT.format(path=path, x=x, n=args.n), timeout=300)

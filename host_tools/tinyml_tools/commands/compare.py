@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     total = 0
     try:
         with connect(args.port) as dev:
-            prepare(dev, data, path, show_progress=not args.json)
+            prepare(dev, data, path, show_progress=not args.json, port=args.port)
             backend = host_backend(dev.info())
             host = Model(data, backend=backend)
             load_on_device(dev, path)

@@ -165,7 +165,8 @@ def plan(board: dict[str, Any], image: Path, tool: str, port: str | None, drive:
         target = drive or (None if port else find_uf2_drive(label))
         if target is None and not port:
             raise FlashError(f"no {label} drive mounted: hold BOOTSEL while plugging the board in, give --drive, "
-                             "or give --port of the running board to reboot it into its bootloader")
+                             "or give --port of the running board to reboot it into its bootloader (no board: "
+                             f"--port rp2040: flashes the emulated {board['name']})")
         if target is None:
             return steps + [Step([], str(image), f"<{label} drive>/{image.name}", wait_label=label)]
         return steps + [Step([], str(image), str(target / image.name))]

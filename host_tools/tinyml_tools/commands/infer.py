@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_tools.core import CoreError, Model, backends
+from tinyml_tools.core import CoreError, Model, backends, not_built_hint
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -33,8 +33,7 @@ def quantize_input(x: np.ndarray, dtype: type, scale: float, zero_point: int) ->
 
 def run(args: argparse.Namespace) -> int:
     if args.backend not in backends():
-        print(f"tinyml infer: backend {args.backend!r} is not built (run 'make host-lib'; built: {backends()})",
-              file=sys.stderr)
+        print(f"tinyml infer: backend {args.backend!r} is not built: {not_built_hint(args.backend)}", file=sys.stderr)
         return 2
     try:
         data = args.model.read_bytes()

@@ -18,7 +18,7 @@ from typing import Any
 
 from tinyml_tools import boards as boards_mod
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, error, n, print_json, read_file, shape_str, table
-from tinyml_tools.core import CoreError, Model, backends
+from tinyml_tools.core import CoreError, Model, backends, not_built_hint
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def describe(data: bytes) -> dict[str, Any]:
     """The model as the core sees it, for every built backend. Raises CoreError if the core rejects it."""
     built = backends()
     if not built:
-        raise FileNotFoundError("the tinyml host library is not built: run 'make host-lib'")
+        raise FileNotFoundError(not_built_hint())
     models = {b: Model(data, backend=b, inspect=True) for b in built}
     m = models[built[0]]
     layers: list[dict[str, Any]] = []
@@ -83,7 +83,7 @@ def describe(data: bytes) -> dict[str, Any]:
     return result
 
 
-def board_fits(desc: dict[str, Any], names: list[str] | None) -> list[dict[str, Any]]:
+def board_fits(desc: dict[str, Any], names: list[str] | None, model_name: str = "model.tflite") -> list[dict[str, Any]]:
     rows = []
     for name in names or boards_mod.board_names():
         board = boards_mod.load_board(name)
@@ -94,7 +94,8 @@ def board_fits(desc: dict[str, Any], names: list[str] | None) -> list[dict[str, 
         if backend not in desc["arena_bytes"]:
             note = f"backend {backend} not built on the host: arena of {next(iter(desc['arena_bytes']))} used; "
             backend = next(iter(desc["arena_bytes"]))
-        f = boards_mod.fit(board, desc["bytes"], desc["arena_bytes"][backend], desc["persistent_bytes"][backend])
+        f = boards_mod.fit(board, desc["bytes"], desc["arena_bytes"][backend], desc["persistent_bytes"][backend],
+                           model_name)
         row = f.as_dict()
         row["note"] = note + row["note"]
         row["arena_bytes"] = desc["arena_bytes"][backend]
@@ -131,18 +132,35 @@ def _print_report(path: Path, desc: dict[str, Any], fits: list[dict[str, Any]]) 
     if not fits:
         return
     print()
-    verdicts = {"ram": "RAM", "flash": "freeze in flash", "none": "does not fit"}
+    print(fits_text(desc, fits))
+
+
+def fits_text(desc: dict[str, Any], fits: list[dict[str, Any]]) -> str:
+    """The table of where the model fits on each board (board_fits), with its legend and notes."""
     rows = []
     for f in fits:
         rows.append([f["board"], f["backend"], n(f["heap_bytes"]), n(f["ram_needed_file"]), n(f["ram_needed_frozen"]),
-                     verdicts[f["verdict"]], n(f["ram_headroom"]), n(f["flash_headroom"]), n(f["fs_headroom"])])
-    print(table(rows, ["board", "backend", "heap", "RAM (file)", "RAM (frozen)", "fits", "RAM headroom",
-                       "flash headroom", "fs headroom"], right={2, 3, 4, 6, 7, 8}))
+                     _yes(f["fits_file"]), _yes(f["fits_romfs"]), _yes(f["fits_frozen"], "?"), VERDICTS[f["verdict"]],
+                     n(f["ram_headroom"]), n(f["fs_headroom"]), n(f["romfs_headroom"]), n(f["flash_headroom"])])
+    lines = [table(rows, ["board", "backend", "heap", "RAM (file)", "RAM (in place)", "file", "ROMFS", "frozen", "best",
+                          "RAM headroom", "fs headroom", "ROMFS headroom", "flash headroom"],
+                   right={2, 3, 4, 9, 10, 11, 12}),
+             ("file: loaded from the filesystem into RAM (tinyml upload); ROMFS: read in place from the ROMFS "
+              "partition (tinyml upload --romfs; '-': none); frozen: read in place from the firmware (a manifest, "
+              "make firmware; '?': firmware size unknown). RAM (in place): arena + metadata.")]
     notes = [f"{f['board']}: {f['note']}" for f in fits if f["note"]]
     if desc["unsupported"]:
         notes.insert(0, "memory only: with unsupported operators the model runs on no board")
     if notes:
-        print("notes: " + "; ".join(notes))
+        lines.append("notes: " + "; ".join(notes))
+    return "\n".join(lines)
+
+
+VERDICTS = {"ram": "file", "romfs": "ROMFS", "flash": "frozen", "none": "does not fit"}
+
+
+def _yes(value: bool | None, none: str = "-") -> str:
+    return none if value is None else "yes" if value else "no"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
         error("inspect", str(e))
         return USAGE
     try:
-        fits = board_fits(desc, args.board)
+        fits = board_fits(desc, args.board, args.model.name)
     except boards_mod.BoardError as e:
         error("inspect", str(e))
         return USAGE

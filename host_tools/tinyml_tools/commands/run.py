@@ -2,9 +2,11 @@
 
 Like `mpremote run`, after a soft reset; the current folder is mounted on the
 device (mpremote's remote filesystem, at /remote, which becomes the current
-folder), so the script can open local models and data with relative paths.
-Ctrl-C interrupts the script on the board. The exit status is 1 if the script
-raised an exception (its traceback goes to stderr).
+folder), so the script can open local models and data with relative paths
+(tinyml.Model also finds a model the folder lacks in the device's / , where
+`tinyml upload` puts it). Ctrl-C interrupts the script on the board. The exit
+status is 1 if the script raised an exception (its traceback, naming the
+script, goes to stderr).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_port, error, read_file
-from tinyml_tools.device import DeviceError, connect
+from tinyml_tools.device import DeviceError, connect, script_traceback
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,6 +48,6 @@ def run(args: argparse.Namespace) -> int:
         error("run", "the board ignored Ctrl-C: the script is still running on it")
         return FAILED
     if res.err:
-        sys.stderr.write(res.err.replace("\r\n", "\n"))
+        sys.stderr.write(script_traceback(res.err, str(args.script)).replace("\r\n", "\n"))
         return FAILED
     return OK

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, add_port, error, print_json, read_file
-from tinyml_tools.device import Device, DeviceError, connect
+from tinyml_tools.device import Device, DeviceError, connect, script_traceback
 from tinyml_tools.stream import Decoder, Record
 
 
@@ -68,8 +68,10 @@ class Sink:
                 self.csv = csv.writer(self.file)
         self.plotter = plotter
         self.text = bytearray()
+        self.records = 0  # records shown/written (the decoder may have decoded more past --count)
 
     def record(self, r: Record) -> None:
+        self.records += 1
         t = round(time.monotonic() - self.t0, 3)
         if self.file is not None:
             if self.csv is not None:
@@ -228,7 +230,8 @@ def run(args: argparse.Namespace) -> int:
             err = _pump(dev, decoder, sink, args, script)
         for ev in decoder.flush():
             if isinstance(ev, Record):
-                sink.record(ev)
+                if args.count is None or sink.records < args.count:
+                    sink.record(ev)
             else:
                 sink.device_text(ev)
     except DeviceError as e:
@@ -237,14 +240,14 @@ def run(args: argparse.Namespace) -> int:
     finally:
         sink.close()
     s = decoder.stats
-    summary = {"records": s.records, "damaged": s.damaged, "lost": s.lost, "text_bytes": s.text_bytes,
+    summary = {"records": sink.records, "damaged": s.damaged, "lost": s.lost, "text_bytes": s.text_bytes,
                "skipped_bytes": s.skipped_bytes, "fields": s.fields}
     if args.json:
         print_json({**summary, "error": err or None})
     elif not args.quiet:
-        print(f"{s.records} records, {s.damaged} damaged frames skipped, {s.lost} lost (sequence gaps)",
+        print(f"{sink.records} records, {s.damaged} damaged frames skipped, {s.lost} lost (sequence gaps)",
               file=sys.stderr)
     if err:
-        sys.stderr.write(err.replace("\r\n", "\n"))
+        sys.stderr.write(script_traceback(err, str(args.script)).replace("\r\n", "\n"))
         return FAILED
     return OK

@@ -21,14 +21,17 @@ file is verified on the device (SHA-256 of /rom/NAME).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import posixpath
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from tinyml_tools import boards
 from tinyml_tools.cliutil import FAILED, OK, REFUSED, USAGE, add_json, add_port, error, n, print_json, read_file
 from tinyml_tools.commands.inspect import describe
 from tinyml_tools.core import CoreError
-from tinyml_tools.device import DEFAULT_QEMU_BOARD, Device, DeviceError, Progress, connect, sha256_hex
+from tinyml_tools.device import Device, DeviceError, Progress, connect, qemu_port_board, sha256_hex
 
 # Oldest firmware whose tinyml module this tool can drive (same major version required).
 MIN_FIRMWARE = (0, 1, 0)
@@ -56,10 +59,13 @@ def parse_version(text: str) -> tuple[int, ...] | None:
         return None
 
 
-def check(info: dict[str, Any], data: bytes, force: bool = False,
-          in_place: bool = False) -> tuple[list[str], dict[str, Any] | None]:
+def check(info: dict[str, Any], data: bytes, force: bool = False, in_place: bool = False,
+          room: boards.Room | Callable[[], boards.Room] | None = None, name: str = "model.tflite",
+          port: str | None = None) -> tuple[list[str], dict[str, Any] | None]:
     """Reasons why the board cannot run the model (empty: it can), and the model's description.
-    in_place: the model is read in place (ROMFS): its bytes take no RAM."""
+    in_place: the model is read in place (ROMFS): its bytes take no RAM. room: what the board offers
+    (device_room(); default: its free RAM and filesystem space only), for the advice of a refusal,
+    decided by boards.place() as `tinyml inspect` decides it; a callable is called only for a refusal)."""
     if not info.get("tinyml"):
         return ["the firmware has no tinyml module: flash a tinyml firmware first (tinyml flash)"], None
     reasons = []
@@ -85,19 +91,85 @@ def check(info: dict[str, Any], data: bytes, force: bool = False,
                         for op, ix in missing.items())
         reasons.append(f"the firmware (tinyml {info.get('version')}, {info.get('backend')}) does not support {ops}; "
                        f"it supports: {', '.join(sorted(on_board))}")
+    if info.get("mem_free") is None:
+        return reasons, desc
     backend = info.get("backend")
     arena = desc["arena_bytes"].get(backend) or max(desc["arena_bytes"].values())
     persistent = max(desc["persistent_bytes"].values())
-    need = (0 if in_place else len(data)) + arena + persistent
-    if not force and info.get("mem_free") is not None and need > info["mem_free"]:
-        if in_place:
-            reasons.append(f"running it needs about {n(need)} bytes of RAM (arena {n(arena)} + metadata "
-                           f"{n(persistent)}), the board has {n(info['mem_free'])} free (or use --force)")
-        else:
-            reasons.append(f"loading it from a file needs about {n(need)} bytes of RAM (model {n(len(data))} + "
-                           f"arena {n(arena)} + metadata {n(persistent)}), the board has {n(info['mem_free'])} free "
-                           "(put it in ROMFS with --romfs or freeze it into the firmware instead, or use --force)")
+    basic = boards.Room(int(info["mem_free"]), info.get("fs_free"))
+    p = boards.place(basic, len(data), arena, persistent, name)
+    if not (p.file or in_place and p.ram_in_place <= basic.ram) and room is not None:
+        room = room() if callable(room) else room
+    if not isinstance(room, boards.Room):
+        room = basic
+    p = boards.place(room, len(data), arena, persistent, name)
+    free = n(room.ram)
+    if in_place:
+        if p.ram_in_place > room.ram and not force:
+            advice = ("the metadata figure is the host's (64-bit; a 32-bit board needs less): --force tries anyway"
+                      if arena <= room.ram else "it is too big for this board's RAM even read in place: use a smaller "
+                      "model or a board with more RAM")
+            reasons.append(f"running it needs about {n(p.ram_in_place)} bytes of RAM (arena {n(arena)} + metadata "
+                           f"{n(persistent)}), the board has {free} free; {advice}")
+        return reasons, desc
+    if p.file or force and (room.fs is None or len(data) <= room.fs):
+        return reasons, desc
+    if room.fs is not None and len(data) > room.fs:
+        why = f"the model ({n(len(data))} bytes) is larger than the {n(room.fs)} bytes free on the board's filesystem"
+    else:
+        why = (f"loading it from a file needs about {n(p.ram_file)} bytes of RAM (model {n(len(data))} + arena "
+               f"{n(arena)} + metadata {n(persistent)}), the board has {free} free")
+    reasons.append(f"{why}; {advice_for(p, room, name, port)}")
     return reasons, desc
+
+
+def advice_for(p: boards.Placement, room: boards.Room, name: str, port: str | None) -> str:
+    """What to do with a model that does not load from a file: the placements that work, or why none does."""
+    options = []
+    if p.romfs:
+        where = f" --port {port}" if port else ""
+        options.append(f"it runs from ROMFS with {n(p.ram_in_place)} bytes of RAM: tinyml upload --romfs {name}{where}")
+    if p.frozen:
+        options.append("it fits frozen into the firmware (a manifest as examples/gestures/manifest.py, then "
+                       "make firmware)")
+    if p.force_may_help:
+        options.append("the metadata figure is the host's (64-bit; a 32-bit board needs less): --force uploads "
+                       "it anyway")
+    if options:
+        return "; or ".join(options)
+    if p.ram_in_place > room.ram:
+        return (f"it does not fit this board even read in place from flash ({n(p.ram_in_place)} bytes of RAM for "
+                "its arena and metadata): use a smaller model or a board with more RAM")
+    rom = "the board has no ROMFS partition" if room.romfs is None else \
+        f"its ROMFS partition ({n(room.romfs)} bytes) is too small for it"
+    return f"{rom} and it does not fit frozen into the firmware either: use a smaller model"
+
+
+def device_room(dev: Device, port: str | None) -> boards.Room:
+    """What the board on `port` offers a model now: free RAM and filesystem space (measured on the device),
+    its ROMFS partition (asked of the firmware, or board.json's region on QEMU) and, when the port names the
+    board (qemu:, rp2040:), the flash left for a frozen model (board.json and the built firmware)."""
+    from tinyml_tools import romfs
+    from tinyml_tools.device import qemu_port_board, rp2040_port_board
+
+    info = dev.info()
+    room = boards.Room(int(info["mem_free"]), info.get("fs_free"))
+    name = qemu_port_board(port) or rp2040_port_board(port)
+    board = None
+    if name is not None:
+        with contextlib.suppress(boards.BoardError):
+            board = boards.load_board(name)
+    if board is not None:
+        static, _, _ = boards.room(board)
+        room.frozen_flash, room.can_freeze = static.frozen_flash, static.can_freeze
+    if qemu_port_board(port) is not None:
+        room.romfs = None if board is None else boards.romfs_bytes(board)
+    else:
+        try:
+            room.romfs = int(romfs.partition(dev)["size"])
+        except (romfs.RomfsError, DeviceError):
+            room.romfs = None
+    return room
 
 
 class Refused(Exception):
@@ -108,10 +180,12 @@ class Refused(Exception):
         self.reasons = reasons
 
 
-def prepare(dev: Device, data: bytes, path: str, show_progress: bool = True) -> tuple[dict[str, Any], bool]:
+def prepare(dev: Device, data: bytes, path: str, show_progress: bool = True,
+            port: str | None = None) -> tuple[dict[str, Any], bool]:
     """Check the model against the board (Refused) and upload it unless already there.
     Returns the model's description and whether it was copied."""
-    reasons, desc = check(dev.info(), data)
+    reasons, desc = check(dev.info(), data, room=lambda: device_room(dev, port), name=posixpath.basename(path),
+                          port=port)
     if reasons or desc is None:
         raise Refused(reasons)
     return desc, ensure_uploaded(dev, data, path, Progress(f"upload {path}", enabled=show_progress))
@@ -149,7 +223,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         with connect(args.port) as dev:
             info = dev.info()
-            reasons, _ = check(info, data, args.force)
+            reasons, _ = check(info, data, args.force, room=lambda: device_room(dev, args.port),
+                               name=args.model.name, port=args.port)
             if reasons:
                 if args.json:
                     print_json({"uploaded": False, "path": path, "refused": reasons, "device": _dev(info)})
@@ -168,7 +243,25 @@ def run(args: argparse.Namespace) -> int:
         print(f"{path}: {n(len(data))} bytes, SHA-256 verified on the device ({sha[:16]})")
     else:
         print(f"{path}: already on the device (SHA-256 {sha[:16]} matches), not copied")
+    if not args.json and (kept := kept_note(args.port)):
+        print(kept)
     return OK
+
+
+def kept_note(port: str | None) -> str:
+    """For an emulated board: where it keeps the file and how to use it ('' for other ports)."""
+    from tinyml_tools import qemu, rp2040
+    from tinyml_tools.device import rp2040_port_board
+
+    board = rp2040_port_board(port)
+    if board is not None:
+        where, port = rp2040.default_flash(board), f"rp2040:{board}"
+    elif (board := qemu_port_board(port)) is not None:
+        where, port = qemu.saved_ramdisk(board), f"qemu:{board}"
+    else:
+        return ""
+    return (f"{port} keeps its files in {where} for the next commands (tinyml run, bench ...); "
+            f"'tinyml board reset {port}' erases them")
 
 
 def _dev(info: dict[str, Any]) -> dict[str, Any]:
@@ -177,14 +270,12 @@ def _dev(info: dict[str, Any]) -> dict[str, Any]:
 
 # ---- --romfs -----------------------------------------------------------------------
 
-def _qemu_board(port: str | None) -> str | None:
-    if port and (port == "qemu" or port.startswith("qemu:")):
-        return port.partition(":")[2] or DEFAULT_QEMU_BOARD
-    return None
-
-
-def _check_models(info: dict[str, Any], files: dict[str, bytes], force: bool) -> list[str]:
+def _check_models(info: dict[str, Any], files: dict[str, bytes], force: bool, image: bytes,
+                  partition: int) -> list[str]:
     reasons = []
+    if len(image) > partition:
+        reasons.append(f"the ROMFS image ({n(len(image))} bytes) does not fit the board's ROMFS partition "
+                       f"({n(partition)} bytes): leave files out or use a smaller model")
     for name, data in files.items():
         if name.endswith(".tflite"):
             reasons += [f"{name}: {r}" for r in check(info, data, force, in_place=True)[0]]
@@ -200,7 +291,7 @@ def _verify_rom(dev: Device, files: dict[str, bytes]) -> None:
 
 
 def run_romfs(args: argparse.Namespace) -> int:
-    from tinyml_tools import qemu, romfs
+    from tinyml_tools import emulated, qemu, romfs
 
     if args.name:
         error("upload", "--as does not go with --romfs (files keep their names under /rom)")
@@ -221,16 +312,21 @@ def run_romfs(args: argparse.Namespace) -> int:
         return USAGE
     if args.image:
         args.image.write_bytes(image)
-    board = _qemu_board(args.port)
+    board = qemu_port_board(args.port)
     report: dict[str, Any] = {"romfs": True, "image_bytes": len(image), "files": {
         name: {"path": f"/rom/{name}", "bytes": len(data), "sha256": sha256_hex(data)} for name, data in files.items()}}
     try:
         if board is not None:
-            qemu.romfs_region(board)  # a QEMU board without a ROMFS region: refused before booting
+            _, size = qemu.romfs_region(board)  # a QEMU board without a ROMFS region: refused before booting
+            running = emulated.running(qemu.lock_file(board))
+            if running:
+                error("upload", f"qemu:{board} is running (process {running.get('pid')}, e.g. make qemu): QEMU fills "
+                                "its ROMFS region when it starts: stop it, then run this again")
+                return FAILED
             # the board as it is now: what it supports (the installed image stays in place if refused)
             with connect(args.port) as dev:
                 info = dev.info()
-            reasons = _check_models(info, files, args.force)
+            reasons = _check_models(info, files, args.force, image, size)
             if not reasons:
                 report["installed"] = str(qemu.install_romfs(board, image))
                 with connect(args.port) as dev:  # boots with the new image in the ROMFS region
@@ -239,7 +335,7 @@ def run_romfs(args: argparse.Namespace) -> int:
         else:
             with connect(args.port) as dev:
                 info = dev.info()
-                reasons = _check_models(info, files, args.force)
+                reasons = _check_models(info, files, args.force, image, romfs.partition(dev)["size"])
                 if not reasons:
                     progress = Progress("romfs", enabled=not args.json)
                     part = romfs.deploy(dev, image, progress)

@@ -138,6 +138,9 @@ tml_tensor_t *tml_model_output(tml_model_t *m, int i);
 int tml_model_num_ops(const tml_model_t *m);
 const char *tml_model_op_name(const tml_model_t *m, int i);
 uint64_t tml_model_op_macs(const tml_model_t *m, int i);
+/* Bytes of kernel scratch op i asked for in prepare (its kernel's *_get_buffer_size()), placed in the
+ * arena for the op's eval only. */
+size_t tml_model_op_scratch(const tml_model_t *m, int i);
 /* 1 if this build runs op i (for its types), 0 if not (models loaded with TML_LOAD_INSPECT). */
 int tml_model_op_supported(const tml_model_t *m, int i);
 /* Weights bytes: all constant tensor data referenced by the graph. */

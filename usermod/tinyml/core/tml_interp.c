@@ -129,6 +129,10 @@ uint64_t tml_model_op_macs(const tml_model_t *m, int i) {
     return (m->state && i >= 0 && i < m->n_ops) ? m->ops[i].macs : 0;
 }
 
+size_t tml_model_op_scratch(const tml_model_t *m, int i) {
+    return (m->state && i >= 0 && i < m->n_ops && m->ops[i].scratch_size > 0) ? (size_t)m->ops[i].scratch_size : 0;
+}
+
 size_t tml_model_weights_size(const tml_model_t *m) {
     return m->state ? m->weights_size : 0;
 }

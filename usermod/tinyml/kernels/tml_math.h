@@ -14,6 +14,10 @@ double tml_round(double x);   /* half away from zero, as std::round */
 float tml_roundf(float x);    /* half away from zero, as std::round(float) */
 double tml_floor(double x);
 double tml_ldexp(double x, int e);
+/* expf (TFLM's std::exp) that returns a NaN argument itself, as glibc's does: the float kernels call
+ * this. MicroPython's single-precision libm (lib/libm, linked by the stm32 and rp2 ports) returns 0
+ * for a NaN with its sign bit set, which made LOGISTIC(NaN) 1.0 there instead of NaN. */
+float tml_expf(float x);
 
 /* TFLite QuantizeMultiplier: multiplier in Q31, shift (positive = left). */
 void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multiplier, int *shift);

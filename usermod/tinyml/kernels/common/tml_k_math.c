@@ -152,9 +152,9 @@ static float logistic_f32(float val) {
         return 1.0f;
     }
     if (val < cutoff_lower) {
-        return expf(val);
+        return tml_expf(val);
     }
-    return 1.f / (1.f + expf(-val));
+    return 1.f / (1.f + tml_expf(-val));
 }
 
 /* reference_ops::HardSwish<float>: in * min(6, max(0, in + 3)) / 6 with
@@ -179,7 +179,7 @@ tml_status_t tml_unary_f32(tml_unary_op_t op, const float *input, float *output,
         case TML_UNARY_NEG:
             EACH(-x);
         case TML_UNARY_EXP:
-            EACH(expf(x));
+            EACH(tml_expf(x));
         case TML_UNARY_LOG:
             EACH(logf(x));
         case TML_UNARY_SQRT:

@@ -19,7 +19,7 @@ tml_status_t tml_softmax_f32(float beta, const float *input, float *output, int3
         }
         float sum = 0.f;
         for (int32_t c = 0; c < row_size; ++c) {
-            const float exp_c = expf((in[c] - max) * beta);
+            const float exp_c = tml_expf((in[c] - max) * beta);
             out[c] = exp_c;
             sum += exp_c;
         }
@@ -40,7 +40,7 @@ tml_status_t tml_log_softmax_f32(const float *input, float *output, int32_t num_
         }
         float sum = 0.f;
         for (int32_t c = 0; c < row_size; ++c) {
-            sum += expf(in[c] - max);
+            sum += tml_expf(in[c] - max);
         }
         const float log_sum = logf(sum);
         for (int32_t c = 0; c < row_size; ++c) {
@@ -53,7 +53,7 @@ tml_status_t tml_log_softmax_f32(const float *input, float *output, int32_t num_
 /* ---- int16 ---- */
 
 static float exp_transform(float x) {
-    return expf(x);
+    return tml_expf(x);
 }
 
 static float one_over_one_plus_x_transform(float x) {

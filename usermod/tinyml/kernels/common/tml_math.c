@@ -1,6 +1,11 @@
 /* tinyml core: quantization arithmetic, bit-compatible with TFLite. */
+#include <math.h>
 #include <string.h>
 #include "../tml_math.h"
+
+float tml_expf(float x) {
+    return x != x ? x : expf(x);
+}
 
 double tml_frexp(double x, int *exp) {
     uint64_t bits;
