@@ -9,7 +9,7 @@ firmware`, incremental: `make test` builds it beside the other test images) and 
     sdkconfig names agree, and the app image is smaller than the factory app partition;
   - `tinyml flash --board ... --dry-run` prints the esptool command with the offsets ESP-IDF's
     build reports (flasher_args.json), for the merged image and for the parts;
-  - the ELF is our GCC's, has the tinyml module (ref backend) and frozen package, Bluetooth, and
+  - the ELF is our GCC's, has the tinyml module (cmsis-nn backend) and frozen package, Bluetooth, and
     no Wi-Fi (the Wi-Fi libraries are not in the cached ESP-IDF: README, "ESP32 and ESP32-S3");
   - `make size` reports the module's bytes in the image.
 Nothing here runs the image: no ESP32 SoC emulator is available here (README).
@@ -218,7 +218,7 @@ def _build_info(image: Path) -> dict:
 
 
 def test_elf_contents(image: Path) -> None:
-    """The compiler that built it; tinyml (ref backend) and its frozen package are in; so are BLE
+    """The compiler that built it; tinyml (cmsis-nn backend) and its frozen package are in; so are BLE
     (NimBLE), btree, mDNS queries and (ESP32) the LAN867x PHY; Wi-Fi is not where ESP-IDF has no
     Wi-Fi libraries (the cached ESP-IDF: README, "ESP32 and ESP32-S3")."""
     board, chip, info = _board(image)
@@ -235,7 +235,8 @@ def test_elf_contents(image: Path) -> None:
     symbols = {ln.split()[-1] for ln in subprocess.run([_tool(chip, "nm"), str(elf)], capture_output=True, text=True,
                                                       check=True).stdout.splitlines()}
     assert {"tinyml_user_cmodule", "frozen_module_tinyml___init__", "tml_model_load", "tml_conv_s8"} <= symbols
-    assert info["backend"] == "ref" and not any(s.startswith("arm_") for s in symbols)
+    # the backend of board.json: cmsis-nn, CMSIS-NN's portable C (a ref build has no arm_* symbol)
+    assert info["backend"] == "cmsis-nn" and {"arm_convolve_s8", "arm_fully_connected_s8"} <= symbols
     assert {"mp_bluetooth_init", "ble_hs_init", "mdns_query_a"} <= symbols
     assert any(s.startswith("btree_") for s in symbols)
     assert ("esp_eth_phy_new_lan867x" in symbols) == (chip == "esp32")
@@ -255,7 +256,7 @@ def test_make_size(image: Path) -> None:
     lines = r.stdout.splitlines()
     head = next(i for i, ln in enumerate(lines) if ln.startswith("board "))
     row = re.split(r"\s{2,}", lines[head + 2].strip())
-    assert row[:2] == [board, "ref"], lines[head + 2]
+    assert row[:2] == [board, "cmsis-nn"], lines[head + 2]
     firmware, without, module = int(row[2]), int(row[3].split()[0]), int(row[4])
     elf = ROOT / "build" / "firmware" / board / "micropython.elf"
     out = subprocess.run([_tool(chip, "size"), str(elf)], capture_output=True, text=True, check=True).stdout
