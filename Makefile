@@ -2,6 +2,7 @@
 #   make demo      run the example model on the emulated Cortex-M7 board
 #   make test      all tests
 #   make deps      clone pinned MicroPython and CMSIS-NN into $(TINYML_DEPS)
+#   make deps-esp32   (opt-in, about an hour) Xtensa toolchains + ESP-IDF for the ESP32 boards
 #   make host-lib  the C core as host shared libraries (one per backend)
 #   make bench     benchmark tables (not a test)
 #   make bench-instructions   host instructions per inference per backend (callgrind)
@@ -13,7 +14,8 @@ TINYML_DEPS ?= $(HOME)/.cache/tinyml
 MICROPY_DIR ?= $(TINYML_DEPS)/micropython-$(MICROPY_VERSION)
 CMSIS_NN_DIR ?= $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
 ESP_NN_DIR ?= $(TINYML_DEPS)/esp-nn-$(ESP_NN_VERSION)
-export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR ESP_NN_DIR
+MONOCYPHER_DIR ?= $(TINYML_DEPS)/Monocypher-$(MONOCYPHER_VERSION)
+export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR ESP_NN_DIR MONOCYPHER_DIR
 PYTHON ?= python3
 BUILD := $(ROOT)/build
 HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)

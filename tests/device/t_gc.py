@@ -218,12 +218,13 @@ def address(buf):
     return uctypes.addressof(buf)
 
 
-def resized(which, how):
-    """Load from a bytearray (or with a bytearray arena), then change its length: grow it with its next
-    block taken (so that it moves), grow it by one byte where the blocks after it are free (so that it
-    stays: the bytes the model uses are all still there), or cut it. predict raises the ValueError every
-    time: the length no longer says what was loaded. Returns (ok, message, whether it stayed in place)."""
-    buf = bytearray(FC) if which == "source" else bytearray(m_arena)
+def resized(which, how, pad=0):
+    """Load from a bytearray (or with a bytearray arena), `pad` bytes longer than needed, then change its
+    length: grow it with its next block taken (so that it moves), grow it by one byte (which stays in
+    place where the buffer's last heap block has room: the bytes the model uses are all still there), or
+    cut it. predict raises the ValueError every time: the length no longer says what was loaded.
+    Returns (ok, message, whether it stayed in place: None without uctypes)."""
+    buf = bytearray(FC) + bytearray(pad) if which == "source" else bytearray(m_arena + pad)
     pin = bytearray(16) if how == "moved" else None  # the block after buf is taken: growing moves it
     m = tinyml.Model(buf) if which == "source" else tinyml.Model(FC, arena=buf)
     at = address(buf)
@@ -240,10 +241,20 @@ def resized(which, how):
     return msg == RESIZED.format(which), msg, stayed
 
 
+def grown_in_place(which):
+    """resized(which, "grown in place") with paddings 0, 1, ... until the buffer stays where it was (its last
+    heap block has room for the byte): every try must raise the ValueError."""
+    for pad in range(64):
+        ok, msg, stayed = resized(which, "grown in place", pad)
+        if not ok or stayed is not False:
+            return ok, msg, stayed
+    return False, msg, stayed
+
+
 m_arena = tinyml.Model(FC).arena_size
 for which in ("source", "arena"):
     for how in ("moved", "grown in place", "cut"):
-        ok, msg, stayed = resized(which, how)
+        ok, msg, stayed = grown_in_place(which) if how == "grown in place" else resized(which, how)
         if how == "grown in place":  # where uctypes says where the buffer is: it did stay
             ok = ok and stayed is not False
         check(f"{which} bytearray {how} after loading: ValueError", ok, f"{msg!r}, stayed in place: {stayed}")

@@ -1,6 +1,7 @@
 # Source lists of the C core, shared by the host build, the cross-build checks
 # and the firmware (micropython.mk, micropython.cmake). Expects ROOT,
-# CMSIS_NN_DIR and (for the esp-nn backend) ESP_NN_DIR.
+# CMSIS_NN_DIR, (for the esp-nn backend) ESP_NN_DIR and (for the over-the-air
+# update verifier) MONOCYPHER_DIR.
 TML_DIR := $(ROOT)/usermod/tinyml
 TML_CORE_SRC := $(sort $(wildcard $(TML_DIR)/core/*.c) $(wildcard $(TML_DIR)/kernels/common/*.c))
 TML_HDR := $(wildcard $(TML_DIR)/core/*.h $(TML_DIR)/kernels/*.h $(TML_DIR)/kernels/*/*.h)
@@ -28,3 +29,8 @@ ESP_NN_INC = -I$(ESP_NN_DIR)/include -I$(ESP_NN_DIR)/src/common
 # reference does. Signed overflow wraps, as it does in TFLM's compiled reference kernels (and
 # CMSIS-NN on Arm): defined behaviour for accumulators fed absurd biases.
 TML_CFLAGS := -fwrapv -ffp-contract=off
+# Over-the-air model updates: the signed-bundle verifier (ota/, plain C like the
+# core) and the Ed25519 check it calls, Monocypher's (EdDSA + its optional SHA-512).
+TML_OTA_SRC := $(sort $(wildcard $(TML_DIR)/ota/*.c))
+MONOCYPHER_SRC = $(MONOCYPHER_DIR)/src/monocypher.c $(MONOCYPHER_DIR)/src/optional/monocypher-ed25519.c
+TML_OTA_CFLAGS = -I$(MONOCYPHER_DIR)/src -I$(MONOCYPHER_DIR)/src/optional

@@ -1,12 +1,17 @@
 # tinyml user C module for MicroPython's CMake-based ports (esp32, rp2):
 #   cmake/make ... USER_C_MODULES=<repo>/usermod/micropython.cmake
-#   -DTINYML_BACKEND=ref|cmsis-nn|esp-nn (default: cmsis-nn on Arm Cortex-M, else
-#   ref; cmsis-nn is Arm-only, esp-nn ESP-IDF-only (opt-in): ESP-NN's generic
-#   optimisations on the ESP32 (and other chips), its ESP32-S3 assembly on the S3)
+#   -DTINYML_BACKEND=ref|cmsis-nn|esp-nn (default: cmsis-nn on Arm Cortex-M and
+#   on the ESP-IDF Xtensa targets esp32/esp32s3, where CMSIS-NN's plain C (no
+#   DSP/MVE code) runs 1.4-2.8x fewer instructions than ref, byte-equal; else
+#   ref; esp-nn is ESP-IDF-only (opt-in): ESP-NN's generic optimisations on the
+#   ESP32 (and other chips), its ESP32-S3 assembly on the S3)
 #   -DTINYML_ESP_NN_FLAVOUR=opt|ansi|s3 (esp-nn: default s3 on the ESP32-S3, else opt)
 #   -DCMSIS_NN_DIR=..., -DESP_NN_DIR=... (default: the pinned copies in the dependency cache)
 #   -DTINYML_OPS_EXCLUDE="float;signal" operator groups to leave out (int16
-#   float math data rnn signal; see core/tml_ops.c)
+#   float math data rnn signal int4; see core/tml_ops.c)
+#   -DTINYML_OTA=0|1 over-the-air model updates (tinyml.ota, Monocypher's
+#   Ed25519; default 1 where Monocypher is in MONOCYPHER_DIR, the pinned copy
+#   in the dependency cache by default)
 # Source lists are read from core.mk (the same lists as the make build; needs
 # GNU make on the build host).
 set(TINYML_MOD_DIR ${CMAKE_CURRENT_LIST_DIR})
@@ -18,7 +23,7 @@ else()
     set(_tml_deps $ENV{HOME}/.cache/tinyml)
 endif()
 # <VAR>_DIR: -D..., else the environment, else the pinned version (firmware/versions.mk) in the cache
-foreach(_tml_dep CMSIS_NN:CMSIS-NN ESP_NN:esp-nn)
+foreach(_tml_dep CMSIS_NN:CMSIS-NN ESP_NN:esp-nn MONOCYPHER:Monocypher)
     string(REPLACE ":" ";" _tml_dep "${_tml_dep}")
     list(GET _tml_dep 0 _tml_var)
     list(GET _tml_dep 1 _tml_name)
@@ -33,17 +38,31 @@ foreach(_tml_dep CMSIS_NN:CMSIS-NN ESP_NN:esp-nn)
     endif()
 endforeach()
 
+if(NOT DEFINED TINYML_OTA AND DEFINED ENV{TINYML_OTA})
+    set(TINYML_OTA $ENV{TINYML_OTA})
+endif()
+if(NOT DEFINED TINYML_OTA)
+    if(EXISTS ${MONOCYPHER_DIR}/src/monocypher.c)
+        set(TINYML_OTA 1)
+    else()
+        message(WARNING "tinyml: Monocypher not found in ${MONOCYPHER_DIR} (run 'make deps'): built without over-the-air updates (tinyml.ota)")
+        set(TINYML_OTA 0)
+    endif()
+endif()
+if(TINYML_OTA AND NOT EXISTS ${MONOCYPHER_DIR}/src/optional/monocypher-ed25519.c)
+    message(FATAL_ERROR "tinyml: TINYML_OTA=1 needs Monocypher in ${MONOCYPHER_DIR} (run 'make deps')")
+endif()
+
 if(NOT DEFINED TINYML_BACKEND)
     if(DEFINED ENV{TINYML_BACKEND})
         set(TINYML_BACKEND $ENV{TINYML_BACKEND})
     elseif(CMAKE_SYSTEM_PROCESSOR MATCHES "cortex-m|^arm" AND NOT IDF_TARGET)
         set(TINYML_BACKEND cmsis-nn)
+    elseif(IDF_TARGET MATCHES "^esp32(s3)?$")
+        set(TINYML_BACKEND cmsis-nn)
     else()
         set(TINYML_BACKEND ref)
     endif()
-endif()
-if(TINYML_BACKEND STREQUAL "cmsis-nn" AND IDF_TARGET)
-    message(FATAL_ERROR "tinyml: CMSIS-NN is Arm-only: TINYML_BACKEND=ref or esp-nn for ESP-IDF target ${IDF_TARGET}")
 endif()
 if(TINYML_BACKEND STREQUAL "esp-nn" AND NOT IDF_TARGET)
     message(FATAL_ERROR "tinyml: TINYML_BACKEND=esp-nn is for ESP-IDF builds (the ESP32 family)")
@@ -102,16 +121,33 @@ if(NOT _tml_rc EQUAL 0 OR _tml_src STREQUAL "")
     message(FATAL_ERROR "tinyml: cannot read ${_tml_list} from core.mk")
 endif()
 separate_arguments(_tml_src UNIX_COMMAND "${_tml_src}")
+set(_tml_bind ${TINYML_MOD_DIR}/modtinyml.c)
+set(_tml_ota_src "")
+if(TINYML_OTA)
+    execute_process(
+        COMMAND make --no-print-directory -s -f ${TINYML_MOD_DIR}/core.mk
+            ROOT=${TINYML_ROOT} MONOCYPHER_DIR=${MONOCYPHER_DIR}
+            "--eval=tml-print: ; @echo $(TML_OTA_SRC) $(MONOCYPHER_SRC)" tml-print
+        OUTPUT_VARIABLE _tml_ota_src OUTPUT_STRIP_TRAILING_WHITESPACE
+        RESULT_VARIABLE _tml_rc)
+    if(NOT _tml_rc EQUAL 0 OR _tml_ota_src STREQUAL "")
+        message(FATAL_ERROR "tinyml: cannot read TML_OTA_SRC from core.mk")
+    endif()
+    separate_arguments(_tml_ota_src UNIX_COMMAND "${_tml_ota_src}")
+    list(APPEND _tml_src ${_tml_ota_src})
+    list(APPEND _tml_bind ${TINYML_MOD_DIR}/modtinyml_ota.c)
+    list(APPEND _tml_inc ${MONOCYPHER_DIR}/src ${MONOCYPHER_DIR}/src/optional)
+endif()
 
 add_library(usermod_tinyml INTERFACE)
-target_sources(usermod_tinyml INTERFACE ${TINYML_MOD_DIR}/modtinyml.c ${_tml_src})
+target_sources(usermod_tinyml INTERFACE ${_tml_bind} ${_tml_src})
 target_include_directories(usermod_tinyml INTERFACE ${TINYML_MOD_DIR} ${_tml_inc})
 if(NOT DEFINED TINYML_OPS_EXCLUDE AND DEFINED ENV{TINYML_OPS_EXCLUDE})
     separate_arguments(TINYML_OPS_EXCLUDE UNIX_COMMAND "$ENV{TINYML_OPS_EXCLUDE}")
 endif()
 foreach(_tml_group ${TINYML_OPS_EXCLUDE})
-    if(NOT _tml_group MATCHES "^(int16|float|math|data|rnn|signal)$")
-        message(FATAL_ERROR "tinyml: TINYML_OPS_EXCLUDE: unknown group '${_tml_group}' (int16 float math data rnn signal)")
+    if(NOT _tml_group MATCHES "^(int16|float|math|data|rnn|signal|int4)$")
+        message(FATAL_ERROR "tinyml: TINYML_OPS_EXCLUDE: unknown group '${_tml_group}' (int16 float math data rnn signal int4)")
     endif()
     string(TOUPPER ${_tml_group} _tml_group)
     list(APPEND _tml_defs TML_OPS_${_tml_group}=0)

@@ -13,6 +13,9 @@
  *   DATA    data movement and shape operators beyond RESHAPE/SQUEEZE/CONCAT/PAD
  *   RNN     SVDF (UNIDIRECTIONAL_SEQUENCE_LSTM int8 is always in)
  *   SIGNAL  the TFLM signal library (audio front-end custom operators)
+ *   INT4    packed int4 weights of CONV_2D, DEPTHWISE_CONV_2D and
+ *           FULLY_CONNECTED (tml_ops_conv.c, tml_ops_fc.c test it: no row of
+ *           its own, the int8 rows' prepare picks the int4 kernels)
  */
 #include <string.h>
 #include "tml_ops.h"

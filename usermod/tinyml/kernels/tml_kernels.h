@@ -948,4 +948,52 @@ void tml_irfft_s16(const void *state, const int16_t *in_cpx, int16_t *out, int16
 void tml_irfft_s32(const void *state, const int32_t *in_cpx, int32_t *out, int32_t *scratch);
 void tml_irfft_f32(const void *state, const float *in_cpx, float *out, float *scratch);
 
+/* ===== Section E: packed int4 weights =====
+ * CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED with int8 activations, int32
+ * bias and weights of TFLM's INT4 type: two weights per byte, weight 2k in the
+ * low nibble of byte k and weight 2k+1 in its high nibble, each a signed 4-bit
+ * value (-8..7), packed over the whole tensor in its element order (a tensor
+ * with an odd number of weights leaves the last high nibble unused). Arguments
+ * as the int8 kernels of Section A, `filter` pointing at the packed bytes.
+ * kernels/ref/ runs the portable kernels (kernels/common: each nibble read in
+ * place, no scratch); kernels/cmsis_nn/ wraps CMSIS-NN's arm_convolve_wrapper_s4,
+ * arm_depthwise_conv_wrapper_s4 and arm_fully_connected_s4, as TFLM's cmsis_nn
+ * kernels call them, except where those differ from TFLM's reference (then the
+ * portable kernel). FULLY_CONNECTED: per-tensor quantization only (TFLM refuses
+ * per-channel int4 weights); the filter offset applies, as in the int8
+ * per-tensor case. */
+int32_t tml_conv_s4_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_conv_s4(const tml_context_t *ctx, const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+tml_status_t tml_conv_s4_portable(const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+int32_t tml_depthwise_conv_s4_get_buffer_size(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_depthwise_conv_s4(const tml_context_t *ctx, const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+tml_status_t tml_depthwise_conv_s4_portable(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+int32_t tml_fully_connected_s4_get_buffer_size(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims);
+tml_status_t tml_fully_connected_s4(const tml_context_t *ctx, const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+tml_status_t tml_fully_connected_s4_portable(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
 #endif
