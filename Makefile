@@ -2,8 +2,10 @@
 #   make demo      run the example model on the emulated Cortex-M7 board
 #   make test      all tests
 #   make deps      clone pinned MicroPython and CMSIS-NN into $(TINYML_DEPS)
+#   make deps-esp32   (opt-in, about an hour) Xtensa toolchains + ESP-IDF for the ESP32 boards
 #   make host-lib  the C core as host shared libraries (one per backend)
 #   make bench     benchmark tables (not a test)
+#   make bench-instructions   host instructions per inference per backend (callgrind)
 #   make bench-tflm BOARD=MPS2_AN500   TFLM vs our core, bare metal in QEMU (tests/bench/tflm/)
 SHELL := /bin/bash
 ROOT := $(abspath .)
@@ -11,10 +13,13 @@ include firmware/versions.mk
 TINYML_DEPS ?= $(HOME)/.cache/tinyml
 MICROPY_DIR ?= $(TINYML_DEPS)/micropython-$(MICROPY_VERSION)
 CMSIS_NN_DIR ?= $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
-export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR
+ESP_NN_DIR ?= $(TINYML_DEPS)/esp-nn-$(ESP_NN_VERSION)
+MONOCYPHER_DIR ?= $(TINYML_DEPS)/Monocypher-$(MONOCYPHER_VERSION)
+export TINYML_DEPS MICROPY_DIR CMSIS_NN_DIR ESP_NN_DIR MONOCYPHER_DIR
 PYTHON ?= python3
 BUILD := $(ROOT)/build
 HAVE_CMSIS := $(wildcard $(CMSIS_NN_DIR)/Include/arm_nnfunctions.h)
+HAVE_ESP_NN := $(wildcard $(ESP_NN_DIR)/include/esp_nn.h)
 
 include usermod/tinyml/core.mk
 
@@ -28,6 +33,7 @@ deps:
 	@firmware/deps.sh rp2 || echo "deps: WARNING: RP2040 sources incomplete: the RPI_PICO build test will skip"
 	@firmware/deps.sh stm32 || echo "deps: WARNING: STM32 sources incomplete: the STM32 build test will skip"
 	@firmware/deps.sh tflm || echo "deps: WARNING: TensorFlow Lite Micro sources incomplete: make bench-tflm and its test will skip"
+	@firmware/deps.sh esp-nn || echo "deps: WARNING: ESP-NN sources missing: the esp-nn backend is not built and its tests skip"
 
 # ---- the demo: the example model on the emulated Cortex-M7 board ---------------
 DEMO_BOARD ?= MPS2_AN500
@@ -48,10 +54,12 @@ demo: demo-tools
 HOST_CC ?= gcc
 HOST_CFLAGS ?= -std=c99 -O2 -g -fPIC -Wall -Wextra -Werror $(TML_CFLAGS)
 HOST_LIBDIR := $(ROOT)/host_tools/tinyml_tools/lib
-HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so $(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so)
+HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so $(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so) \
+	$(if $(HAVE_ESP_NN),$(HOST_LIBDIR)/libtinyml-esp-nn.so $(HOST_LIBDIR)/libtinyml-esp-nn-ansi.so)
 
 host-lib: $(HOST_LIBS)
-	@$(if $(HAVE_CMSIS),,echo "host-lib: CMSIS-NN not in $(CMSIS_NN_DIR) (run 'make deps'): only the ref backend was built")
+	@$(if $(HAVE_CMSIS),,echo "host-lib: CMSIS-NN not in $(CMSIS_NN_DIR) (run 'make deps'): the cmsis-nn backend was not built")
+	@$(if $(HAVE_ESP_NN),,echo "host-lib: ESP-NN not in $(ESP_NN_DIR) (run 'make deps'): the esp-nn backends were not built")
 
 $(HOST_LIBDIR)/libtinyml-ref.so: $(TML_SRC_REF) $(TML_HOST_SRC) $(TML_HDR)
 	@mkdir -p $(@D)
@@ -62,6 +70,28 @@ $(HOST_LIBDIR)/libtinyml-cmsis-nn.so: $(TML_SRC_CMSIS) $(TML_HOST_SRC) $(TML_HDR
 	@mkdir -p $(@D)
 	@echo "  HOSTLIB $(notdir $@)"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TML_CMSIS_CFLAGS) -shared -o $@ $(TML_SRC_CMSIS) $(TML_HOST_SRC) -lm
+
+# esp-nn: ESP-NN compiled as esp-tflite-micro compiles it (-O2, no -fwrapv, its
+# warnings off), into one archive both flavours link; our wrappers and the core
+# with the strict flags. libtinyml-esp-nn.so: the generic optimisations (what
+# the ESP32 runs), libtinyml-esp-nn-ansi.so: ESP-NN's plain C.
+ESP_NN_HOST_AR := $(BUILD)/host-esp-nn/libesp-nn.a
+$(ESP_NN_HOST_AR): $(ESP_NN_SRC)
+	@mkdir -p $(@D)
+	@echo "  HOSTAR  ESP-NN $(ESP_NN_VERSION)"
+	@rm -f $@ && cd $(@D) && $(HOST_CC) -std=gnu99 -O2 -g -fPIC -w $(ESP_NN_INC) -c $(ESP_NN_SRC) && \
+		ar rcs $(@F) $(notdir $(ESP_NN_SRC:.c=.o))
+
+$(HOST_LIBDIR)/libtinyml-esp-nn.so: $(TML_ESP_NN_OWN) $(TML_HOST_SRC) $(TML_HDR) $(ESP_NN_HOST_AR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TML_ESP_NN_CFLAGS) -shared -o $@ $(TML_ESP_NN_OWN) $(TML_HOST_SRC) $(ESP_NN_HOST_AR) -lm
+
+$(HOST_LIBDIR)/libtinyml-esp-nn-ansi.so: $(TML_ESP_NN_OWN) $(TML_HOST_SRC) $(TML_HDR) $(ESP_NN_HOST_AR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TML_ESP_NN_CFLAGS) -DTML_ESP_NN_ANSI -shared -o $@ $(TML_ESP_NN_OWN) $(TML_HOST_SRC) \
+		$(ESP_NN_HOST_AR) -lm
 
 # Same library with AddressSanitizer + UBSan, for the bad-model tests.
 ASAN_LIB := $(BUILD)/asan/libtinyml-ref.so
@@ -98,6 +128,11 @@ test-host: host-lib host-lib-asan
 # Host benchmark of the core; with BOARD=..., the on-device benchmark (firmware.mk).
 bench: host-lib
 	$(if $(BOARD),$(MAKE) bench-board BOARD=$(BOARD),$(PYTHON) tests/bench/bench_core.py)
+
+# Host instructions per inference of each shared model and backend (callgrind).
+.PHONY: bench-instructions
+bench-instructions: host-lib
+	$(PYTHON) tests/bench/bench_instructions.py
 
 cross:
 	$(PYTHON) tests/cross/crossbuild.py

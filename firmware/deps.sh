@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Clone the pinned MicroPython and CMSIS-NN into the dependency cache, with
-# only the submodules our ports need. Reuses what is already there.
-# Usage: firmware/deps.sh [all|core|tflm|PORT...]
-#   core = CMSIS-NN + MicroPython, no port submodules; all = every port below;
-#   PORT = unix, qemu, stm32 or rp2: only the submodules those ports need; rp2
+# Clone the pinned MicroPython, CMSIS-NN and Monocypher into the dependency
+# cache, with only the submodules our ports need. Reuses what is already there.
+# Usage: firmware/deps.sh [all|core|tflm|esp-nn|PORT...]
+#   core = CMSIS-NN + Monocypher + MicroPython, no port submodules; all = every port below;
+#   esp-nn = Espressif's ESP-NN (the esp-nn kernel backend; not part of all);
+#   PORT = unix, qemu, stm32, rp2 or esp32: only the submodules those ports need; rp2
 #   also builds picotool (the pico-sdk build needs it to make the .uf2) and
 #   fetches what the RP2040 emulator needs (tests/rp2040: the rp2040js boot ROM
 #   source and its npm packages). tflm = TensorFlow Lite Micro and the
@@ -15,6 +16,8 @@ val() { sed -n "s/^$1 *:= *//p" "$here/versions.mk"; }
 deps=${TINYML_DEPS:-$HOME/.cache/tinyml}
 mpy_dir=${MICROPY_DIR:-$deps/micropython-$(val MICROPY_VERSION)}
 cmsis_dir=${CMSIS_NN_DIR:-$deps/CMSIS-NN-$(val CMSIS_NN_VERSION)}
+esp_nn_dir=${ESP_NN_DIR:-$deps/esp-nn-$(val ESP_NN_VERSION)}
+monocypher_dir=${MONOCYPHER_DIR:-$deps/Monocypher-$(val MONOCYPHER_VERSION)}
 mkdir -p "$deps"
 
 clone() { # url tag dir
@@ -43,11 +46,19 @@ clone() { # url tag dir
 }
 
 sm_pinned() { git -C "$mpy_dir" ls-tree HEAD "$1" | awk '$2 == "commit" {print $3}'; }
+# submodules with a pinned fallback commit (versions.mk) where MicroPython's pin cannot be fetched
+sm_fallback_var() {
+    case $1 in
+    lib/stm32lib) echo STM32LIB_FALLBACK ;;
+    lib/berkeley-db-1.xx) echo BERKELEY_DB_FALLBACK ;;
+    esac
+}
+sm_fallback_marker() { echo "$mpy_dir/.tinyml-${1#lib/}-fallback"; }
 # the commit a submodule must be at: MicroPython's pin, or a fallback recorded
-# by an earlier run (lib/stm32lib only, see STM32LIB_FALLBACK in versions.mk)
+# by an earlier run (see sm_fallback_var)
 sm_commit() {
-    if [ "$1" = lib/stm32lib ] && [ -e "$mpy_dir/.tinyml-stm32lib-fallback" ]; then
-        val STM32LIB_FALLBACK
+    if [ -n "$(sm_fallback_var "$1")" ] && [ -e "$(sm_fallback_marker "$1")" ]; then
+        val "$(sm_fallback_var "$1")"
     else
         sm_pinned "$1"
     fi
@@ -62,7 +73,7 @@ sm_ok() { # submodule checked out, clean, at the commit micropython pins
 }
 
 sm_reset() { # forget a broken or partial submodule checkout
-    [ "$1" != lib/stm32lib ] || rm -f "$mpy_dir/.tinyml-stm32lib-fallback"
+    rm -f "$(sm_fallback_marker "$1")"
     git -C "$mpy_dir" submodule deinit -q -f -- "$1" >/dev/null 2>&1 || true
     rm -rf "$mpy_dir/.git/modules/$1" "$mpy_dir/$1"
     mkdir -p "$mpy_dir/$1"
@@ -103,7 +114,7 @@ submodules() { # paths inside micropython; prints one ERROR line per failure
                 sm_reset "$sm"
                 git -C "$mpy_dir" submodule update -q --init -- "$sm" 2>/dev/null || true
             fi
-            if ! sm_ok "$sm" && [ "$sm" = lib/stm32lib ]; then stm32lib_fallback; fi ;;
+            if ! sm_ok "$sm" && [ -n "$(sm_fallback_var "$sm")" ]; then sm_use_fallback "$sm"; fi ;;
         esac
         if ! sm_ok "$sm"; then
             echo "deps: ERROR: micropython submodule $sm could not be checked out at $(sm_commit "$sm")" >&2
@@ -114,18 +125,22 @@ submodules() { # paths inside micropython; prints one ERROR line per failure
     [ ${#failed[@]} = 0 ] || { echo "deps: ERROR: failed submodules: ${failed[*]}" >&2; return 1; }
 }
 
-stm32lib_fallback() { # the pinned stm32lib commit is not to be had: use the pinned fallback
-    local fb pinned
-    fb=$(val STM32LIB_FALLBACK)
-    pinned=$(sm_pinned lib/stm32lib)
-    [ -e "$mpy_dir/lib/stm32lib/.git" ] || git -C "$mpy_dir" submodule update -q --init --no-fetch -- lib/stm32lib 2>/dev/null || true
-    [ -e "$mpy_dir/lib/stm32lib/.git" ] || return 0
-    git -C "$mpy_dir/lib/stm32lib" cat-file -e "$fb^{commit}" 2>/dev/null ||
-        git -C "$mpy_dir/lib/stm32lib" fetch -q origin "$fb" 2>/dev/null || true
-    if git -C "$mpy_dir/lib/stm32lib" -c advice.detachedHead=false checkout -q --detach "$fb" 2>/dev/null; then
-        touch "$mpy_dir/.tinyml-stm32lib-fallback"
-        echo "deps: WARNING: lib/stm32lib $pinned (pinned by MicroPython $(val MICROPY_VERSION)) cannot be fetched;" \
-            "using the pinned fallback ${fb:0:7} (MicroPython v1.24/v1.25's, same STM32F4 HAL 1.16.0): STM32 images say so" >&2
+sm_use_fallback() { # the pinned commit of submodule $1 is not to be had: use its pinned fallback
+    local sm=$1 fb pinned why
+    fb=$(val "$(sm_fallback_var "$sm")")
+    pinned=$(sm_pinned "$sm")
+    [ -e "$mpy_dir/$sm/.git" ] || git -C "$mpy_dir" submodule update -q --init --no-fetch -- "$sm" 2>/dev/null || true
+    [ -e "$mpy_dir/$sm/.git" ] || return 0
+    git -C "$mpy_dir/$sm" cat-file -e "$fb^{commit}" 2>/dev/null ||
+        git -C "$mpy_dir/$sm" fetch -q origin "$fb" 2>/dev/null || true
+    if git -C "$mpy_dir/$sm" -c advice.detachedHead=false checkout -q --detach "$fb" 2>/dev/null; then
+        touch "$(sm_fallback_marker "$sm")"
+        case $sm in
+        lib/stm32lib) why="MicroPython v1.24/v1.25's, same STM32F4 HAL 1.16.0: STM32 images say so" ;;
+        *) why="MicroPython v1.23-v1.25's: see versions.mk" ;;
+        esac
+        echo "deps: WARNING: $sm $pinned (pinned by MicroPython $(val MICROPY_VERSION)) cannot be fetched;" \
+            "using the pinned fallback ${fb:0:7} ($why)" >&2
     fi
 }
 
@@ -207,16 +222,18 @@ tflm() {
 [ $# -gt 0 ] || set -- all
 ok=1
 clone "$(val CMSIS_NN_URL)" "$(val CMSIS_NN_VERSION)" "$cmsis_dir" || ok=0
+clone "$(val MONOCYPHER_URL)" "$(val MONOCYPHER_VERSION)" "$monocypher_dir" || ok=0
 clone "$(val MICROPY_URL)" "$(val MICROPY_VERSION)" "$mpy_dir" || ok=0
 wanted=()
 for arg in "$@"; do
     case $arg in # frozen manifests need micropython-lib; unix builds without btree/ffi/ssl
-    core | tflm) ;;
+    core | tflm | esp-nn) ;;
     unix | qemu) wanted+=(lib/micropython-lib) ;;
     stm32) wanted+=(lib/micropython-lib lib/stm32lib lib/libhydrogen lib/tinyusb) ;;
     rp2) wanted+=(lib/micropython-lib lib/pico-sdk lib/tinyusb lib/mbedtls) ;;
+    esp32) wanted+=(lib/micropython-lib lib/berkeley-db-1.xx) ;;  # the rest is ESP-IDF's: make deps-esp32
     all) wanted+=(lib/micropython-lib lib/stm32lib lib/libhydrogen lib/tinyusb lib/pico-sdk lib/mbedtls) ;;
-    *) echo "deps: ERROR: unknown argument '$arg' (all, core, tflm, unix, qemu, stm32, rp2)" >&2; exit 2 ;;
+    *) echo "deps: ERROR: unknown argument '$arg' (all, core, tflm, esp-nn, unix, qemu, stm32, rp2, esp32)" >&2; exit 2 ;;
     esac
 done
 if [ "$ok" = 1 ] && [ ${#wanted[@]} -gt 0 ]; then
@@ -230,9 +247,13 @@ esac
 case " $* " in
 *" tflm "*) if [ "$ok" = 1 ]; then tflm || ok=0; fi ;;
 esac
+case " $* " in
+*" esp-nn "*) clone "$(val ESP_NN_URL)" "$(val ESP_NN_VERSION)" "$esp_nn_dir" && echo "deps: ESP_NN_DIR=$esp_nn_dir" || ok=0 ;;
+esac
 if [ "$ok" != 1 ]; then
     echo "deps: ERROR: dependencies incomplete (see the lines above)" >&2
     exit 1
 fi
 echo "deps: MICROPY_DIR=$mpy_dir"
 echo "deps: CMSIS_NN_DIR=$cmsis_dir"
+echo "deps: MONOCYPHER_DIR=$monocypher_dir"

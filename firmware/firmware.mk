@@ -42,21 +42,59 @@ FW_EXTRA = firmware.hex
 FW_SIZE ?= arm-none-eabi-size
 FW_PORT_CHECK = $(call fw-sm-check,lib/stm32lib lib/libhydrogen lib/tinyusb,stm32)
 else ifneq ($(filter ESP32_%,$(FW_BOARD)),)
-# esp32 as MicroPython documents it (ports/esp32/README.md): ESP-IDF v5.x
-# environment (. $$IDF_PATH/export.sh), then make -C ports/esp32 BOARD_DIR=...
-# USER_C_MODULES=.../micropython.cmake, a wrapper of idf.py -B $(FW_BUILD) build
+# esp32 as MicroPython documents it (ports/esp32/README.md): make -C ports/esp32 BOARD_DIR=...
+# USER_C_MODULES=.../micropython.cmake, a wrapper of idf.py -B $(FW_BUILD) build, in an ESP-IDF
+# environment: the user's (IDF_PATH set and idf.py on PATH: `. $$IDF_PATH/export.sh`), or else the
+# one `make deps-esp32` put in the dependency cache (ESP_IDF_ENV below)
 FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/esp32 BOARD_DIR=$(ROOT)/boards/$(FW_BOARD)
 FW_USERMOD = $(ROOT)/usermod/micropython.cmake
 FW_OUT = $(FW_BUILD)/firmware.bin
-FW_EXTRA = micropython.elf micropython.bin
-FW_PORT_CHECK = { test -n "$$IDF_PATH" && command -v idf.py >/dev/null; } || \
-	{ echo "firmware: $(FW_BOARD) needs ESP-IDF v5.x (MicroPython v1.28 recommends v5.5.1): set it up and run '. \$$IDF_PATH/export.sh' first (IDF_PATH is $(or $(IDF_PATH),unset))"; exit 1; }
-FW_SIZE_CMD = ls -l $(FW_IMAGES)/firmware.bin $(FW_IMAGES)/micropython.bin && $(MAKE) --no-print-directory $(FW_PORT_ARGS) $(FW_ARGS) size
+FW_EXTRA = micropython.elf micropython.bin bootloader/bootloader.bin partition_table/partition-table.bin \
+	flasher_args.json sdkconfig
+FW_ENV = $(if $(ESP_IDF_USE_CACHE),$(ESP_IDF_ENV))
+FW_ESP_CHIP = $(if $(filter ESP32_GENERIC_S3,$(FW_BOARD)),esp32s3,esp32)
+FW_PORT_CHECK = $(if $(ESP_IDF_USE_CACHE),$(call esp-idf-cache-check,$(FW_ESP_CHIP)),\
+	{ test -n "$$IDF_PATH" && command -v idf.py >/dev/null; } || \
+	{ echo "firmware: $(FW_BOARD) needs ESP-IDF: run 'make deps-esp32' (toolchain and ESP-IDF $(ESP_IDF_VERSION) into $(TINYML_DEPS)), or set up your own ESP-IDF and run '. \$$IDF_PATH/export.sh' first"; exit 1; }) && \
+	$(call fw-sm-check,lib/berkeley-db-1.xx,esp32)
+FW_SIZE_CMD = ls -l $(FW_IMAGES)/firmware.bin $(FW_IMAGES)/micropython.bin | awk '{ print $$NF ": " $$5 " bytes" }' && \
+	$(FW_ENV) xtensa-$(FW_ESP_CHIP)-elf-size $(FW_IMAGES)/micropython.elf
 else
 FW_PORT_ARGS = -C $(MICROPY_DIR)/ports/qemu BOARD=$(FW_BOARD) BOARD_DIR=$(ROOT)/boards/$(FW_BOARD)
 FW_OUT = $(FW_BUILD)/firmware.elf
 FW_SIZE ?= arm-none-eabi-size
 endif
+
+# ---- ESP-IDF from the dependency cache (`make deps-esp32`, firmware/deps-esp32.sh) -------------
+# Used for the ESP32 boards when the user has no ESP-IDF environment of their own (IDF_PATH unset).
+# What `. $$IDF_PATH/export.sh` would set, for the cached ESP-IDF, its venv and our toolchains, and:
+#   IDF_MAINTAINER=1       ESP-IDF's toolchain check (tools/cmake/tool_version_check.cmake) stops
+#                          the build unless the compiler is the one ESP-IDF names (Espressif's
+#                          esp-13.2.0); with IDF_MAINTAINER set it is a warning (ours is GCC 12.2)
+#   IDF_SKIP_CHECK_SUBMODULES=1  ESP-IDF would clone every submodule it finds not checked out; the
+#                          cached ESP-IDF has only the ones the ESP32/ESP32-S3 builds use
+#                          (ESP_IDF_SUBMODULES in versions.mk), and Mbed TLS from upstream
+#   IDF_COMPONENT_MANAGER=0  the component registry is not reachable: the components MicroPython's
+#                          ports/esp32/main/idf_component.yml asks for are supplied by
+#                          boards/esp32_common/tinyml_esp32.cmake (from TINYML_ESP_COMPONENTS)
+ESP_IDF_DIR := $(TINYML_DEPS)/esp-idf-$(ESP_IDF_VERSION)
+ESP_IDF_VENV := $(ESP_IDF_DIR)-venv
+ESP_COMPONENTS := $(TINYML_DEPS)/esp-protocols-$(ESP_MDNS_VERSION)/components/mdns \
+	$(TINYML_DEPS)/esp-eth-drivers-$(subst @,-,$(ESP_LAN867X_VERSION))/lan867x
+ESP_XTENSA_BIN := $(TINYML_DEPS)/xtensa-esp32-elf/bin:$(TINYML_DEPS)/xtensa-esp32s3-elf/bin
+ESP_IDF_USE_CACHE = $(if $(IDF_PATH),,1)
+ESP_IDF_ENV = env IDF_PATH=$(ESP_IDF_DIR) IDF_TOOLS_PATH=$(ESP_IDF_DIR)-tools IDF_PYTHON_ENV_PATH=$(ESP_IDF_VENV) \
+	IDF_MAINTAINER=1 IDF_SKIP_CHECK_SUBMODULES=1 IDF_COMPONENT_MANAGER=0 TINYML_ESP_COMPONENTS="$(subst $(eval) ,;,$(strip $(ESP_COMPONENTS)))" \
+	PATH=$(ESP_IDF_VENV)/bin:$(ESP_XTENSA_BIN):$(ESP_IDF_DIR)/tools:$$PATH
+# esp-idf-cache-check CHIP: the cached ESP-IDF, its venv, mdns and CHIP's toolchain are there
+esp-idf-cache-check = for f in $(ESP_IDF_DIR)/tools/idf.py $(ESP_IDF_VENV)/bin/python $(addsuffix /CMakeLists.txt,$(ESP_COMPONENTS)) \
+	  $(TINYML_DEPS)/xtensa-$(1)-elf/bin/xtensa-$(1)-elf-g++; do test -e $$f || \
+	  { echo "firmware: $(FW_BOARD) needs the Xtensa toolchain and ESP-IDF $(ESP_IDF_VERSION) in $(TINYML_DEPS) (no $$f): run 'make deps-esp32', or set up your own ESP-IDF and run '. \$$IDF_PATH/export.sh' first"; exit 1; }; done
+
+.PHONY: deps-esp32
+deps-esp32:
+	firmware/deps-esp32.sh
+	firmware/deps-qemu-xtensa.sh
 
 .PHONY: firmware firmware-all qemu fw-check fw-mpy-cross
 
@@ -75,6 +113,8 @@ fw-sm-check = for sm in $(1); do \
 	  want=$$(git -C $(MICROPY_DIR) ls-tree HEAD $$sm | awk '{print $$3}'); \
 	  if [ $$sm = lib/stm32lib ] && [ -e $(MICROPY_DIR)/.tinyml-stm32lib-fallback ]; then want=$(STM32LIB_FALLBACK); \
 	    echo "firmware: note: lib/stm32lib is at the pinned fallback $(STM32LIB_FALLBACK) (see firmware/versions.mk)"; fi; \
+	  if [ $$sm = lib/berkeley-db-1.xx ] && [ -e $(MICROPY_DIR)/.tinyml-berkeley-db-1.xx-fallback ]; then want=$(BERKELEY_DB_FALLBACK); \
+	    echo "firmware: note: lib/berkeley-db-1.xx is at the pinned fallback $(BERKELEY_DB_FALLBACK) (see firmware/versions.mk)"; fi; \
 	  have=$$(test -e $(MICROPY_DIR)/$$sm/.git && git -C $(MICROPY_DIR)/$$sm rev-parse -q --verify HEAD 2>/dev/null); \
 	  [ -n "$$have" ] && [ "$$have" = "$$want" ] || { echo "firmware: $(FW_BOARD) needs $$sm at $$want (pinned by MicroPython $(MICROPY_VERSION)), the dependency cache has $${have:-no checkout}: run 'firmware/deps.sh $(2)'"; exit 1; }; \
 	done
@@ -83,9 +123,10 @@ fw-mpy-cross: fw-check
 	@$(MAKE) --no-print-directory -C $(MICROPY_DIR)/mpy-cross BUILD=$(BUILD)/firmware/mpy-cross USER_C_MODULES= $(FW_JOBS) >/dev/null
 
 firmware: $(if $(FW_MPYCROSS_BUILT),fw-check,fw-mpy-cross)
-	$(MAKE) $(FW_PORT_ARGS) $(FW_ARGS) $(FW_JOBS)
+	$(FW_ENV) $(MAKE) $(FW_PORT_ARGS) $(FW_ARGS) $(FW_JOBS)
 	@mkdir -p $(FW_IMAGES)
-	@cp $(FW_OUT) $(addprefix $(FW_BUILD)/,$(FW_EXTRA)) $(FW_IMAGES)/
+	@cp $(FW_OUT) $(FW_IMAGES)/
+	@$(if $(FW_EXTRA),cd $(FW_BUILD) && cp --parents $(FW_EXTRA) $(FW_IMAGES)/)
 	@cp $(ROOT)/boards/$(FW_BOARD)/board.json $(FW_IMAGES)/
 	@echo "firmware: $(FW_IMAGES)/$(notdir $(FW_OUT))$(foreach f,$(FW_EXTRA), $(FW_IMAGES)/$(f))"
 ifdef FW_SIZE_CMD
@@ -138,7 +179,10 @@ FW_IMAGE_JOBS ?= -j2
 # (the unix port's cmsis-nn build, `make firmware BOARD=unix TINYML_BACKEND=cmsis-nn`, is not one of
 # them: CMSIS-NN's plain C path runs through the binding on MPS2_AN385 and through the host library in
 # tests/host; test_device.py tests the unix build too where it has been built)
-FW_TEST_IMAGES := $(FW_EMU_BOARDS) $(FW_QEMU_BOARDS) unix
+# The ESP32 boards: built where `make deps-esp32` has run (or in the user's ESP-IDF environment),
+# checked by tests/firmware/test_esp32.py; ESP-IDF's ninja rebuilds only what changed.
+FW_ESP32_BOARDS := ESP32_GENERIC ESP32_GENERIC_S3
+FW_TEST_IMAGES := $(FW_EMU_BOARDS) $(FW_QEMU_BOARDS) unix $(FW_ESP32_BOARDS)
 
 .PHONY: firmware-test-images fw-test-images bench-board
 firmware-test-images:
@@ -150,7 +194,7 @@ firmware-test-images:
 fw-test-images: $(addprefix fw-image-,$(FW_TEST_IMAGES))
 $(addprefix fw-image-,unix $(FW_QEMU_BOARDS)):
 	@$(call fw-build-quiet,$(@:fw-image-%=%),)
-$(addprefix fw-image-,$(FW_EMU_BOARDS)):
+$(addprefix fw-image-,$(FW_EMU_BOARDS) $(FW_ESP32_BOARDS)):
 	@$(call fw-build-if-sources,$(@:fw-image-%=%))
 
 bench-board:
@@ -166,10 +210,10 @@ bench-board:
 	  PYTHONPATH=$(ROOT)/host_tools $(PYTHON) tests/bench/bench_device.py --board $(BOARD) $$([ -e $$tf ] && echo --tflm $$tf)
 
 # ---- make size: flash taken by the tinyml module per board (firmware/size.py) ----------
-#   make size                  every ARM firmware board that can be built here (built first if needed,
+#   make size                  every firmware board that can be built here (ESP32: after make deps-esp32) (built first if needed,
 #                              incrementally): firmware, without tinyml, the module and each operator group
 #   make size BOARD=MPS2_AN500 [SIZE_GROUPS=rnn,float]   one board; SIZE_GROUPS= (empty) skips the groups
-SIZE_BOARDS := $(FW_QEMU_BOARDS) $(FW_EMU_BOARDS) NUCLEO_F446RE
+SIZE_BOARDS := $(FW_QEMU_BOARDS) $(FW_EMU_BOARDS) NUCLEO_F446RE ESP32_GENERIC ESP32_GENERIC_S3
 SIZE_GROUPS ?= int16,float,math,data,rnn,signal
 .PHONY: size size-args
 size-args:
@@ -183,4 +227,4 @@ size:
 	      { args="$$args --failed $$b"; echo "  $$b: the build fails (log: $(BUILD)/firmware/$$b.log)"; }; \
 	  else echo "  $$b: cannot be built here: $$(echo "$$why" | grep '^firmware:' | tail -n 1)"; fi; \
 	  args="$$args --board $$b --make-args $$b=\"$$($(MAKE) -s --no-print-directory size-args BOARD=$$b)\""; \
-	done; eval $(PYTHON) firmware/size.py --groups '$(SIZE_GROUPS)' $$args
+	done; eval $(PYTHON) firmware/size.py --groups='$(SIZE_GROUPS)' $$args

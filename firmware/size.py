@@ -5,8 +5,11 @@
 Per board, from its firmware build (build/firmware/<BOARD>/, what `make firmware BOARD=...` leaves):
   firmware     flash bytes of the image (text + data of arm-none-eabi-size)
   tinyml       bytes the module's objects keep in the image: modtinyml, the C core, the kernels and
-               CMSIS-NN (their .text/.rodata/.data input sections in the linker map, after
-               --gc-sections); the frozen `tinyml` Python package and the module's qstrs are not counted
+               CMSIS-NN, and the over-the-air update verifier with Monocypher (their .text/.rodata/.data
+               input sections in the linker map, after --gc-sections); the frozen `tinyml` Python package
+               and the module's qstrs are not counted
+  ota          (a line under the table) the share of the over-the-air update objects: the bundle verifier
+               (ota/), its binding (modtinyml_ota) and Monocypher; TINYML_OTA=0 leaves them out
   without      firmware - tinyml (an estimate); with a TINYML_BACKEND=none image
                (firmware/images/<BOARD>-none/) its measured size is shown as well
   <group>      what leaving the operator group out (TINYML_OPS_EXCLUDE=<group>) saves: the two core files
@@ -17,6 +20,10 @@ Per board, from its firmware build (build/firmware/<BOARD>/, what `make firmware
   core only    the module with every optional group left out
 Groups overlap (an operator may need two), so their savings do not add up to the module's size exactly.
 A board without a build is listed as such (build it with `make firmware BOARD=...`).
+ESP32 boards (ESP-IDF builds, build/firmware/<BOARD>/micropython.elf and .map): firmware is text + data
+of xtensa-<chip>-elf-size (what the app image holds: flash code and rodata, IRAM code, DRAM data);
+tinyml counts Xtensa's .literal sections (L32R constants) too; the operator groups are not measured
+there (size.py relinks make and CMake-Makefile builds, not ESP-IDF's ninja build).
 """
 
 from __future__ import annotations
@@ -34,21 +41,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "firmware"
 IMAGES = ROOT / "firmware" / "images"
-GROUPS = ("int16", "float", "math", "data", "rnn", "signal")
-GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c")  # the only files that test TML_OPS_<GROUP>
-MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port)/|/tinyml/modtinyml\.|CMSIS-NN)")
-FLASH_SECTIONS = (".text", ".rodata", ".data")
+GROUPS = ("int16", "float", "math", "data", "rnn", "signal", "int4")
+GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c", "core/tml_ops_fc.c")  # the only files that test TML_OPS_<GROUP>
+MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port|ota)/|/tinyml/modtinyml(_ota)?\.|CMSIS-NN"
+                        r"|Monocypher)")
+OTA_OBJ = re.compile(r"(/tinyml/ota/|/tinyml/modtinyml_ota\.|Monocypher)")
+FLASH_SECTIONS = (".text", ".rodata", ".data", ".literal")  # .literal: Xtensa's L32R constants
+ESP32_BOARDS = {"ESP32_GENERIC": "esp32", "ESP32_GENERIC_S3": "esp32s3"}
 
 
 class SizeError(RuntimeError):
     pass
 
 
-def arm_size(elf: Path) -> int:
-    """Flash bytes of an image: text + data (arm-none-eabi-size, Berkeley format)."""
-    out = subprocess.run(["arm-none-eabi-size", str(elf)], capture_output=True, text=True, check=True).stdout
+def arm_size(elf: Path, tool: str = "arm-none-eabi-size") -> int:
+    """Flash bytes of an image: text + data (arm-none-eabi-size or another binutils size, Berkeley format)."""
+    out = subprocess.run([tool, str(elf)], capture_output=True, text=True, check=True).stdout
     text, data = map(int, out.splitlines()[1].split()[:2])
     return text + data
+
+
+def xtensa_tool(chip: str, name: str) -> str:
+    """xtensa-<chip>-elf-<name>: the one `make deps-esp32` built, else the one on PATH."""
+    deps = Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
+    cached = deps / f"xtensa-{chip}-elf" / "bin" / f"xtensa-{chip}-elf-{name}"
+    return str(cached) if cached.exists() else f"xtensa-{chip}-elf-{name}"
 
 
 def map_sizes(map_file: Path) -> dict[str, int]:
@@ -74,8 +91,8 @@ def map_sizes(map_file: Path) -> dict[str, int]:
     return sizes
 
 
-def module_bytes(sizes: dict[str, int]) -> int:
-    return sum(n for obj, n in sizes.items() if MODULE_OBJ.search(obj))
+def module_bytes(sizes: dict[str, int], pattern: re.Pattern[str] = MODULE_OBJ) -> int:
+    return sum(n for obj, n in sizes.items() if pattern.search(obj))
 
 
 # ---- the board's own compile and link commands --------------------------------------
@@ -184,19 +201,25 @@ def cmake_commands(board: str) -> Commands:
 
 def measure(board: str, make_args: list[str], groups: list[str]) -> dict:
     build = BUILD / board
-    elf = build / ("firmware.elf")
-    maps = [p for p in (build / "firmware.map", build / "firmware.elf.map") if p.exists()]
+    chip = ESP32_BOARDS.get(board)
+    elf = build / ("micropython.elf" if chip else "firmware.elf")
+    maps = [p for p in (build / "firmware.map", build / "firmware.elf.map", build / "micropython.map") if p.exists()]
     if not elf.exists() or not maps:
         return {"board": board, "error": f"not built (make firmware BOARD={board})"}
-    firmware = arm_size(elf)
-    module = module_bytes(map_sizes(maps[0]))
-    row: dict = {"board": board, "firmware": firmware, "tinyml": module, "without": firmware - module}
+    if chip:
+        groups = []  # not measured on ESP-IDF builds (see the module docstring)
+    size_tool = xtensa_tool(chip, "size") if chip else "arm-none-eabi-size"
+    firmware = arm_size(elf, size_tool)
+    sizes = map_sizes(maps[0])
+    module = module_bytes(sizes)
+    row: dict = {"board": board, "firmware": firmware, "tinyml": module, "without": firmware - module,
+                 "ota": module_bytes(sizes, OTA_OBJ)}
     info_path = ROOT / "boards" / board / "board.json"
     if info_path.exists():
         row["backend"] = json.loads(info_path.read_text()).get("backend")
-    none_elf = IMAGES / f"{board}-none" / "firmware.elf"
+    none_elf = IMAGES / f"{board}-none" / elf.name
     if none_elf.exists():
-        row["without_measured"] = arm_size(none_elf)
+        row["without_measured"] = arm_size(none_elf, size_tool)
     if groups:
         cmds = cmake_commands(board) if (build / "CMakeCache.txt").exists() else make_commands(board, make_args)
         with tempfile.TemporaryDirectory(prefix="tml-size-") as tmp:
@@ -229,10 +252,12 @@ def table(rows: list[dict], groups: list[str]) -> str:
     lines = ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
              for row in out]
     lines.insert(1, "  ".join("-" * w for w in widths))
+    ota = [f"{r['board']}: over-the-air updates take {r['ota']} bytes of the module" if r.get("ota") else
+           f"{r['board']}: built without over-the-air updates (TINYML_OTA=0)" for r in rows if "error" not in r]
     note = ("bytes of flash (text + data). without tinyml: firmware - tinyml (in parentheses: a TINYML_BACKEND=none "
             "image, measured); group columns: what TINYML_OPS_EXCLUDE=<group> saves; core only: the module with "
-            "every group left out")
-    return "\n".join([*lines, *errors, note])
+            "every group left out; ESP32 boards: xtensa-<chip>-elf-size of micropython.elf, groups not measured")
+    return "\n".join([*lines, *errors, *ota, note])
 
 
 def main(argv: list[str] | None = None) -> int:

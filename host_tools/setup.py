@@ -112,6 +112,14 @@ class build_lib(build_ext):
         self.extensions = keep
         super().run()
 
+    def copy_extensions_to_source(self) -> None:
+        """An editable install copies the libraries into tinyml_tools/lib/, which a fresh checkout
+        lacks (it is ignored by git): make it first."""
+        for ext in self.extensions:
+            Path(self.get_ext_fullpath(ext.name)).parent.mkdir(parents=True, exist_ok=True)
+            (HERE / Path(*ext.name.split(".")[:-1])).mkdir(parents=True, exist_ok=True)
+        super().copy_extensions_to_source()
+
     def build_extension(self, ext: Extension) -> None:
         """As build_ext does, with up to JOBS compiler processes at a time (objects in build_temp, per backend)."""
         out = self.get_ext_fullpath(ext.name)

@@ -10,8 +10,14 @@
 #    module with its operators (88 KiB with every optional group left out);
 #  - the core and kernels at -Os, the float, rnn and signal operator groups
 #    left out (TINYML_OPS_EXCLUDE; the board's 90 KiB heap holds int8/int16
-#    models), and link-time optimisation (the port's LTO=1: 16 KB less text,
-#    about 28 KB left free in the region).
+#    models), and link-time optimisation (the port's LTO=1: 16 KB less text;
+#    449,724 B of the 448 KiB region used, 9,028 B left);
+#  - int4 weights by the portable kernels (TINYML_INT4_KERNELS=portable):
+#    CMSIS-NN's s4 kernels overflow the region by 8.6 KB; int4 models, half
+#    the flash (or filesystem) for their weights, run with ~3 KB of code;
+#  - no over-the-air updates (TINYML_OTA=0, and tinyml.ota left out of the
+#    frozen package): the verifier and tinyml.ota take more flash than the
+#    region has left (see README, "Updating models in the field").
 # The port reads the board's headers (mpconfigboard.h, stm32f4xx_hal_conf.h)
 # and pins.csv from $(BOARD_DIR): after this file it points back at the
 # port's own NUCLEO_F446RE directory.
@@ -21,7 +27,9 @@ FROZEN_MANIFEST = $(TINYML_BOARD_DIR)/manifest.py
 LD_FILES = $(TINYML_BOARD_DIR)/stm32f446_tinyml.ld boards/common_ifs.ld
 TEXT1_ADDR = 0x08010000
 TINYML_OPS_EXCLUDE ?= float rnn signal
+TINYML_OTA ?= 0
 LTO ?= 1
 TINYML_BACKEND ?= cmsis-nn
 TINYML_COPT ?= -Os
+TINYML_INT4_KERNELS ?= portable
 override BOARD_DIR := boards/NUCLEO_F446RE

@@ -7,5 +7,12 @@
 void tinyml_board_init(void);
 #define MICROPY_PORT_INIT_FUNC tinyml_board_init()
 
+// Waiting for an event (mp_event_wait_ms: select.poll, tinyml.ota's serial receive) sleeps until a
+// character arrives or the next interrupt (the 1 ms SysTick at the latest), as the stm32 port sleeps in
+// WFI, instead of polling: under QEMU -icount a poll loop spends its wait executing instructions, and
+// QEMU hands the UART its next character only between them (uart_idle.c).
+void tinyml_uart_wait(void);
+#define MICROPY_INTERNAL_WFE(TIMEOUT_MS) tinyml_uart_wait()
+
 #endif
 #endif

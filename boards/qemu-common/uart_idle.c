@@ -32,13 +32,10 @@ int __wrap_uart_rx_chr(void);
 // usually there within a few, and waking from WFI per character is slower
 #define SPIN_POLLS 64
 
-int __wrap_uart_rx_chr(void) {
-    for (int i = 0; i < SPIN_POLLS; i++) {
-        int c = __real_uart_rx_chr();
-        if (c >= 0) {
-            return c;
-        }
-    }
+// Sleep in WFI until the UART has a character or another interrupt is pending (the 1 ms SysTick at the
+// latest): the REPL's wait below, and MICROPY_INTERNAL_WFE (mpconfigboard.h: mp_event_wait_ms, which
+// select.poll and tinyml.ota's serial receive wait in).
+void tinyml_uart_wait(void) {
     uint32_t primask;
     __asm volatile ("mrs %0, primask\n cpsid i" : "=r" (primask) : : "memory");
     UART_CTRL |= UART_CTRL_RX_INTEN;
@@ -46,7 +43,7 @@ int __wrap_uart_rx_chr(void) {
     for (int i = 0; i < NVIC_WORDS; i++) {
         NVIC_ISER[i] = 0xffffffffu;
     }
-    if (!(UART_STATE & UART_STATE_RXFULL)) { // not arrived since the first look
+    if (!(UART_STATE & UART_STATE_RXFULL)) { // not arrived since the last look
         __asm volatile ("dsb\n wfi" : : : "memory");
     }
     UART_CTRL &= ~UART_CTRL_RX_INTEN;
@@ -56,5 +53,15 @@ int __wrap_uart_rx_chr(void) {
         NVIC_ICPR[i] = 0xffffffffu;
     }
     __asm volatile ("msr primask, %0" : : "r" (primask) : "memory");
+}
+
+int __wrap_uart_rx_chr(void) {
+    for (int i = 0; i < SPIN_POLLS; i++) {
+        int c = __real_uart_rx_chr();
+        if (c >= 0) {
+            return c;
+        }
+    }
+    tinyml_uart_wait();
     return __real_uart_rx_chr();
 }

@@ -10,7 +10,7 @@ Fields used here (all optional except name):
                          (default: code_ram_bytes, else flash_bytes - fs_bytes)
   firmware_bytes         size of the tinyml firmware (default: measured from
                          firmware/images/<NAME>/<image> when it is an ELF)
-  backend                kernel backend of the firmware (ref or cmsis-nn)
+  backend                kernel backend of the firmware (ref, cmsis-nn or esp-nn[-ansi|-s3])
   flash                  how `tinyml flash` programs the board (see commands/flash.py)
 """
 

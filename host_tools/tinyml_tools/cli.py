@@ -17,6 +17,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "bench": ("bench", "time a model on the board: latency statistics, per-layer profile, memory"),
     "compare": ("compare", "run the same inputs on the board and on the host core and compare bytes"),
     "board": ("board", "list the boards --port can name; reset an emulated board to a clean one"),
+    "convert": ("convert", "quantize a trained Keras model (int8, 16x8, int4 weights) and report what it cost"),
+    "keygen": ("keygen", "make an Ed25519 key pair for signing model bundles"),
+    "sign": ("sign", "make a signed model bundle (model, name, version, self-test) for over-the-air updates"),
+    "publish": ("publish", "write a folder of bundles and their manifest, for any HTTP server"),
+    "serve": ("serve", "serve a published folder to devices and record their reports"),
+    "fleet": ("fleet", "list the devices' reports: model, version, last update status"),
+    "deploy": ("deploy", "install a signed bundle on a board over its serial line"),
 }
 
 

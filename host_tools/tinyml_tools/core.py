@@ -3,7 +3,9 @@
 The host tools and tests run exactly the C code that runs on the device:
 installing the package (``pip install ./host_tools``, setup.py) or ``make host-lib``
 builds one library per kernel backend into ``lib/`` beside this file
-(``libtinyml-ref.so``, and ``libtinyml-cmsis-nn.so`` where CMSIS-NN was at hand).
+(``libtinyml-ref.so``, and ``libtinyml-cmsis-nn.so`` where CMSIS-NN was at hand;
+``make host-lib`` with ESP-NN also ``libtinyml-esp-nn.so``, its generic
+optimisations, and ``libtinyml-esp-nn-ansi.so``, its plain C).
 ``TINYML_LIB`` points at another build (e.g. one with AddressSanitizer) for the ref backend.
 """
 
@@ -97,6 +99,7 @@ LOAD_FORCE_PATCHES = 16
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}
+BACKENDS = ("ref", "cmsis-nn", "esp-nn", "esp-nn-ansi")
 
 
 def _lib_path(backend: str) -> Path:
@@ -118,7 +121,7 @@ def not_built_hint(backend: str = "ref") -> str:
 
 def backends() -> list[str]:
     """Backends whose host library has been built."""
-    return [b for b in ("ref", "cmsis-nn") if _lib_path(b).exists()]
+    return [b for b in BACKENDS if _lib_path(b).exists()]
 
 
 def _load_lib(backend: str) -> ctypes.CDLL:
@@ -159,6 +162,8 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_model_op_scratch.restype = sz
     lib.tml_model_op_supported.argtypes = [p, i]
     lib.tml_model_op_supported.restype = i
+    lib.tml_model_op_kernel.argtypes = [p, i]
+    lib.tml_model_op_kernel.restype = ctypes.c_char_p
     lib.tml_backend_name.argtypes = []
     lib.tml_backend_name.restype = ctypes.c_char_p
     lib.tml_supported_op.argtypes = [i]
@@ -221,8 +226,10 @@ class GraphTensor:
 
 @dataclass(frozen=True)
 class OpInfo:
-    """Operator i: its name, MACs, tensor indices (-1 for an absent optional input), and whether
-    the core runs it (an operator, or an operator for its input type, may be unsupported)."""
+    """Operator i: its name, MACs, tensor indices (-1 for an absent optional input), whether
+    the core runs it (an operator, or an operator for its input type, may be unsupported), and
+    the kernel load chose for it where the backend has more than one (the backend's name,
+    "portable" or "esp-nn-ansi"; None where the operator has one)."""
 
     index: int
     name: str
@@ -230,6 +237,7 @@ class OpInfo:
     inputs: tuple[int, ...]
     outputs: tuple[int, ...]
     supported: bool
+    kernel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -319,8 +327,9 @@ class Model:
             raise IndexError(i)
         ins = tuple(lib.tml_model_op_io(m, i, 0, k) for k in range(lib.tml_model_op_num_io(m, i, 0)))
         outs = tuple(lib.tml_model_op_io(m, i, 1, k) for k in range(lib.tml_model_op_num_io(m, i, 1)))
+        kernel = lib.tml_model_op_kernel(m, i)
         return OpInfo(i, lib.tml_model_op_name(m, i).decode(), int(lib.tml_model_op_macs(m, i)), ins, outs,
-                      bool(lib.tml_model_op_supported(m, i)))
+                      bool(lib.tml_model_op_supported(m, i)), kernel.decode() if kernel else None)
 
     def _tensor(self, is_output: int, k: int) -> tuple[TensorInfo, int]:
         dims = (ctypes.c_int32 * MAX_DIMS)()

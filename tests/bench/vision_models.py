@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "models"
 
 
-def _tf():  # noqa: ANN202 - tensorflow is optional
+def _tf():  # tensorflow is optional: imported here
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import tensorflow as tf
 
@@ -104,7 +104,7 @@ def convert(name: str) -> bytes:
             layer.momentum = 0.0
     model(rng.uniform(-1, 1, (8, *shape)).astype(np.float32), training=True)
 
-    def representative():  # noqa: ANN202
+    def representative():
         for _ in range(16):
             yield [rng.uniform(-1, 1, (1, *shape)).astype(np.float32)]
 

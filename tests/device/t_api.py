@@ -22,7 +22,7 @@ with open("t_fc.tflite", "rb") as f:
 # ---- module ----------------------------------------------------------------
 check("version", tinyml.version == man["version"], tinyml.version)
 check("version is x.y.z", len(tinyml.version.split(".")) == 3)
-check("backend", tinyml.backend in ("ref", "cmsis-nn"), tinyml.backend)
+check("backend", tinyml.backend in ("ref", "cmsis-nn", "esp-nn", "esp-nn-ansi", "esp-nn-s3"), tinyml.backend)
 if "backend" in tgt:
     check("backend of this image", tinyml.backend == tgt["backend"], tinyml.backend)
 else:

@@ -98,3 +98,24 @@ def test_micro_speech(target: str, files: dict[str, Path], tmp_path: Path) -> No
               f"{s['classifier_ticks'] * 1e9 / hz:,.0f} per call")
     print(f"  preprocessor: arena {s['frontend']['arena']} B, persistent {s['frontend']['persistent']} B; "
           f"classifier: arena {s['classifier']['arena']} B, persistent {s['classifier']['persistent']} B")
+
+
+def test_micro_speech_int4_classifier(files: dict[str, Path], tmp_path: Path) -> None:
+    """The classifier with int4 weights in its two layers (tinyml_tools.int4, as tinyml convert --weights int4
+    makes it) on the unix port: every clip still recognized; -s prints the flash it saves and the scores."""
+    image = TARGETS["unix"]
+    if not image.exists():
+        pytest.skip(f"micro_speech: no unix image {image.relative_to(ROOT)} (make firmware BOARD=unix)")
+    from tinyml_tools import int4
+
+    int8 = files["micro_speech_quantized.tflite"].read_bytes()
+    data, changes = int4.to_int4(int8)
+    assert [c.op for c in changes if c.int4] == ["DEPTHWISE_CONV_2D", "FULLY_CONNECTED"], changes
+    model4 = tmp_path / "int4" / "micro_speech_quantized.tflite"
+    model4.parent.mkdir()
+    model4.write_bytes(data)
+    link_files({**files, "micro_speech_quantized.tflite": model4}, tmp_path)
+    out, err = UnixTarget(image, tmp_path).run_script(EXAMPLE / "micro_speech.py", timeout=300)
+    _check(out, err, "unix, int4 classifier")
+    print(f"\nint4 classifier: {len(int8):,} -> {len(data):,} bytes ({len(int8) - len(data):,} saved)")
+    print("\n".join(ln for ln in out.splitlines() if ln.strip() and not ln.startswith("{")))

@@ -5,7 +5,7 @@
     write_round(dest, plan.rounds[0])         # ops.bin of one round
 
 Every case of every tests/host/test_ops*.py module (tests/host/seeds.py) goes to every device:
-2,255 cases today. A board runs them in rounds, each round a file it reads in place (from its ROMFS
+2,372 cases today. A board runs them in rounds, each round a file it reads in place (from its ROMFS
 region, filled by QEMU or written into the emulated flash before it boots, or from its filesystem):
 as many rounds as its room for one file needs. A case a board cannot take at all -- a record larger
 than its room for one round, or a model whose arena and metadata need more RAM than its heap can
@@ -234,11 +234,13 @@ def bundle(cache: Path | None = None) -> list[Record]:
     return records
 
 
-def plan_rounds(records: list[Record], room: int | None, ram: int | None, no_specials: str | None = None) -> Plan:
+def plan_rounds(records: list[Record], room: int | None, ram: int | None, no_specials: str | None = None,
+                io_in_heap: bool = True) -> Plan:
     """Rounds of records, each file at most `room` bytes (None: one round), leaving out the records larger
     than `room` and those needing more than `ram` bytes of heap (arena + metadata + generated inputs and
     outputs; None: no limit), and where the board's float arithmetic is not IEEE-complete (no_specials: why,
-    from its board.json) the special-value cases, each with the reason."""
+    from its board.json) the special-value cases, each with the reason. io_in_heap=False: the runner reads
+    inputs and outputs in the model's tensors (a bare-metal harness), so only arena + metadata count."""
     plan = Plan()
     size = len(HEADER)
     current: list[Record] = []
@@ -250,9 +252,10 @@ def plan_rounds(records: list[Record], room: int | None, ram: int | None, no_spe
             why = f"its record is {len(r.blob):,} bytes, the board's room for one round is {room:,}"
             plan.skipped.append((r.name, why))
             continue
-        if ram is not None and r.arena + r.io_bytes > ram:
-            why = (f"it needs {r.arena + r.io_bytes:,} bytes of heap (arena and metadata {r.arena:,}, inputs and "
-                   f"outputs {r.io_bytes:,}), the board gives {ram:,}")
+        need = r.arena + (r.io_bytes if io_in_heap else 0)
+        if ram is not None and need > ram:
+            why = (f"it needs {need:,} bytes of heap (arena and metadata {r.arena:,}, inputs and outputs "
+                   f"{r.io_bytes if io_in_heap else 0:,}), the board gives {ram:,}")
             plan.skipped.append((r.name, why))
             continue
         if room is not None and size + len(r.blob) > room:
@@ -268,3 +271,66 @@ def plan_rounds(records: list[Record], room: int | None, ram: int | None, no_spe
 def round_bytes(records: list[Record]) -> bytes:
     """The ops.bin of one round (HEADER, then the records)."""
     return HEADER + b"".join(r.blob for r in records)
+
+
+@dataclass
+class Decoded:
+    """A record read back (device_ops.record's layout): what a host-side comparison needs."""
+    name: str
+    flags: int
+    model: bytes
+    inputs: list[bytes]                          # raw bytes (the generated ones too)
+    outputs: list[tuple[int, bytes]]             # (KIND_RAW, bytes) or (KIND_DIGEST, sha256 digest)
+    output_sizes: list[int]
+
+
+def decode(blob: bytes) -> Decoded:
+    """Read a record back (the inverse of record(), the every-value inputs generated as a device does)."""
+    (n,) = struct.unpack_from("<I", blob, 0)
+    nl, flags = struct.unpack_from("<HB", blob, 4)
+    at = 7
+    name = blob[at:at + nl].decode()
+    at += nl
+    at += 1 + blob[at]
+    (size,) = struct.unpack_from("<I", blob, at)
+    model = blob[at + 4:at + 4 + size]
+    at += 4 + size
+    inputs: list[bytes] = []
+    outputs: list[tuple[int, bytes]] = []
+    sizes: list[int] = []
+    for dest in (inputs, outputs):
+        count = blob[at]
+        at += 1
+        for _ in range(count):
+            kind = blob[at]
+            at += 1
+            if kind == KIND_EVERY:
+                info = np.iinfo(np.int8 if blob[at] == 1 else np.int16)
+                inputs.append(np.arange(info.min, info.max + 1).astype(info.dtype).tobytes())
+                at += 1
+                continue
+            (k,) = struct.unpack_from("<I", blob, at)
+            at += 4
+            data = blob[at:at + (32 if kind == KIND_DIGEST else k)]
+            at += len(data)
+            if dest is inputs:
+                inputs.append(data)
+            else:
+                outputs.append((kind, data))
+                sizes.append(k)
+    assert at <= n == len(blob), f"{name}: record length {n}, parsed {at}"
+    return Decoded(name, flags, model, inputs, outputs, sizes)
+
+
+def float32_equal(got: bytes, want: bytes) -> bool:
+    """float32 arrays equal bit for bit, except that a NaN equals any NaN (the CPU makes a NaN's bits)."""
+    if got == want:
+        return True
+    if len(got) != len(want) or len(got) % 4:
+        return False
+    g, w = np.frombuffer(got, np.uint32), np.frombuffer(want, np.uint32)
+
+    def nan(x: np.ndarray) -> np.ndarray:
+        return ((x & 0x7F800000) == 0x7F800000) & ((x & 0x7FFFFF) != 0)
+
+    return bool(np.all((g == w) | (nan(g) & nan(w))))

@@ -5,10 +5,9 @@ RPI_PICO, NUCLEO_F446RE and NETDUINO_PLUS_2 are built with `make firmware BOARD=
 sources are in the dependency cache (the build in build/firmware/<BOARD> is reused: later runs are
 incremental) and must link and fit the board's flash, with the CMSIS-NN code path of the core
 (DSP where the core has it); NUCLEO_F446RE cannot run here, NETDUINO_PLUS_2 runs in QEMU
-(tests/firmware/test_device.py). ESP-IDF is not installed here: the
-ESP32 build files are checked without it (the user module and board CMake files through a dummy
-CMake project, the frozen manifests through MicroPython's manifestfile.py, and the one-line error
-of `make firmware BOARD=ESP32_GENERIC`); with ESP-IDF set up (IDF_PATH, idf.py) they are built.
+(tests/firmware/test_device.py). The ESP32 build files are also checked without ESP-IDF (the user
+module and board CMake files through a dummy CMake project, the frozen manifests through
+MicroPython's manifestfile.py); the ESP32 images themselves are built and checked in test_esp32.py.
 """
 
 from __future__ import annotations
@@ -59,6 +58,11 @@ def _board(name: str) -> dict:
     return json.loads((BOARDS / name / "board.json").read_text())
 
 
+def _board_mk(board: str) -> str:
+    mk = BOARDS / board / "mpconfigboard.mk"
+    return mk.read_text() if mk.exists() else ""
+
+
 def _need_micropython() -> Path:
     mpy = _micropython()
     if not (mpy / "py" / "mpconfig.h").exists():
@@ -98,6 +102,8 @@ def test_arm_board_builds(board: str) -> None:
     assert data + bss < info["ram_bytes"]
     symbols = subprocess.run(["arm-none-eabi-nm", str(elf)], capture_output=True, text=True, check=True).stdout
     assert "tinyml_user_cmodule" in symbols and "frozen_module_tinyml___init__" in symbols
+    ota = "TINYML_OTA ?= 0" not in _board_mk(board)  # over-the-air updates: the verifier and tinyml.ota
+    assert ("tinyml_ota_user_cmodule" in symbols) == ota and ("frozen_module_tinyml_ota" in symbols) == ota
     assert ("arm_convolve_s8" in symbols) == (info["backend"] == "cmsis-nn")
     # CMSIS-NN's DSP path (-mcpu of a core with the DSP extension) widens int8 data with SXTB16
     # (its __SXTB16 intrinsic; the compiler never emits it on its own). An instruction, not a
@@ -119,7 +125,10 @@ set(MICROPY_PORT_DIR {mpy}/ports/esp32)
 set(MICROPY_BOARD_DIR {boards}/${{BOARD}})
 include(${{MICROPY_BOARD_DIR}}/mpconfigboard.cmake)
 foreach(f ${{SDKCONFIG_DEFAULTS}})
-    message(STATUS "tml-sdkconfig ${{MICROPY_PORT_DIR}}/${{f}}")
+    if(NOT IS_ABSOLUTE ${{f}})
+        set(f ${{MICROPY_PORT_DIR}}/${{f}})
+    endif()
+    message(STATUS "tml-sdkconfig ${{f}}")
 endforeach()
 message(STATUS "tml-target ${{IDF_TARGET}}")
 message(STATUS "tml-manifest ${{MICROPY_FROZEN_MANIFEST}}")
@@ -156,8 +165,13 @@ def test_esp32_cmake_files(tmp_path: Path, board: str) -> None:
     assert got["defs"] == ["defs-NOTFOUND"]  # ref backend: no TML_BACKEND_CMSIS_NN
     src = [Path(p) for p in got["src"]]
     assert all(p.is_file() for p in src)
-    names = {p.relative_to(ROOT / "usermod" / "tinyml").parts[0] for p in src}
-    assert ROOT / "usermod" / "tinyml" / "modtinyml.c" in src and {"core", "kernels"} <= names
+    mod = ROOT / "usermod" / "tinyml"
+    names = {p.relative_to(mod).parts[0] for p in src if p.is_relative_to(mod)}
+    assert mod / "modtinyml.c" in src and {"core", "kernels"} <= names
+    # over-the-air updates (TINYML_OTA, on where Monocypher is in the cache): the verifier, its binding, Monocypher
+    ota = {mod / "modtinyml_ota.c", mod / "ota" / "tml_bundle.c"}
+    mono = [p for p in src if not p.is_relative_to(mod)]
+    assert (ota <= set(src)) == bool(mono) and {p.name for p in mono} <= {"monocypher.c", "monocypher-ed25519.c"}
     assert any("kernels/ref" in p.as_posix() for p in src)
     assert not any("cmsis" in p.as_posix().lower() for p in src)
 
@@ -183,26 +197,11 @@ def test_board_manifest(board: str) -> None:
     m.execute(str(BOARDS / board / "manifest.py"))
     frozen = {f.target_path for f in m.files()}
     package = {p.relative_to(ROOT / "lib").as_posix() for p in (ROOT / "lib" / "tinyml").glob("*.py")}
+    if "TINYML_OTA ?= 0" in _board_mk(board):  # built without over-the-air updates: no tinyml.ota either
+        package.discard("tinyml/ota.py")
+        assert "tinyml/ota.py" not in frozen
     assert package and package <= frozen
     assert len(frozen) > len(package)  # the port's default modules too
-
-
-@pytest.mark.parametrize("board", list(ESP32_BOARDS))
-def test_esp32_firmware(board: str) -> None:
-    _need_micropython()
-    if os.environ.get("IDF_PATH") and shutil.which("idf.py"):
-        r = _make("firmware", f"BOARD={board}", timeout=BUILD_TIMEOUT)
-        assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
-        images = ROOT / "firmware" / "images" / board
-        assert (images / "firmware.bin").stat().st_size > 0
-        assert 100_000 < (images / "micropython.bin").stat().st_size <= _board(board)["firmware_region_bytes"]
-        return
-    env = _env()
-    env.pop("IDF_PATH", None)
-    r = _make("firmware", f"BOARD={board}", timeout=120, env=env)
-    assert r.returncode != 0
-    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("firmware:")]
-    assert len(lines) == 1 and "needs ESP-IDF v5" in lines[0], r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("board", ["MPS2_AN385", "MPS2_AN500", "MPS3_AN547"])

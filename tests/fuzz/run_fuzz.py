@@ -4,7 +4,9 @@
 
 Seeds: the models in ../shared/models and the TFLM repository's models there
 (tflm/, those up to SEED_MAX_BYTES), the per-op models of every conformance
-grid (tests/host/seeds.py), and every regression file in tests/fuzz/regressions.
+grid (tests/host/seeds.py), and every regression file in tests/fuzz/regressions;
+fuzz_bundle (the signed-bundle verifier of over-the-air updates) starts from
+bundles of the smallest of those models, signed here.
 A crash is copied to tests/fuzz/regressions/ (commit it with the fix) and the
 run fails.
 """
@@ -41,6 +43,28 @@ def synthesized_seeds(out: Path) -> list[Path]:
         p = out / f"{name}.tflite"
         p.write_bytes(data)
         paths.append(p)
+    return paths
+
+
+def bundle_seeds(out: Path, models: list[Path]) -> list[Path]:
+    """fuzz_bundle seeds: a mode byte (how the harness streams the bytes, whether it re-signs them with its
+    test key) then a signed bundle of a small model with a self-test of random bytes."""
+    sys.path.insert(0, str(ROOT / "host_tools"))
+    try:
+        from tinyml_tools import bundle
+        key = bundle.generate_key()
+    except (ImportError, RuntimeError):
+        print("fuzz: the 'cryptography' package is missing: fuzz_bundle starts from no bundle")
+        return []
+    paths = []
+    for k, model in enumerate(sorted(models, key=lambda p: p.stat().st_size)[:6]):
+        data = model.read_bytes()
+        tests = [(bytes([k]) * 8, bytes([k + 1]) * 4)] * (k % 3)
+        signed = bundle.build(data, f"seed-{k}", k + 1, tests, key)
+        for mode in (0x03, 0x07, 0x00, 0xFF):
+            p = out / f"bundle-{k}-{mode:02x}.bin"
+            p.write_bytes(bytes([mode]) + signed)
+            paths.append(p)
     return paths
 
 
@@ -91,9 +115,16 @@ def main(argv: list[str] | None = None) -> int:
     model_list = work / "input-models.txt"
     model_list.write_text("".join(f"{p}\n" for p in input_models))
     env["FUZZ_MODELS"] = str(model_list)
+    targets = [("fuzz_model", shared + synth + [p for p in regress if "fuzz_model" in p.name]),
+               ("fuzz_input", [p for p in regress if "fuzz_input" in p.name])]
+    if (args.build / "fuzz_bundle").exists():
+        (work / "bundles").mkdir()
+        targets.append(("fuzz_bundle", bundle_seeds(work / "bundles", synth + shared)
+                        + [p for p in regress if "fuzz_bundle" in p.name]))
+    else:
+        print("fuzz: fuzz_bundle not built (Monocypher missing: make deps): the bundle verifier is not fuzzed")
     results = []
-    for target, seeds in (("fuzz_model", shared + synth + [p for p in regress if "fuzz_model" in p.name]),
-                          ("fuzz_input", [p for p in regress if "fuzz_input" in p.name])):
+    for target, seeds in targets:
         corpus = work / f"corpus-{target}"
         corpus.mkdir()
         results.append(run_target(args.build / target, corpus, seeds, args.seconds, env))

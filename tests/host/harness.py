@@ -26,23 +26,43 @@ def core_backends() -> list[str]:
     return list(core_module().backends())
 
 
+def _dep_dir(var: str, name: str) -> Path:
+    """Where `make host-lib` takes a dependency from (<VAR>_DIR, else the pinned copy in the dependency cache)."""
+    if os.environ.get(f"{var}_DIR"):
+        return Path(os.environ[f"{var}_DIR"])
+    versions = (ROOT / "firmware" / "versions.mk").read_text()
+    version = next(ln.split(":=")[1].strip() for ln in versions.splitlines() if ln.startswith(f"{var}_VERSION"))
+    return Path(os.environ.get("TINYML_DEPS") or Path.home() / ".cache" / "tinyml") / f"{name}-{version}"
+
+
 def cmsis_nn_dir() -> Path:
     """Where `make host-lib` takes CMSIS-NN from (CMSIS_NN_DIR, else the pinned copy in the dependency cache)."""
-    if os.environ.get("CMSIS_NN_DIR"):
-        return Path(os.environ["CMSIS_NN_DIR"])
-    versions = (ROOT / "firmware" / "versions.mk").read_text()
-    version = next(ln.split(":=")[1].strip() for ln in versions.splitlines() if ln.startswith("CMSIS_NN_VERSION"))
-    return Path(os.environ.get("TINYML_DEPS") or Path.home() / ".cache" / "tinyml") / f"CMSIS-NN-{version}"
+    return _dep_dir("CMSIS_NN", "CMSIS-NN")
+
+
+def esp_nn_dir() -> Path:
+    """Where `make host-lib` takes ESP-NN from (ESP_NN_DIR, else the pinned copy in the dependency cache)."""
+    return _dep_dir("ESP_NN", "esp-nn")
+
+
+def esp_nn_missing() -> str | None:
+    """Why the esp-nn backends (esp-nn, esp-nn-ansi) cannot be built here (one line), or None."""
+    esp = esp_nn_dir()
+    if (esp / "include" / "esp_nn.h").exists():
+        return None
+    return f"backend esp-nn: ESP-NN is not in {esp} (run 'make deps'), so 'make host-lib' cannot build it"
 
 
 def expected_backends() -> dict[str, str | None]:
     """Every backend the host tests run on -> None where its library must be there (`make host-lib` builds
-    it), or why it cannot be (one line): ref always; cmsis-nn where CMSIS-NN is in the dependency cache."""
+    it), or why it cannot be (one line): ref always; cmsis-nn where CMSIS-NN is in the dependency cache;
+    esp-nn (ESP-NN's generic optimisations) and esp-nn-ansi (its ANSI C) where ESP-NN is."""
     cmsis = cmsis_nn_dir()
     have_cmsis = (cmsis / "Include" / "arm_nnfunctions.h").exists()
     return {"ref": None,
             "cmsis-nn": None if have_cmsis else f"backend cmsis-nn: CMSIS-NN is not in {cmsis} (run 'make deps'), "
-                                                "so 'make host-lib' cannot build it"}
+                                                "so 'make host-lib' cannot build it",
+            "esp-nn": esp_nn_missing(), "esp-nn-ansi": esp_nn_missing()}
 
 
 def sanitizer_lib() -> str | None:

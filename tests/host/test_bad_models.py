@@ -85,6 +85,10 @@ def corpus() -> list[tuple[str, bytes]]:
         path = SHARED_MODELS / name
         if path.is_file():
             models.append((path.stem, path.read_bytes()))
+    if len(models) == 3:  # kws with packed int4 weights in its 10 conv/FC layers (tinyml_tools.int4)
+        from tinyml_tools import int4
+
+        models.append(("kws_ref_model_int4", int4.to_int4(models[2][1])[0]))
     return models
 
 

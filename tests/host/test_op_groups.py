@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from harness import ROOT, SHARED_MODELS
 
-GROUPS = ("INT16", "FLOAT", "MATH", "DATA", "RNN", "SIGNAL")
+GROUPS = ("INT16", "FLOAT", "MATH", "DATA", "RNN", "SIGNAL", "INT4")
 BUILD = ROOT / "build" / "opgroups"
 
 
@@ -91,12 +91,24 @@ def test_minimal_build_refuses_excluded_ops_by_name(minimal_lib: Path) -> None:
             out["SignalWindow"] = "loaded"
         except core.CoreError as e:
             out["SignalWindow"] = e.message
+        import test_ops_int4
+        for name in ("conv4/k3x3_c16x8_VALID", "dw4/m1_k3x3_nobias", "fc4/in5x33_u3"):
+            data, _ = test_ops_int4.CASES[name](np.random.default_rng(0))
+            try:
+                core.Model(data, backend="ref")
+                out[name] = "loaded"
+            except core.CoreError as e:
+                out[name] = e.message
         print(json.dumps(out))
     """)
     assert "unsupported operators: ADD for int16 input (runs int8)" in res["ADD int16"]
     assert "unsupported operators: ADD for float32 input (runs int8)" in res["ADD float32"]
     assert "unsupported operators: SUB (operator 0)" in res["SUB int8"]
     assert "unsupported operators: CUSTOM 'SignalWindow' (operator 0)" in res["SignalWindow"]
+    for name, op in (("conv4/k3x3_c16x8_VALID", "CONV_2D"), ("dw4/m1_k3x3_nobias", "DEPTHWISE_CONV_2D"),
+                     ("fc4/in5x33_u3", "FULLY_CONNECTED")):
+        assert res[name] == (f"operator 0 '{op}': filter has type int4; this build leaves int4 weights out "
+                             "(TINYML_OPS_EXCLUDE=int4)"), res[name]
 
 
 @pytest.mark.skipif(not SHARED_MODELS.is_dir(), reason=f"reference models folder {SHARED_MODELS} is absent")

@@ -8,13 +8,25 @@
 #                   CFLAGS, so its -mcpu selects the DSP/MVE code paths
 #   TINYML_COPT     optimisation of the core, kernels and CMSIS-NN (default -O2)
 #   TINYML_OPS_EXCLUDE  operator groups to leave out, any of: int16 float math
-#                   data rnn signal (see core/tml_ops.c); default: none
+#                   data rnn signal int4 (see core/tml_ops.c); default: none
+#   TINYML_INT4_KERNELS  cmsis-nn backend: cmsis-nn (CMSIS-NN's s4 kernels, where
+#                   they match TFLM; the default) or portable (kernels/common's,
+#                   ~3 KB instead of ~20 KB of flash on a Cortex-M4)
+#   TINYML_OTA      1: over-the-air model updates (tinyml.ota: the _tinyml_ota
+#                   bundle verifier with Monocypher's Ed25519); 0 leaves them
+#                   out. Default: 1 where Monocypher is in MONOCYPHER_DIR
+#   MONOCYPHER_DIR  Monocypher sources (default: the pinned copy in the cache)
 TINYML_MOD_DIR := $(USERMOD_DIR)
 ROOT := $(abspath $(TINYML_MOD_DIR)/../..)
-ifeq ($(CMSIS_NN_DIR),)
+ifeq ($(CMSIS_NN_DIR)$(MONOCYPHER_DIR),)
 include $(ROOT)/firmware/versions.mk
+endif
 TINYML_DEPS ?= $(HOME)/.cache/tinyml
+ifeq ($(CMSIS_NN_DIR),)
 CMSIS_NN_DIR := $(TINYML_DEPS)/CMSIS-NN-$(CMSIS_NN_VERSION)
+endif
+ifeq ($(MONOCYPHER_DIR),)
+MONOCYPHER_DIR := $(TINYML_DEPS)/Monocypher-$(MONOCYPHER_VERSION)
 endif
 include $(TINYML_MOD_DIR)/core.mk
 
@@ -33,14 +45,42 @@ else
 $(error tinyml: TINYML_BACKEND must be ref or cmsis-nn, not '$(TINYML_BACKEND)')
 endif
 
-TINYML_OPS_GROUPS := int16 float math data rnn signal
+TINYML_OPS_GROUPS := int16 float math data rnn signal int4
 ifneq ($(filter-out $(TINYML_OPS_GROUPS),$(TINYML_OPS_EXCLUDE)),)
 $(error tinyml: TINYML_OPS_EXCLUDE: unknown group(s) '$(filter-out $(TINYML_OPS_GROUPS),$(TINYML_OPS_EXCLUDE))' (groups: $(TINYML_OPS_GROUPS)))
 endif
 tml_upper = $(subst a,A,$(subst d,D,$(subst f,F,$(subst g,G,$(subst h,H,$(subst i,I,$(subst l,L,$(subst m,M,$(subst n,N,$(subst o,O,$(subst r,R,$(subst s,S,$(subst t,T,$(1))))))))))))))
 CFLAGS_USERMOD += $(foreach g,$(TINYML_OPS_EXCLUDE),-DTML_OPS_$(call tml_upper,$(g))=0)
+ifeq ($(TINYML_INT4_KERNELS),portable)
+CFLAGS_USERMOD += -DTML_S4_PORTABLE=1
+else ifneq ($(filter-out cmsis-nn,$(TINYML_INT4_KERNELS)),)
+$(error tinyml: TINYML_INT4_KERNELS must be cmsis-nn or portable, not '$(TINYML_INT4_KERNELS)')
+endif
 
 SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml.c
+
+# over-the-air updates: the _tinyml_ota binding, the bundle verifier and Monocypher
+TINYML_OTA ?= $(if $(wildcard $(MONOCYPHER_DIR)/src/monocypher.c),1,0)
+ifeq ($(TINYML_OTA),1)
+ifeq ($(wildcard $(MONOCYPHER_DIR)/src/optional/monocypher-ed25519.c),)
+$(error tinyml: TINYML_OTA=1 needs Monocypher in $(MONOCYPHER_DIR) (run 'make deps' or set MONOCYPHER_DIR))
+endif
+SRC_USERMOD_C += $(TINYML_MOD_DIR)/modtinyml_ota.c
+TINYML_LIB_SRC += $(TML_OTA_SRC) $(MONOCYPHER_SRC)
+else ifeq ($(TINYML_OTA),0)
+ifeq ($(wildcard $(MONOCYPHER_DIR)/src/monocypher.c),)
+$(warning tinyml: Monocypher not found in $(MONOCYPHER_DIR) (run 'make deps'): built without over-the-air updates (tinyml.ota))
+endif
+else
+$(error tinyml: TINYML_OTA must be 0 or 1, not '$(TINYML_OTA)')
+endif
+# The build folder remembers TINYML_OTA: when it changes, MicroPython's generated module and qstr lists
+# (which keep the entries of sources no longer built) and frozen modules (which keep a module no longer
+# frozen: tinyml.ota goes with TINYML_OTA on boards that leave it out) are made again.
+ifeq ($(wildcard $(BUILD)/tinyml-ota-$(TINYML_OTA).stamp),)
+$(shell rm -f $(BUILD)/tinyml-ota-*.stamp $(BUILD)/genhdr/qstr.i.last $(BUILD)/frozen_content.c \
+	$(wildcard $(BUILD)/genhdr/*/*modtinyml_ota.c.*); mkdir -p $(BUILD) && touch $(BUILD)/tinyml-ota-$(TINYML_OTA).stamp)
+endif
 # ports with double-precision floats and MicroPython's double-only libm (the
 # QEMU boards): the single-precision functions the float kernels call
 ifeq ($(MICROPY_FLOAT_IMPL),double)
@@ -67,3 +107,4 @@ ifneq ($(TINYML_STRING),)
 $(filter-out $(BUILD)/tinyml/port/tml_string.o,$(TINYML_LIB_OBJ)): CFLAGS += -include $(TINYML_MOD_DIR)/port/tml_string.h
 endif
 $(filter-out $(BUILD)/tinyml/%,$(TINYML_LIB_OBJ)): CFLAGS += -Wno-error -Wno-pointer-arith
+$(filter $(BUILD)/tinyml/ota/% %/monocypher.o %/monocypher-ed25519.o,$(TINYML_LIB_OBJ)): CFLAGS += $(TML_OTA_CFLAGS)

@@ -841,8 +841,14 @@ static mp_obj_t tinyml_clock(void) {
 static MP_DEFINE_CONST_FUN_OBJ_0(tinyml_clock_obj, tinyml_clock);
 
 static const MP_DEFINE_STR_OBJ(tinyml_version_obj, TML_VERSION);
-#ifdef TML_BACKEND_CMSIS_NN
+#if defined(TML_BACKEND_CMSIS_NN)
 static const MP_DEFINE_STR_OBJ(tinyml_backend_obj, "cmsis-nn");
+#elif defined(TML_BACKEND_ESP_NN) && defined(TML_ESP_NN_ANSI)
+static const MP_DEFINE_STR_OBJ(tinyml_backend_obj, "esp-nn-ansi");
+#elif defined(TML_BACKEND_ESP_NN) && defined(TML_ESP_NN_S3)
+static const MP_DEFINE_STR_OBJ(tinyml_backend_obj, "esp-nn-s3");
+#elif defined(TML_BACKEND_ESP_NN)
+static const MP_DEFINE_STR_OBJ(tinyml_backend_obj, "esp-nn");
 #else
 static const MP_DEFINE_STR_OBJ(tinyml_backend_obj, "ref");
 #endif

@@ -3,7 +3,9 @@
 The "flash" object of boards/<NAME>/board.json says how:
   esptool   ESP32 boards: chip, baud, offsets (per image file name; a merged
             firmware.bin) and parts (bootloader, partition table, app; used when
-            IMAGE is a build folder)
+            IMAGE is a build folder). Where ESP-IDF's flasher_args.json is beside the
+            image (`make firmware` copies it into firmware/images/<NAME>/) or in the
+            build folder, the offsets, chip and flash options are the ones it reports
   uf2       RP2040: copy the .uf2 onto the RPI-RP2 drive (volume_label); with --port rp2040[:BOARD],
             write it into the rp2040js emulator's flash image (tinyml_tools.rp2040), as the
             board's UF2 bootloader would (the filesystem in the rest of the flash is kept)
@@ -22,6 +24,7 @@ boots from then on (tinyml_tools.qemu.install; build/qemu/NAME/firmware.elf).
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import shutil
 import subprocess
@@ -90,6 +93,26 @@ def esptool_write_command() -> str:
     return "write-flash" if major >= 5 else "write_flash"
 
 
+def flasher_args(image: Path) -> dict[str, Any] | None:
+    """ESP-IDF's flasher_args.json of a build folder, or beside an image file: the chip, the flash
+    options, the files with their offsets (sorted by offset) and the offset of each file name; the
+    merged image (MicroPython's firmware.bin: bootloader, partition table and app in one) starts
+    where the bootloader does."""
+    path = (image if image.is_dir() else image.parent) / "flasher_args.json"
+    if not path.is_file():
+        return None
+    try:
+        raw = json.loads(path.read_text())
+        files = sorted(((str(off), str(f)) for off, f in raw["flash_files"].items()), key=lambda e: int(e[0], 16))
+        offsets = {Path(f).name: off for off, f in files}
+        offsets["firmware.bin"] = str(raw["bootloader"]["offset"])
+        return {"path": str(path), "chip": str(raw["extra_esptool_args"]["chip"]),
+                "write_flash_args": [str(a) for a in raw["write_flash_args"]], "flash_files": files,
+                "offsets": offsets}
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise FlashError(f"{path}: not an ESP-IDF flasher_args.json ({e})") from e
+
+
 def find_uf2_drive(label: str) -> Path | None:
     for root in UF2_MOUNT_ROOTS:
         for pattern in (label, f"*/{label}"):
@@ -109,15 +132,24 @@ def plan(board: dict[str, Any], image: Path, tool: str, port: str | None, drive:
     cfg = board.get("flash") or {}
     suffix = image.suffix.lower()
     if tool == "esptool":
+        idf = flasher_args(image)
+        if idf is not None and idf["chip"] != str(cfg["chip"]):
+            raise FlashError(f"{idf['path']} is a build for {idf['chip']}, the board's chip is {cfg['chip']}")
         argv = [sys.executable, "-m", "esptool", "--chip", str(cfg["chip"])]
         if port:
             argv += ["--port", port]
         argv += ["--baud", str(cfg.get("baud", 460800)), esptool_write_command()]
         if erase:
             argv.append("--erase-all")
-        if image.is_dir():
+        if image.is_dir() and idf is not None:  # what ESP-IDF's own `idf.py flash` writes
+            argv += idf["write_flash_args"]
+            for offset, part in idf["flash_files"]:
+                argv += [offset, str(image / part)]
+        elif image.is_dir():
             for part, offset in cfg["parts"].items():
                 argv += [str(offset), str(image / part)]
+        elif idf is not None and image.name in idf["offsets"]:
+            argv += [idf["offsets"][image.name], str(image)]
         else:
             offsets = cfg["offsets"]
             argv += [str(offsets.get(image.name, next(iter(offsets.values())))), str(image)]

@@ -1,4 +1,4 @@
-"""tinyml infer MODEL --input IN.npy --output OUT.npy [--backend ref|cmsis-nn]"""
+"""tinyml infer MODEL --input IN.npy --output OUT.npy [--backend ref|cmsis-nn|esp-nn|esp-nn-ansi]"""
 
 from __future__ import annotations
 
@@ -8,14 +8,15 @@ from pathlib import Path
 
 import numpy as np
 
-from tinyml_tools.core import CoreError, Model, backends, not_built_hint
+from tinyml_tools.core import BACKENDS, CoreError, Model, backends, not_built_hint
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", type=Path, help=".tflite model")
     p.add_argument("--input", "-i", type=Path, required=True, help="input tensor as .npy (int8, or float32 to quantize)")
     p.add_argument("--output", "-o", type=Path, required=True, help="where to write the raw output tensor (.npy)")
-    p.add_argument("--backend", choices=("ref", "cmsis-nn"), default="ref", help="kernel backend (default: ref)")
+    p.add_argument("--backend", choices=BACKENDS, default="ref",
+                   help="kernel backend, as built by make host-lib (default: ref)")
 
 
 def quantize_input(x: np.ndarray, dtype: type, scale: float, zero_point: int) -> np.ndarray:

@@ -132,22 +132,28 @@ def _print_report(path: Path, desc: dict[str, Any], fits: list[dict[str, Any]]) 
     if not fits:
         return
     print()
+    print(fits_text(desc, fits))
+
+
+def fits_text(desc: dict[str, Any], fits: list[dict[str, Any]]) -> str:
+    """The table of where the model fits on each board (board_fits), with its legend and notes."""
     rows = []
     for f in fits:
         rows.append([f["board"], f["backend"], n(f["heap_bytes"]), n(f["ram_needed_file"]), n(f["ram_needed_frozen"]),
                      _yes(f["fits_file"]), _yes(f["fits_romfs"]), _yes(f["fits_frozen"], "?"), VERDICTS[f["verdict"]],
                      n(f["ram_headroom"]), n(f["fs_headroom"]), n(f["romfs_headroom"]), n(f["flash_headroom"])])
-    print(table(rows, ["board", "backend", "heap", "RAM (file)", "RAM (in place)", "file", "ROMFS", "frozen", "best",
-                       "RAM headroom", "fs headroom", "ROMFS headroom", "flash headroom"],
-                right={2, 3, 4, 9, 10, 11, 12}))
-    print("file: loaded from the filesystem into RAM (tinyml upload); ROMFS: read in place from the ROMFS "
-          "partition (tinyml upload --romfs; '-': none); frozen: read in place from the firmware (a manifest, "
-          "make firmware; '?': firmware size unknown). RAM (in place): arena + metadata.")
+    lines = [table(rows, ["board", "backend", "heap", "RAM (file)", "RAM (in place)", "file", "ROMFS", "frozen", "best",
+                          "RAM headroom", "fs headroom", "ROMFS headroom", "flash headroom"],
+                   right={2, 3, 4, 9, 10, 11, 12}),
+             ("file: loaded from the filesystem into RAM (tinyml upload); ROMFS: read in place from the ROMFS "
+              "partition (tinyml upload --romfs; '-': none); frozen: read in place from the firmware (a manifest, "
+              "make firmware; '?': firmware size unknown). RAM (in place): arena + metadata.")]
     notes = [f"{f['board']}: {f['note']}" for f in fits if f["note"]]
     if desc["unsupported"]:
         notes.insert(0, "memory only: with unsupported operators the model runs on no board")
     if notes:
-        print("notes: " + "; ".join(notes))
+        lines.append("notes: " + "; ".join(notes))
+    return "\n".join(lines)
 
 
 VERDICTS = {"ram": "file", "romfs": "ROMFS", "flash": "frozen", "none": "does not fit"}

@@ -159,6 +159,10 @@ uint64_t tml_model_op_macs(const tml_model_t *m, int i);
 size_t tml_model_op_scratch(const tml_model_t *m, int i);
 /* 1 if this build runs op i (for its types), 0 if not (models loaded with TML_LOAD_INSPECT). */
 int tml_model_op_supported(const tml_model_t *m, int i);
+/* The kernel that load chose for op i, where the backend has more than one
+ * (tml_kernel_t): the backend's name (tml_backend_name()), "portable" (kernels/common),
+ * "esp-nn-ansi" (the esp-nn S3 build's ANSI C kernels); NULL where the op has one. */
+const char *tml_model_op_kernel(const tml_model_t *m, int i);
 /* Weights bytes: all constant tensor data referenced by the graph. */
 size_t tml_model_weights_size(const tml_model_t *m);
 
@@ -184,7 +188,7 @@ int tml_model_tensor_arena(const tml_model_t *m, int index, int32_t *offset, int
 size_t tml_type_size(int type);
 const char *tml_type_name(int type);
 const char *tml_builtin_name(int32_t code); /* "CONV_2D", or "UNKNOWN" */
-const char *tml_backend_name(void);         /* "cmsis-nn" or "ref" */
+const char *tml_backend_name(void);         /* "ref", "cmsis-nn", "esp-nn", "esp-nn-ansi" or "esp-nn-s3" */
 /* Names of supported builtin ops, i = 0.. until NULL. */
 const char *tml_supported_op(int i);
 

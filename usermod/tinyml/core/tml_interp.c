@@ -3,6 +3,7 @@
 #include <string.h>
 #include "tml_exec.h"
 #include "tml_internal.h"
+#include "../kernels/tml_kernels.h"
 
 size_t tml_model_arena_size(const tml_model_t *m) {
     return m->state ? m->arena_size : 0;
@@ -142,6 +143,20 @@ const char *tml_model_op_name(const tml_model_t *m, int i) {
 
 int tml_model_op_supported(const tml_model_t *m, int i) {
     return m->state && i >= 0 && i < m->n_ops && m->ops[i].row != TML_NO_ROW;
+}
+
+const char *tml_model_op_kernel(const tml_model_t *m, int i) {
+    if (!m->state || i < 0 || i >= m->n_ops || m->ops[i].kernel == 0) {
+        return NULL;
+    }
+    switch (m->ops[i].kernel - 1) {
+        case TML_KERNEL_BACKEND:
+            return tml_backend_name();
+        case TML_KERNEL_PORTABLE:
+            return "portable";
+        default:
+            return "esp-nn-ansi"; /* the only variant: TML_ESP_NN_KERNEL_ANSI */
+    }
 }
 
 uint64_t tml_model_op_macs(const tml_model_t *m, int i) {

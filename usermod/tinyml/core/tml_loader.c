@@ -88,7 +88,9 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
                 name);
         }
     }
-    size_t es = tml_type_size(t->type);
+    /* int4 tensors are packed two per byte (TFLM's INT4): ceil(elements / 2) bytes */
+    const bool int4 = t->type == TML_INT4;
+    size_t es = int4 ? 1 : tml_type_size(t->type);
     if (es == 0) {
         return tml_fail(err, TML_ERR_UNSUPPORTED, "tensor %d '%.*s' has type %s (%d), which is not supported", index,
             (int)(name_len > 40 ? 40 : name_len), name, tml_type_name(t->type), (int)t->type);
@@ -96,7 +98,7 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
     if (elements * (int64_t)es > 0x7fffffff) {
         return tml_invalid(err, "tensor %d '%.*s' shape is too large", index, (int)(name_len > 40 ? 40 : name_len), name);
     }
-    t->bytes = (int32_t)(elements * (int64_t)es);
+    t->bytes = (int32_t)(int4 ? (elements + 1) / 2 : elements * (int64_t)es);
     if (tml_fb_has(&tt, T_SPARSITY)) {
         return tml_fail(err, TML_ERR_UNSUPPORTED, "tensor %d '%.*s' is sparse; sparse tensors are not supported",
             index, (int)(name_len > 40 ? 40 : name_len), name);
@@ -174,6 +176,11 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
         t->kind = TML_TENSOR_CONST; /* no elements (e.g. an empty axis list): nothing to store */
     } else {
         t->kind = TML_TENSOR_ARENA;
+    }
+    if (int4 && t->kind != TML_TENSOR_CONST) {
+        return tml_fail(err, TML_ERR_UNSUPPORTED,
+            "tensor %d '%.*s' has type int4 but no constant data: int4 tensors are supported only as constant "
+            "weights", index, (int)(name_len > 40 ? 40 : name_len), name);
     }
     return TML_OK;
 }
@@ -484,7 +491,8 @@ static int only_reader(const tml_model_t *m, int t) {
  * input, becomes that convolution's padding: the kernels pad with the input's zero point, which is
  * what the PAD wrote (same type, scale and zero point on both sides of the PAD), so every output
  * byte is the same. The convolution then reads the PAD's input; the PAD does nothing and its output
- * takes no arena. Anything else (or a malformed PAD: its prepare says why) stays as it is. */
+ * takes no arena. Not into a convolution with packed int4 weights (its kernels are not checked with
+ * the larger or uneven padding a fold gives). Anything else (or a malformed PAD: its prepare says why) stays as it is. */
 static tml_status_t fold_pads(tml_model_t *m, tml_error_t *err) {
     (void)err;
     for (int k = 0; k < m->n_ops; k++) {
@@ -528,6 +536,7 @@ static tml_status_t fold_pads(tml_model_t *m, tml_error_t *err) {
         const tml_op_impl_t *row = tml_op_row(conv->row);
         if (!row || (conv->builtin != TML_OP_CONV_2D && conv->builtin != TML_OP_DEPTHWISE_CONV_2D) ||
             (row->type != TML_INT8 && row->type != TML_INT16) || conv->n_inputs < 2 || conv->inputs[0] != out_idx ||
+            conv->inputs[1] < 0 || m->tensors[conv->inputs[1]].type == TML_INT4 ||
             tml_fb_u8(&conv->options, 0, TML_PAD_SAME) != TML_PAD_VALID) {
             continue;
         }
@@ -553,6 +562,23 @@ static tml_status_t fold_pads(tml_model_t *m, tml_error_t *err) {
         pad->eval = tml_alias_eval; /* nothing to do */
         pad->row = TML_FOLDED_ROW;  /* not prepared (see load) */
         out->kind = TML_TENSOR_NONE;
+    }
+    return TML_OK;
+}
+
+/* int4 (packed) tensors are read only by the kernels made for them: the
+ * weights (input 1) of CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED, as in
+ * TFLM. Any other reader is refused here, before its prepare sees them. */
+static tml_status_t check_int4_readers(tml_model_t *m, const tml_op_t *op, tml_error_t *err) {
+    const bool weights_op = op->builtin == TML_OP_CONV_2D || op->builtin == TML_OP_DEPTHWISE_CONV_2D ||
+        op->builtin == TML_OP_FULLY_CONNECTED;
+    for (int j = 0; j < op->n_inputs; j++) {
+        const tml_tensor_t *t = tml_op_input(m, op, j);
+        if (t && t->type == TML_INT4 && !(weights_op && j == 1)) {
+            return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
+                "input %d has type int4; int4 is supported only for the weights (input 1) of CONV_2D, "
+                "DEPTHWISE_CONV_2D and FULLY_CONNECTED", j);
+        }
     }
     return TML_OK;
 }
@@ -628,7 +654,10 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
         if (op->row == TML_NO_ROW || op->row == TML_FOLDED_ROW) {
             continue; /* inspect mode: unsupported op; a PAD folded into its reader */
         }
-        s = tml_op_row(op->row)->prepare(m, op, err);
+        s = check_int4_readers(m, op, err);
+        if (s == TML_OK) {
+            s = tml_op_row(op->row)->prepare(m, op, err);
+        }
         if (s != TML_OK) {
             if (err->msg[0] == 0) {
                 tml_op_fail(err, s, op, "prepare failed");

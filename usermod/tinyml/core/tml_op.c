@@ -114,6 +114,8 @@ const char *tml_type_name(int type) {
             return "uint32";
         case TML_UINT64:
             return "uint64";
+        case TML_INT4:
+            return "int4";
         default:
             return "unknown";
     }

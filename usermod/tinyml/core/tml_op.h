@@ -62,10 +62,17 @@ struct tml_op {
     uint8_t n_inputs;
     uint8_t n_outputs;
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
+    uint8_t kernel;         /* 0: one kernel for the op; else 1 + the tml_kernel_t its prepare selected */
 };
 
 /* Output k of op is OUTS(op)[k]: outputs follow the inputs in op->inputs. */
 #define OUTS(op) ((op)->inputs + (op)->n_inputs)
+
+/* Record the load-time kernel choice (tml_kernel_t, kernels/tml_kernels.h)
+ * prepare made for op (tml_model_op_kernel reports it). */
+static inline void tml_op_set_kernel(tml_op_t *op, int32_t kernel) {
+    op->kernel = (uint8_t)(kernel + 1);
+}
 
 /* Input/output tensor k of op, or NULL if k is out of range or optional-absent. */
 tml_tensor_t *tml_op_input(tml_model_t *m, const tml_op_t *op, int k);

@@ -13,6 +13,9 @@
  *   DATA    data movement and shape operators beyond RESHAPE/SQUEEZE/CONCAT/PAD
  *   RNN     SVDF (UNIDIRECTIONAL_SEQUENCE_LSTM int8 is always in)
  *   SIGNAL  the TFLM signal library (audio front-end custom operators)
+ *   INT4    packed int4 weights of CONV_2D, DEPTHWISE_CONV_2D and
+ *           FULLY_CONNECTED (tml_ops_conv.c, tml_ops_fc.c test it: no row of
+ *           its own, the int8 rows' prepare picks the int4 kernels)
  */
 #include <string.h>
 #include "tml_ops.h"
@@ -390,8 +393,14 @@ const char *tml_supported_op(int i) {
 }
 
 const char *tml_backend_name(void) {
-#ifdef TML_BACKEND_CMSIS_NN
+#if defined(TML_BACKEND_CMSIS_NN)
     return "cmsis-nn";
+#elif defined(TML_BACKEND_ESP_NN) && defined(TML_ESP_NN_ANSI)
+    return "esp-nn-ansi";
+#elif defined(TML_BACKEND_ESP_NN) && defined(TML_ESP_NN_S3)
+    return "esp-nn-s3";
+#elif defined(TML_BACKEND_ESP_NN)
+    return "esp-nn";
 #else
     return "ref";
 #endif

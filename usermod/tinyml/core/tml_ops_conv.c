@@ -3,6 +3,7 @@
  * transpose_conv.cc (padding as ComputePaddingHeightWidth, multipliers as
  * PopulateConvolutionQuantizationParams):
  *  - int8 activations and weights, int32 bias, per-tensor or per-channel;
+ *  - int8 activations with packed int4 weights (TFLM's INT4), as int8;
  *  - 16x8: int16 activations, int8 weights, int64 bias (CONV_2D also int32,
  *    TRANSPOSE_CONV also int16), zero points 0;
  *  - float32. */
@@ -21,6 +22,9 @@ enum { OPT_CONV_2D = 1, OPT_DEPTHWISE_CONV_2D = 2, OPT_TRANSPOSE_CONV = 49 };
 #endif
 #ifndef TML_OPS_FLOAT
 #define TML_OPS_FLOAT 1
+#endif
+#ifndef TML_OPS_INT4
+#define TML_OPS_INT4 1
 #endif
 
 /* Integer op data: kernel parameters, then the per-channel multipliers and
@@ -104,7 +108,15 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
     a->filter = tml_op_input(m, op, 1);
     a->bias = tml_op_input(m, op, 2);
     a->out = tml_op_output(m, op, 0);
-    const int w_type = type == TML_FLOAT32 ? TML_FLOAT32 : TML_INT8;
+#if !TML_OPS_INT4
+    if (type == TML_INT8 && a->filter && a->filter->type == TML_INT4) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
+            "filter has type int4; this build leaves int4 weights out (TINYML_OPS_EXCLUDE=int4)");
+    }
+#endif
+    /* int8 activations take int8 or packed int4 weights (TFLM), where the build has them (group INT4) */
+    const int w_type = type == TML_FLOAT32 ? TML_FLOAT32
+        : TML_OPS_INT4 && type == TML_INT8 && a->filter && a->filter->type == TML_INT4 ? TML_INT4 : TML_INT8;
     if ((s = tml_check_type(err, op, a->in, "input", type)) != TML_OK ||
         (s = tml_check_type(err, op, a->filter, "filter", w_type)) != TML_OK ||
         (s = tml_check_type(err, op, a->out, "output", type)) != TML_OK) {
@@ -246,6 +258,14 @@ static tml_status_t check_output(tml_op_t *op, tml_error_t *err, const conv_args
     return TML_OK;
 }
 
+/* The weights a kernel's load-time select may inspect (tml_kernels.h): the
+ * constant filter, or NULL if the filter or the bias is computed at run time. */
+static const int8_t *const_filter(const conv_args_t *a) {
+    const bool ok = a->filter->kind == TML_TENSOR_CONST && a->filter->data &&
+        (!a->bias || (a->bias->kind == TML_TENSOR_CONST && a->bias->data));
+    return ok ? a->filter->data : NULL;
+}
+
 static void fill_conv_params(const conv_args_t *a, const tml_tile_t *padding, tml_conv_params_t *p) {
     p->input_offset = -a->in->zero_point;
     p->output_offset = a->out->zero_point;
@@ -286,6 +306,19 @@ static void conv_macs(tml_op_t *op, const conv_args_t *a) {
     op->macs = (uint64_t)tml_tensor_elements(a->out) * (uint64_t)(fd[1] * fd[2]) * (uint64_t)fd[3];
 }
 
+#if TML_OPS_INT4
+/* int4 weights: the kernel chosen at prepare (the registry row is int8's). */
+static tml_status_t conv_2d_eval_s4(tml_model_t *m, tml_op_t *op) {
+    const conv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_conv_s4(&ctx, &d->u.p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL, &out_d,
+        out->data);
+}
+#endif
+
 tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     conv_args_t a;
     tml_tile_t padding;
@@ -304,7 +337,25 @@ tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     }
     fill_conv_params(&a, &padding, &d->u.p);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
+#if TML_OPS_INT4
+    const bool s4 = a.filter->type == TML_INT4;
+#else
+    const bool s4 = false;
+#endif
+    if (!s4) { /* int4 filters: one kernel (the backend's s4 kernel) */
+        d->u.p.kernel =
+            tml_conv_s8_select(&d->u.p, q, &in_d, &f_d, const_filter(&a), a.bias ? a.bias->data : NULL, &out_d);
+        tml_op_set_kernel(op, d->u.p.kernel);
+    }
+#if TML_OPS_INT4
+    const int32_t scratch = s4 ? tml_conv_s4_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d)
+                               : tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
+    if (s4) {
+        op->eval = conv_2d_eval_s4;
+    }
+#else
     const int32_t scratch = tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
+#endif
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
@@ -421,7 +472,20 @@ static void dw_macs(tml_op_t *op, const conv_args_t *a) {
     op->macs = (uint64_t)tml_tensor_elements(a->out) * (uint64_t)(a->filter->dims[1] * a->filter->dims[2]);
 }
 
-/* int8 and 16x8 share the integer op data. */
+#if TML_OPS_INT4
+/* int4 weights (int8 activations): the kernel chosen at prepare. */
+static tml_status_t depthwise_conv_2d_eval_s4(tml_model_t *m, tml_op_t *op) {
+    const conv_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
+    const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    return tml_depthwise_conv_s4(&ctx, &d->u.dw, &d->q, &in_d, in->data, &f_d, filter->data,
+        bias ? bias->data : NULL, &out_d, out->data);
+}
+#endif
+
+/* int8 (with int8 or int4 weights) and 16x8 share the integer op data. */
 static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err, int type) {
     conv_args_t a;
     tml_tile_t padding;
@@ -441,8 +505,21 @@ static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     }
     fill_dw_params(&a, &padding, mult, &d->u.dw);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
-    const int32_t scratch = type == TML_INT8 ? tml_depthwise_conv_s8_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d)
-                                             : tml_depthwise_conv_s16_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
+    int32_t scratch;
+#if TML_OPS_INT4
+    if (a.filter->type == TML_INT4) {
+        scratch = tml_depthwise_conv_s4_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
+        op->eval = depthwise_conv_2d_eval_s4;
+    } else
+#endif
+    if (type == TML_INT8) {
+        d->u.dw.kernel = tml_depthwise_conv_s8_select(&d->u.dw, q, &in_d, &f_d, const_filter(&a),
+            a.bias ? a.bias->data : NULL, &out_d);
+        tml_op_set_kernel(op, d->u.dw.kernel);
+        scratch = tml_depthwise_conv_s8_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
+    } else {
+        scratch = tml_depthwise_conv_s16_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
+    }
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
@@ -512,9 +589,12 @@ tml_status_t tml_depthwise_conv_2d_f32_eval(tml_model_t *m, tml_op_t *op) {
 
 /* ---- by rows (tml_rows.h): int8 CONV_2D and DEPTHWISE_CONV_2D ---- */
 
+/* Not with packed int4 weights: their kernels (tml_conv_s4, tml_depthwise_conv_s4) are not called by rows,
+ * so those convolutions run whole, never in place or in a stage (tml_op_rows refuses them already, as
+ * their prepare replaces the row's eval; this says so where the kernels are called). */
 static bool conv_rows_ok(const tml_model_t *m, const tml_op_t *op) {
     const tml_tensor_t *in = &m->tensors[op->inputs[0]], *out = &m->tensors[OUTS(op)[0]];
-    return in->dims[0] == 1 && out->dims[0] == 1;
+    return in->dims[0] == 1 && out->dims[0] == 1 && m->tensors[op->inputs[1]].type != TML_INT4;
 }
 
 /* Stride, padding and dilated filter height of the rows (conv and depthwise share the layout of these

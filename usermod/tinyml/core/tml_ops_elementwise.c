@@ -249,6 +249,14 @@ static tml_status_t add_sub_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
             "scales (inputs %f, %f, output %f) give an output multiplier %f outside (0, 1)", (double)a->scale,
             (double)b->scale, (double)o->scale, real_out);
     }
+    if (!sub && a->type == TML_INT8) {
+        tml_shape_t s1, s2, so;
+        to_shape(a, &s1);
+        to_shape(b, &s2);
+        to_shape(o, &so);
+        p->kernel = tml_add_s8_select(p, &s1, &s2, &so);
+        tml_op_set_kernel(op, p->kernel);
+    }
     return activation_q(activation, o, &p->activation) ? TML_OK : activation_fail(err, op, activation);
 }
 
@@ -369,6 +377,14 @@ tml_status_t tml_mul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (!multiplier((double)a->scale * (double)b->scale / (double)o->scale, &p->output_multiplier,
         &p->output_shift, 31)) {
         return scales_fail(err, op, a, b, o);
+    }
+    if (!s16) {
+        tml_shape_t s1, s2, so;
+        to_shape(a, &s1);
+        to_shape(b, &s2);
+        to_shape(o, &so);
+        p->kernel = tml_mul_s8_select(p, &s1, &s2, &so);
+        tml_op_set_kernel(op, p->kernel);
     }
     return activation_q(activation, o, &p->activation) ? TML_OK : activation_fail(err, op, activation);
 }

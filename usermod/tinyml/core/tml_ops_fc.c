@@ -1,5 +1,6 @@
 /* tinyml ops: FULLY_CONNECTED (int8 activations and weights, optional int32
- * bias, per-tensor or per-channel; 16x8 with int64 or int32 bias; float32),
+ * bias, per-tensor or per-channel; int8 activations with packed int4 weights,
+ * per-tensor as TFLM; 16x8 with int64 or int32 bias; float32),
  * as TFLM's fully_connected.cc and
  * fully_connected_common.cc (CalculateOpDataFullyConnected). The input is
  * flattened to [batches, accum_depth]; the output shape follows keep_num_dims
@@ -10,6 +11,11 @@
 #include "../kernels/tml_kernels.h"
 
 enum { OPT_FULLY_CONNECTED = 8 };
+
+/* Op group INT4 (see tml_ops.c): packed int4 weights. */
+#ifndef TML_OPS_INT4
+#define TML_OPS_INT4 1
+#endif
 
 /* One persistent block: this struct, then the multipliers and shifts (1 or
  * units each), then the kernel sums if the backend precomputes them. */
@@ -45,8 +51,17 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     }
     tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1);
     tml_tensor_t *bias = tml_op_input(m, op, 2), *out = tml_op_output(m, op, 0);
+#if !TML_OPS_INT4
+    if (type == TML_INT8 && filter && filter->type == TML_INT4) {
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
+            "filter has type int4; this build leaves int4 weights out (TINYML_OPS_EXCLUDE=int4)");
+    }
+#endif
+    /* int8 activations take int8 or packed int4 weights (TFLM), where the build has them (group INT4) */
+    const int w_type = type == TML_FLOAT32 ? TML_FLOAT32
+        : TML_OPS_INT4 && type == TML_INT8 && filter && filter->type == TML_INT4 ? TML_INT4 : TML_INT8;
     if ((s = tml_check_type(err, op, in, "input", type)) != TML_OK ||
-        (s = tml_check_type(err, op, filter, "filter", type == TML_FLOAT32 ? TML_FLOAT32 : TML_INT8)) != TML_OK ||
+        (s = tml_check_type(err, op, filter, "filter", w_type)) != TML_OK ||
         (s = tml_check_type(err, op, out, "output", type)) != TML_OK) {
         return s;
     }
@@ -162,6 +177,19 @@ static int fc_num_scales(tml_model_t *m, tml_op_t *op, tml_error_t *err, const f
     return n_scales;
 }
 
+#if TML_OPS_INT4
+/* int4 weights: the kernel chosen at prepare (the registry row is int8's). */
+static tml_status_t fully_connected_eval_s4(tml_model_t *m, tml_op_t *op) {
+    const fc_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    tml_dims_t in_d, f_d, out_d;
+    fc_dims(d, &in_d, &f_d, &out_d);
+    return tml_fully_connected_s4(&ctx, &d->p, &d->q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
+        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
+}
+#endif
+
 tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     fc_args_t a;
     tml_status_t s = fc_checks(m, op, err, TML_INT8, &a);
@@ -180,6 +208,13 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     if (n_scales > 1 && (s = tml_check_channel_dim(m, err, op, filter, "filter", units)) != TML_OK) {
         return s;
     }
+    const bool s4 = filter->type == TML_INT4;
+    if (s4 && n_scales > 1) {
+        /* TFLM's CalculateOpDataFullyConnected refuses it too */
+        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
+            "int4 weights are quantized per channel (%d scales); int4 FULLY_CONNECTED needs one scale per tensor",
+            n_scales);
+    }
     fc_data_t f;
     memset(&f, 0, sizeof(f));
     if (!tml_activation_range_s8(a.activation, out->scale, out->zero_point, &f.p.activation.min, &f.p.activation.max)) {
@@ -197,7 +232,8 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     fc_dims(&f, &in_d, &f_d, &out_d);
     const bool const_weights =
         filter->kind == TML_TENSOR_CONST && filter->data && (!bias || (bias->kind == TML_TENSOR_CONST && bias->data));
-    const int32_t sums = const_weights ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
+    const int32_t sums =
+        const_weights && !s4 ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
     if (sums < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
@@ -212,6 +248,9 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &d->q)) != TML_OK) {
         return s;
     }
+    d->p.kernel = tml_fully_connected_s8_select(&d->p, &d->q, &in_d, &f_d, const_weights ? filter->data : NULL,
+        bias ? bias->data : NULL, &out_d);
+    tml_op_set_kernel(op, d->p.kernel);
     if (sums > 0) {
         int32_t *buf = d->q.shift + n_q;
         if (tml_fully_connected_s8_kernel_sums(&d->p, &d->q, &f_d, filter->data, bias ? bias->data : NULL, buf) !=
@@ -220,7 +259,15 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
         }
         d->p.kernel_sums = buf;
     }
+#if TML_OPS_INT4
+    const int32_t scratch = s4 ? tml_fully_connected_s4_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d)
+                               : tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
+    if (s4) {
+        op->eval = fully_connected_eval_s4;
+    }
+#else
     const int32_t scratch = tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
+#endif
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }

@@ -106,6 +106,9 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     d->out = (tml_dims_t){id[0], out_h, out_w, id[3]};
     int32_t scratch = 0;
     if (type == TML_INT8) {
+        d->p.kernel = is_avg ? tml_avgpool_s8_select(&d->p, &d->in, &d->filter, &d->out)
+                             : tml_maxpool_s8_select(&d->p, &d->in, &d->filter, &d->out);
+        tml_op_set_kernel(op, d->p.kernel);
         scratch = is_avg ? tml_avgpool_s8_get_buffer_size(out_w, id[3]) : tml_maxpool_s8_get_buffer_size(out_w, id[3]);
     } else if (type == TML_INT16) {
         scratch = is_avg ? tml_avgpool_s16_get_buffer_size(out_w, id[3]) : tml_maxpool_s16_get_buffer_size(out_w, id[3]);

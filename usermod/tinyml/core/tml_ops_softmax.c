@@ -8,10 +8,6 @@
 
 enum { OPT_SOFTMAX = 9, SCALED_DIFF_INTEGER_BITS = 5 };
 
-typedef struct {
-    int32_t mult, shift, diff_min, rows, row_size;
-} softmax_data_t;
-
 /* Checks shared by every type: one input and output, the options table. */
 static tml_status_t softmax_io(tml_model_t *m, tml_op_t *op, tml_error_t *err, tml_tensor_t **in, tml_tensor_t **out,
     float *beta) {
@@ -69,7 +65,7 @@ tml_status_t tml_softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     if (!(in->scale > 0.0f)) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input has no valid quantization scale");
     }
-    softmax_data_t *d = tml_persistent_alloc(m, sizeof(*d), err);
+    tml_softmax_params_t *d = tml_persistent_alloc(m, sizeof(*d), err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
@@ -84,8 +80,10 @@ tml_status_t tml_softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     d->shift = shift;
     d->diff_min = (int32_t)(-1.0 * tml_calculate_input_radius(SCALED_DIFF_INTEGER_BITS, shift, 31));
     d->row_size = row_size;
-    d->rows = tml_tensor_elements(in) / row_size;
-    const int32_t scratch = tml_softmax_s8_get_buffer_size(d->rows, d->row_size);
+    d->num_rows = tml_tensor_elements(in) / row_size;
+    d->kernel = out->type == TML_INT16 ? tml_softmax_s8_s16_select(d) : tml_softmax_s8_select(d);
+    tml_op_set_kernel(op, d->kernel);
+    const int32_t scratch = tml_softmax_s8_get_buffer_size(d);
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
@@ -96,12 +94,13 @@ tml_status_t tml_softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
 }
 
 tml_status_t tml_softmax_eval(tml_model_t *m, tml_op_t *op) {
-    const softmax_data_t *d = op->data;
+    const tml_softmax_params_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0), *out = tml_op_output(m, op, 0);
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
     if (out->type == TML_INT16) {
-        return tml_softmax_s8_s16(in->data, d->rows, d->row_size, d->mult, d->shift, d->diff_min, out->data);
+        return tml_softmax_s8_s16(&ctx, d, in->data, out->data);
     }
-    return tml_softmax_s8(in->data, d->rows, d->row_size, d->mult, d->shift, d->diff_min, out->data);
+    return tml_softmax_s8(&ctx, d, in->data, out->data);
 }
 
 

@@ -12,9 +12,15 @@
  *
  * Backend selection is at compile time:
  *  - TML_BACKEND_CMSIS_NN defined: kernels/cmsis_nn/ wraps ARM CMSIS-NN;
+ *  - TML_BACKEND_ESP_NN defined: kernels/esp_nn/ wraps Espressif's ESP-NN
+ *    (flavour: TML_ESP_NN_ANSI its plain C, TML_ESP_NN_S3 its ESP32-S3
+ *    assembly, else its "generic optimisations" C) and kernels/ref/ serves
+ *    the operators ESP-NN lacks;
  *  - otherwise kernels/ref/ implements them in portable C.
- * Kernels that CMSIS-NN does not provide live in kernels/common/ and are
- * built for both backends. All must be bit-exact with TFLM's reference.
+ * Kernels that the libraries do not provide live in kernels/common/ and are
+ * built for every backend. All must be bit-exact with TFLM's reference.
+ *
+ * Kernel choice per layer is made once, at load: see tml_kernel_t.
  */
 #ifndef TML_KERNELS_H
 #define TML_KERNELS_H
@@ -51,6 +57,23 @@ typedef struct {
     int32_t size;
 } tml_context_t;
 
+/* Load-time kernel choice. A backend may run some layers of an operator on its
+ * library's kernel and others on the portable kernels of kernels/common: the
+ * esp-nn backend sends the layers that ESP-NN cannot run exactly as TFLM's
+ * reference to the portable ones (kernels/esp_nn/tml_esp_nn.h says which and
+ * why). The op's prepare calls the kernel's tml_*_select() once, with the
+ * layer's parameters (and its constant weights where the choice depends on
+ * them), stores the result in the parameters' `kernel` field before calling
+ * *_get_buffer_size(), and every call follows that field: nothing is chosen per
+ * call. The ref and CMSIS-NN backends select TML_KERNEL_BACKEND everywhere
+ * (CMSIS-NN's shape-dependent paths stay inside its wrappers, as TFLM's
+ * cmsis_nn kernels pick them). Values above TML_KERNEL_PORTABLE are backend
+ * variants (esp-nn: TML_ESP_NN_KERNEL_ANSI). */
+typedef enum {
+    TML_KERNEL_BACKEND = 0,  /* the backend's kernel (the library's, for esp-nn) */
+    TML_KERNEL_PORTABLE = 1, /* the portable kernel of kernels/common */
+} tml_kernel_t;
+
 typedef struct {
     int32_t *multiplier; /* one per output channel */
     int32_t *shift;
@@ -69,6 +92,7 @@ typedef struct {
     tml_tile_t padding;
     tml_tile_t dilation;
     tml_activation_t activation;
+    int32_t kernel; /* tml_kernel_t from tml_conv_s8_select() (int8 only) */
 } tml_conv_params_t;
 
 typedef struct {
@@ -79,6 +103,7 @@ typedef struct {
     tml_tile_t padding;
     tml_tile_t dilation;
     tml_activation_t activation;
+    int32_t kernel; /* tml_kernel_t from tml_depthwise_conv_s8_select() (int8 only) */
 } tml_dw_conv_params_t;
 
 typedef struct {
@@ -88,12 +113,14 @@ typedef struct {
     tml_activation_t activation;
     int32_t output_rank;         /* rank of the output tensor (CMSIS-NN: rank > 2 may run as 1x1 conv, as TFLM) */
     const int32_t *kernel_sums;  /* from tml_fully_connected_s8_kernel_sums(), or NULL */
+    int32_t kernel;              /* tml_kernel_t from tml_fully_connected_s8_select() (int8 only) */
 } tml_fc_params_t;
 
 typedef struct {
     tml_tile_t stride;
     tml_tile_t padding;
     tml_activation_t activation;
+    int32_t kernel; /* tml_kernel_t from tml_avgpool_s8_select() / tml_maxpool_s8_select() (int8 only) */
 } tml_pool_params_t;
 
 typedef struct {
@@ -102,12 +129,14 @@ typedef struct {
     int32_t left_shift;
     int32_t output_offset, output_multiplier, output_shift;
     tml_activation_t activation;
+    int32_t kernel; /* tml_kernel_t from tml_add_s8_select() (int8 ADD only) */
 } tml_add_params_t;
 
 typedef struct {
     int32_t input1_offset, input2_offset;
     int32_t output_offset, output_multiplier, output_shift;
     tml_activation_t activation;
+    int32_t kernel; /* tml_kernel_t from tml_mul_s8_select() (int8 MUL only) */
 } tml_mul_params_t;
 
 /* Shape of up to TML_MAX_DIMS dimensions (ADD/MUL broadcasting). */
@@ -118,7 +147,12 @@ typedef struct {
 
 /* CONV_2D. input NHWC, filter OHWI with filter_dims {n = out channels, h, w,
  * c = input channels per group}; groups = input_dims->c / filter_dims->c.
- * bias may be NULL. */
+ * bias may be NULL. select: filter and bias are the layer's constant weights
+ * and bias (bias NULL if the layer has none), filter NULL if either is not a
+ * constant tensor (the same for DEPTHWISE_CONV_2D and FULLY_CONNECTED). */
+int32_t tml_conv_s8_select(const tml_conv_params_t *conv_params, const tml_per_channel_quant_params_t *quant_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,
+    const tml_dims_t *output_dims);
 int32_t tml_conv_s8_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
 tml_status_t tml_conv_s8(const tml_context_t *ctx, const tml_conv_params_t *conv_params,
@@ -135,9 +169,17 @@ tml_status_t tml_conv_s8_portable(const tml_conv_params_t *conv_params,
     int8_t *output);
 
 /* DEPTHWISE_CONV_2D. filter_dims {1, h, w, c = output channels}. bias may be NULL. */
+int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims);
 int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *dw_conv_params,
     const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
 tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+/* Portable DEPTHWISE_CONV_2D (kernels/common). */
+tml_status_t tml_depthwise_conv_s8_portable(const tml_dw_conv_params_t *dw_conv_params,
     const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output);
@@ -149,6 +191,9 @@ tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_p
  * Optional precomputation (constant weights): if kernel_sums_size() > 0, fill
  * that many bytes with kernel_sums() at prepare time and set
  * fc_params->kernel_sums before get_buffer_size() and every call. */
+int32_t tml_fully_connected_s8_select(const tml_fc_params_t *fc_params, const tml_quant_params_t *quant_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,
+    const tml_dims_t *output_dims);
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
     const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
 tml_status_t tml_fully_connected_s8_kernel_sums(const tml_fc_params_t *fc_params,
@@ -161,8 +206,16 @@ tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_param
     const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output);
+/* Portable FULLY_CONNECTED (kernels/common). */
+tml_status_t tml_fully_connected_s8_portable(const tml_fc_params_t *fc_params, const tml_quant_params_t *quant_params,
+    const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims, const int8_t *filter,
+    const int32_t *bias, const tml_dims_t *output_dims, int8_t *output);
 
 /* AVERAGE_POOL_2D / MAX_POOL_2D. filter_dims {1, filter_h, filter_w, 1}. */
+int32_t tml_avgpool_s8_select(const tml_pool_params_t *pool_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+int32_t tml_maxpool_s8_select(const tml_pool_params_t *pool_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
 int32_t tml_avgpool_s8_get_buffer_size(int32_t output_w, int32_t channels);
 tml_status_t tml_avgpool_s8(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
     const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims,
@@ -171,20 +224,39 @@ int32_t tml_maxpool_s8_get_buffer_size(int32_t output_w, int32_t channels);
 tml_status_t tml_maxpool_s8(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
     const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims,
     const tml_dims_t *output_dims, int8_t *output);
+/* Portable int8 pooling (kernels/common): average, or max if is_max. */
+tml_status_t tml_pool_s8_portable(const tml_pool_params_t *pool_params, const tml_dims_t *input_dims,
+    const int8_t *input, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int8_t *output,
+    int32_t is_max);
 
 /* SOFTMAX over the last dimension (row_size), num_rows rows. mult/shift from
  * tml_preprocess_softmax_scaling (beta, 5 integer bits), diff_min =
  * -tml_calculate_input_radius(5, shift, 31). Output int8 (zero point -128,
- * scale 1/256) or int16 (zero point -32768, scale 1/65536). */
-int32_t tml_softmax_s8_get_buffer_size(int32_t num_rows, int32_t row_size);
-tml_status_t tml_softmax_s8(const int8_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
-    int32_t diff_min, int8_t *output);
-tml_status_t tml_softmax_s8_s16(const int8_t *input, int32_t num_rows, int32_t row_size, int32_t mult,
-    int32_t shift, int32_t diff_min, int16_t *output);
+ * scale 1/256: tml_softmax_s8) or int16 (zero point -32768, scale 1/65536:
+ * tml_softmax_s8_s16); kernel from the select of that output type. */
+typedef struct {
+    int32_t num_rows, row_size;
+    int32_t mult, shift, diff_min;
+    int32_t kernel;
+} tml_softmax_params_t;
+int32_t tml_softmax_s8_select(const tml_softmax_params_t *params);
+int32_t tml_softmax_s8_s16_select(const tml_softmax_params_t *params);
+int32_t tml_softmax_s8_get_buffer_size(const tml_softmax_params_t *params);
+tml_status_t tml_softmax_s8(const tml_context_t *ctx, const tml_softmax_params_t *params, const int8_t *input,
+    int8_t *output);
+tml_status_t tml_softmax_s8_s16(const tml_context_t *ctx, const tml_softmax_params_t *params, const int8_t *input,
+    int16_t *output);
+/* Portable int8 SOFTMAX (kernels/common). */
+tml_status_t tml_softmax_s8_portable(const tml_softmax_params_t *params, const int8_t *input, int8_t *output);
+tml_status_t tml_softmax_s8_s16_portable(const tml_softmax_params_t *params, const int8_t *input, int16_t *output);
 
 /* ADD / MUL with numpy-style broadcasting of up to TML_MAX_DIMS dimensions
  * (output_shape must be the broadcast shape). Shifts: TFLite convention; ADD's
  * input/output shifts are <= 0 (QuantizeMultiplierSmallerThanOneExp). */
+int32_t tml_add_s8_select(const tml_add_params_t *params, const tml_shape_t *input1_shape,
+    const tml_shape_t *input2_shape, const tml_shape_t *output_shape);
+int32_t tml_mul_s8_select(const tml_mul_params_t *params, const tml_shape_t *input1_shape,
+    const tml_shape_t *input2_shape, const tml_shape_t *output_shape);
 int32_t tml_add_s8_get_buffer_size(void);
 tml_status_t tml_add_s8(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
     const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
@@ -875,5 +947,53 @@ void tml_rfft_f32(const void *state, const float *in, float *out_cpx, float *scr
 void tml_irfft_s16(const void *state, const int16_t *in_cpx, int16_t *out, int16_t *scratch);
 void tml_irfft_s32(const void *state, const int32_t *in_cpx, int32_t *out, int32_t *scratch);
 void tml_irfft_f32(const void *state, const float *in_cpx, float *out, float *scratch);
+
+/* ===== Section E: packed int4 weights =====
+ * CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED with int8 activations, int32
+ * bias and weights of TFLM's INT4 type: two weights per byte, weight 2k in the
+ * low nibble of byte k and weight 2k+1 in its high nibble, each a signed 4-bit
+ * value (-8..7), packed over the whole tensor in its element order (a tensor
+ * with an odd number of weights leaves the last high nibble unused). Arguments
+ * as the int8 kernels of Section A, `filter` pointing at the packed bytes.
+ * kernels/ref/ runs the portable kernels (kernels/common: each nibble read in
+ * place, no scratch); kernels/cmsis_nn/ wraps CMSIS-NN's arm_convolve_wrapper_s4,
+ * arm_depthwise_conv_wrapper_s4 and arm_fully_connected_s4, as TFLM's cmsis_nn
+ * kernels call them, except where those differ from TFLM's reference (then the
+ * portable kernel). FULLY_CONNECTED: per-tensor quantization only (TFLM refuses
+ * per-channel int4 weights); the filter offset applies, as in the int8
+ * per-tensor case. */
+int32_t tml_conv_s4_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_conv_s4(const tml_context_t *ctx, const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+tml_status_t tml_conv_s4_portable(const tml_conv_params_t *conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+int32_t tml_depthwise_conv_s4_get_buffer_size(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+tml_status_t tml_depthwise_conv_s4(const tml_context_t *ctx, const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+tml_status_t tml_depthwise_conv_s4_portable(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+
+int32_t tml_fully_connected_s4_get_buffer_size(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
+    const tml_dims_t *output_dims);
+tml_status_t tml_fully_connected_s4(const tml_context_t *ctx, const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
+tml_status_t tml_fully_connected_s4_portable(const tml_fc_params_t *fc_params,
+    const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
+    const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
+    int8_t *output);
 
 #endif

@@ -35,6 +35,7 @@ typedef enum {
     TML_UINT64 = 12,
     TML_UINT32 = 15,
     TML_UINT16 = 16,
+    TML_INT4 = 17, /* packed, two per byte: only as constant weights (see tml_kernels.h, Section E) */
 } tml_type_t;
 
 #endif

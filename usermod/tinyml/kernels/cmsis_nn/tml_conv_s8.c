@@ -92,7 +92,8 @@ static cmsis_nn_dw_conv_params dw_params(const tml_dw_conv_params_t *p) {
 static int dw_mve_unsafe(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out) {
 #if defined(ARM_MATH_MVEI)
-    const tml_conv_params_t cp = {p->input_offset, p->output_offset, p->stride, p->padding, p->dilation, p->activation};
+    const tml_conv_params_t cp = {p->input_offset, p->output_offset, p->stride, p->padding, p->dilation, p->activation,
+        TML_KERNEL_BACKEND};
     const tml_dims_t cf = {f->c, f->h, f->w, 1};
     return in->c == 1 && out->c > CONVERT_DW_CONV_WITH_ONE_INPUT_CH_AND_OUTPUT_CH_ABOVE_THRESHOLD &&
         mve_1xn_unsafe(&cp, in, &cf);

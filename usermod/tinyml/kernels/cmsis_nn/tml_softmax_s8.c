@@ -2,20 +2,21 @@
  * tensorflow/lite/micro/kernels/cmsis_nn/softmax.cc. */
 #include "tml_cmsis_nn.h"
 
-int32_t tml_softmax_s8_get_buffer_size(int32_t num_rows, int32_t row_size) {
-    (void)num_rows;
-    (void)row_size;
+int32_t tml_softmax_s8_get_buffer_size(const tml_softmax_params_t *params) {
+    (void)params;
     return 0;
 }
 
-tml_status_t tml_softmax_s8(const int8_t *input, int32_t num_rows, int32_t row_size, int32_t mult, int32_t shift,
-    int32_t diff_min, int8_t *output) {
-    arm_softmax_s8(input, num_rows, row_size, mult, shift, diff_min, output);
+tml_status_t tml_softmax_s8(const tml_context_t *ctx, const tml_softmax_params_t *p, const int8_t *input,
+    int8_t *output) {
+    (void)ctx;
+    arm_softmax_s8(input, p->num_rows, p->row_size, p->mult, p->shift, p->diff_min, output);
     return TML_OK;
 }
 
-tml_status_t tml_softmax_s8_s16(const int8_t *input, int32_t num_rows, int32_t row_size, int32_t mult,
-    int32_t shift, int32_t diff_min, int16_t *output) {
-    arm_softmax_s8_s16(input, num_rows, row_size, mult, shift, diff_min, output);
+tml_status_t tml_softmax_s8_s16(const tml_context_t *ctx, const tml_softmax_params_t *p, const int8_t *input,
+    int16_t *output) {
+    (void)ctx;
+    arm_softmax_s8_s16(input, p->num_rows, p->row_size, p->mult, p->shift, p->diff_min, output);
     return TML_OK;
 }

@@ -1,9 +1,8 @@
-/* tinyml kernels (portable reference): FULLY_CONNECTED, int8. Bit-exact
- * transcription of TFLM's reference_integer_ops::FullyConnected (per-tensor,
- * applies the filter offset) and FullyConnectedPerChannel (ignores it)
- * (tensorflow/lite/kernels/internal/reference/integer_ops/fully_connected.h). */
+/* tinyml kernels (portable reference backend): FULLY_CONNECTED, int8: the
+ * portable kernel of kernels/common/tml_fully_connected_s8_portable.c (TFLM's
+ * reference_integer_ops::FullyConnected / FullyConnectedPerChannel); no
+ * precomputation, no scratch. */
 #include "../tml_kernels.h"
-#include "../tml_math.h"
 
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
     const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
@@ -42,28 +41,5 @@ tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_param
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output) {
     (void)ctx;
-    const int32_t batches = output_dims->n, out_depth = output_dims->c, accum = filter_dims->n;
-    if (input_dims->n != batches || input_dims->c != accum || filter_dims->c != out_depth) {
-        return TML_ERR_KERNEL;
-    }
-    const int32_t filter_offset = q->is_per_channel ? 0 : p->filter_offset;
-    for (int32_t b = 0; b < batches; ++b) {
-        const int8_t *in = input + b * accum;
-        for (int32_t oc = 0; oc < out_depth; ++oc) {
-            const int8_t *w = filter + oc * accum;
-            int32_t acc = 0;
-            for (int32_t d = 0; d < accum; ++d) {
-                acc += (w[d] + filter_offset) * (in[d] + p->input_offset);
-            }
-            if (bias) {
-                acc += bias[oc];
-            }
-            const int32_t k = q->is_per_channel ? oc : 0;
-            acc = tml_multiply_by_quantized_multiplier(acc, q->multiplier[k], q->shift[k]) + p->output_offset;
-            acc = acc < p->activation.min ? p->activation.min : acc;
-            acc = acc > p->activation.max ? p->activation.max : acc;
-            *output++ = (int8_t)acc;
-        }
-    }
-    return TML_OK;
+    return tml_fully_connected_s8_portable(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
 }
