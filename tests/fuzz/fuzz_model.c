@@ -1,9 +1,16 @@
 /*
  * libFuzzer target: the model reader, prepare, planning and invoke.
  * The input is a .tflite file; if it loads, it is run once on input bytes
- * derived from the file, so prepare/eval paths are covered too.
+ * derived from the file, so prepare/eval paths are covered too. The file's
+ * size (its low 4 bits) picks the planner's mode: as it plans by default, every
+ * operator in place that can run so, the longest stage band by band, or both
+ * (tml_core.h TML_LOAD_FORCE_*), so that mutated models reach in-place and
+ * patch execution even where the default plan would not choose them.
+ * FUZZ_PLAN_STATS set: one line per loaded input on stderr,
+ * "plan <flags> <in-place records> <stage records>".
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tml_core.h"
@@ -24,9 +31,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tml_model_t m;
     tml_error_t err;
     /* an exact-size heap copy, so ASan sees any read past the model's end */
+    static const unsigned modes[4] = {0, TML_LOAD_FORCE_INPLACE, TML_LOAD_FORCE_PATCHES,
+        TML_LOAD_FORCE_INPLACE | TML_LOAD_FORCE_PATCHES};
+    const unsigned flags = modes[(size ^ (size >> 2)) & 3]; /* flatbuffer sizes are often multiples of 4 */
     uint8_t *copy = malloc(size ? size : 1);
     memcpy(copy, data, size);
-    if (tml_model_load(&m, copy, size, &a, &err) == TML_OK) {
+    if (tml_model_load_ex(&m, copy, size, &a, flags, &err) == TML_OK) {
+        if (getenv("FUZZ_PLAN_STATS")) {
+            int counts[3] = {0, 0, 0};
+            for (int i = 0; i < tml_model_num_plans(&m); i++) {
+                int first, last, kind, rows;
+                int32_t temp;
+                if (tml_model_plan(&m, i, &first, &last, &kind, &rows, &temp) == 0 && kind >= 1 && kind <= 2) {
+                    counts[kind]++;
+                }
+            }
+            fprintf(stderr, "plan %u %d %d\n", flags, counts[1], counts[2]);
+        }
         size_t n = tml_model_arena_size(&m);
         if (n <= (64u << 20)) {
             uint8_t *arena = malloc(n ? n : 1);

@@ -51,3 +51,26 @@ def test_short_fuzz_run_finds_no_crash() -> None:
     for row in rows:
         assert int(row[2]) > 100, f"{row[0]} executed only {row[2]} inputs"
         assert int(row[6]) == 0
+
+
+def test_fuzz_model_reaches_in_place_and_patch_plans(tmp_path: Path) -> None:
+    """fuzz_model forces the planner's modes by the input's size (default, in place, patches, both): replaying the synthesized per-op seeds (one-op models, which the default plan rarely runs in
+    place or band by band) must load some inputs with in-place records and some with stage records,
+    and the forced modes must add stage records the default plan does not make."""
+    target = need("fuzz_model")
+    sys.path.insert(0, str(HERE))
+    from run_fuzz import synthesized_seeds
+    seeds = synthesized_seeds(tmp_path)
+    r = subprocess.run([str(target), "-runs=0", *map(str, seeds)], capture_output=True, check=False, text=True,
+                       env=dict(os.environ, FUZZ_PLAN_STATS="1"), timeout=600)
+    assert r.returncode == 0, r.stderr[-4000:]
+    rows = [tuple(int(v) for v in line.split()[1:]) for line in r.stderr.splitlines() if line.startswith("plan ")]
+    assert len(rows) > 100, f"only {len(rows)} seeds loaded"
+    forced = {flags for flags, _, _ in rows}
+    assert forced == {0, 8, 16, 24}, f"planner modes reached: {sorted(forced)}"
+    inplace = sum(1 for _, n_in, _ in rows if n_in)
+    stages = sum(1 for _, _, n_st in rows if n_st)
+    default_stages = sum(1 for flags, _, n_st in rows if n_st and flags == 0)
+    print(f"{len(rows)} seeds loaded: {inplace} with in-place records, {stages} with a stage "
+          f"({default_stages} of those by the default plan)")
+    assert inplace > 0 and stages > default_stages
