@@ -696,6 +696,16 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
         const size_t hint_size = m->plan_hint_size;
         m->plan_hint = NULL;
         tml_mem_free_blocks(m);
+        if (hint) {
+            /* the hint was allocated after every block of the first pass: moved to the (first-fit) front of
+             * the space they left, it does not split that space, which the second pass's block needs whole */
+            uint8_t *moved = allocator->alloc(allocator->ctx, hint_size);
+            if (moved) {
+                memcpy(moved, hint, hint_size);
+                allocator->free(allocator->ctx, hint, hint_size);
+                hint = moved;
+            }
+        }
         memset(m, 0, sizeof(*m));
         m->plan_hint = hint;
         m->plan_hint_size = hint_size;

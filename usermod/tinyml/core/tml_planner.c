@@ -886,7 +886,129 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
     return apply_plan(P, &best_sc, err);
 }
 
+/* ---- a model the search cannot change ------------------------------------------------------------
+ * Where no operator could run in place or by rows, every plan is the plain one: the greedy placement
+ * of the planned tensors and op scratch areas, with temporaries for those alone (a lifetime per tensor,
+ * an item per planned tensor or scratch), so that loading such a model peaks no higher than it keeps
+ * (the search's per-tensor tables would cost several times the arena of a small fully-connected model). */
+static bool searchable(tml_model_t *m) {
+    for (int k = 0; k < m->n_ops; k++) {
+        const tml_op_t *op = &m->ops[k];
+        const tml_op_impl_t *impl = tml_op_row(op->row);
+        if (impl && (impl->inplace != TML_INPLACE_NONE || tml_op_rows(m, op))) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static tml_status_t plan_plain(tml_model_t *m, tml_error_t *err) {
+    const int nt = m->n_tensors, no = m->n_ops;
+    int n = 0;
+    for (int k = 0; k < no; k++) {
+        n += m->ops[k].scratch_size > 0;
+    }
+    const size_t life_bytes = sizeof(lifetime_t) * ((size_t)nt + 1);
+    lifetime_t *life = tml_raw_alloc(m, life_bytes, err);
+    if (!life) {
+        return TML_ERR_NO_MEMORY;
+    }
+    tml_status_t s = compute_lifetimes(m, life, err);
+    for (int i = 0; s == TML_OK && i < nt; i++) {
+        n += planned(&m->tensors[i], &life[i]);
+    }
+    const size_t bytes = (sizeof(item_t) + sizeof(int)) * ((size_t)n + 1);
+    item_t *items = s == TML_OK ? tml_raw_alloc(m, bytes, err) : NULL;
+    if (!items) {
+        tml_raw_free(m, life, life_bytes);
+        return s == TML_OK ? TML_ERR_NO_MEMORY : s;
+    }
+    int *order = (int *)(void *)(items + n + 1);
+    int j = 0;
+    for (int i = 0; i < nt; i++) {
+        if (planned(&m->tensors[i], &life[i])) {
+            items[j++] = (item_t){align_up(m->tensors[i].bytes), 0, life[i].first, life[i].last, (int16_t)i, 0};
+        }
+    }
+    for (int k = 0; k < no; k++) {
+        if (m->ops[k].scratch_size > 0) {
+            items[j++] = (item_t){align_up(m->ops[k].scratch_size), 0, k, k, -1, 0};
+        }
+    }
+    /* place_items without ties */
+    for (int i = 0; i < n; i++) {
+        order[i] = i;
+    }
+    for (int i = 1; i < n; i++) { /* insertion sort: size desc, index asc */
+        int v = order[i], q = i;
+        while (q > 0 && items[order[q - 1]].size < items[v].size) {
+            order[q] = order[q - 1];
+            q--;
+        }
+        order[q] = v;
+    }
+    int64_t total = 0;
+    for (int a = 0; a < n; a++) {
+        item_t *it = &items[order[a]];
+        int64_t base = 0;
+        bool moved = true;
+        while (moved) {
+            moved = false;
+            for (int b = 0; b < n; b++) {
+                const item_t *p = &items[b];
+                if (p->placed && overlaps(it, base, p)) {
+                    base = align_up(p->offset + p->size);
+                    moved = true;
+                }
+            }
+        }
+        it->offset = base;
+        it->placed = 1;
+        total = base + it->size > total ? base + it->size : total;
+    }
+    total = align_up(total);
+    if (total > 0x7fffffff) {
+        s = tml_fail(err, TML_ERR_UNSUPPORTED, "the model needs an arena of %lld bytes, more than 2 GB",
+            (long long)total);
+    }
+    if (s == TML_OK) {
+        m->arena_size = (size_t)total;
+        m->n_exec = 0;
+        m->exec = NULL;
+        j = 0;
+        /* offsets + 1 until the arena is bound (NULL: no arena bytes); aliases take their root's */
+        for (int i = 0; i < nt; i++) {
+            tml_tensor_t *t = &m->tensors[i];
+            if (planned(t, &life[i])) {
+                t->data = (void *)(uintptr_t)((uintptr_t)items[j++].offset + 1u);
+            } else if (t->kind == TML_TENSOR_ARENA || t->kind == TML_TENSOR_VARIABLE) {
+                t->data = NULL;
+            }
+            if (t->kind == TML_TENSOR_CONST && life[i].last >= 0) {
+                m->weights_size += (size_t)t->bytes;
+            }
+        }
+        for (int i = 0; i < nt; i++) {
+            tml_tensor_t *t = &m->tensors[i];
+            const int r = root_of(m, i);
+            if (t->kind == TML_TENSOR_ALIAS) {
+                t->data = planned(&m->tensors[r], &life[r]) ? m->tensors[r].data : NULL;
+            }
+        }
+        for (int k = 0; k < no; k++) {
+            tml_op_t *op = &m->ops[k];
+            op->scratch = op->scratch_size > 0 ? (void *)(uintptr_t)((uintptr_t)items[j++].offset + 1u) : NULL;
+        }
+    }
+    tml_raw_free(m, items, bytes);
+    tml_raw_free(m, life, life_bytes);
+    return s;
+}
+
 tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
+    if (!searchable(m)) {
+        return plan_plain(m, err);
+    }
     const int nt = m->n_tensors, no = m->n_ops;
     /* temporaries, one block */
     const size_t n_items = (size_t)nt + (size_t)no + 2;
