@@ -11,7 +11,10 @@
 #  - the core and kernels at -Os, the float, rnn and signal operator groups
 #    left out (TINYML_OPS_EXCLUDE; the board's 90 KiB heap holds int8/int16
 #    models), and link-time optimisation (the port's LTO=1: 16 KB less text;
-#    449,724 B of the 448 KiB region used, 9,028 B left);
+#    453,316 B of the 448 KiB region used, 5,436 B left);
+#  - the planner's in-place and band-by-band execution left out
+#    (TINYML_PLAN_ROWS=0: every model planned as TFLM plans it; with them the
+#    link overflows the region by 3,140 B);
 #  - int4 weights by the portable kernels (TINYML_INT4_KERNELS=portable):
 #    CMSIS-NN's s4 kernels overflow the region by 8.6 KB; int4 models, half
 #    the flash (or filesystem) for their weights, run with ~3 KB of code;
@@ -32,4 +35,5 @@ LTO ?= 1
 TINYML_BACKEND ?= cmsis-nn
 TINYML_COPT ?= -Os
 TINYML_INT4_KERNELS ?= portable
+TINYML_PLAN_ROWS ?= 0
 override BOARD_DIR := boards/NUCLEO_F446RE

@@ -12,6 +12,9 @@
 #   TINYML_INT4_KERNELS  cmsis-nn backend: cmsis-nn (CMSIS-NN's s4 kernels, where
 #                   they match TFLM; the default) or portable (kernels/common's,
 #                   ~3 KB instead of ~20 KB of flash on a Cortex-M4)
+#   TINYML_PLAN_ROWS  0 leaves the planner's in-place and band-by-band (patch)
+#                   execution out (about 9 KB of flash on a Cortex-M4, LTO): every
+#                   model is planned as TFLM plans it; default 1
 #   TINYML_OTA      1: over-the-air model updates (tinyml.ota: the _tinyml_ota
 #                   bundle verifier with Monocypher's Ed25519); 0 leaves them
 #                   out. Default: 1 where Monocypher is in MONOCYPHER_DIR
@@ -51,6 +54,9 @@ $(error tinyml: TINYML_OPS_EXCLUDE: unknown group(s) '$(filter-out $(TINYML_OPS_
 endif
 tml_upper = $(subst a,A,$(subst d,D,$(subst f,F,$(subst g,G,$(subst h,H,$(subst i,I,$(subst l,L,$(subst m,M,$(subst n,N,$(subst o,O,$(subst r,R,$(subst s,S,$(subst t,T,$(1))))))))))))))
 CFLAGS_USERMOD += $(foreach g,$(TINYML_OPS_EXCLUDE),-DTML_OPS_$(call tml_upper,$(g))=0)
+ifeq ($(TINYML_PLAN_ROWS),0)
+CFLAGS_USERMOD += -DTML_PLAN_ROWS=0
+endif
 ifeq ($(TINYML_INT4_KERNELS),portable)
 CFLAGS_USERMOD += -DTML_S4_PORTABLE=1
 else ifneq ($(filter-out cmsis-nn,$(TINYML_INT4_KERNELS)),)

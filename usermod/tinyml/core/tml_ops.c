@@ -46,8 +46,16 @@
 /* a row with its own prepare and eval */
 #define ROW_FN(op, type, prepare, eval) { TML_OP_##op, type, NULL, prepare, eval, NULL, NULL, 0 }
 /* a row with a row-local implementation (tml_rows.h) and an in-place mode */
+#ifndef TML_PLAN_ROWS
+#define TML_PLAN_ROWS 1
+#endif
+#if TML_PLAN_ROWS
 #define ROW_ROWS(op, type, name, rows, inplace) \
     { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval, NULL, rows, inplace }
+#else /* in-place and band-by-band execution left out (tml_planner.c): no row-local implementations */
+#define ROW_ROWS(op, type, name, rows, inplace) \
+    { TML_OP_##op, type, NULL, tml_##name##_prepare, tml_##name##_eval, NULL, NULL, 0 }
+#endif
 /* a custom operator, by its custom_code */
 #define CUSTOM_ROW(custom, type, name) { TML_OP_CUSTOM, type, custom, tml_##name##_prepare, tml_##name##_eval, NULL, NULL, 0 }
 /* a stateful custom operator: tml_model_reset calls reset */

@@ -1005,8 +1005,14 @@ static tml_status_t plan_plain(tml_model_t *m, tml_error_t *err) {
     return s;
 }
 
+/* TML_PLAN_ROWS=0 (TINYML_PLAN_ROWS=0): the build leaves in-place and band-by-band execution out, every
+ * model is planned plainly (for a board whose flash cannot hold the search and the executors). */
+#ifndef TML_PLAN_ROWS
+#define TML_PLAN_ROWS 1
+#endif
+
 tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
-    if (!searchable(m)) {
+    if (!TML_PLAN_ROWS || !searchable(m)) {
         return plan_plain(m, err);
     }
     const int nt = m->n_tensors, no = m->n_ops;
