@@ -119,8 +119,8 @@ def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) ->
             f"| {o['model']} | {fmt(t['arena'])} | {fmt(o['plain_arena'])} + {fmt(o['plain_persistent'])} ="
             f" {fmt(plain)} | {fmt(o['arena'])} + {fmt(o['persistent'])} = {fmt(mine)} | {mine / t['arena']:.2f} |"
             f" {plan_summary(o)} | {100 * extra:+.1f}% | {fmt(o['load'] * k)} |")
-    lines += ["", ("'plain plan': the same core with in-place operators and patches off (tinyml.Model(..., "
-                   "patches=False) and no in-place plan); \"plan's extra instr\": its invoke against that plain one;"
+    lines += ["", ("'plain plan': the same core loaded with in-place operators and patches off (TML_LOAD_NO_INPLACE"
+                   " | TML_LOAD_NO_PATCHES); \"plan's extra instr\": its invoke against that plain one;"
                    " 'load instr': tml_model_load, planning included.")]
     if ops:
         lines += ["", "Per op (instructions of the op's eval, second inference):", "",

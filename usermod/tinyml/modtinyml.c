@@ -450,6 +450,9 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     tml_error_t err;
     tinyml_free_at_failure = SIZE_MAX;
     if (tml_model_load(&self->model, src.buf, src.len, &tinyml_allocator, &err) != TML_OK) {
+        // nothing refers to the object: its blocks go back to the heap (gc_free clears its finaliser
+        // bit) before the message is made, which a heap the failed load found nearly full may need
+        m_del_obj(tinyml_model_obj_t, self);
         tinyml_raise(&err);
     }
     self->loaded = true;

@@ -83,7 +83,7 @@ bench-tflm-vision:
 	@$(PYTHON) $(ROOT)/tests/bench/vision_models.py --out $(BUILD)/models >/dev/null || \
 	  echo "bench-tflm-vision: TensorFlow is not installed (pip install tensorflow-cpu): only $(notdir $(BT_VISION_TFLM))"
 	@$(MAKE) --no-print-directory bench-tflm BOARD=$(BOARD) BENCH_TFLM_TAG=vision \
-	  BENCH_TFLM_MODELS="$(BT_VISION_TFLM) $$(ls $(BUILD)/models/*.tflite 2>/dev/null)"
+	  BENCH_TFLM_MODELS="$(BT_VISION_TFLM) $$(ls $(BUILD)/models/*.tflite 2>/dev/null | tr "\n" " ")"
 
 bench-tflm-check:
 	@case " $(BT_BOARDS) " in *" $(BOARD) "*) ;; \

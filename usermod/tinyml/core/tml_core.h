@@ -73,8 +73,6 @@ typedef struct tml_model {
     struct tml_block *blocks; /* first (measuring) pass: individual allocations */
     int16_t *alias;           /* while loading: per tensor, the tensor it aliases (-1: none) */
     int32_t *folded;          /* while loading: per op, the PAD folded into it (4 values, see tml_op_folded_pad) */
-    uint8_t *plan_hint;       /* while loading: the first pass's plan, which the second takes as it is */
-    size_t plan_hint_size;
     size_t weights_size;
     tml_tensor_t *tensors;
     struct tml_op *ops;

@@ -583,7 +583,7 @@ static tml_status_t check_int4_readers(tml_model_t *m, const tml_op_t *op, tml_e
     return TML_OK;
 }
 
-static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
+static tml_status_t load(tml_model_t *m, bool inspect, tml_plan_hint_t *hint, tml_error_t *err) {
     tml_fb_table_t sg;
     tml_fb_vec_t ops_v, opcodes, in_v, out_v;
     tml_status_t s = load_structure(m, err, &sg, &ops_v, &opcodes);
@@ -665,7 +665,7 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_error_t *err) {
             return s;
         }
     }
-    return tml_plan(m, err);
+    return tml_plan(m, hint, err);
 }
 
 tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
@@ -688,39 +688,34 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     m->fb.size = (uint32_t)size;
     m->load_flags = (uint8_t)flags;
     const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
-    tml_status_t s = load(m, inspect, err);
+    tml_plan_hint_t hint = {NULL, 0};
+    tml_status_t s = load(m, inspect, &hint, err);
     if (s == TML_OK) {
         /* second pass, in one block of the measured size, with the first pass's plan */
         size_t need = m->persistent_used;
-        uint8_t *hint = m->plan_hint;
-        const size_t hint_size = m->plan_hint_size;
-        m->plan_hint = NULL;
         tml_mem_free_blocks(m);
-        if (hint) {
+        if (hint.data) {
             /* the hint was allocated after every block of the first pass: moved to the (first-fit) front of
              * the space they left, it does not split that space, which the second pass's block needs whole */
-            uint8_t *moved = allocator->alloc(allocator->ctx, hint_size);
+            uint8_t *moved = allocator->alloc(allocator->ctx, hint.size);
             if (moved) {
-                memcpy(moved, hint, hint_size);
-                allocator->free(allocator->ctx, hint, hint_size);
-                hint = moved;
+                memcpy(moved, hint.data, hint.size);
+                allocator->free(allocator->ctx, hint.data, hint.size);
+                hint.data = moved;
             }
         }
         memset(m, 0, sizeof(*m));
-        m->plan_hint = hint;
-        m->plan_hint_size = hint_size;
         m->allocator = *allocator;
         m->fb.buf = data;
         m->fb.size = (uint32_t)size;
         m->load_flags = (uint8_t)flags;
         m->persistent = tml_raw_alloc(m, need ? need : 8, err);
         m->persistent_size = need ? need : 8;
-        s = m->persistent ? load(m, inspect, err) : TML_ERR_NO_MEMORY;
+        s = m->persistent ? load(m, inspect, &hint, err) : TML_ERR_NO_MEMORY;
     }
     tml_mem_free_blocks(m);
-    if (m->plan_hint) {
-        tml_raw_free(m, m->plan_hint, m->plan_hint_size);
-        m->plan_hint = NULL;
+    if (hint.data) {
+        allocator->free(allocator->ctx, hint.data, hint.size);
     }
     if (s != TML_OK) {
         tml_model_free(m);

@@ -669,7 +669,7 @@ static int stage_ends(plan_t *P, int first, bool force, int *ends) {
     return n;
 }
 
-static tml_status_t search(plan_t *P, tml_error_t *err) {
+static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
     tml_model_t *m = P->m;
     const unsigned flags = m->load_flags;
     const bool force_inplace = (flags & TML_LOAD_FORCE_INPLACE) != 0;
@@ -685,9 +685,9 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
     }
     uint8_t *best_on = P->on + P->n_cands, *all = P->on + 3 * nc_bytes;
     stage_cfg_t none = {-1, -1, 0, 0, NULL}, best_sc = none, sc = none;
-    if (m->plan_hint) {
+    if (hint && hint->data) {
         /* the second loading pass: the first pass's choices (the same model, the same search) */
-        const uint8_t *h = m->plan_hint;
+        const uint8_t *h = hint->data;
         int16_t sf, sl, nc, rows;
         int32_t band;
         memcpy(&sf, h, 2);
@@ -866,6 +866,9 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
     memcpy(P->on, best_on, (size_t)P->n_cands);
     /* the choices, for the second loading pass (tml_model_load_ex) */
     const size_t hint_size = 12 + 3 * (size_t)P->n_cands;
+    if (!hint) {
+        return apply_plan(P, &best_sc, err);
+    }
     uint8_t *h = tml_raw_alloc(m, hint_size, err);
     if (!h) {
         return TML_ERR_NO_MEMORY;
@@ -881,8 +884,8 @@ static tml_status_t search(plan_t *P, tml_error_t *err) {
         h[12 + c] = P->on[c];
         memcpy(h + 12 + P->n_cands + 2 * c, &rows, 2);
     }
-    m->plan_hint = h;
-    m->plan_hint_size = hint_size;
+    hint->data = h;
+    hint->size = hint_size;
     return apply_plan(P, &best_sc, err);
 }
 
@@ -1011,7 +1014,7 @@ static tml_status_t plan_plain(tml_model_t *m, tml_error_t *err) {
 #define TML_PLAN_ROWS 1
 #endif
 
-tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
+tml_status_t tml_plan(tml_model_t *m, tml_plan_hint_t *hint, tml_error_t *err) {
     if (!TML_PLAN_ROWS || !searchable(m)) {
         return plan_plain(m, err);
     }
@@ -1091,7 +1094,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_error_t *err) {
         for (int i = 0; i < nt; i++) {
             P.offsets[i] = -1;
         }
-        s = search(&P, err);
+        s = search(&P, hint, err);
     }
     if (s == TML_OK) {
         for (int i = 0; i < nt; i++) {
