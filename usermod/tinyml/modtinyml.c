@@ -463,13 +463,29 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     if (arena == mp_const_none) {
         // GC blocks are at least 8-byte aligned: no padding needed
         ab.len = needed > TML_ARENA_ALIGN ? needed : TML_ARENA_ALIGN;
-        ab.buf = tinyml_alloc(NULL, ab.len);
+        // the bytearray object first, its bytes last: a heap too small for the model fails at the
+        // arena, with the binding's message, not at the small object after it
+        mp_obj_array_t *wrap = m_new_obj_maybe(mp_obj_array_t);
+        if (wrap) {
+            wrap->base.type = &mp_type_bytearray;
+            wrap->typecode = BYTEARRAY_TYPECODE;
+            wrap->free = 0;
+            wrap->len = 0;
+            wrap->items = NULL;
+        }
+        ab.buf = wrap ? tinyml_alloc(NULL, ab.len) : NULL;
         if (ab.buf == NULL) {
+            if (wrap) {
+                m_del_obj(mp_obj_array_t, wrap);
+            }
             tml_model_free(&self->model);
             self->loaded = false;
-            tinyml_raise_no_memory("cannot allocate the tensor arena", ab.len);
+            tinyml_raise_no_memory(wrap ? "cannot allocate the tensor arena" : "cannot allocate the arena's bytearray",
+                wrap ? ab.len : sizeof(mp_obj_array_t));
         }
-        arena = mp_obj_new_bytearray_by_ref(ab.len, ab.buf);
+        wrap->len = ab.len;
+        wrap->items = ab.buf;
+        arena = MP_OBJ_FROM_PTR(wrap);
     } else {
         mp_get_buffer_raise(arena, &ab, MP_BUFFER_WRITE);
     }
