@@ -193,6 +193,20 @@ def test_esp32_ref_backend(tmp_path: Path) -> None:
     assert not any("cmsis" in p.as_posix().lower() for p in src)
 
 
+def test_esp32_make_firmware_says_what_is_missing() -> None:
+    """Without ESP-IDF (neither the user's nor `make deps-esp32`'s), one line says what to run."""
+    env = _env(TINYML_DEPS="/nonexistent-tinyml-deps-for-this-test")
+    env.pop("IDF_PATH", None)
+    mpy = Path(os.environ.get("MICROPY_DIR") or Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
+               / f"micropython-{_versions()['MICROPY_VERSION']}")
+    if not (mpy / "py" / "mpconfig.h").exists():
+        pytest.skip(f"MicroPython not in {mpy}: run 'make deps'")
+    r = _make("firmware", "BOARD=ESP32_GENERIC", f"MICROPY_DIR={mpy}", timeout=120, env=env)
+    assert r.returncode != 0
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("firmware:") and not ln.startswith("firmware: note:")]
+    assert len(lines) == 1 and "run 'make deps-esp32'" in lines[0], r.stdout + r.stderr
+
+
 @pytest.mark.parametrize("board", list(PORTS))
 def test_board_manifest(board: str) -> None:
     mpy = _need_micropython()
