@@ -2,7 +2,7 @@
 #   make demo      run the example model on the emulated Cortex-M7 board
 #   make test      all tests
 #   make deps      clone pinned MicroPython and CMSIS-NN into $(TINYML_DEPS)
-#   make deps-esp32   (opt-in, about an hour) Xtensa toolchains + ESP-IDF for the ESP32 boards
+#   make deps-esp32   (opt-in, hours) Xtensa toolchains + ESP-IDF + QEMU cores for the ESP32 boards
 #   make host-lib  the C core as host shared libraries (one per backend)
 #   make bench     benchmark tables (not a test)
 #   make bench-instructions   host instructions per inference per backend (callgrind)

@@ -2,7 +2,7 @@
 # `make deps-esp32`: the Xtensa toolchains for the ESP32 (LX6) and ESP32-S3 (LX7), built from
 # source, and ESP-IDF, checked out with only the submodules MicroPython's ESP32/ESP32-S3 builds
 # need; everything into the dependency cache ($TINYML_DEPS), pinned in firmware/versions.mk.
-# Opt-in (not part of `make deps`): it takes about an hour on 2 cores, once.
+# Opt-in (not part of `make deps`): it takes hours on 2 cores (about 4.7 h measured here), once.
 #
 # Usage: firmware/deps-esp32.sh [esp32] [esp32s3] [idf]     (no argument: all three)
 #

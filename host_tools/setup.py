@@ -116,7 +116,6 @@ class build_lib(build_ext):
         """An editable install copies the libraries into tinyml_tools/lib/, which a fresh checkout
         lacks (it is ignored by git): make it first."""
         for ext in self.extensions:
-            Path(self.get_ext_fullpath(ext.name)).parent.mkdir(parents=True, exist_ok=True)
             (HERE / Path(*ext.name.split(".")[:-1])).mkdir(parents=True, exist_ok=True)
         super().copy_extensions_to_source()
 

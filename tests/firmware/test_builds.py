@@ -152,17 +152,24 @@ def _esp32_configure(tmp_path: Path, board: str, **env: str) -> subprocess.Compl
                           capture_output=True, text=True, env=_env(**env), timeout=300, check=False)
 
 
-@pytest.mark.parametrize("board", list(ESP32_BOARDS))
-def test_esp32_cmake_files(tmp_path: Path, board: str) -> None:
-    r = _esp32_configure(tmp_path, board)
+def _esp32_config(r: subprocess.CompletedProcess[str]) -> dict[str, list[str]]:
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     got: dict[str, list[str]] = {}
     for key, value in re.findall(r"^-- tml-(\w+) (.*)$", r.stdout, re.MULTILINE):
         got.setdefault(key, []).append(value)
+    return got
+
+
+@pytest.mark.parametrize("board", list(ESP32_BOARDS))
+def test_esp32_cmake_files(tmp_path: Path, board: str) -> None:
+    """The board's CMake files as ESP-IDF reads them: target, manifest, sdkconfig list, and the module's
+    sources with the default backend of the ESP32 boards, cmsis-nn (CMSIS-NN's portable C)."""
+    got = _esp32_config(_esp32_configure(tmp_path, board))
     assert got["target"] == [ESP32_BOARDS[board]]
     assert got["manifest"] == [str(BOARDS / board / "manifest.py")]
     assert got["sdkconfig"] and all(Path(p).is_file() for p in got["sdkconfig"])
-    assert got["defs"] == ["defs-NOTFOUND"]  # ref backend: no TML_BACKEND_CMSIS_NN
+    assert got["defs"] == ["TML_BACKEND_CMSIS_NN"]
+    assert json.loads((BOARDS / board / "board.json").read_text())["backend"] == "cmsis-nn"
     src = [Path(p) for p in got["src"]]
     assert all(p.is_file() for p in src)
     mod = ROOT / "usermod" / "tinyml"
@@ -170,15 +177,34 @@ def test_esp32_cmake_files(tmp_path: Path, board: str) -> None:
     assert mod / "modtinyml.c" in src and {"core", "kernels"} <= names
     # over-the-air updates (TINYML_OTA, on where Monocypher is in the cache): the verifier, its binding, Monocypher
     ota = {mod / "modtinyml_ota.c", mod / "ota" / "tml_bundle.c"}
-    mono = [p for p in src if not p.is_relative_to(mod)]
+    mono = [p for p in src if p.name.startswith("monocypher")]
     assert (ota <= set(src)) == bool(mono) and {p.name for p in mono} <= {"monocypher.c", "monocypher-ed25519.c"}
+    assert any("kernels/cmsis_nn" in p.as_posix() for p in src)
+    assert any(p.name == "arm_convolve_s8.c" for p in src)  # CMSIS-NN's own sources
+    assert not any("kernels/ref" in p.as_posix() for p in src)
+
+
+def test_esp32_ref_backend(tmp_path: Path) -> None:
+    """TINYML_BACKEND=ref still builds the portable backend for the ESP32 (and nothing of CMSIS-NN)."""
+    got = _esp32_config(_esp32_configure(tmp_path, "ESP32_GENERIC", TINYML_BACKEND="ref"))
+    assert got["defs"] == ["defs-NOTFOUND"]
+    src = [Path(p) for p in got["src"]]
     assert any("kernels/ref" in p.as_posix() for p in src)
     assert not any("cmsis" in p.as_posix().lower() for p in src)
 
 
-def test_esp32_refuses_cmsis_nn(tmp_path: Path) -> None:
-    r = _esp32_configure(tmp_path, "ESP32_GENERIC", TINYML_BACKEND="cmsis-nn")
-    assert r.returncode != 0 and "CMSIS-NN is Arm-only" in r.stderr
+def test_esp32_make_firmware_says_what_is_missing() -> None:
+    """Without ESP-IDF (neither the user's nor `make deps-esp32`'s), one line says what to run."""
+    env = _env(TINYML_DEPS="/nonexistent-tinyml-deps-for-this-test")
+    env.pop("IDF_PATH", None)
+    mpy = Path(os.environ.get("MICROPY_DIR") or Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
+               / f"micropython-{_versions()['MICROPY_VERSION']}")
+    if not (mpy / "py" / "mpconfig.h").exists():
+        pytest.skip(f"MicroPython not in {mpy}: run 'make deps'")
+    r = _make("firmware", "BOARD=ESP32_GENERIC", f"MICROPY_DIR={mpy}", timeout=120, env=env)
+    assert r.returncode != 0
+    lines = [ln for ln in r.stdout.splitlines() if ln.startswith("firmware:") and not ln.startswith("firmware: note:")]
+    assert len(lines) == 1 and "run 'make deps-esp32'" in lines[0], r.stdout + r.stderr
 
 
 @pytest.mark.parametrize("board", list(PORTS))

@@ -142,7 +142,8 @@ def test_inspect_and_upload_reach_the_same_verdict(tinyml: Runner, pico_port: st
     assert rp2040.running()["pty"] == pico_port
     for path in models:
         r = tinyml("inspect", path, "--board", "RPI_PICO", "--json")
-        verdict = json.loads(r.out)["boards"][0]["verdict"]
+        info = json.loads(r.out)["boards"][0]
+        verdict = info["verdict"]
         r = tinyml("upload", path, "--port", "rp2040")
         if path == GESTURES:
             assert verdict == "ram" and r.rc == 0, r.err
@@ -152,13 +153,18 @@ def test_inspect_and_upload_reach_the_same_verdict(tinyml: Runner, pico_port: st
         assert r.rc == 3 and "--force" not in line, line
         if path == PERSON:
             assert verdict == "romfs"
-            assert "loading it from a file needs about 385,712 bytes of RAM" in line
-            assert "it runs from ROMFS with 85,144 bytes of RAM: tinyml upload --romfs person_detect.tflite " \
+            # upload's figures are inspect's: from a file the model's bytes on top of what reading it in place takes
+            file_ram, romfs_ram = info["ram_needed_file"], info["ram_needed_frozen"]
+            assert file_ram == path.stat().st_size + romfs_ram and 80_000 < romfs_ram < info["heap_bytes"] < file_ram
+            assert f"loading it from a file needs about {file_ram:,} bytes of RAM" in line
+            assert f"it runs from ROMFS with {romfs_ram:,} bytes of RAM: tinyml upload --romfs person_detect.tflite " \
                    "--port rp2040" in line
         else:
             assert verdict == "none"
             assert "larger than the" in line and "free on the board's filesystem" in line
-            assert "it does not fit this board even read in place from flash (2,608,584 bytes of RAM" in line
+            ram = info["ram_needed_frozen"]
+            assert ram > info["heap_bytes"]
+            assert f"it does not fit this board even read in place from flash ({ram:,} bytes of RAM" in line
             assert "use a smaller model" in line and "--romfs" not in line
     # and --romfs for the MobileNet: refused before writing anything, for the partition's size
     r = tinyml("upload", "--romfs", MOBILENET, "--port", "rp2040")
