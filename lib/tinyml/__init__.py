@@ -59,16 +59,17 @@ _RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 
 class Model:
-    """A loaded model: Model(source, *, arena=None).
+    """A loaded model: Model(source, *, arena=None, patches=True).
 
     source: a file path, or any buffer (kept alive and read in place).
     arena: optional writable buffer for the activations (at least arena_size bytes).
+    patches: False: never run a stage of the model band by band (more arena, fewer instructions).
     """
 
-    def __init__(self, source, *, arena=None):
+    def __init__(self, source, *, arena=None, patches=True):
         if isinstance(source, str):
             source = _find(source)
-        self._m = _tinyml.Model(source, arena=arena)
+        self._m = _tinyml.Model(source, arena=arena, patches=patches)
         self.inputs = [TensorInfo(i) for i in self._m.inputs]
         self.outputs = [TensorInfo(o) for o in self._m.outputs]
 
@@ -76,6 +77,8 @@ class Model:
     persistent_size = property(lambda self: self._m.persistent_size)
     weights_size = property(lambda self: self._m.weights_size)
     ops = property(lambda self: self._m.ops)
+    # the planner's records: ("inplace" | "stage", first op, last op, rows per kernel call or band)
+    plans = property(lambda self: self._m.plans)
 
     def predict(self, x, *, dequantize=False):
         """Run once. x: raw input data (int8 buffer) or real values (list, array('f'))."""

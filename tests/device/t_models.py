@@ -2,8 +2,9 @@
 
 Per model: one check per case (raw int8 input), then float input as array('f') and as a
 list (quantized on the device), dequantize=True, predict_into, input/output shapes, op
-names, per-op MACs (profile()) against the host core: tests/firmware/device_data.py
-PER_MODEL_CHECKS.
+names, per-op MACs (profile()) against the host core, the planner's band-by-band stage where
+the host core plans one, and tinyml.Model(..., patches=False) (no stage, the same output):
+tests/firmware/device_data.py PER_MODEL_CHECKS.
 """
 
 import gc
@@ -53,6 +54,18 @@ def check_model(entry):
     rows = m.profile(data.x(0))
     dtest.check(name + " ops", list(m.ops) == entry["ops"] and [r[0] for r in rows] == entry["ops"], repr(m.ops))
     dtest.check(name + " MACs", [r[1] for r in rows] == entry["macs"], repr([r[1] for r in rows]))
+    stage = any(p[0] == "stage" for p in m.plans)
+    dtest.check(name + " stage planned as on the host", stage == entry["stage"], repr(m.plans))
+    arena = m.arena_size
+    del m, rows
+    gc.collect()
+    # patches=False: no stage run band by band, an arena as large as the plain plan's, the same bytes
+    m = tinyml.Model(entry["file"], patches=False)
+    plans = m.plans
+    dtest.check(name + " patches=False: no stage", all(p[0] != "stage" for p in plans), repr(plans))
+    dtest.check(name + " patches=False: arena", m.arena_size > arena if stage else m.arena_size == arena,
+                f"{m.arena_size} vs {arena}")
+    dtest.check(name + " patches=False: output", dtest.same(m.predict(data.x(0)), y0))
 
 
 def main():

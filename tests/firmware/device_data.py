@@ -128,7 +128,8 @@ def _io_info(core, data: bytes):
     m = core.Model(data)
     try:
         return ([(np.dtype(t.dtype), t.shape, t.scale, t.zero_point) for t in m.inputs],
-                [(np.dtype(t.dtype), t.shape) for t in m.outputs], m.ops, m.op_macs, m.weights_size)
+                [(np.dtype(t.dtype), t.shape) for t in m.outputs], m.ops, m.op_macs, m.weights_size,
+                any(p.kind == "stage" for p in m.plans))
     finally:
         m.close()
 
@@ -149,7 +150,7 @@ def _float_values(rng: np.random.Generator, q: np.ndarray, scale: float, zero_po
 
 def model_entry(name: str, data: bytes, core, run_tflm, dest: Path) -> dict:
     """Write <name>.io (cases, expected outputs, float inputs) and return the manifest entry."""
-    ins, outs, ops, macs, weights = _io_info(core, data)
+    ins, outs, ops, macs, weights, stage = _io_info(core, data)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     raw = bytearray()
     first: list[np.ndarray] = []
@@ -176,6 +177,7 @@ def model_entry(name: str, data: bytes, core, run_tflm, dest: Path) -> dict:
         "ops": ops,
         "macs": macs,
         "weights": weights,
+        "stage": stage,  # the planner runs a stage band by band (host core, ref)
     }
 
 
@@ -306,4 +308,4 @@ def expected_model_checks(manifest: dict) -> int:
 
 
 # t_models.py: per model, besides one check per case
-PER_MODEL_CHECKS = 7
+PER_MODEL_CHECKS = 11

@@ -426,10 +426,12 @@ static tinyml_model_obj_t *tinyml_get(mp_obj_t self_in) {
 }
 
 static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_source, ARG_arena };
+    enum { ARG_source, ARG_arena, ARG_patches };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_source, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
         { MP_QSTR_arena, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = mp_const_none} },
+        // patches=False: the planner never runs a stage band by band (in-place operators stay)
+        { MP_QSTR_patches, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -449,7 +451,8 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     self->loaded = false;
     tml_error_t err;
     tinyml_free_at_failure = SIZE_MAX;
-    if (tml_model_load(&self->model, src.buf, src.len, &tinyml_allocator, &err) != TML_OK) {
+    unsigned flags = args[ARG_patches].u_bool ? 0u : TML_LOAD_NO_PATCHES;
+    if (tml_model_load_ex(&self->model, src.buf, src.len, &tinyml_allocator, flags, &err) != TML_OK) {
         // nothing refers to the object: its blocks go back to the heap (gc_free clears its finaliser
         // bit) before the message is made, which a heap the failed load found nearly full may need
         m_del_obj(tinyml_model_obj_t, self);
@@ -561,6 +564,24 @@ static mp_obj_t tinyml_ops_tuple(tml_model_t *m) {
     return list;
 }
 
+// The planner's records: (("inplace" | "stage"), first op, last op, rows per call or band)
+static mp_obj_t tinyml_plans_tuple(tml_model_t *m) {
+    int n = tml_model_num_plans(m);
+    mp_obj_t list = mp_obj_new_tuple(n, NULL);
+    mp_obj_tuple_t *tuple = MP_OBJ_TO_PTR(list);
+    for (int i = 0; i < n; i++) {
+        int first = 0, last = 0, kind = 0, rows = 0;
+        int32_t temp = 0;
+        tml_model_plan(m, i, &first, &last, &kind, &rows, &temp);
+        mp_obj_t rec[4] = {
+            MP_OBJ_NEW_QSTR(kind == 2 ? MP_QSTR_stage : MP_QSTR_inplace),
+            MP_OBJ_NEW_SMALL_INT(first), MP_OBJ_NEW_SMALL_INT(last), MP_OBJ_NEW_SMALL_INT(rows),
+        };
+        tuple->items[i] = mp_obj_new_tuple(4, rec);
+    }
+    return list;
+}
+
 static void tinyml_model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
     if (dest[0] != MP_OBJ_NULL) {
         dest[1] = MP_OBJ_SENTINEL; // store/delete: not supported, continue lookup
@@ -575,6 +596,7 @@ static void tinyml_model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             case MP_QSTR_persistent_size:
             case MP_QSTR_weights_size:
             case MP_QSTR_ops:
+            case MP_QSTR_plans:
             case MP_QSTR_arena:
                 // AttributeError, not ValueError: hasattr() and dir() expect it
                 mp_raise_msg(&mp_type_AttributeError, MP_ERROR_TEXT("the model was freed"));
@@ -603,6 +625,9 @@ static void tinyml_model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
             break;
         case MP_QSTR_ops:
             dest[0] = tinyml_ops_tuple(m);
+            break;
+        case MP_QSTR_plans:
+            dest[0] = tinyml_plans_tuple(m);
             break;
         case MP_QSTR_arena:
             dest[0] = self->arena;

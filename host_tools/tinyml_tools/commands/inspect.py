@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from tinyml_tools import boards as boards_mod
+from tinyml_tools import memplan
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, error, n, print_json, read_file, shape_str, table
 from tinyml_tools.core import CoreError, Model, backends, not_built_hint
 
@@ -80,6 +81,8 @@ def describe(data: bytes) -> dict[str, Any]:
     }
     for x in models.values():
         x.close()
+    if not unsupported:  # the plan of the backend most boards build
+        result["memory_plan"] = memplan.describe(data, "cmsis-nn" if "cmsis-nn" in built else built[0])
     return result
 
 
@@ -124,6 +127,8 @@ def _print_report(path: Path, desc: dict[str, Any], fits: list[dict[str, Any]]) 
     print(f"weights  {n(desc['weights_bytes'])} bytes")
     print(f"arena    {arenas} bytes")
     print(f"metadata {meta} bytes (host, 64-bit: a little less on 32-bit boards)")
+    if "memory_plan" in desc:
+        print(memplan.text(desc["memory_plan"]))
     if desc["unsupported"]:
         ops = ", ".join(f"{u['op']} (#{u['index']})" for u in desc["unsupported"])
         print(f"unsupported: {ops}")
