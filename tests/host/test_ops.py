@@ -509,6 +509,22 @@ def quantize_case(src: str, q_in: tuple[float, int], q_out: tuple[float, int]) -
 
 for q_out in [(0.05, 0), (0.02, -17), (1.0 / 256, -128)]:
     case(f"quantize/float32_to_s{q_out[0]:g}_zp{q_out[1]}")(quantize_case("float32", (0.0, 0), q_out))
+
+
+@case("quantize/float32_to_s8_large")
+def _quantize_large(rng: np.random.Generator) -> tuple[bytes, list[np.ndarray]]:
+    """Values whose quotient by the scale is at and beyond 2^23 (the kernel's fast path ends there),
+    up to 2e9 (beyond int32, and NaN, TFLM's cast is undefined), both signs, with ties and small ones."""
+    scale = 0.25
+    big = np.array([8388607, 8388608, 8388609, 8388607.5, 16777216, 3e7, 1e9, 2e9, 0.5, 1.5, 127.5, 128.5, -0.0, 1e-40])
+    data = np.concatenate([big, -big, rng.normal(0, 40, 42)]).reshape(2, 5, 7) * scale
+    b = ModelBuilder()
+    x = b.tensor("input", (2, 5, 7), np.float32)
+    y = b.tensor("output", (2, 5, 7), np.int8, scale, 3)
+    b.op("QUANTIZE", [x], [y])
+    b.inputs([x])
+    b.outputs([y])
+    return b.build(), [data.astype(np.float32)]
 for q_in, q_out in [((0.05, 3), (0.08, -7)), ((0.05, 3), (0.03, 10)), ((0.05, 3), (0.05, -20)), ((0.1, 0), (0.1, 0))]:
     name = f"quantize/int8_s{q_in[0]:g}_zp{q_in[1]}_to_s{q_out[0]:g}_zp{q_out[1]}"
     case(name)(quantize_case("int8", q_in, q_out))
