@@ -1,4 +1,4 @@
-"""MobileNetV2- and MCUNet-like int8 vision models at 64-144 px, from random weights (benchmarks only).
+"""MobileNetV2- and MCUNet-like int8 vision models at 64-144 px, from random weights (benchmarks, and one test).
 
     python tests/bench/vision_models.py [--out build/models] [--list] [NAME ...]
 
