@@ -1,4 +1,4 @@
-"""MobileNetV2- and MCUNet-like int8 vision models at 64-144 px, from random weights (benchmarks only).
+"""MobileNetV2- and MCUNet-like int8 vision models at 64-144 px, from random weights (benchmarks, and one test).
 
     python tests/bench/vision_models.py [--out build/models] [--list] [NAME ...]
 
@@ -14,6 +14,9 @@ the same tensor shapes, operators and memory as trained ones.
   mcunet_vww_r80          MCUNet-like: inverted residual blocks with kernels 3/5/7 and expansions
                           3/4/6 at 80 px (the resolution of mcunet-vww1), 2 classes
   mcunet_in_r144          the same family at 144 px, wider, 10 classes (the resolution of mcunet-in4)
+  mcunet_pico_r144        the same family at 144 px sized for RPI_PICO (tests/firmware/test_pico_vision.py):
+                          a small file for its 384 KiB ROMFS partition, but a first stage (72x72x8
+                          expanded 6x: 248,832 B) whose plain plan needs more than the Pico's heap
 """
 
 from __future__ import annotations
@@ -48,6 +51,11 @@ MCUNET_VWW = [(3, 16, 7, 2), (3, 16, 3, 1), (4, 24, 5, 2), (3, 24, 5, 1), (6, 40
               (6, 48, 5, 1), (4, 96, 5, 2), (3, 96, 3, 1), (6, 160, 7, 1)]
 MCUNET_IN = [(4, 24, 7, 2), (3, 24, 3, 1), (4, 40, 7, 2), (3, 40, 5, 1), (6, 80, 5, 2), (4, 80, 5, 1),
              (6, 96, 5, 1), (4, 96, 3, 1), (6, 192, 7, 2), (4, 192, 5, 1), (6, 320, 3, 1)]
+
+# RPI_PICO: narrow after the first stage (a file that leaves room in the ROMFS partition), MobileNetV2's
+# expansion 6 at 72x72 (the RAM), no wide last layers
+MCUNET_PICO = [(6, 16, 3, 2), (3, 16, 3, 1), (4, 24, 5, 2), (3, 24, 5, 1), (6, 40, 5, 2), (4, 40, 3, 1),
+               (6, 48, 3, 1), (4, 96, 3, 2)]
 
 
 def mcunet_like(res: int, stem: int, blocks: list[tuple[int, int, int, int]], classes: int) -> Callable[[], object]:
@@ -86,6 +94,7 @@ MODELS: dict[str, Callable[[], object]] = {
     "mbv2_w050_r128": mobilenet_v2(128, 0.5, 10),
     "mcunet_vww_r80": mcunet_like(80, 16, MCUNET_VWW, 2),
     "mcunet_in_r144": mcunet_like(144, 24, MCUNET_IN, 10),
+    "mcunet_pico_r144": mcunet_like(144, 16, MCUNET_PICO, 2),
 }
 
 

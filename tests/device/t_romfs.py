@@ -6,10 +6,12 @@ gc.mem_free() drops by no more than the model's arena + metadata (arena_size + p
 reports) + SLACK bytes when it is loaded from /rom (its file is used in place: the drop does not count
 the file's bytes), and its outputs are byte-equal to the reference (tflite-micro) for every case. Then
 the same for the frozen module tml_gestures (examples/gestures/manifest.py): MODEL, a const bytes
-object kept in the firmware image, against manifest["frozen"]. Prints one "heap:" line per model.
+object kept in the firmware image, against manifest["frozen"]. Prints one "heap:" line per model and
+one "predict:" line per case (its time by time.ticks_us: on an emulated board the emulator's clock).
 """
 
 import gc
+import time
 
 import dtest
 import tinyml
@@ -42,7 +44,10 @@ def in_place(name, source, entry, cases):
     dtest.check(name + " heap drop within arena + metadata + " + str(SLACK), drop <= bound,
                 f"dropped {drop} bytes, bound {bound}")
     for c in range(entry["cases"]):
-        y = m.predict(cases.x(c))
+        x = cases.x(c)
+        t = time.ticks_us()
+        y = m.predict(x)
+        print("predict:", name, "case", c, "us", time.ticks_diff(time.ticks_us(), t))
         dtest.check(f"{name} case {c}", dtest.same(y, cases.y(c)), "output differs from the reference")
     m.free()
     del m

@@ -148,27 +148,28 @@ def _float_values(rng: np.random.Generator, q: np.ndarray, scale: float, zero_po
     return vals
 
 
-def model_entry(name: str, data: bytes, core, run_tflm, dest: Path) -> dict:
-    """Write <name>.io (cases, expected outputs, float inputs) and return the manifest entry."""
+def model_entry(name: str, data: bytes, core, run_tflm, dest: Path, cases: int = CASES, floats: bool = True) -> dict:
+    """Write <name>.io (`cases` cases, expected outputs, then, with `floats`, case 0's float inputs) and
+    return the manifest entry."""
     ins, outs, ops, macs, weights, stage = _io_info(core, data)
     rng = np.random.default_rng(zlib.crc32(name.encode()))
     raw = bytearray()
     first: list[np.ndarray] = []
-    for case in range(CASES):
+    for case in range(cases):
         xs = [_random_input(rng, dt, shape) for dt, shape, _, _ in ins]
         ys = run_tflm(data, xs)
         for a in (*xs, *ys):
             raw += np.ascontiguousarray(a).tobytes()
         if case == 0:
             first = xs
-    for x, (_, _, scale, zp) in zip(first, ins):
+    for x, (_, _, scale, zp) in zip(first if floats else [], ins):
         raw += _float_values(rng, x, scale, zp).astype("<f4").tobytes()
     (dest / f"{name}.io").write_bytes(bytes(raw))
     return {
         "name": name,
         "file": f"{name}.tflite",
         "size": len(data),
-        "cases": CASES,
+        "cases": cases,
         "in_bytes": [int(np.prod(shape)) * dt.itemsize for dt, shape, _, _ in ins],
         "in_count": [int(np.prod(shape)) for _, shape, _, _ in ins],
         "out_bytes": [int(np.prod(shape)) * dt.itemsize for dt, shape in outs],

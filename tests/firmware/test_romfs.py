@@ -46,8 +46,9 @@ QEMU_ROMFS_BOARDS = ("MPS2_AN385", "MPS2_AN500", "MPS3_AN547", "NETDUINO_PLUS_2"
 RP2040_BOARD = "RPI_PICO"
 
 
-def romfs_files(tmp: Path, model: Path = MODEL) -> tuple[dict[str, bytes], int]:
-    """The image's files (name -> bytes) with `model` and the number of checks t_romfs.py runs with them."""
+def romfs_files(tmp: Path, model: Path = MODEL, cases: int = device_data.CASES) -> tuple[dict[str, bytes], int]:
+    """The image's files (name -> bytes) with `model` and the number of checks t_romfs.py runs with them;
+    `model`'s .io file holds `cases` cases and no float inputs (t_romfs.py does not read them)."""
     if not model.exists():
         pytest.skip(f"no shared model {model}")
     core = device_data._core()
@@ -55,7 +56,7 @@ def romfs_files(tmp: Path, model: Path = MODEL) -> tuple[dict[str, bytes], int]:
         pytest.skip("the host core library is not built (make host-lib)")
     run_tflm = device_data._tflm_runner()
     data = model.read_bytes()
-    entry = device_data.model_entry(model.stem, data, core, run_tflm, tmp)
+    entry = device_data.model_entry(model.stem, data, core, run_tflm, tmp, cases=cases, floats=False)
     frozen = device_data.model_entry(FROZEN.stem, FROZEN.read_bytes(), core, run_tflm, tmp)
     manifest = {"models": [entry], "frozen": frozen}
     files = {
@@ -69,7 +70,8 @@ def romfs_files(tmp: Path, model: Path = MODEL) -> tuple[dict[str, bytes], int]:
     return files, checks
 
 
-def _run(dev: SerialTarget, checks: int, where: str) -> None:
+def _run(dev: SerialTarget, checks: int, where: str) -> list[str]:
+    """Run t_romfs.py in /rom; its output lines (every check passed)."""
     dev.datadir = "/rom"
     out, err = dev.run_script(SCRIPT)
     lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
@@ -81,6 +83,7 @@ def _run(dev: SerialTarget, checks: int, where: str) -> None:
     passed, failed, skipped = m
     assert (passed, failed, skipped) == (checks, 0, 0), \
         f"t_romfs.py on {where}: {passed} passed, {failed} failed, {skipped} skipped; expected {checks} passed:\n{out}"
+    return lines
 
 
 def _result(line: str) -> tuple[int, int, int] | None:
