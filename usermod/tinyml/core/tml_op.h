@@ -89,6 +89,9 @@ void tml_op_folded_pad(const tml_model_t *m, const tml_op_t *op, int32_t pad[4])
 /* Persistent memory for op data, zeroed, aligned to 8. NULL on failure (then
  * return TML_ERR_NO_MEMORY; the loader already filled err). */
 void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err);
+/* Of the op data allocated so far, count `bytes` in `category` instead (TML_META_QUANT,
+ * TML_META_KERNEL_SUMS: the parts of a block that are multipliers and shifts, or kernel sums). */
+void tml_meta_move(tml_model_t *m, int category, size_t bytes);
 
 /* Make output tensor `out` share the bytes of input tensor `in` (no copy). Only
  * for ops whose output bytes are exactly the input bytes (RESHAPE, SQUEEZE). */

@@ -218,6 +218,7 @@ static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per
     size_t q_offset, tml_error_t *err) {
     uint8_t *d = tml_persistent_alloc(m, header + 2 * (size_t)channels * sizeof(int32_t), err);
     if (d) {
+        tml_meta_move(m, TML_META_QUANT, 2 * (size_t)channels * sizeof(int32_t));
         *q = (tml_per_channel_quant_params_t *)(d + q_offset);
         (*q)->multiplier = (int32_t *)(d + header);
         (*q)->shift = (*q)->multiplier + channels;

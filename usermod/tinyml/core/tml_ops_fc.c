@@ -242,6 +242,8 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_QUANT, 2 * n_q * sizeof(int32_t));
+    tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)sums);
     *d = f;
     d->q.multiplier = (int32_t *)(d + 1);
     d->q.shift = d->q.multiplier + n_q;
@@ -325,6 +327,7 @@ tml_status_t tml_fully_connected_s16_prepare(tml_model_t *m, tml_op_t *op, tml_e
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_QUANT, 2 * n_q * sizeof(int32_t));
     d->is_int32_bias = is_int32_bias;
     d->f.q.multiplier = (int32_t *)(d + 1);
     d->f.q.shift = d->f.q.multiplier + n_q;

@@ -56,6 +56,7 @@ static tml_status_t make_gate(tml_model_t *m, tml_tensor_t *const *t, int wi, in
     if (!sums) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_KERNEL_SUMS, 2 * (size_t)nh * sizeof(int32_t));
     const int8_t *wd = w->data, *rd = r->data;
     const int32_t *bias = t[bi]->data;
     for (int32_t j = 0; j < nh; j++) {

@@ -158,6 +158,7 @@ tml_status_t tml_svdf_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)(sums > 0 ? sums : 0));
     d->multiplier_1 = p.multiplier_1;
     d->multiplier_2 = p.multiplier_2;
     d->shift_1 = (int8_t)p.shift_1;
