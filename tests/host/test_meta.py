@@ -58,7 +58,9 @@ def expected(model) -> dict[str, int]:  # noqa: ANN001 - core.Model
         if o.name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
             quant += 8 * out.shape[-1]  # one multiplier and one shift per output channel
         elif o.name == "FULLY_CONNECTED":
-            quant += 8 * (model.tensor(o.inputs[1]).shape[0] if model.tensor(o.inputs[1]).per_channel else 1)
+            w = model.tensor(o.inputs[1])
+            # int8: per channel, the arrays after the record; per tensor, its multiplier and int8 shift
+            quant += 8 * w.shape[0] if w.per_channel else 5
     plans = model.plans
     plan = a8(len(plans) * ctypes.sizeof(_Exec)) if plans else 0
     plan += sum(a8(4 * (p.last - p.first + 1)) for p in plans if p.kind == "stage")
