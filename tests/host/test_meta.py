@@ -21,14 +21,10 @@ P, U8, U16, I16, I32, U32 = ctypes.c_void_p, ctypes.c_uint8, ctypes.c_uint16, ct
 CATEGORIES = ["tensors", "ops", "op_data", "quant", "kernel_sums", "plan", "other"]
 
 
-class _FbTable(ctypes.Structure):
-    _fields_ = [("fb", P), ("pos", U32)]
-
-
 class _Op(ctypes.Structure):
     """tml_op_t (core/tml_op.h)"""
 
-    _fields_ = [("eval", P), ("data", P), ("scratch", P), ("inputs", P), ("options", _FbTable),
+    _fields_ = [("eval", P), ("data", P), ("scratch", P), ("inputs", P), ("options_pos", U32),
                 ("scratch_size", I32), ("macs", U32), ("builtin", I16), ("index", U16), ("row", U16),
                 ("n_inputs", U8), ("n_outputs", U8), ("options_type", U8), ("kernel", U8)]
 

@@ -258,10 +258,11 @@ static tml_status_t read_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tm
         op->builtin = (int16_t)(code >= 0 && code <= 0x7fff ? code : -1);
         op->row = TML_NO_ROW;
         op->options_type = tml_fb_u8(&ot, OP_OPTIONS_TYPE, 0);
-        if (!tml_fb_table(&ot, OP_OPTIONS, &op->options)) {
+        tml_fb_table_t options;
+        if (!tml_fb_table(&ot, OP_OPTIONS, &options)) {
             return tml_invalid(err, "operator %d options are malformed", i);
         }
-        op->options.fb = &m->fb;
+        op->options_pos = options.pos;
         tml_fb_vec_t custom; /* read again by tml_op_custom_options */
         if (!tml_fb_vector(&ot, OP_CUSTOM_OPTIONS, 1, &custom)) {
             return tml_invalid(err, "operator %d custom options are malformed", i);
@@ -537,7 +538,7 @@ static tml_status_t fold_pads(tml_model_t *m, tml_error_t *err) {
         if (!row || (conv->builtin != TML_OP_CONV_2D && conv->builtin != TML_OP_DEPTHWISE_CONV_2D) ||
             (row->type != TML_INT8 && row->type != TML_INT16) || conv->n_inputs < 2 || conv->inputs[0] != out_idx ||
             conv->inputs[1] < 0 || m->tensors[conv->inputs[1]].type == TML_INT4 ||
-            tml_fb_u8(&conv->options, 0, TML_PAD_SAME) != TML_PAD_VALID) {
+            tml_fb_u8(TML_OPTIONS(m, conv), 0, TML_PAD_SAME) != TML_PAD_VALID) {
             continue;
         }
         for (int j = 1; j < conv->n_inputs; j++) {

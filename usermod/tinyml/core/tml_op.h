@@ -53,7 +53,7 @@ struct tml_op {
     void *scratch;          /* valid during eval when scratch_size > 0 (before the arena is bound: its
                              * arena offset, see tml_model_set_arena) */
     int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
-    tml_fb_table_t options; /* builtin_options table (options.pos == 0 if absent) */
+    uint32_t options_pos;   /* builtin_options table in the model (0 if absent): read it through TML_OPTIONS */
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
     uint32_t macs;          /* set by prepare (0 for data movement ops) */
     int16_t builtin;        /* BuiltinOperator code (-1: out of range, unsupported) */
@@ -64,6 +64,10 @@ struct tml_op {
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
     uint8_t kernel;         /* 0: one kernel for the op; else 1 + the tml_kernel_t its prepare selected */
 };
+
+/* The builtin_options table of op in model m (a const tml_fb_table_t *, valid in the enclosing block):
+ * a position is all the op record keeps of it (the table's model is m's). */
+#define TML_OPTIONS(m, op) ((const tml_fb_table_t *)&(tml_fb_table_t){&(m)->fb, (op)->options_pos})
 
 /* Output k of op is OUTS(op)[k]: outputs follow the inputs in op->inputs. */
 #define OUTS(op) ((op)->inputs + (op)->n_inputs)

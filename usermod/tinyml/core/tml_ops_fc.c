@@ -30,13 +30,14 @@ static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_
     *out = (tml_dims_t){d->batches, 1, 1, d->units};
 }
 
-/* int8 activations (int8 or packed int4 weights): only what invoke reads, compactly (32 bytes on a
- * 32-bit core, with the per-tensor multiplier and shift, instead of fc_data_t's 56 and 8); each call builds the kernel's parameter structs from it
- * on the stack. Per tensor the multiplier and shift are here; per channel `units` multipliers then
- * `units` shifts follow the record; then the kernel sums, where the backend precomputes them. */
+/* int8 activations (int8 or packed int4 weights): only what invoke reads, compactly (24 bytes, with
+ * the per-tensor multiplier and shift, instead of fc_data_t's 56 and 8 on a 32-bit core); each call
+ * builds the kernel's parameter structs from it and the filter's dims [units, depth] on the stack.
+ * Per tensor the multiplier and shift are here; per channel `units` multipliers then `units` shifts
+ * follow the record; then the kernel sums, where the backend precomputes them. */
 enum { FC8_PER_CHANNEL = 1, FC8_SUMS = 2 };
 typedef struct {
-    int32_t batches, accum, units;
+    int32_t batches;
     int32_t multiplier;     /* per tensor */
     int32_t filter_offset;  /* any zero point the model gives its weights */
     int16_t input_offset, output_offset; /* int8 zero points, negated for the input */
@@ -45,9 +46,10 @@ typedef struct {
     uint8_t output_rank, kernel, flags; /* flags: FC8_* */
 } fc8_data_t;
 
-/* The kernel's parameters from the record; shift: storage for the per-tensor shift. */
-static inline void fc8_params(fc8_data_t *d, tml_fc_params_t *p, tml_quant_params_t *q, int32_t *shift) {
-    const int32_t n_q = d->flags & FC8_PER_CHANNEL ? d->units : 0;
+/* The kernel's parameters from the record (units: the filter's); shift: storage for the per-tensor shift. */
+static inline void fc8_params(fc8_data_t *d, int32_t units, tml_fc_params_t *p, tml_quant_params_t *q,
+    int32_t *shift) {
+    const int32_t n_q = d->flags & FC8_PER_CHANNEL ? units : 0;
     p->input_offset = d->input_offset;
     p->filter_offset = d->filter_offset;
     p->output_offset = d->output_offset;
@@ -76,7 +78,7 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_FULLY_CONNECTED) {
+    if (op->options_pos && op->options_type != OPT_FULLY_CONNECTED) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_FULLY_CONNECTED);
     }
@@ -104,9 +106,9 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     } else if (bias && (s = tml_check_type(err, op, bias, "bias", type == TML_INT8 ? TML_INT32 : TML_FLOAT32)) != TML_OK) {
         return s;
     }
-    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
-    const int weights_format = tml_fb_u8(&op->options, 1, 0);
-    const bool keep_num_dims = tml_fb_u8(&op->options, 2, 0) != 0;
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 0, TML_ACT_NONE);
+    const int weights_format = tml_fb_u8(TML_OPTIONS(m, op), 1, 0);
+    const bool keep_num_dims = tml_fb_u8(TML_OPTIONS(m, op), 2, 0) != 0;
     if (weights_format != 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "weights format %d is not supported (only DEFAULT)",
             weights_format);
@@ -151,7 +153,7 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     a->bias = bias;
     a->out = out;
     a->activation = activation;
-    a->quant_bias_type = tml_fb_u8(&op->options, 4, TML_FLOAT32);
+    a->quant_bias_type = tml_fb_u8(TML_OPTIONS(m, op), 4, TML_FLOAT32);
     a->batches = batches;
     a->accum = accum;
     a->units = units;
@@ -212,16 +214,16 @@ static int fc_num_scales(tml_model_t *m, tml_op_t *op, tml_error_t *err, const f
 /* int4 weights: the kernel chosen at prepare (the registry row is int8's). */
 static tml_status_t fully_connected_eval_s4(tml_model_t *m, tml_op_t *op) {
     fc8_data_t *d = op->data;
-    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *bias = tml_op_input(m, op, 2), *filter = tml_op_input(m, op, 1);
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const int32_t units = filter->dims[0], accum = filter->dims[1];
     tml_fc_params_t p;
     tml_quant_params_t q;
     int32_t shift;
-    fc8_params(d, &p, &q, &shift);
-    const tml_dims_t in_d = {d->batches, 1, 1, d->accum}, f_d = {d->accum, 1, 1, d->units},
-                     out_d = {d->batches, 1, 1, d->units};
-    return tml_fully_connected_s4(&ctx, &p, &q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
-        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
+    fc8_params(d, units, &p, &q, &shift);
+    const tml_dims_t in_d = {d->batches, 1, 1, accum}, f_d = {accum, 1, 1, units}, out_d = {d->batches, 1, 1, units};
+    return tml_fully_connected_s4(&ctx, &p, &q, &in_d, tml_op_input(m, op, 0)->data, &f_d, filter->data,
+        bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
 #endif
 
@@ -281,8 +283,6 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     tml_meta_move(m, TML_META_QUANT, n_q ? 2 * n_q * sizeof(int32_t) : sizeof(int32_t) + 1);
     tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)sums);
     d->batches = batches;
-    d->accum = accum;
-    d->units = units;
     d->input_offset = (int16_t)f.p.input_offset;
     d->filter_offset = f.p.filter_offset;
     d->output_offset = (int16_t)f.p.output_offset;
@@ -293,7 +293,7 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     tml_fc_params_t p;
     tml_quant_params_t q;
     int32_t shift;
-    fc8_params(d, &p, &q, &shift);
+    fc8_params(d, units, &p, &q, &shift);
     if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &q)) != TML_OK) {
         return s;
     }
@@ -330,16 +330,16 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
 
 tml_status_t tml_fully_connected_eval(tml_model_t *m, tml_op_t *op) {
     fc8_data_t *d = op->data;
-    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    const tml_tensor_t *bias = tml_op_input(m, op, 2), *filter = tml_op_input(m, op, 1);
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const int32_t units = filter->dims[0], accum = filter->dims[1];
     tml_fc_params_t p;
     tml_quant_params_t q;
     int32_t shift;
-    fc8_params(d, &p, &q, &shift);
-    const tml_dims_t in_d = {d->batches, 1, 1, d->accum}, f_d = {d->accum, 1, 1, d->units},
-                     out_d = {d->batches, 1, 1, d->units};
-    return tml_fully_connected_s8(&ctx, &p, &q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
-        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
+    fc8_params(d, units, &p, &q, &shift);
+    const tml_dims_t in_d = {d->batches, 1, 1, accum}, f_d = {accum, 1, 1, units}, out_d = {d->batches, 1, 1, units};
+    return tml_fully_connected_s8(&ctx, &p, &q, &in_d, tml_op_input(m, op, 0)->data, &f_d, filter->data,
+        bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
 
 

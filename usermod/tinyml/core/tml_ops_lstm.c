@@ -137,9 +137,9 @@ static tml_status_t check_common(tml_model_t *m, tml_op_t *op, tml_tensor_t **t,
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%s must be constant", input_names[k]);
         }
     }
-    const int act = tml_fb_u8(&op->options, O_ACTIVATION, 0);
-    sh->cell_clip = tml_fb_f32(&op->options, O_CELL_CLIP, 0.0f);
-    sh->time_major = tml_fb_u8(&op->options, O_TIME_MAJOR, 0) != 0;
+    const int act = tml_fb_u8(TML_OPTIONS(m, op), O_ACTIVATION, 0);
+    sh->cell_clip = tml_fb_f32(TML_OPTIONS(m, op), O_CELL_CLIP, 0.0f);
+    sh->time_major = tml_fb_u8(TML_OPTIONS(m, op), O_TIME_MAJOR, 0) != 0;
     if (act != TML_ACT_TANH) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
             "fused_activation_function %d: only TANH (4) is supported as the cell gate activation", act);
