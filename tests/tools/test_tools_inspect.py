@@ -81,7 +81,7 @@ def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:
     assert "DEPTHWISE_CONV_2D" in r.out and "1x25x5x64" in r.out and "320,000" in r.out
     assert "unsupported: none" in r.out
     meta = Model(kws.read_bytes()).meta_bytes
-    assert f"by category (ref" in r.out and f"quant {meta['quant']:,}, kernel_sums 0, plan {meta['plan']:,}" in r.out
+    assert "by category (ref" in r.out and f"quant {meta['quant']:,}, kernel_sums 0, plan {meta['plan']:,}" in r.out
     assert "RPI_PICO" in r.out and "MPS2_AN500" in r.out and "ESP32_GENERIC" not in r.out
     header = next(line for line in r.out.splitlines() if line.startswith("board "))
     assert header.split()[:13] == ["board", "backend", "heap", "RAM", "(file)", "RAM", "(in", "place)", "file",

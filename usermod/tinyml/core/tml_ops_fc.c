@@ -12,6 +12,14 @@
 
 enum { OPT_FULLY_CONNECTED = 8 };
 
+/* Where the backend's kernels want kernel sums (CMSIS-NN on MVE): 1 precomputes them at load into
+ * the op's record (persistent: 4 bytes per output unit), 0 has the kernel compute them at each call
+ * into its scratch (shared by every operator; TFLM's default). Built with 0 only to measure the trade
+ * (README, "Benchmarks vs TFLM", MPS3_AN547). */
+#ifndef TML_FC_SUMS_AT_LOAD
+#define TML_FC_SUMS_AT_LOAD 1
+#endif
+
 /* Op group INT4 (see tml_ops.c): packed int4 weights. */
 #ifndef TML_OPS_INT4
 #define TML_OPS_INT4 1
@@ -269,8 +277,8 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     fc_dims(&f, &in_d, &f_d, &out_d);
     const bool const_weights =
         filter->kind == TML_TENSOR_CONST && filter->data && (!bias || (bias->kind == TML_TENSOR_CONST && bias->data));
-    const int32_t sums =
-        const_weights && !s4 ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
+    const int32_t sums = TML_FC_SUMS_AT_LOAD && const_weights && !s4
+        ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
     if (sums < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
