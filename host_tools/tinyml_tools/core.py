@@ -197,6 +197,10 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_model_tensor_arena.restype = i
     lib.tml_type_name.argtypes = [i]
     lib.tml_type_name.restype = ctypes.c_char_p
+    lib.tml_model_meta_bytes.argtypes = [p, i]
+    lib.tml_model_meta_bytes.restype = sz
+    lib.tml_meta_name.argtypes = [i]
+    lib.tml_meta_name.restype = ctypes.c_char_p
     _libs[backend] = lib
     return lib
 
@@ -355,6 +359,16 @@ class Model:
     @property
     def persistent_size(self) -> int:
         return int(self._lib.tml_model_persistent_size(self._m))
+
+    @property
+    def meta_bytes(self) -> dict[str, int]:
+        """The persistent metadata by category (tml_model_meta_bytes, in the core's order): tensors, ops,
+        op_data, quant (multipliers and shifts), kernel_sums, plan, other; they sum to persistent_size."""
+        out, k = {}, 0
+        while (name := self._lib.tml_meta_name(k)) is not None:
+            out[name.decode()] = int(self._lib.tml_model_meta_bytes(self._m, k))
+            k += 1
+        return out
 
     @property
     def weights_size(self) -> int:

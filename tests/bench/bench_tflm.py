@@ -86,6 +86,25 @@ def plan_summary(o: dict) -> str:
     return ", ".join(parts) or "-"
 
 
+def meta_table(good: list[tuple[dict, dict]]) -> list[str]:
+    """Our metadata by category (tml_model_meta_bytes, the 32-bit build's), as loaded by default."""
+    names = list(next((o["meta"] for o, _ in good if "meta" in o), {}))
+    if not names:
+        return []
+    title = ("Metadata by category (bytes, this board's build, as loaded by default; quant: multipliers and"
+             " shifts):")
+    lines = ["", title, "", "| model | " + " | ".join(names) + " | total |", "|---|" + "---:|" * (len(names) + 1)]
+    for o, _ in good:
+        lines.append(f"| {o['model']} | " + " | ".join(fmt(o["meta"][n]) for n in names) +
+                     f" | {fmt(sum(o['meta'].values()))} |")
+    return lines
+
+
+def meta_mismatch(ours: list[dict]) -> list[str]:
+    """Models whose metadata categories do not sum to their persistent bytes."""
+    return [o["model"] for o in ours if "meta" in o and sum(o["meta"].values()) != o["persistent"]]
+
+
 def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) -> str:
     info = board_info(board)
     t_by = {d["model"]: d for d in tflm}
@@ -122,6 +141,7 @@ def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) ->
     lines += ["", ("'plain plan': the same core loaded with in-place operators and patches off (TML_LOAD_NO_INPLACE"
                    " | TML_LOAD_NO_PATCHES); \"plan's extra instr\": its invoke against that plain one;"
                    " 'load instr': tml_model_load, planning included.")]
+    lines += meta_table(good)
     if ops:
         lines += ["", "Per op (instructions of the op's eval, second inference):", "",
                   "| model | # | op | MACs | TFLM | ours | ours/TFLM |", "|---|---:|---|---:|---:|---:|---:|"]
@@ -154,7 +174,11 @@ def main(argv: list[str] | None = None) -> int:
         (t.get("out") for t in tflm if t["model"] == o["model"]), None)]
     if bad:
         print(f"bench-tflm: outputs differ or failed: {', '.join(bad)}", file=sys.stderr)
-    return 1 if bad else 0
+    miscounted = meta_mismatch(ours)
+    if miscounted:
+        print(f"bench-tflm: metadata categories do not sum to the persistent bytes: {', '.join(miscounted)}",
+              file=sys.stderr)
+    return 1 if bad or miscounted else 0
 
 
 if __name__ == "__main__":

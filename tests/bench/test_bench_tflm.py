@@ -50,3 +50,5 @@ def test_bench_tflm_smoke() -> None:
     assert sum(op[1] for op in o["ops"]) > 0  # MACs
     assert t["out"] and o["out"] == t["out"]
     assert t["arena"] > 0 and o["arena"] > 0
+    # the 32-bit build's metadata by category sums to its persistent bytes
+    assert sum(o["meta"].values()) == o["persistent"] > 0 and o["meta"]["ops"] > 0, o["meta"]

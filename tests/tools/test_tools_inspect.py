@@ -41,6 +41,9 @@ def test_inspect_every_shared_model(tinyml: Runner, shared_models: list[Path]) -
             m = Model(data, backend=backend)  # a full, runnable load
             assert rep["arena_bytes"][backend] == m.arena_size, (path.name, backend)
             assert rep["persistent_bytes"][backend] == m.persistent_size
+            # the metadata by category, summing to it
+            assert rep["metadata_bytes"][backend] == m.meta_bytes
+            assert sum(rep["metadata_bytes"][backend].values()) == m.persistent_size
         m = Model(data)
         assert [la["op"] for la in rep["layers"]] == m.ops
         assert [la["macs"] for la in rep["layers"]] == m.op_macs
@@ -77,6 +80,8 @@ def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:
     assert r.rc == 0, r.err
     assert "DEPTHWISE_CONV_2D" in r.out and "1x25x5x64" in r.out and "320,000" in r.out
     assert "unsupported: none" in r.out
+    meta = Model(kws.read_bytes()).meta_bytes
+    assert "by category (ref" in r.out and f"quant {meta['quant']:,}, kernel_sums 0, plan {meta['plan']:,}" in r.out
     assert "RPI_PICO" in r.out and "MPS2_AN500" in r.out and "ESP32_GENERIC" not in r.out
     header = next(line for line in r.out.splitlines() if line.startswith("board "))
     assert header.split()[:13] == ["board", "backend", "heap", "RAM", "(file)", "RAM", "(in", "place)", "file",

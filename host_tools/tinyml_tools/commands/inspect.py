@@ -76,6 +76,7 @@ def describe(data: bytes) -> dict[str, Any]:
         "weights_bytes": m.weights_size,
         "arena_bytes": {b: x.arena_size for b, x in models.items()},
         "persistent_bytes": {b: x.persistent_size for b, x in models.items()},
+        "metadata_bytes": {b: x.meta_bytes for b, x in models.items()},
         "unsupported": unsupported,
         "unsupported_message": message,
     }
@@ -127,6 +128,7 @@ def _print_report(path: Path, desc: dict[str, Any], fits: list[dict[str, Any]]) 
     print(f"weights  {n(desc['weights_bytes'])} bytes")
     print(f"arena    {arenas} bytes")
     print(f"metadata {meta} bytes (host, 64-bit: a little less on 32-bit boards)")
+    print(metadata_text(desc))
     if "memory_plan" in desc:
         print(memplan.text(desc["memory_plan"]))
     if desc["unsupported"]:
@@ -138,6 +140,16 @@ def _print_report(path: Path, desc: dict[str, Any], fits: list[dict[str, Any]]) 
         return
     print()
     print(fits_text(desc, fits))
+
+
+def metadata_text(desc: dict[str, Any]) -> str:
+    """The metadata's bytes by category (tensors, ops, op_data, quant: multipliers and shifts, kernel_sums,
+    plan, other), one line per backend; backends with the same figures share a line."""
+    lines: dict[str, list[str]] = {}
+    for backend, cats in desc["metadata_bytes"].items():
+        key = ", ".join(f"{name} {n(v)}" for name, v in cats.items())
+        lines.setdefault(key, []).append(backend)
+    return "\n".join(f"  by category ({', '.join(b)}): {key}" for key, b in lines.items())
 
 
 def fits_text(desc: dict[str, Any], fits: list[dict[str, Any]]) -> str:

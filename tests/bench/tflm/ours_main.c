@@ -106,9 +106,15 @@ static void run(const bench_model_t *bm) {
         tml_model_free(&m);
         return;
     }
-    bench_printf(", \"total\": %lu, \"load\": %lu, \"arena\": %lu, \"persistent\": %lu, \"pool\": %lu, \"plans\": [",
+    bench_printf(", \"total\": %lu, \"load\": %lu, \"arena\": %lu, \"persistent\": %lu, \"pool\": %lu, ",
         (unsigned long)total, (unsigned long)load, (unsigned long)tml_model_arena_size(&m),
         (unsigned long)tml_model_persistent_size(&m), (unsigned long)pool_used);
+    /* the metadata by category (tml_model_meta_bytes), as this 32-bit build holds it */
+    bench_puts("\"meta\": {");
+    for (int c = 0; tml_meta_name(c); c++) {
+        bench_printf("%s\"%s\": %lu", c ? ", " : "", tml_meta_name(c), (unsigned long)tml_model_meta_bytes(&m, c));
+    }
+    bench_puts("}, \"plans\": [");
     for (int i = 0; i < tml_model_num_plans(&m); i++) {
         int first, last, kind, rows;
         int32_t temp;

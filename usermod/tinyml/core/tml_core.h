@@ -59,6 +59,19 @@ typedef struct {
     void *ctx;
 } tml_allocator_t;
 
+/* What a loaded model's persistent metadata holds, by category (tml_model_meta_bytes): the
+ * categories sum to tml_model_persistent_size(). */
+enum {
+    TML_META_TENSORS = 0,     /* tensor records (with copies of misaligned shapes), the input/output table */
+    TML_META_OPS = 1,         /* operator records and their tensor index lists */
+    TML_META_OP_DATA = 2,     /* operators' parameters and state (what prepare keeps), less the two below */
+    TML_META_QUANT = 3,       /* requantization multipliers and shifts (per channel or per tensor) */
+    TML_META_KERNEL_SUMS = 4, /* kernel sums precomputed at load (MVE fully-connected, LSTM, SVDF) */
+    TML_META_PLAN = 5,        /* the planner's records (in-place operators, stages and their windows) */
+    TML_META_OTHER = 6,       /* aligned copies of misaligned constants, inspect mode's message */
+    TML_META_COUNT = 7
+};
+
 struct tml_op;
 struct tml_block;
 struct tml_exec;
@@ -93,6 +106,7 @@ typedef struct tml_model {
     uint8_t load_flags;       /* TML_LOAD_* */
     uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound, 3 inspect only */
     char *unsupported;        /* inspect mode: list of unsupported operators */
+    uint32_t meta[TML_META_COUNT]; /* persistent bytes by category (TML_META_*) */
 } tml_model_t;
 
 /* Per-op hook for profiling: called with phase 0 before and 1 after op i. */
@@ -128,6 +142,11 @@ const char *tml_model_unsupported(const tml_model_t *m);
 size_t tml_model_arena_size(const tml_model_t *m);
 /* Bytes of persistent metadata the model holds (tensor table, op data). */
 size_t tml_model_persistent_size(const tml_model_t *m);
+/* The part of it in category `category` (TML_META_*); 0 for an unknown category. */
+size_t tml_model_meta_bytes(const tml_model_t *m, int category);
+/* The category's name ("tensors", "ops", "op_data", "quant", "kernel_sums", "plan", "other"); NULL
+ * past the last. */
+const char *tml_meta_name(int category);
 
 /* Bind an arena of at least tml_model_arena_size() bytes; if `arena` is not
  * TML_ARENA_ALIGN-aligned it needs that many extra bytes. Zeroes variable

@@ -13,6 +13,17 @@ size_t tml_model_persistent_size(const tml_model_t *m) {
     return m->state ? m->persistent_size : 0;
 }
 
+size_t tml_model_meta_bytes(const tml_model_t *m, int category) {
+    return m->state && category >= 0 && category < TML_META_COUNT ? m->meta[category] : 0;
+}
+
+const char *tml_meta_name(int category) {
+    static const char *const names[TML_META_COUNT] = {
+        "tensors", "ops", "op_data", "quant", "kernel_sums", "plan", "other",
+    };
+    return category >= 0 && category < TML_META_COUNT ? names[category] : NULL;
+}
+
 void tml_model_reset(tml_model_t *m) {
     if (m->state != 2) {
         return;

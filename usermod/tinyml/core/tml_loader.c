@@ -66,7 +66,7 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
         /* dims stay in the model buffer unless it is misaligned (then: a copy) */
         const uint8_t *at = m->fb.buf + shape.pos;
         if ((uintptr_t)at & 3) {
-            int32_t *copy = tml_persistent_alloc(m, 4 * shape.len, err);
+            int32_t *copy = tml_persistent_alloc_as(m, 4 * shape.len, TML_META_TENSORS, err);
             if (!copy) {
                 return TML_ERR_NO_MEMORY;
             }
@@ -164,7 +164,7 @@ static tml_status_t load_tensor(tml_model_t *m, int index, tml_error_t *err) {
         t->kind = TML_TENSOR_CONST;
         if (((uintptr_t)bytes & (es >= 4 ? 3 : es - 1)) != 0) {
             /* misaligned wide constants: keep an aligned copy */
-            void *copy = tml_persistent_alloc(m, (size_t)t->bytes, err);
+            void *copy = tml_persistent_alloc_as(m, (size_t)t->bytes, TML_META_OTHER, err);
             if (!copy) {
                 return TML_ERR_NO_MEMORY;
             }
@@ -258,10 +258,11 @@ static tml_status_t read_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const tm
         op->builtin = (int16_t)(code >= 0 && code <= 0x7fff ? code : -1);
         op->row = TML_NO_ROW;
         op->options_type = tml_fb_u8(&ot, OP_OPTIONS_TYPE, 0);
-        if (!tml_fb_table(&ot, OP_OPTIONS, &op->options)) {
+        tml_fb_table_t options;
+        if (!tml_fb_table(&ot, OP_OPTIONS, &options)) {
             return tml_invalid(err, "operator %d options are malformed", i);
         }
-        op->options.fb = &m->fb;
+        op->options_pos = options.pos;
         tml_fb_vec_t custom; /* read again by tml_op_custom_options */
         if (!tml_fb_vector(&ot, OP_CUSTOM_OPTIONS, 1, &custom)) {
             return tml_invalid(err, "operator %d custom options are malformed", i);
@@ -361,7 +362,7 @@ static tml_status_t resolve_ops(tml_model_t *m, const tml_fb_vec_t *ops_v, const
         if (!inspect) {
             return TML_ERR_UNSUPPORTED;
         }
-        m->unsupported = tml_persistent_alloc(m, at + 1, err);
+        m->unsupported = tml_persistent_alloc_as(m, at + 1, TML_META_OTHER, err);
         if (!m->unsupported) {
             return TML_ERR_NO_MEMORY;
         }
@@ -397,7 +398,7 @@ static tml_status_t load_op_io(tml_model_t *m, const tml_fb_vec_t *ops_v, tml_er
         }
         total += in.len + out.len;
     }
-    int16_t *pool = tml_persistent_alloc(m, sizeof(int16_t) * total, err);
+    int16_t *pool = tml_persistent_alloc_as(m, sizeof(int16_t) * total, TML_META_OPS, err);
     if (!pool) {
         return TML_ERR_NO_MEMORY;
     }
@@ -537,7 +538,7 @@ static tml_status_t fold_pads(tml_model_t *m, tml_error_t *err) {
         if (!row || (conv->builtin != TML_OP_CONV_2D && conv->builtin != TML_OP_DEPTHWISE_CONV_2D) ||
             (row->type != TML_INT8 && row->type != TML_INT16) || conv->n_inputs < 2 || conv->inputs[0] != out_idx ||
             conv->inputs[1] < 0 || m->tensors[conv->inputs[1]].type == TML_INT4 ||
-            tml_fb_u8(&conv->options, 0, TML_PAD_SAME) != TML_PAD_VALID) {
+            tml_fb_u8(TML_OPTIONS(m, conv), 0, TML_PAD_SAME) != TML_PAD_VALID) {
             continue;
         }
         for (int j = 1; j < conv->n_inputs; j++) {
@@ -596,7 +597,7 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_plan_hint_t *hint, tm
     }
     m->n_inputs = (uint16_t)in_v.len;
     m->n_outputs = (uint16_t)out_v.len;
-    m->ops = tml_persistent_alloc(m, sizeof(tml_op_t) * (m->n_ops ? m->n_ops : 1u), err);
+    m->ops = tml_persistent_alloc_as(m, sizeof(tml_op_t) * (m->n_ops ? m->n_ops : 1u), TML_META_OPS, err);
     if (!m->ops) {
         return TML_ERR_NO_MEMORY;
     }
@@ -604,8 +605,9 @@ static tml_status_t load(tml_model_t *m, bool inspect, tml_plan_hint_t *hint, tm
     if (s != TML_OK) {
         return s;
     }
-    m->tensors = tml_persistent_alloc(m, sizeof(tml_tensor_t) * (m->n_tensors ? m->n_tensors : 1u), err);
-    m->io = tml_persistent_alloc(m, sizeof(int16_t) * (m->n_inputs + m->n_outputs + 1u), err);
+    m->tensors = tml_persistent_alloc_as(m, sizeof(tml_tensor_t) * (m->n_tensors ? m->n_tensors : 1u), TML_META_TENSORS,
+        err);
+    m->io = tml_persistent_alloc_as(m, sizeof(int16_t) * (m->n_inputs + m->n_outputs + 1u), TML_META_TENSORS, err);
     if (!m->tensors || !m->io) {
         return TML_ERR_NO_MEMORY;
     }
@@ -722,6 +724,8 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
         err->status = s;
         return s;
     }
+    /* the block's bytes no allocation asked for (a model with no metadata still gets 8) */
+    m->meta[TML_META_OTHER] += (uint32_t)(m->persistent_size - m->persistent_used);
     m->state = m->unsupported ? 3 : 1;
     err->status = TML_OK;
     return TML_OK;

@@ -28,6 +28,18 @@ void tml_raw_free(tml_model_t *m, void *p, size_t size) {
  * own (with a small header); the second runs in one block of exactly the
  * measured size, so the metadata costs no allocator overhead. */
 void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
+    return tml_persistent_alloc_as(m, size, TML_META_OP_DATA, err);
+}
+
+void tml_meta_move(tml_model_t *m, int category, size_t bytes) {
+    if (bytes > m->meta[TML_META_OP_DATA]) {
+        bytes = m->meta[TML_META_OP_DATA];
+    }
+    m->meta[TML_META_OP_DATA] -= (uint32_t)bytes;
+    m->meta[category] += (uint32_t)bytes;
+}
+
+void *tml_persistent_alloc_as(tml_model_t *m, size_t size, int category, tml_error_t *err) {
     const size_t hdr = (sizeof(struct tml_block) + 7) & ~(size_t)7;
     if (size > (size_t)0x7fffffff) {
         tml_fail(err, TML_ERR_NO_MEMORY, "out of memory: %lu bytes requested", (unsigned long)size);
@@ -52,6 +64,7 @@ void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err) {
         p = (uint8_t *)b + hdr;
     }
     m->persistent_used += size;
+    m->meta[category] += (uint32_t)size;
     memset(p, 0, size);
     return p;
 }

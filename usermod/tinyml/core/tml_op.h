@@ -53,7 +53,7 @@ struct tml_op {
     void *scratch;          /* valid during eval when scratch_size > 0 (before the arena is bound: its
                              * arena offset, see tml_model_set_arena) */
     int16_t *inputs;        /* tensor indices, then the outputs'; -1 = optional input absent */
-    tml_fb_table_t options; /* builtin_options table (options.pos == 0 if absent) */
+    uint32_t options_pos;   /* builtin_options table in the model (0 if absent): read it through TML_OPTIONS */
     int32_t scratch_size;   /* set by prepare: bytes of scratch for eval */
     uint32_t macs;          /* set by prepare (0 for data movement ops) */
     int16_t builtin;        /* BuiltinOperator code (-1: out of range, unsupported) */
@@ -64,6 +64,10 @@ struct tml_op {
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
     uint8_t kernel;         /* 0: one kernel for the op; else 1 + the tml_kernel_t its prepare selected */
 };
+
+/* The builtin_options table of op in model m (a const tml_fb_table_t *, valid in the enclosing block):
+ * a position is all the op record keeps of it (the table's model is m's). */
+#define TML_OPTIONS(m, op) ((const tml_fb_table_t *)&(tml_fb_table_t){&(m)->fb, (op)->options_pos})
 
 /* Output k of op is OUTS(op)[k]: outputs follow the inputs in op->inputs. */
 #define OUTS(op) ((op)->inputs + (op)->n_inputs)
@@ -89,6 +93,9 @@ void tml_op_folded_pad(const tml_model_t *m, const tml_op_t *op, int32_t pad[4])
 /* Persistent memory for op data, zeroed, aligned to 8. NULL on failure (then
  * return TML_ERR_NO_MEMORY; the loader already filled err). */
 void *tml_persistent_alloc(tml_model_t *m, size_t size, tml_error_t *err);
+/* Of the op data allocated so far, count `bytes` in `category` instead (TML_META_QUANT,
+ * TML_META_KERNEL_SUMS: the parts of a block that are multipliers and shifts, or kernel sums). */
+void tml_meta_move(tml_model_t *m, int category, size_t bytes);
 
 /* Make output tensor `out` share the bytes of input tensor `in` (no copy). Only
  * for ops whose output bytes are exactly the input bytes (RESHAPE, SQUEEZE). */

@@ -436,11 +436,11 @@ tml_status_t tml_leaky_relu_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_LEAKY_RELU) {
+    if (op->options_pos && op->options_type != OPT_LEAKY_RELU) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_LEAKY_RELU);
     }
-    const float alpha = tml_fb_f32(&op->options, 0, 0.0f);
+    const float alpha = tml_fb_f32(TML_OPTIONS(m, op), 0, 0.0f);
     if (in->type == TML_FLOAT32) {
         float *d = tml_persistent_alloc(m, sizeof(*d), err);
         if (!d) {

@@ -16,7 +16,7 @@ tml_status_t tml_cast_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_CAST) {
+    if (op->options_pos && op->options_type != OPT_CAST) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_CAST);
     }

@@ -98,7 +98,7 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return s;
     }
     const int opt_type = dw ? OPT_DEPTHWISE_CONV_2D : OPT_CONV_2D;
-    if (op->options.pos && op->options_type != opt_type) {
+    if (op->options_pos && op->options_type != opt_type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt_type);
     }
@@ -137,7 +137,7 @@ static tml_status_t common_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input, filter and output must be 4-D (got %d-D, %d-D, %d-D)",
             a->in->ndims, a->filter->ndims, a->out->ndims);
     }
-    const tml_fb_table_t *o = &op->options;
+    const tml_fb_table_t *o = TML_OPTIONS(m, op);
     a->padding = tml_fb_u8(o, 0, TML_PAD_SAME);
     a->stride_w = tml_fb_i32(o, 1, 0);
     a->stride_h = tml_fb_i32(o, 2, 0);
@@ -218,6 +218,7 @@ static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per
     size_t q_offset, tml_error_t *err) {
     uint8_t *d = tml_persistent_alloc(m, header + 2 * (size_t)channels * sizeof(int32_t), err);
     if (d) {
+        tml_meta_move(m, TML_META_QUANT, 2 * (size_t)channels * sizeof(int32_t));
         *q = (tml_per_channel_quant_params_t *)(d + q_offset);
         (*q)->multiplier = (int32_t *)(d + header);
         (*q)->shift = (*q)->multiplier + channels;
@@ -699,7 +700,7 @@ static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_TRANSPOSE_CONV) {
+    if (op->options_pos && op->options_type != OPT_TRANSPOSE_CONV) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_TRANSPOSE_CONV);
     }
@@ -751,7 +752,7 @@ static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     if ((s = check_bias(err, op, bias, od[3])) != TML_OK) {
         return s;
     }
-    const tml_fb_table_t *o = &op->options;
+    const tml_fb_table_t *o = TML_OPTIONS(m, op);
     const int padding = tml_fb_u8(o, 0, TML_PAD_SAME);
     const int32_t stride_w = tml_fb_i32(o, 1, 0), stride_h = tml_fb_i32(o, 2, 0);
     const int activation = tml_fb_u8(o, 3, TML_ACT_NONE);

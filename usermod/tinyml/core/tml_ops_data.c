@@ -12,7 +12,7 @@ enum {
 };
 
 static tml_status_t check_options(tml_error_t *err, const tml_op_t *op, int type) {
-    if (op->options.pos && op->options_type != type) {
+    if (op->options_pos && op->options_type != type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, type);
     }
@@ -50,12 +50,12 @@ tml_status_t tml_concatenation_prepare(tml_model_t *m, tml_op_t *op, tml_error_t
             return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input %d is missing", i);
         }
     }
-    if (op->options.pos && op->options_type != OPT_CONCATENATION) {
+    if (op->options_pos && op->options_type != OPT_CONCATENATION) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_CONCATENATION);
     }
     const tml_tensor_t *out = tml_op_output(m, op, 0);
-    const int activation = tml_fb_u8(&op->options, 1, 0);
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 1, 0);
     if (activation != TML_ACT_NONE) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
     }
@@ -63,7 +63,7 @@ tml_status_t tml_concatenation_prepare(tml_model_t *m, tml_op_t *op, tml_error_t
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "type %s is not supported", tml_type_name(out->type));
     }
     const int nd = out->ndims;
-    const int32_t axis_opt = tml_fb_i32(&op->options, 0, 0);
+    const int32_t axis_opt = tml_fb_i32(TML_OPTIONS(m, op), 0, 0);
     const int32_t axis = axis_opt < 0 ? axis_opt + nd : axis_opt;
     if (axis < 0 || axis >= nd) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "axis %d is out of range for %d-D output", (int)axis_opt,
@@ -334,7 +334,7 @@ static tml_status_t stack_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return s;
     }
     const int n = pack ? op->n_inputs : op->n_outputs;
-    const int32_t count = tml_fb_i32(&op->options, 0, 0);
+    const int32_t count = tml_fb_i32(TML_OPTIONS(m, op), 0, 0);
     if (count != n) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "%s is %d but the operator has %d %s",
             pack ? "values_count" : "num", (int)count, n, pack ? "inputs" : "outputs");
@@ -347,7 +347,7 @@ static tml_status_t stack_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "type %s is not supported", tml_type_name(whole->type));
     }
     const int nd = whole->ndims;
-    const int32_t axis_opt = tml_fb_i32(&op->options, 1, 0);
+    const int32_t axis_opt = tml_fb_i32(TML_OPTIONS(m, op), 1, 0);
     const int axis = axis_opt < 0 ? axis_opt + nd : axis_opt;
     if (nd < 1 || axis < 0 || axis >= nd) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "axis %d is out of range for the %d-D %s", (int)axis_opt,

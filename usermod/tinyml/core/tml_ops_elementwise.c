@@ -27,7 +27,7 @@ static void to_shape(const tml_tensor_t *t, tml_shape_t *s) {
 }
 
 static tml_status_t check_options(tml_error_t *err, const tml_op_t *op, int opt_type) {
-    if (op->options.pos && op->options_type != opt_type) {
+    if (op->options_pos && op->options_type != opt_type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt_type);
     }
@@ -216,7 +216,7 @@ static tml_status_t add_sub_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *e
     if (s != TML_OK) {
         return s;
     }
-    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 0, TML_ACT_NONE);
     if (a->type == TML_FLOAT32 || a->type == TML_INT32) {
         if (a->type == TML_INT32 && ((s = check_unquantized(err, m, op, a, "input 1")) != TML_OK ||
             (s = check_unquantized(err, m, op, b, "input 2")) != TML_OK ||
@@ -357,7 +357,7 @@ tml_status_t tml_mul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (s != TML_OK) {
         return s;
     }
-    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 0, TML_ACT_NONE);
     if (a->type == TML_FLOAT32 || a->type == TML_INT32) {
         return unquantized_data(m, op, err, o, activation, false);
     }
@@ -419,7 +419,7 @@ tml_status_t tml_div_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (s != TML_OK) {
         return s;
     }
-    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 0, TML_ACT_NONE);
     if (a->type == TML_FLOAT32 || a->type == TML_INT32) {
         if (a->type == TML_INT32 && ((s = check_unquantized(err, m, op, a, "input 1")) != TML_OK ||
             (s = check_unquantized(err, m, op, b, "input 2")) != TML_OK)) {

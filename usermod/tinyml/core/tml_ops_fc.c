@@ -12,13 +12,20 @@
 
 enum { OPT_FULLY_CONNECTED = 8 };
 
+/* Where the backend's kernels want kernel sums (CMSIS-NN on MVE): 1 precomputes them at load into
+ * the op's record (persistent: 4 bytes per output unit), 0 has the kernel compute them at each call
+ * into its scratch (shared by every operator; TFLM's default). Built with 0 only to measure the trade
+ * (README, "Benchmarks vs TFLM", MPS3_AN547). */
+#ifndef TML_FC_SUMS_AT_LOAD
+#define TML_FC_SUMS_AT_LOAD 1
+#endif
+
 /* Op group INT4 (see tml_ops.c): packed int4 weights. */
 #ifndef TML_OPS_INT4
 #define TML_OPS_INT4 1
 #endif
 
-/* One persistent block: this struct, then the multipliers and shifts (1 or
- * units each), then the kernel sums if the backend precomputes them. */
+/* 16x8: one persistent block, this struct, then the multipliers and shifts (1 or units each). */
 typedef struct {
     tml_fc_params_t p;
     tml_quant_params_t q;
@@ -29,6 +36,40 @@ static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_
     *in = (tml_dims_t){d->batches, 1, 1, d->accum};
     *filter = (tml_dims_t){d->accum, 1, 1, d->units};
     *out = (tml_dims_t){d->batches, 1, 1, d->units};
+}
+
+/* int8 activations (int8 or packed int4 weights): only what invoke reads, compactly (24 bytes, with
+ * the per-tensor multiplier and shift, instead of fc_data_t's 56 and 8 on a 32-bit core); each call
+ * builds the kernel's parameter structs from it and the filter's dims [units, depth] on the stack.
+ * Per tensor the multiplier and shift are here; per channel `units` multipliers then `units` shifts
+ * follow the record; then the kernel sums, where the backend precomputes them. */
+enum { FC8_PER_CHANNEL = 1, FC8_SUMS = 2 };
+typedef struct {
+    int32_t batches;
+    int32_t multiplier;     /* per tensor */
+    int32_t filter_offset;  /* any zero point the model gives its weights */
+    int16_t input_offset, output_offset; /* int8 zero points, negated for the input */
+    int8_t act_min, act_max; /* an int8 output's clamp */
+    int8_t shift;           /* per tensor */
+    uint8_t output_rank, kernel, flags; /* flags: FC8_* */
+} fc8_data_t;
+
+/* The kernel's parameters from the record (units: the filter's); shift: storage for the per-tensor shift. */
+static inline void fc8_params(fc8_data_t *d, int32_t units, tml_fc_params_t *p, tml_quant_params_t *q,
+    int32_t *shift) {
+    const int32_t n_q = d->flags & FC8_PER_CHANNEL ? units : 0;
+    p->input_offset = d->input_offset;
+    p->filter_offset = d->filter_offset;
+    p->output_offset = d->output_offset;
+    p->activation.min = d->act_min;
+    p->activation.max = d->act_max;
+    p->output_rank = d->output_rank;
+    p->kernel = d->kernel;
+    p->kernel_sums = d->flags & FC8_SUMS ? (const int32_t *)(d + 1) + 2 * n_q : NULL;
+    *shift = d->shift;
+    q->is_per_channel = n_q > 0;
+    q->multiplier = n_q ? (int32_t *)(d + 1) : &d->multiplier;
+    q->shift = n_q ? (int32_t *)(d + 1) + n_q : shift;
 }
 
 typedef struct {
@@ -45,7 +86,7 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_FULLY_CONNECTED) {
+    if (op->options_pos && op->options_type != OPT_FULLY_CONNECTED) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_FULLY_CONNECTED);
     }
@@ -73,9 +114,9 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     } else if (bias && (s = tml_check_type(err, op, bias, "bias", type == TML_INT8 ? TML_INT32 : TML_FLOAT32)) != TML_OK) {
         return s;
     }
-    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
-    const int weights_format = tml_fb_u8(&op->options, 1, 0);
-    const bool keep_num_dims = tml_fb_u8(&op->options, 2, 0) != 0;
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 0, TML_ACT_NONE);
+    const int weights_format = tml_fb_u8(TML_OPTIONS(m, op), 1, 0);
+    const bool keep_num_dims = tml_fb_u8(TML_OPTIONS(m, op), 2, 0) != 0;
     if (weights_format != 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "weights format %d is not supported (only DEFAULT)",
             weights_format);
@@ -120,7 +161,7 @@ static tml_status_t fc_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, in
     a->bias = bias;
     a->out = out;
     a->activation = activation;
-    a->quant_bias_type = tml_fb_u8(&op->options, 4, TML_FLOAT32);
+    a->quant_bias_type = tml_fb_u8(TML_OPTIONS(m, op), 4, TML_FLOAT32);
     a->batches = batches;
     a->accum = accum;
     a->units = units;
@@ -180,13 +221,17 @@ static int fc_num_scales(tml_model_t *m, tml_op_t *op, tml_error_t *err, const f
 #if TML_OPS_INT4
 /* int4 weights: the kernel chosen at prepare (the registry row is int8's). */
 static tml_status_t fully_connected_eval_s4(tml_model_t *m, tml_op_t *op) {
-    const fc_data_t *d = op->data;
-    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    fc8_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2), *filter = tml_op_input(m, op, 1);
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    tml_dims_t in_d, f_d, out_d;
-    fc_dims(d, &in_d, &f_d, &out_d);
-    return tml_fully_connected_s4(&ctx, &d->p, &d->q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
-        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
+    const int32_t units = filter->dims[0], accum = filter->dims[1];
+    tml_fc_params_t p;
+    tml_quant_params_t q;
+    int32_t shift;
+    fc8_params(d, units, &p, &q, &shift);
+    const tml_dims_t in_d = {d->batches, 1, 1, accum}, f_d = {accum, 1, 1, units}, out_d = {d->batches, 1, 1, units};
+    return tml_fully_connected_s4(&ctx, &p, &q, &in_d, tml_op_input(m, op, 0)->data, &f_d, filter->data,
+        bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
 #endif
 
@@ -232,41 +277,55 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     fc_dims(&f, &in_d, &f_d, &out_d);
     const bool const_weights =
         filter->kind == TML_TENSOR_CONST && filter->data && (!bias || (bias->kind == TML_TENSOR_CONST && bias->data));
-    const int32_t sums =
-        const_weights && !s4 ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
+    const int32_t sums = TML_FC_SUMS_AT_LOAD && const_weights && !s4
+        ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
     if (sums < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
-    const size_t n_q = (size_t)(n_scales > 1 ? units : 1);
-    fc_data_t *d = tml_persistent_alloc(m, sizeof(*d) + 2 * n_q * sizeof(int32_t) + (size_t)sums, err);
+    /* the quantization arrays after the record only per channel (per tensor: in it) */
+    const size_t n_q = (size_t)(n_scales > 1 ? units : 0);
+    fc8_data_t *d = tml_persistent_alloc(m, sizeof(*d) + 2 * n_q * sizeof(int32_t) + (size_t)sums, err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    *d = f;
-    d->q.multiplier = (int32_t *)(d + 1);
-    d->q.shift = d->q.multiplier + n_q;
-    if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &d->q)) != TML_OK) {
+    tml_meta_move(m, TML_META_QUANT, n_q ? 2 * n_q * sizeof(int32_t) : sizeof(int32_t) + 1);
+    tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)sums);
+    d->batches = batches;
+    d->input_offset = (int16_t)f.p.input_offset;
+    d->filter_offset = f.p.filter_offset;
+    d->output_offset = (int16_t)f.p.output_offset;
+    d->act_min = (int8_t)f.p.activation.min;
+    d->act_max = (int8_t)f.p.activation.max;
+    d->output_rank = (uint8_t)f.p.output_rank;
+    d->flags = (uint8_t)((n_q ? FC8_PER_CHANNEL : 0) | (sums > 0 ? FC8_SUMS : 0));
+    tml_fc_params_t p;
+    tml_quant_params_t q;
+    int32_t shift;
+    fc8_params(d, units, &p, &q, &shift);
+    if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &q)) != TML_OK) {
         return s;
     }
-    d->p.kernel = tml_fully_connected_s8_select(&d->p, &d->q, &in_d, &f_d, const_weights ? filter->data : NULL,
+    /* per tensor: the shift into the record (in [-31, 31]: tml_quantize_multiplier gives at least -31,
+     * fc_multipliers refused more than 31) */
+    d->shift = (int8_t)shift;
+    p.kernel = tml_fully_connected_s8_select(&p, &q, &in_d, &f_d, const_weights ? filter->data : NULL,
         bias ? bias->data : NULL, &out_d);
-    tml_op_set_kernel(op, d->p.kernel);
+    d->kernel = (uint8_t)p.kernel;
+    tml_op_set_kernel(op, p.kernel);
     if (sums > 0) {
-        int32_t *buf = d->q.shift + n_q;
-        if (tml_fully_connected_s8_kernel_sums(&d->p, &d->q, &f_d, filter->data, bias ? bias->data : NULL, buf) !=
-            TML_OK) {
+        if (tml_fully_connected_s8_kernel_sums(&p, &q, &f_d, filter->data, bias ? bias->data : NULL,
+                (int32_t *)p.kernel_sums) != TML_OK) {
             return tml_op_fail(err, TML_ERR_KERNEL, op, "kernel sum precomputation failed");
         }
-        d->p.kernel_sums = buf;
     }
 #if TML_OPS_INT4
-    const int32_t scratch = s4 ? tml_fully_connected_s4_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d)
-                               : tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
+    const int32_t scratch = s4 ? tml_fully_connected_s4_get_buffer_size(&p, &q, &in_d, &f_d, &out_d)
+                               : tml_fully_connected_s8_get_buffer_size(&p, &q, &in_d, &f_d, &out_d);
     if (s4) {
         op->eval = fully_connected_eval_s4;
     }
 #else
-    const int32_t scratch = tml_fully_connected_s8_get_buffer_size(&d->p, &d->q, &in_d, &f_d, &out_d);
+    const int32_t scratch = tml_fully_connected_s8_get_buffer_size(&p, &q, &in_d, &f_d, &out_d);
 #endif
     if (scratch < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
@@ -278,13 +337,17 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
 }
 
 tml_status_t tml_fully_connected_eval(tml_model_t *m, tml_op_t *op) {
-    const fc_data_t *d = op->data;
-    const tml_tensor_t *bias = tml_op_input(m, op, 2);
+    fc8_data_t *d = op->data;
+    const tml_tensor_t *bias = tml_op_input(m, op, 2), *filter = tml_op_input(m, op, 1);
     const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    tml_dims_t in_d, f_d, out_d;
-    fc_dims(d, &in_d, &f_d, &out_d);
-    return tml_fully_connected_s8(&ctx, &d->p, &d->q, &in_d, tml_op_input(m, op, 0)->data, &f_d,
-        tml_op_input(m, op, 1)->data, bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
+    const int32_t units = filter->dims[0], accum = filter->dims[1];
+    tml_fc_params_t p;
+    tml_quant_params_t q;
+    int32_t shift;
+    fc8_params(d, units, &p, &q, &shift);
+    const tml_dims_t in_d = {d->batches, 1, 1, accum}, f_d = {accum, 1, 1, units}, out_d = {d->batches, 1, 1, units};
+    return tml_fully_connected_s8(&ctx, &p, &q, &in_d, tml_op_input(m, op, 0)->data, &f_d, filter->data,
+        bias ? bias->data : NULL, &out_d, tml_op_output(m, op, 0)->data);
 }
 
 
@@ -325,6 +388,7 @@ tml_status_t tml_fully_connected_s16_prepare(tml_model_t *m, tml_op_t *op, tml_e
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_QUANT, 2 * n_q * sizeof(int32_t));
     d->is_int32_bias = is_int32_bias;
     d->f.q.multiplier = (int32_t *)(d + 1);
     d->f.q.shift = d->f.q.multiplier + n_q;

@@ -56,6 +56,7 @@ static tml_status_t make_gate(tml_model_t *m, tml_tensor_t *const *t, int wi, in
     if (!sums) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_KERNEL_SUMS, 2 * (size_t)nh * sizeof(int32_t));
     const int8_t *wd = w->data, *rd = r->data;
     const int32_t *bias = t[bi]->data;
     for (int32_t j = 0; j < nh; j++) {
@@ -136,9 +137,9 @@ static tml_status_t check_common(tml_model_t *m, tml_op_t *op, tml_tensor_t **t,
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "%s must be constant", input_names[k]);
         }
     }
-    const int act = tml_fb_u8(&op->options, O_ACTIVATION, 0);
-    sh->cell_clip = tml_fb_f32(&op->options, O_CELL_CLIP, 0.0f);
-    sh->time_major = tml_fb_u8(&op->options, O_TIME_MAJOR, 0) != 0;
+    const int act = tml_fb_u8(TML_OPTIONS(m, op), O_ACTIVATION, 0);
+    sh->cell_clip = tml_fb_f32(TML_OPTIONS(m, op), O_CELL_CLIP, 0.0f);
+    sh->time_major = tml_fb_u8(TML_OPTIONS(m, op), O_TIME_MAJOR, 0) != 0;
     if (act != TML_ACT_TANH) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op,
             "fused_activation_function %d: only TANH (4) is supported as the cell gate activation", act);

@@ -21,7 +21,7 @@ static tml_status_t prepare_unary(tml_model_t *m, tml_op_t *op, tml_error_t *err
     if (s != TML_OK) {
         return s;
     }
-    if (opt_type >= 0 && op->options.pos && op->options_type != opt_type) {
+    if (opt_type >= 0 && op->options_pos && op->options_type != opt_type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt_type);
     }
@@ -212,7 +212,7 @@ tml_status_t tml_l2_normalization_prepare(tml_model_t *m, tml_op_t *op, tml_erro
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input has %d dimensions; 1 to 4 are supported",
             (int)in->ndims);
     }
-    const int activation = tml_fb_u8(&op->options, 0, TML_ACT_NONE);
+    const int activation = tml_fb_u8(TML_OPTIONS(m, op), 0, TML_ACT_NONE);
     if (activation != TML_ACT_NONE) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
     }

@@ -15,7 +15,7 @@ static tml_status_t bmm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, 
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_BATCH_MATMUL) {
+    if (op->options_pos && op->options_type != OPT_BATCH_MATMUL) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_BATCH_MATMUL);
     }
@@ -29,7 +29,7 @@ static tml_status_t bmm_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, 
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "lhs and rhs must have 2 to 5 dimensions (got %d and %d)",
             lr, rr);
     }
-    const bool adj_x = tml_fb_u8(&op->options, 0, 0) != 0, adj_y = tml_fb_u8(&op->options, 1, 0) != 0;
+    const bool adj_x = tml_fb_u8(TML_OPTIONS(m, op), 0, 0) != 0, adj_y = tml_fb_u8(TML_OPTIONS(m, op), 1, 0) != 0;
     /* shapes extended to 5-D with leading 1s */
     int32_t l5[5], r5[5];
     for (int i = 0; i < 5; ++i) {

@@ -34,7 +34,7 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_POOL_2D) {
+    if (op->options_pos && op->options_type != OPT_POOL_2D) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_POOL_2D);
     }
@@ -46,7 +46,7 @@ static tml_status_t pool_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err,
     if (in->ndims != 4) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "input must be 4-D, got %d-D", in->ndims);
     }
-    const tml_fb_table_t *o = &op->options;
+    const tml_fb_table_t *o = TML_OPTIONS(m, op);
     const int padding = tml_fb_u8(o, 0, TML_PAD_SAME);
     const int32_t stride_w = tml_fb_i32(o, 1, 0), stride_h = tml_fb_i32(o, 2, 0);
     const int32_t f_w = tml_fb_i32(o, 3, 0), f_h = tml_fb_i32(o, 4, 0);

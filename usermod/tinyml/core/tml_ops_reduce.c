@@ -46,7 +46,7 @@ static tml_status_t reduce_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *er
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_REDUCER) {
+    if (op->options_pos && op->options_type != OPT_REDUCER) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_REDUCER);
     }
@@ -61,7 +61,7 @@ static tml_status_t reduce_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *er
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "axis has %d dimensions; at most 1 is expected",
             (int)axis->ndims);
     }
-    const bool keep_dims = tml_fb_u8(&op->options, 0, 0) != 0;
+    const bool keep_dims = tml_fb_u8(TML_OPTIONS(m, op), 0, 0) != 0;
     int32_t shape[TML_MAX_DIMS];
     int n = 0;
     if (axis->kind == TML_TENSOR_CONST) {
@@ -274,7 +274,7 @@ static tml_status_t arg_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) 
         return s;
     }
     const int opt = op->builtin == TML_OP_ARG_MAX ? OPT_ARG_MAX : OPT_ARG_MIN;
-    if (op->options.pos && op->options_type != opt) {
+    if (op->options_pos && op->options_type != opt) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt);
     }

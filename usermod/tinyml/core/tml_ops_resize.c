@@ -6,10 +6,10 @@
 enum { OPT_RESIZE_BILINEAR = 15, OPT_RESIZE_NEAREST_NEIGHBOR = 74, RESIZE_MAX_SIZE = 1 << 20 };
 
 /* align_corners and half_pixel_centers option fields of each options table */
-static void resize_options(const tml_op_t *op, int32_t *align_corners, int32_t *half_pixel_centers) {
+static void resize_options(const tml_model_t *m, const tml_op_t *op, int32_t *align_corners, int32_t *half_pixel_centers) {
     const int first = op->builtin == TML_OP_RESIZE_BILINEAR ? 2 : 0; /* after the deprecated new_height/width */
-    *align_corners = tml_fb_u8(&op->options, first, 0) != 0;
-    *half_pixel_centers = tml_fb_u8(&op->options, first + 1, 0) != 0;
+    *align_corners = tml_fb_u8(TML_OPTIONS(m, op), first, 0) != 0;
+    *half_pixel_centers = tml_fb_u8(TML_OPTIONS(m, op), first + 1, 0) != 0;
 }
 
 static tml_status_t resize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err, bool bilinear) {
@@ -18,7 +18,7 @@ static tml_status_t resize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *er
         return s;
     }
     const int opt = bilinear ? OPT_RESIZE_BILINEAR : OPT_RESIZE_NEAREST_NEIGHBOR;
-    if (op->options.pos && op->options_type != opt) {
+    if (op->options_pos && op->options_type != opt) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt);
     }
@@ -41,7 +41,7 @@ static tml_status_t resize_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *er
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "size tensor must be constant");
     }
     int32_t align, half;
-    resize_options(op, &align, &half);
+    resize_options(m, op, &align, &half);
     if (bilinear && align && half) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "if half_pixel_centers is true, align_corners must be false");
@@ -86,7 +86,7 @@ tml_status_t tml_resize_nearest_neighbor_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     const tml_tensor_t *out = tml_op_output(m, op, 0);
     int32_t align, half;
-    resize_options(op, &align, &half);
+    resize_options(m, op, &align, &half);
     /* float32 is copied as int32, as TFLM does */
     return tml_resize_nearest(in->data, in->dims, out->dims[1], out->dims[2], align, half,
         (int32_t)tml_type_size(in->type), out->data);
@@ -100,7 +100,7 @@ tml_status_t tml_resize_bilinear_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, 0);
     const tml_tensor_t *out = tml_op_output(m, op, 0);
     int32_t align, half;
-    resize_options(op, &align, &half);
+    resize_options(m, op, &align, &half);
     if (in->type == TML_FLOAT32) {
         return tml_resize_bilinear_f32(in->data, in->dims, out->dims[1], out->dims[2], align, half, out->data);
     }

@@ -7,7 +7,7 @@
 enum { OPT_RESHAPE = 17, OPT_SQUEEZE = 30, OPT_EXPAND_DIMS = 52, OPT_SHAPE = 55, OPT_ZEROS_LIKE = 67, OPT_FILL = 68 };
 
 static tml_status_t check_options(tml_error_t *err, const tml_op_t *op, int type) {
-    if (op->options.pos && op->options_type != type) {
+    if (op->options_pos && op->options_type != type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, type);
     }
@@ -20,7 +20,7 @@ static tml_status_t prepare_common(tml_model_t *m, tml_op_t *op, tml_error_t *er
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != opt_type) {
+    if (op->options_pos && op->options_type != opt_type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, opt_type);
     }
@@ -71,8 +71,8 @@ tml_status_t tml_reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
         for (int i = 0; i < (int)n; i++) {
             shape[i] = ((const int32_t *)st->data)[i];
         }
-    } else if (!st && tml_fb_has(&op->options, 0)) {
-        if (!tml_fb_vector(&op->options, 0, 4, &v)) {
+    } else if (!st && tml_fb_has(TML_OPTIONS(m, op), 0)) {
+        if (!tml_fb_vector(TML_OPTIONS(m, op), 0, 4, &v)) {
             return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "new_shape option is malformed");
         }
         if (v.len > TML_MAX_DIMS) {
@@ -81,7 +81,7 @@ tml_status_t tml_reshape_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
         }
         n = v.len;
         for (uint32_t i = 0; i < v.len; i++) {
-            shape[i] = tml_fb_vec_i32(op->options.fb, &v, i);
+            shape[i] = tml_fb_vec_i32((&m->fb), &v, i);
         }
     }
     if (n >= 0) {
@@ -128,7 +128,7 @@ tml_status_t tml_squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     bool squeeze[TML_MAX_DIMS] = { false };
     const int nd = in->ndims;
     tml_fb_vec_t v;
-    if (!tml_fb_vector(&op->options, 0, 4, &v)) {
+    if (!tml_fb_vector(TML_OPTIONS(m, op), 0, 4, &v)) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "squeeze_dims option is malformed");
     }
     if (v.len == 0) {
@@ -137,7 +137,7 @@ tml_status_t tml_squeeze_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
         }
     }
     for (uint32_t k = 0; k < v.len; k++) {
-        const int32_t a = tml_fb_vec_i32(op->options.fb, &v, k);
+        const int32_t a = tml_fb_vec_i32((&m->fb), &v, k);
         const int32_t c = a < 0 ? a + nd : a;
         if (c < 0 || c >= nd || in->dims[c] != 1) {
             return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,

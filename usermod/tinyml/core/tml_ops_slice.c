@@ -8,7 +8,7 @@
 enum { OPT_GATHER = 23, OPT_STRIDED_SLICE = 32, OPT_SLICE = 48, STRIDED_SLICE_MAX_DIMS = 4, SLICE_MAX_DIMS = 5 };
 
 static tml_status_t check_options(tml_error_t *err, const tml_op_t *op, int type) {
-    if (op->options.pos && op->options_type != type) {
+    if (op->options_pos && op->options_type != type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, type);
     }
@@ -53,9 +53,9 @@ static tml_status_t strided_params(tml_model_t *m, const tml_op_t *op, int32_t s
     const int32_t *b = (const int32_t *)tml_op_input(m, op, 1)->data;
     const int32_t *e = (const int32_t *)tml_op_input(m, op, 2)->data;
     const int32_t *st = (const int32_t *)tml_op_input(m, op, 3)->data;
-    const uint32_t begin_mask = (uint32_t)tml_fb_i32(&op->options, 0, 0);
-    const uint32_t end_mask = (uint32_t)tml_fb_i32(&op->options, 1, 0);
-    const uint32_t shrink_mask = (uint32_t)tml_fb_i32(&op->options, 4, 0);
+    const uint32_t begin_mask = (uint32_t)tml_fb_i32(TML_OPTIONS(m, op), 0, 0);
+    const uint32_t end_mask = (uint32_t)tml_fb_i32(TML_OPTIONS(m, op), 1, 0);
+    const uint32_t shrink_mask = (uint32_t)tml_fb_i32(TML_OPTIONS(m, op), 4, 0);
     if (n) {
         *n = 0;
     }
@@ -312,7 +312,7 @@ tml_status_t tml_gather_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) 
         return s;
     }
     const int nd = in->ndims, cd = coords->ndims;
-    const int32_t axis_opt = tml_fb_i32(&op->options, 0, 0), batch_opt = tml_fb_i32(&op->options, 1, 0);
+    const int32_t axis_opt = tml_fb_i32(TML_OPTIONS(m, op), 0, 0), batch_opt = tml_fb_i32(TML_OPTIONS(m, op), 1, 0);
     const int axis = axis_opt < 0 ? axis_opt + nd : axis_opt;
     const int batch_dims = batch_opt < 0 ? batch_opt + cd : batch_opt;
     if (axis < 0 || axis >= nd) {

@@ -15,13 +15,13 @@ static tml_status_t softmax_io(tml_model_t *m, tml_op_t *op, tml_error_t *err, t
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_SOFTMAX) {
+    if (op->options_pos && op->options_type != OPT_SOFTMAX) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_SOFTMAX);
     }
     *in = tml_op_input(m, op, 0);
     *out = tml_op_output(m, op, 0);
-    *beta = tml_fb_f32(&op->options, 0, 0.0f);
+    *beta = tml_fb_f32(TML_OPTIONS(m, op), 0, 0.0f);
     return TML_OK;
 }
 
@@ -229,7 +229,7 @@ tml_status_t tml_log_softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *
     if (s != TML_OK) {
         return s;
     }
-    if (op->options.pos && op->options_type != OPT_LOG_SOFTMAX) {
+    if (op->options_pos && op->options_type != OPT_LOG_SOFTMAX) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_LOG_SOFTMAX);
     }

@@ -7,7 +7,7 @@
 enum { OPT_SPACE_TO_DEPTH = 19, OPT_BATCH_TO_SPACE_ND = 24, OPT_SPACE_TO_BATCH_ND = 25, OPT_DEPTH_TO_SPACE = 94 };
 
 static tml_status_t check_options(tml_error_t *err, const tml_op_t *op, int type) {
-    if (op->options.pos && op->options_type != type) {
+    if (op->options_pos && op->options_type != type) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, type);
     }
@@ -152,7 +152,7 @@ static tml_status_t depth_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     if (in->ndims != 4) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "input has %d dimensions; 4 are supported", (int)in->ndims);
     }
-    const int32_t b = tml_fb_i32(&op->options, 0, 0);
+    const int32_t b = tml_fb_i32(TML_OPTIONS(m, op), 0, 0);
     if (b < 1 || b > 0xffff) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "block_size %d must be positive", (int)b);
     }
@@ -183,7 +183,7 @@ tml_status_t tml_depth_to_space_prepare(tml_model_t *m, tml_op_t *op, tml_error_
 
 tml_status_t tml_depth_to_space_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, 0);
-    return tml_depth_to_space(in->data, in->dims, tml_fb_i32(&op->options, 0, 0), (int32_t)tml_type_size(in->type),
+    return tml_depth_to_space(in->data, in->dims, tml_fb_i32(TML_OPTIONS(m, op), 0, 0), (int32_t)tml_type_size(in->type),
         tml_op_output(m, op, 0)->data);
 }
 
@@ -193,6 +193,6 @@ tml_status_t tml_space_to_depth_prepare(tml_model_t *m, tml_op_t *op, tml_error_
 
 tml_status_t tml_space_to_depth_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, 0);
-    return tml_space_to_depth(in->data, in->dims, tml_fb_i32(&op->options, 0, 0), (int32_t)tml_type_size(in->type),
+    return tml_space_to_depth(in->data, in->dims, tml_fb_i32(TML_OPTIONS(m, op), 0, 0), (int32_t)tml_type_size(in->type),
         tml_op_output(m, op, 0)->data);
 }

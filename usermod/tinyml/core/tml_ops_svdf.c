@@ -33,7 +33,7 @@ static void svdf_params(tml_model_t *m, const tml_op_t *op, const svdf_data_t *d
     p->input_size = in->dims[1];
     p->filters = wf->dims[0];
     p->memory = wt->dims[1];
-    p->rank = tml_fb_i32(&op->options, 0, 0);
+    p->rank = tml_fb_i32(TML_OPTIONS(m, op), 0, 0);
     p->input_zero_point = d->input_zero_point;
     p->state_zero_point = d->state_zero_point;
     p->output_zero_point = d->output_zero_point;
@@ -54,7 +54,7 @@ static tml_status_t svdf_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, 
     if (op->n_inputs != 5) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "expected 5 inputs, got %d", op->n_inputs);
     }
-    if (op->options.pos && op->options_type != OPT_SVDF) {
+    if (op->options_pos && op->options_type != OPT_SVDF) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "has builtin options of type %d, expected %d",
             (int)op->options_type, OPT_SVDF);
     }
@@ -64,8 +64,8 @@ static tml_status_t svdf_checks(tml_model_t *m, tml_op_t *op, tml_error_t *err, 
     if (!wt || !state) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "weights_time and the state are required");
     }
-    const int rank = tml_fb_i32(&op->options, 0, 0);
-    *activation = tml_fb_u8(&op->options, 1, TML_ACT_NONE);
+    const int rank = tml_fb_i32(TML_OPTIONS(m, op), 0, 0);
+    *activation = tml_fb_u8(TML_OPTIONS(m, op), 1, TML_ACT_NONE);
     if (in->ndims != 2 || out->ndims != 2 || wf->ndims != 2 || wt->ndims != 2 || state->ndims != 2) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op,
             "input, weights_feature, weights_time, state and output must be 2-D");
@@ -158,6 +158,7 @@ tml_status_t tml_svdf_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
+    tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)(sums > 0 ? sums : 0));
     d->multiplier_1 = p.multiplier_1;
     d->multiplier_2 = p.multiplier_2;
     d->shift_1 = (int8_t)p.shift_1;

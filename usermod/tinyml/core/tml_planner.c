@@ -591,7 +591,7 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
     m->n_exec = 0;
     m->exec = NULL;
     if (n_exec > 0) {
-        m->exec = tml_persistent_alloc(m, sizeof(tml_exec_t) * (size_t)n_exec, err);
+        m->exec = tml_persistent_alloc_as(m, sizeof(tml_exec_t) * (size_t)n_exec, TML_META_PLAN, err);
         if (!m->exec) {
             return TML_ERR_NO_MEMORY;
         }
@@ -610,7 +610,7 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
             e->rows = (uint16_t)sc->band;
             e->temp = scratch_off[no] >= 0 ? scratch_off[no] : 0;
             e->temp_size = sc->state_scratch;
-            e->win = tml_persistent_alloc(m, sizeof(int32_t) * (size_t)n, err);
+            e->win = tml_persistent_alloc_as(m, sizeof(int32_t) * (size_t)n, TML_META_PLAN, err);
             if (!e->win) {
                 return TML_ERR_NO_MEMORY;
             }

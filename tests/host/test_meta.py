@@ -1,0 +1,90 @@
+"""The persistent metadata by category (tml_model_meta_bytes): on every shared model and backend the
+categories sum to tml_model_persistent_size, and each is what the graph says it must be, computed
+here from the record layouts (mirrored below: a change to a record changes these) and the graph
+(tensors, operators, channels, plan records), not read from the core. So a byte counted in the
+wrong category, or not at all, fails."""
+
+from __future__ import annotations
+
+import ctypes
+from pathlib import Path
+from typing import Any
+
+import pytest
+from harness import SHARED_MODELS, core_module
+
+if not SHARED_MODELS.is_dir():
+    pytest.skip(f"reference models folder {SHARED_MODELS} is absent", allow_module_level=True)
+
+MODELS = sorted(SHARED_MODELS.glob("*.tflite"))
+P, U8, U16, I16, I32, U32 = ctypes.c_void_p, ctypes.c_uint8, ctypes.c_uint16, ctypes.c_int16, ctypes.c_int32, \
+    ctypes.c_uint32
+CATEGORIES = ["tensors", "ops", "op_data", "quant", "kernel_sums", "plan", "other"]
+
+
+class _Op(ctypes.Structure):
+    """tml_op_t (core/tml_op.h)"""
+
+    _fields_ = [("eval", P), ("data", P), ("scratch", P), ("inputs", P), ("options_pos", U32),
+                ("scratch_size", I32), ("macs", U32), ("builtin", I16), ("index", U16), ("row", U16),
+                ("n_inputs", U8), ("n_outputs", U8), ("options_type", U8), ("kernel", U8)]
+
+
+class _Exec(ctypes.Structure):
+    """tml_exec_t (core/tml_exec.h)"""
+
+    _fields_ = [("first", U16), ("last", U16), ("kind", U8), ("reserved", U8), ("rows", U16), ("offset", I32),
+                ("temp", I32), ("temp_size", I32), ("win", P)]
+
+
+def a8(n: int) -> int:
+    """Bytes of one persistent allocation of n bytes (rounded up to 8)."""
+    return (n + 7) & ~7
+
+
+def expected(model: Any) -> dict[str, int]:
+    """Every category but op_data (the rest), from the graph."""
+    core = core_module()
+    ops = [model.op_info(i) for i in range(len(model.ops))]
+    tensors = a8(model.num_tensors * ctypes.sizeof(core._Tensor)) + \
+        a8(2 * (len(model.inputs) + len(model.outputs) + 1))
+    records = a8(len(ops) * ctypes.sizeof(_Op)) + a8(2 * (1 + sum(len(o.inputs) + len(o.outputs) for o in ops)))
+    quant = 0
+    for o in ops:
+        out = model.tensor(o.outputs[0])
+        if o.name in ("CONV_2D", "DEPTHWISE_CONV_2D"):
+            quant += 8 * out.shape[-1]  # one multiplier and one shift per output channel
+        elif o.name == "FULLY_CONNECTED":
+            w = model.tensor(o.inputs[1])
+            # int8: per channel, the arrays after the record; per tensor, its multiplier and int8 shift
+            quant += 8 * w.shape[0] if w.per_channel else 5
+    plans = model.plans
+    plan = a8(len(plans) * ctypes.sizeof(_Exec)) if plans else 0
+    plan += sum(a8(4 * (p.last - p.first + 1)) for p in plans if p.kind == "stage")
+    # no shared model has misaligned constants or a sum-precomputing kernel on the host
+    return {"tensors": tensors, "ops": records, "quant": quant, "kernel_sums": 0, "plan": plan, "other": 0}
+
+
+@pytest.mark.parametrize("path", MODELS, ids=[p.stem for p in MODELS])
+def test_meta_categories(path: Path, backend: str) -> None:
+    model = core_module().Model(path.read_bytes(), backend=backend)
+    meta = model.meta_bytes
+    assert list(meta) == CATEGORIES
+    assert sum(meta.values()) == model.persistent_size, (meta, model.persistent_size)
+    want = expected(model)
+    assert {k: v for k, v in meta.items() if k != "op_data"} == want
+    assert meta["op_data"] > 0
+    assert meta["quant"] > 0  # every shared model has a FULLY_CONNECTED layer
+
+
+def test_meta_categories_planned() -> None:
+    """The plan category with stage windows and in-place records (forced), and without any."""
+    core = core_module()
+    kws = next(p for p in MODELS if p.name.startswith("kws"))
+    data = kws.read_bytes()
+    for flags in (core.LOAD_FORCE_PATCHES | core.LOAD_FORCE_INPLACE, core.LOAD_NO_PATCHES | core.LOAD_NO_INPLACE):
+        model = core.Model(data, flags=flags)
+        meta = model.meta_bytes
+        assert sum(meta.values()) == model.persistent_size
+        assert {k: v for k, v in meta.items() if k != "op_data"} == expected(model)
+        assert (meta["plan"] > 0) == bool(flags & core.LOAD_FORCE_PATCHES)
