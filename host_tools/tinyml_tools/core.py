@@ -96,6 +96,10 @@ LOAD_NO_PATCHES = 2
 LOAD_NO_INPLACE = 4
 LOAD_FORCE_INPLACE = 8
 LOAD_FORCE_PATCHES = 16
+# Per-channel multipliers and shifts of int8/16x8 convolutions: computed in each eval into the op's scratch
+# (kept in no metadata), or kept by every op; neither: the core decides per op (tml_core.h).
+LOAD_QUANT_PER_CALL = 32
+LOAD_QUANT_KEEP = 64
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}

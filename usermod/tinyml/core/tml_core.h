@@ -133,6 +133,14 @@ tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size,
 #define TML_LOAD_NO_INPLACE 4u
 #define TML_LOAD_FORCE_INPLACE 8u
 #define TML_LOAD_FORCE_PATCHES 16u
+/* Per-channel requantization of int8 and 16x8 CONV_2D and DEPTHWISE_CONV_2D: TML_LOAD_QUANT_PER_CALL
+ * keeps no multipliers and shifts after load; each eval computes them (the same function on the same
+ * scales, read from the model bytes) into the op's scratch, 8 bytes per output channel, which lives
+ * in the arena for that eval only. TML_LOAD_QUANT_KEEP keeps them in the metadata for every op.
+ * Neither: each op computes them per call where that costs little next to its MACs
+ * (TML_QUANT_PER_CALL_MIN_MACS per channel). The results are the same either way. */
+#define TML_LOAD_QUANT_PER_CALL 32u
+#define TML_LOAD_QUANT_KEEP 64u
 tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     const tml_allocator_t *allocator, unsigned flags, tml_error_t *err);
 /* Inspect mode: the message listing unsupported operators, or NULL if none. */

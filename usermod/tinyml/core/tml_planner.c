@@ -565,7 +565,7 @@ static bool stage_cfg(plan_t *P, int first, int last, int32_t band, stage_cfg_t 
     sc->first = (int16_t)first;
     sc->last = (int16_t)last;
     sc->band = band;
-    sc->state_scratch = tml_exec_stage_state(n) + scratch;
+    sc->state_scratch = tml_exec_stage_state(P->m, first, n) + scratch;
     sc->win = P->win;
     return true;
 }
