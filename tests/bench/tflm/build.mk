@@ -12,6 +12,8 @@
 #       two TFLM ones, saying so).
 #   make bench-tflm-elf BOARD=... [BENCH_TFLM_MODELS="a.tflite b.tflite" BENCH_TFLM_TAG=name]
 #       only the two programs (tests/bench/test_bench_tflm.py).
+#   BENCH_LOAD_FLAGS=n (with its own BENCH_TFLM_TAG): our core loads with these TML_LOAD_* flags
+#       added, e.g. 32 (TML_LOAD_QUANT_PER_CALL) or 64 (TML_LOAD_QUANT_KEEP).
 # TFLM and its third-party sources come from the dependency cache
 # (firmware/deps.sh tflm); the models from ../shared/models, at build time.
 # Both programs use the same compiler, CPU flags and -O2 (our firmware's
@@ -141,7 +143,7 @@ $(BT_BUILD)/libtflm.a: $(BT_TFLM_OBJ)
 
 $(BT_OUT)/ours_main.o: $(BT_DIR)/ours_main.c $(BT_DIR)/bench_rt.h $(TML_HDR)
 	@mkdir -p $(@D)
-	@$(BT_CROSS)gcc $(BT_OURS_CFLAGS) -c -o $@ $<
+	@$(BT_CROSS)gcc $(BT_OURS_CFLAGS) $(if $(BENCH_LOAD_FLAGS),-DBENCH_LOAD_FLAGS=$(BENCH_LOAD_FLAGS)u) -c -o $@ $<
 $(BT_OUT)/tflm_main.o: $(BT_DIR)/tflm_main.cc $(BT_DIR)/bench_rt.h
 	@mkdir -p $(@D)
 	@$(BT_CROSS)g++ $(BT_CXXFLAGS) -Wall -Wextra -Werror -c -o $@ $<

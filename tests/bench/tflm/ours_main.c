@@ -11,6 +11,11 @@
 #include "bench_rt.h"
 #include "core/tml_core.h"
 
+/* TML_LOAD_* flags added to both loads (build.mk: BENCH_LOAD_FLAGS) */
+#ifndef BENCH_LOAD_FLAGS
+#define BENCH_LOAD_FLAGS 0u
+#endif
+
 static uint8_t arena[BENCH_ARENA_BYTES] BENCH_BIG;
 static uint8_t pool[1024 * 1024] BENCH_BIG;
 static size_t pool_used;
@@ -91,13 +96,13 @@ static void run(const bench_model_t *bm) {
     uint64_t load, total;
     memset(op_ticks, 0, sizeof op_ticks);
     bench_printf("{\"impl\": \"ours\", \"model\": \"%s\", \"clock\": %lu", bm->name, (unsigned long)bench_clock_hz());
-    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE, &m, &load, &total) != 0) {
+    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE | BENCH_LOAD_FLAGS, &m, &load, &total) != 0) {
         return;
     }
     bench_printf(", \"plain_total\": %lu, \"plain_arena\": %lu, \"plain_persistent\": %lu",
         (unsigned long)total, (unsigned long)tml_model_arena_size(&m), (unsigned long)tml_model_persistent_size(&m));
     tml_model_free(&m);
-    if (load_and_time(bm, 0, &m, &load, &total) != 0) {
+    if (load_and_time(bm, BENCH_LOAD_FLAGS, &m, &load, &total) != 0) {
         return;
     }
     fill_inputs(&m);
