@@ -44,7 +44,7 @@ def a8(n: int) -> int:
 
 # tml_ops_conv.c: by default a convolution computes its multipliers and shifts in each eval from this many MACs per
 # output channel on (TML_LOAD_QUANT_* override it)
-QUANT_PER_CALL_MIN_MACS = 4096
+QUANT_PER_CALL_MIN_MACS = 512
 CONVS = ("CONV_2D", "DEPTHWISE_CONV_2D")
 
 

@@ -254,10 +254,12 @@ static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per
 }
 
 /* Below this many MACs per output channel, an op keeps its multipliers and shifts by default:
- * computing them (tml_quantize_multiplier, double arithmetic) costs about 100 instructions per
- * channel on a Cortex-M7, a few hundred with soft floats. */
+ * computing them (tml_quantize_multiplier, double arithmetic) costs about 180 instructions per
+ * channel and eval on a Cortex-M7 (make bench-tflm BOARD=MPS2_AN500, BENCH_LOAD_FLAGS=32: 8 bytes
+ * saved per channel). From 512 on, no shared or vision model of the benchmarks pays more than
+ * about 1.7% of its instructions (README, "Benchmarks vs TFLM"). */
 #ifndef TML_QUANT_PER_CALL_MIN_MACS
-#define TML_QUANT_PER_CALL_MIN_MACS 4096
+#define TML_QUANT_PER_CALL_MIN_MACS 512
 #endif
 
 /* Whether op (macs set) computes its multipliers and shifts in each eval (TML_LOAD_QUANT_*). */
