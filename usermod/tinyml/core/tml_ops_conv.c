@@ -225,8 +225,8 @@ static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, con
     const int max_shift = in->type == TML_INT16 ? 14 : 31;
     for (int32_t c = 0; c < channels; ++c) {
         if (qa->q.shift[c] > max_shift) {
-            const double eff = (double)in->scale * (double)tml_fb_vec_f32(&m->fb, &qa->scales, n > 1 ? (uint32_t)c : 0u) /
-                (double)out->scale;
+            const double fs = (double)tml_fb_vec_f32(&m->fb, &qa->scales, n > 1 ? (uint32_t)c : 0u);
+            const double eff = (double)in->scale * fs / (double)out->scale;
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "channel %d effective scale %f is too large", (int)c, eff);
         }
     }
@@ -473,7 +473,8 @@ tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     const int32_t scratch = tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
 #endif
     if (scratch < 0) {
-        return quant_finish(m, op, &qa, d, tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions"), 0);
+        s = tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        return quant_finish(m, op, &qa, d, s, 0);
     }
     op->data = d;
     return quant_finish(m, op, &qa, d, TML_OK, scratch);
@@ -516,7 +517,8 @@ tml_status_t tml_conv_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
     const int32_t scratch = tml_conv_s16_get_buffer_size(&d->c.u.p, &in_d, &f_d, &out_d);
     if (scratch < 0) {
-        return quant_finish(m, op, &qa, &d->c, tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions"), 0);
+        s = tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        return quant_finish(m, op, &qa, &d->c, s, 0);
     }
     op->data = d;
     return quant_finish(m, op, &qa, &d->c, TML_OK, scratch);
@@ -642,7 +644,8 @@ static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err,
         scratch = tml_depthwise_conv_s16_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
     }
     if (scratch < 0) {
-        return quant_finish(m, op, &qa, d, tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions"), 0);
+        s = tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        return quant_finish(m, op, &qa, d, s, 0);
     }
     op->data = d;
     return quant_finish(m, op, &qa, d, TML_OK, scratch);
