@@ -51,8 +51,9 @@ int32_t tml_exec_rows_max_offset(const tml_model_t *m, const tml_op_t *op, int32
     return best < INT32_MIN ? INT32_MIN : (int32_t)best;
 }
 
-/* Run (or, dry, simulate) op in place: see tml_exec_rows_plan. temp: the row buffer (then the
- * kernel scratch, from scratch_at). */
+/* Run (or, dry, simulate) op in place: see tml_exec_rows_plan. temp: the row buffer; quant: the
+ * op's multipliers and shifts if it computes them per eval (else NULL); kscratch: the kernel
+ * scratch. */
 static tml_status_t rows_run(tml_model_t *m, const tml_op_t *op, int32_t offset, int32_t rows, uint8_t *temp,
     int32_t *quant, uint8_t *kscratch, bool dry, int32_t *temp_rows, int32_t *scratch) {
     const tml_rows_impl_t *impl = rows_impl(op);

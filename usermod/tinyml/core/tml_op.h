@@ -6,7 +6,9 @@
  *  - prepare() runs once in tml_model_load(). It validates input/output types
  *    and shapes (the output tensor's declared shape must equal what the op
  *    computes: kernels trust it), reads the builtin options, precomputes
- *    multipliers/shifts into persistent op data (tml_persistent_alloc), sets
+ *    multipliers/shifts into persistent op data (tml_persistent_alloc; the
+ *    convolutions may instead compute them in each eval, see
+ *    TML_LOAD_QUANT_PER_CALL and tml_op_t.quant_channels), sets
  *    op->scratch_size (from the kernel's *_get_buffer_size()) and op->macs.
  *    It must never write tensor data: the arena does not exist yet.
  *  - eval() runs in every tml_model_invoke(). It allocates nothing and calls
