@@ -253,11 +253,13 @@ static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per
     return d;
 }
 
-/* Below this many MACs per output channel, an op keeps its multipliers and shifts by default:
- * computing them (tml_quantize_multiplier, double arithmetic) costs about 180 instructions per
- * channel and eval on a Cortex-M7 (make bench-tflm BOARD=MPS2_AN500, BENCH_LOAD_FLAGS=32: 8 bytes
- * saved per channel). From 512 on, no shared or vision model of the benchmarks pays more than
- * about 1.7% of its instructions (README, "Benchmarks vs TFLM"). */
+/* Below this many MACs per output channel, an op keeps its multipliers and shifts by default.
+ * Computing them (tml_quantize_multiplier, double arithmetic) costs about 180 instructions per
+ * channel and eval on a Cortex-M7 with its double-precision FPU, about 1,650 on a Cortex-M3 (soft
+ * double); 8 bytes per channel saved (make bench-tflm, BENCH_LOAD_FLAGS=32). With 512, no shared
+ * or vision model of the benchmarks pays more than 1.7% on the M7; on the M3 kws pays +8.8%
+ * (README, "Multipliers and shifts per call"). One bar for every target: the host tools plan a
+ * board's arena with the host library. */
 #ifndef TML_QUANT_PER_CALL_MIN_MACS
 #define TML_QUANT_PER_CALL_MIN_MACS 512
 #endif
