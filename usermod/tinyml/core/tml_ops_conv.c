@@ -185,10 +185,15 @@ static tml_status_t check_q(tml_error_t *err, const tml_op_t *op, const tml_tens
 static void conv_multipliers(const tml_fb_t *fb, const tml_fb_vec_t *scales, float in_scale, float out_scale,
     int32_t channels, int32_t *multiplier, int32_t *shift) {
     for (int32_t c = 0; c < channels; ++c) {
-        const double fs = (double)tml_fb_vec_f32(fb, scales, scales->len > 1 ? (uint32_t)c : 0u);
-        const double eff = (double)in_scale * fs / (double)out_scale;
+        const float fs = tml_fb_vec_f32(fb, scales, scales->len > 1 ? (uint32_t)c : 0u);
         int sh;
-        tml_quantize_multiplier(eff, &multiplier[c], &sh);
+#if defined(__ARM_FP) && ((__ARM_FP) & 8)
+        /* double-precision hardware: three double operations */
+        tml_quantize_multiplier((double)in_scale * (double)fs / (double)out_scale, &multiplier[c], &sh);
+#else
+        /* the same result with integer operations (soft double costs a library call per operation) */
+        tml_quantize_multiplier_abc(in_scale, fs, out_scale, &multiplier[c], &sh);
+#endif
         shift[c] = sh;
     }
 }
