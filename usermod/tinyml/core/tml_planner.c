@@ -371,6 +371,9 @@ static int32_t row_buffer_bytes(int32_t rows, int32_t row_bytes) {
  * multiple of 4 output pixels (CMSIS-NN's matrix kernels take pixels by 2 or 4; a leftover one runs
  * a slower path) - at most all rows but one. */
 static int32_t rows_align(const tml_tensor_t *y) {
+    if (y->ndims != 4) {
+        return 1; /* no rows (tml_tensor_rows 0): such an output is never run by rows */
+    }
     const int32_t w = y->dims[2];
     return (w & 3) == 0 ? 1 : (w & 1) == 0 ? 2 : 4;
 }
