@@ -90,15 +90,24 @@ class build_lib(build_ext):
     def run(self) -> None:
         root = repo()
         tml = root / TML
-        common = sorted(str(p) for d in ("core", "kernels/common") for p in (tml / d).glob("*.c"))
-        common.append(str(tml / "host" / "tml_host.c"))
+        # core.mk's lists: the core, the selection table and the core-family kernels; then per backend
+        # its folder's files and the portable ones they do not replace
+        common = sorted(str(p) for d in ("core", "kernels/armv6m") for p in (tml / d).glob("*.c"))
+        common += [str(tml / "kernels" / "tml_select.c"), str(tml / "host" / "tml_host.c")]
+
+        def backend(folder: str | None) -> list[str]:
+            own = sorted((tml / "kernels" / folder).glob("*.c")) if folder else []
+            names = {p.name for p in own}
+            return [str(p) for p in own] + [str(p) for p in sorted((tml / "kernels" / "portable").glob("*.c"))
+                                            if p.name not in names]
+
         cmsis = cmsis_nn_dir(root)
         keep = []
         for ext in self.extensions:
             if ext.name.endswith("-ref"):
-                ext.sources = common + sorted(str(p) for p in (tml / "kernels" / "ref").glob("*.c"))
+                ext.sources = common + backend(None)
             elif cmsis is not None:
-                ext.sources = common + sorted(str(p) for p in (tml / "kernels" / "cmsis_nn").glob("*.c")) \
+                ext.sources = common + backend("cmsis_nn") \
                     + sorted(str(p) for p in cmsis.glob("Source/*/*.c"))
                 ext.define_macros = [("TML_BACKEND_CMSIS_NN", None)]
                 ext.include_dirs = [str(cmsis / "Include")]

@@ -58,11 +58,24 @@ CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-fwrapv", "-ffp-con
           "-fdata-sections"]
 
 
+def core_sources() -> list[Path]:
+    """core.mk's TML_CORE_SRC: the core, the selection table and the core-family kernels."""
+    k = TML / "kernels"
+    return sorted((TML / "core").glob("*.c")) + [k / "tml_select.c"] + sorted((k / "armv6m").glob("*.c"))
+
+
+def backend_sources(folder: str | None) -> list[Path]:
+    """A backend folder's files and the portable ones it does not replace (core.mk's tml_backend_src)."""
+    k = TML / "kernels"
+    own = sorted((k / folder).glob("*.c")) if folder else []
+    names = {p.name for p in own}
+    return own + [p for p in sorted((k / "portable").glob("*.c")) if p.name not in names]
+
+
 def sources(backend: str) -> list[Path]:
-    core = sorted((TML / "core").glob("*.c")) + sorted((TML / "kernels" / "common").glob("*.c"))
     if backend == "cmsis-nn":
-        return core + sorted((TML / "kernels" / "cmsis_nn").glob("*.c")) + sorted(CMSIS.glob("Source/*/*.c"))
-    return core + sorted((TML / "kernels" / "ref").glob("*.c"))
+        return core_sources() + backend_sources("cmsis_nn") + sorted(CMSIS.glob("Source/*/*.c"))
+    return core_sources() + backend_sources(None)
 
 
 def build(target: str, backend: str) -> tuple[bool, str, int | None]:

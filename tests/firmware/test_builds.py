@@ -181,7 +181,9 @@ def test_esp32_cmake_files(tmp_path: Path, board: str) -> None:
     assert (ota <= set(src)) == bool(mono) and {p.name for p in mono} <= {"monocypher.c", "monocypher-ed25519.c"}
     assert any("kernels/cmsis_nn" in p.as_posix() for p in src)
     assert any(p.name == "arm_convolve_s8.c" for p in src)  # CMSIS-NN's own sources
-    assert not any("kernels/ref" in p.as_posix() for p in src)
+    # cmsis_nn/X.c replaces portable/X.c
+    assert not any(p.parent.name == "portable" and p.name == "tml_conv_s8.c" for p in src)
+    assert mod / "kernels" / "portable" / "tml_k_activation.c" in src and mod / "kernels" / "tml_select.c" in src
 
 
 def test_esp32_ref_backend(tmp_path: Path) -> None:
@@ -189,7 +191,7 @@ def test_esp32_ref_backend(tmp_path: Path) -> None:
     got = _esp32_config(_esp32_configure(tmp_path, "ESP32_GENERIC", TINYML_BACKEND="ref"))
     assert got["defs"] == ["defs-NOTFOUND"]
     src = [Path(p) for p in got["src"]]
-    assert any("kernels/ref" in p.as_posix() for p in src)
+    assert any(p.parent.name == "portable" and p.name == "tml_conv_s8.c" for p in src)
     assert not any("cmsis" in p.as_posix().lower() for p in src)
 
 

@@ -41,8 +41,9 @@ def test_esp_nn_sources(tmp_path: Path, board: str, flavour: str | None, defs: s
     ours = ROOT / "usermod" / "tinyml" / "kernels"
     wrappers = sorted((ours / "esp_nn").glob("*.c"))
     assert wrappers and set(wrappers) <= set(src)
-    # kernels/esp_nn/X.c replaces kernels/ref/X.c; the other ref files serve what ESP-NN lacks
-    assert ours / "ref" / "tml_k_16x8.c" in src and ours / "ref" / "tml_conv_s8.c" not in src
+    # kernels/esp_nn/X.c replaces kernels/portable/X.c; the other portable files serve what ESP-NN lacks
+    assert ours / "portable" / "tml_k_16x8.c" in src and ours / "portable" / "tml_conv_s8.c" not in src
+    assert ours / "tml_select.c" in src
     vendor = {p.name for p in src if ESP_NN in p.parents}
     assert {"esp_nn_conv_opt.c", "esp_nn_depthwise_conv_opt.c", "esp_nn_softmax_opt.c",
             "esp_nn_fully_connected_ansi.c"} <= vendor

@@ -29,7 +29,7 @@ def test_requantization() -> None:
     src = ROOT / "tests" / "host" / "esp_nn" / "requant_check.c"
     kernels = ROOT / "usermod" / "tinyml" / "kernels"
     subprocess.run(["gcc", "-std=gnu99", "-O2", "-fwrapv", "-Wall", f"-I{ESP_NN / 'src' / 'common'}", f"-I{kernels}",
-                    str(src), str(kernels / "common" / "tml_math.c"), "-o", str(exe), "-lm"], check=True)
+                    str(src), str(kernels / "portable" / "tml_math.c"), "-o", str(exe), "-lm"], check=True)
     out = subprocess.run([str(exe), "2000000"], capture_output=True, text=True, check=True).stdout
     samples, exact_bad, fast_bad, unexpected, predicted = map(int, out.split())
     assert exact_bad == 0, f"esp_nn_multiply_by_quantized_mult differs from TFLM on {exact_bad} of {samples}"

@@ -19,6 +19,6 @@ def test_multiplier_abc_equals_the_double_path(tmp_path: Path) -> None:
     exe = tmp_path / "check"
     subprocess.run([cc, "-O2", "-std=c99", "-Wall", "-Werror", f"-I{KERNELS}", "-o", str(exe),
                     str(Path(__file__).parent / "c" / "check_multiplier_abc.c"),
-                    str(KERNELS / "common" / "tml_math.c"), "-lm"], check=True)
+                    str(KERNELS / "portable" / "tml_math.c"), "-lm"], check=True)
     r = subprocess.run([str(exe), "3000000"], capture_output=True, text=True, check=False)
     assert r.returncode == 0 and r.stdout.strip().endswith("0 of 3000000 differ"), r.stdout

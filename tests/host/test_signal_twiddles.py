@@ -1,4 +1,4 @@
-"""The signal FFTs' twiddles (kernels/common/tml_k_fft.c computes them with its own double
+"""The signal FFTs' twiddles (kernels/portable/tml_k_fft.c computes them with its own double
 cos/sin/floor, as float-only ports have no double libm) equal the reference's, which uses
 the C library's: after rounding to float32, Q15 and Q31, for every phase KissFFT computes
 for every FFT length the core accepts (fft_length <= 16384: 8192 complex points)."""
@@ -45,7 +45,7 @@ def test_twiddles_equal_the_c_library_s(tmp_path: Path) -> None:
     src = tmp_path / "twiddles.c"
     src.write_text(PROGRAM)
     exe = tmp_path / "twiddles"
-    common = ROOT / "usermod" / "tinyml" / "kernels" / "common"
+    common = ROOT / "usermod" / "tinyml" / "kernels" / "portable"
     subprocess.run(["gcc", "-std=c99", "-O2", "-fwrapv", "-ffp-contract=off", f"-I{common}", "-o", str(exe),
                     str(src), "-lm"], check=True)
     out = subprocess.run([str(exe)], capture_output=True, text=True, check=True, timeout=600).stdout.split()

@@ -37,7 +37,7 @@ def _sources() -> list[Path]:
     """core.mk's TML_ESP_NN_OWN (less the core, which the harness adds) and ESP_NN_SRC, and the stdio
     stub ESP-NN's softmax needs bare-metal (esp_nn_stdio.c)."""
     esp = xe.TML / "kernels" / "esp_nn"
-    ref = [p for p in sorted((xe.TML / "kernels" / "ref").glob("*.c")) if not (esp / p.name).exists()]
+    ref = [p for p in sorted((xe.TML / "kernels" / "portable").glob("*.c")) if not (esp / p.name).exists()]
     vendor = sorted(ESP_NN.glob("src/*/*_ansi.c")) + sorted(ESP_NN.glob("src/*/*_opt.c"))
     return sorted(esp.glob("*.c")) + ref + vendor + [HERE / "esp_nn_stdio.c"]
 

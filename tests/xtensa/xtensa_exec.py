@@ -84,15 +84,24 @@ class Backend:
 
 
 def _core_sources() -> list[Path]:
-    return sorted((TML / "core").glob("*.c")) + sorted((TML / "kernels" / "common").glob("*.c"))
+    k = TML / "kernels"  # core.mk's TML_CORE_SRC
+    return sorted((TML / "core").glob("*.c")) + [k / "tml_select.c"] + sorted((k / "armv6m").glob("*.c"))
+
+
+def _backend_sources(folder: str | None) -> list[Path]:
+    """A backend folder's files and the portable ones it does not replace (core.mk's tml_backend_src)."""
+    k = TML / "kernels"
+    own = sorted((k / folder).glob("*.c")) if folder else []
+    names = {p.name for p in own}
+    return own + [p for p in sorted((k / "portable").glob("*.c")) if p.name not in names]
 
 
 BACKENDS: dict[str, Backend] = {
-    "ref": Backend("ref", lambda: sorted((TML / "kernels" / "ref").glob("*.c"))),
+    "ref": Backend("ref", lambda: _backend_sources(None)),
     # CMSIS-NN on a non-Arm target: its plain-C paths (no __ARM_FEATURE_DSP / MVE)
     "cmsis-nn": Backend(
         "cmsis-nn",
-        lambda: sorted((TML / "kernels" / "cmsis_nn").glob("*.c")) + sorted(CMSIS.glob("Source/*/*.c")),
+        lambda: _backend_sources("cmsis_nn") + sorted(CMSIS.glob("Source/*/*.c")),
         lambda: ["-DTML_BACKEND_CMSIS_NN", f"-I{CMSIS / 'Include'}"],
         lambda p: CMSIS in p.parents,
         available=lambda: None if (CMSIS / "Include" / "arm_nnfunctions.h").exists()

@@ -10,7 +10,7 @@
 #   TINYML_OPS_EXCLUDE  operator groups to leave out, any of: int16 float math
 #                   data rnn signal int4 (see core/tml_ops.c); default: none
 #   TINYML_INT4_KERNELS  cmsis-nn backend: cmsis-nn (CMSIS-NN's s4 kernels, where
-#                   they match TFLM; the default) or portable (kernels/common's,
+#                   they match TFLM; the default) or portable (kernels/portable's,
 #                   ~3 KB instead of ~20 KB of flash on a Cortex-M4)
 #   TINYML_PLAN_ROWS  0 leaves the planner's in-place and band-by-band (patch)
 #                   execution out (about 9 KB of flash on a Cortex-M4, LTO): every

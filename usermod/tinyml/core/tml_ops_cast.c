@@ -1,5 +1,5 @@
 /* tinyml ops: CAST, as TFLM's cast.cc (the tflite-micro wheel's: see
- * tml_cast in kernels/common/tml_k_cast.c for the conversions). A cast that
+ * tml_cast in kernels/portable/tml_k_cast.c for the conversions). A cast that
  * keeps every byte (same type, int32 <-> uint32) aliases its input. */
 #include "tml_ops.h"
 #include "../kernels/tml_kernels.h"

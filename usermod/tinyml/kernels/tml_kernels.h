@@ -10,15 +10,18 @@
  *  - activations NHWC int8; conv filters OHWI, depthwise 1HW(C*M), FC [out][in];
  *  - quantized multipliers/shifts as TFLite: shift > 0 is a left shift.
  *
- * Backend selection is at compile time:
+ * Layout: kernels/portable/ is the portable C of every operator (the
+ * reference; the ref backend is portable/ alone). A backend folder wraps a
+ * kernel library and its file X.c replaces portable/X.c; the other portable
+ * files serve the operators the library lacks. Backend selection is at compile
+ * time:
  *  - TML_BACKEND_CMSIS_NN defined: kernels/cmsis_nn/ wraps ARM CMSIS-NN;
  *  - TML_BACKEND_ESP_NN defined: kernels/esp_nn/ wraps Espressif's ESP-NN
  *    (flavour: TML_ESP_NN_ANSI its plain C, TML_ESP_NN_S3 its ESP32-S3
- *    assembly, else its "generic optimisations" C) and kernels/ref/ serves
- *    the operators ESP-NN lacks;
- *  - otherwise kernels/ref/ implements them in portable C.
- * Kernels that the libraries do not provide live in kernels/common/ and are
- * built for every backend. All must be bit-exact with TFLM's reference.
+ *    assembly, else its "generic optimisations" C);
+ *  - otherwise kernels/portable/ alone.
+ * A core family folder (kernels/armv6m/) holds kernels of our own for that
+ * core, compiled in for it only. All must be bit-exact with TFLM's reference.
  *
  * Kernel choice per layer is made once, at load: see tml_kernel_t.
  */
@@ -33,8 +36,8 @@ typedef struct {
 } tml_dims_t;
 
 /* ===== Section A: convolution, fully connected, pooling, softmax, add, mul =====
- * (implemented in kernels/ref/ and kernels/cmsis_nn/; the portable CONV_2D and
- * broadcast ADD/MUL in kernels/common/ serve both backends)
+ * (implemented in kernels/portable/ and the backend folders; the portable CONV_2D and
+ * broadcast ADD/MUL serve every backend)
  * Structs mirror CMSIS-NN's cmsis_nn_* types field for field. Offsets follow
  * CMSIS-NN: input_offset = -input zero point, output_offset = +output zero
  * point, filter_offset = -filter zero point. */
@@ -58,7 +61,7 @@ typedef struct {
 } tml_context_t;
 
 /* Load-time kernel choice. A backend may run some layers of an operator on its
- * library's kernel and others on the portable kernels of kernels/common: the
+ * library's kernel and others on the portable kernels of kernels/portable/: the
  * esp-nn backend sends the layers that ESP-NN cannot run exactly as TFLM's
  * reference to the portable ones (kernels/esp_nn/tml_esp_nn.h says which and
  * why). The op's prepare calls the kernel's tml_*_select() once, with the
@@ -71,8 +74,9 @@ typedef struct {
  * variants (esp-nn: TML_ESP_NN_KERNEL_ANSI). */
 typedef enum {
     TML_KERNEL_BACKEND = 0,  /* the backend's kernel (the library's, for esp-nn) */
-    TML_KERNEL_PORTABLE = 1, /* the portable kernel of kernels/common */
+    TML_KERNEL_PORTABLE = 1, /* the portable kernel of kernels/portable */
 } tml_kernel_t;
+
 
 typedef struct {
     int32_t *multiplier; /* one per output channel */
@@ -160,7 +164,7 @@ tml_status_t tml_conv_s8(const tml_context_t *ctx, const tml_conv_params_t *conv
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output);
 
-/* Portable CONV_2D shared by both backends (kernels/common); the CMSIS-NN
+/* Portable CONV_2D shared by both backends (kernels/portable); the CMSIS-NN
  * backend uses it for grouped convolutions, whose DSP path in CMSIS-NN v7.0.0
  * differs from TFLM's reference. */
 tml_status_t tml_conv_s8_portable(const tml_conv_params_t *conv_params,
@@ -178,7 +182,7 @@ tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_p
     const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output);
-/* Portable DEPTHWISE_CONV_2D (kernels/common). */
+/* Portable DEPTHWISE_CONV_2D (kernels/portable). */
 tml_status_t tml_depthwise_conv_s8_portable(const tml_dw_conv_params_t *dw_conv_params,
     const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
@@ -206,7 +210,7 @@ tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_param
     const tml_quant_params_t *quant_params, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output);
-/* Portable FULLY_CONNECTED (kernels/common). */
+/* Portable FULLY_CONNECTED (kernels/portable). */
 tml_status_t tml_fully_connected_s8_portable(const tml_fc_params_t *fc_params, const tml_quant_params_t *quant_params,
     const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims, const int8_t *filter,
     const int32_t *bias, const tml_dims_t *output_dims, int8_t *output);
@@ -224,7 +228,7 @@ int32_t tml_maxpool_s8_get_buffer_size(int32_t output_w, int32_t channels);
 tml_status_t tml_maxpool_s8(const tml_context_t *ctx, const tml_pool_params_t *pool_params,
     const tml_dims_t *input_dims, const int8_t *input, const tml_dims_t *filter_dims,
     const tml_dims_t *output_dims, int8_t *output);
-/* Portable int8 pooling (kernels/common): average, or max if is_max. */
+/* Portable int8 pooling (kernels/portable): average, or max if is_max. */
 tml_status_t tml_pool_s8_portable(const tml_pool_params_t *pool_params, const tml_dims_t *input_dims,
     const int8_t *input, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int8_t *output,
     int32_t is_max);
@@ -246,7 +250,7 @@ tml_status_t tml_softmax_s8(const tml_context_t *ctx, const tml_softmax_params_t
     int8_t *output);
 tml_status_t tml_softmax_s8_s16(const tml_context_t *ctx, const tml_softmax_params_t *params, const int8_t *input,
     int16_t *output);
-/* Portable int8 SOFTMAX (kernels/common). */
+/* Portable int8 SOFTMAX (kernels/portable). */
 tml_status_t tml_softmax_s8_portable(const tml_softmax_params_t *params, const int8_t *input, int8_t *output);
 tml_status_t tml_softmax_s8_s16_portable(const tml_softmax_params_t *params, const int8_t *input, int16_t *output);
 
@@ -263,7 +267,7 @@ tml_status_t tml_add_s8(const tml_add_params_t *params, const tml_shape_t *input
 int32_t tml_mul_s8_get_buffer_size(void);
 tml_status_t tml_mul_s8(const tml_mul_params_t *params, const tml_shape_t *input1_shape, const int8_t *input1,
     const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output);
-/* Portable implementations shared by both backends (kernels/common). */
+/* Portable implementations shared by both backends (kernels/portable). */
 tml_status_t tml_add_s8_portable(const tml_add_params_t *params, const tml_shape_t *input1_shape,
     const int8_t *input1, const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape,
     int8_t *output);
@@ -275,7 +279,7 @@ tml_status_t tml_mul_s8_portable(const tml_mul_params_t *params, const tml_shape
 int tml_shapes_match_extended(const tml_shape_t *a, const tml_shape_t *b);
 
 /* ===== Section B: activations, data movement, reductions, (de)quantization =====
- * (implemented in kernels/common/) */
+ * (implemented in kernels/portable/) */
 
 /* RELU int8 with requantization (TFLM ReluQuantized):
  * out = clamp(out_zp + MBQM(in - in_zp, mult, shift), act_min, act_max). */
@@ -322,7 +326,7 @@ tml_status_t tml_requantize(const void *in, int in_type, void *out, int out_type
 tml_status_t tml_dequantize_f32(const void *in, int in_type, float *out, int32_t n, double scale, int32_t zp);
 
 /* ===== Section C: UNIDIRECTIONAL_SEQUENCE_LSTM =====
- * (implemented in kernels/ref/ and kernels/cmsis_nn/, or common/)
+ * (implemented in kernels/portable/ and kernels/cmsis_nn/, or portable/ alone)
  * TFLM's integer LSTM: int8 input/output/hidden state, int8 weights, int32
  * biases, int16 cell state; gate pre-activations at scale 2^-12, gate outputs
  * at 2^-15. Standard LSTM only (no CIFG, peephole, projection, layer norm). */
@@ -379,7 +383,7 @@ void tml_lstm_s8_step(const tml_lstm_params_t *p, const int8_t *x, int8_t *h, in
  * pooling, TRANSPOSE_CONV, SVDF, BATCH_MATMUL =====
  * (16x8: int16 activations, int8 weights; CMSIS-NN wrappers in kernels/cmsis_nn/
  * where TFLM's cmsis_nn kernels call CMSIS-NN, portable kernels in
- * kernels/common/ for both backends; float kernels in kernels/common/,
+ * kernels/portable/ for both backends; float kernels in kernels/portable/,
  * summing in TFLM's reference order, so results are bit-equal when built
  * without fused multiply-add contraction, as -std=c99 does.)
  * 16x8 requantization follows the accumulator type, as TFLM's templates:
@@ -523,7 +527,7 @@ tml_status_t tml_svdf_s8(const tml_context_t *ctx, const tml_svdf_params_t *para
 tml_status_t tml_svdf_state_s16_s8(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
     int16_t *state, const int8_t *weights_feature, const int16_t *weights_time, const int32_t *bias,
     int8_t *output);
-/* Portable versions (kernels/common), the reference's exact steps. */
+/* Portable versions (kernels/portable), the reference's exact steps. */
 tml_status_t tml_svdf_s8_portable(const tml_context_t *ctx, const tml_svdf_params_t *params, const int8_t *input,
     int8_t *state, const int8_t *weights_feature, const int8_t *weights_time, const int32_t *bias, int8_t *output);
 tml_status_t tml_svdf_state_s16_s8_portable(const tml_context_t *ctx, const tml_svdf_params_t *params,
@@ -556,7 +560,7 @@ tml_status_t tml_batch_matmul_s8(const tml_context_t *ctx, const tml_bmm_params_
 int32_t tml_batch_matmul_s16_get_buffer_size(const tml_bmm_params_t *params);
 tml_status_t tml_batch_matmul_s16(const tml_context_t *ctx, const tml_bmm_params_t *params, const int16_t *lhs,
     const int16_t *rhs, int16_t *output);
-/* Portable (kernels/common): the reference's arithmetic, no scratch. */
+/* Portable (kernels/portable): the reference's arithmetic, no scratch. */
 tml_status_t tml_batch_matmul_s8_portable(const tml_bmm_params_t *params, const int8_t *lhs, const int8_t *rhs,
     int8_t *output);
 tml_status_t tml_batch_matmul_s16_portable(const tml_bmm_params_t *params, const int16_t *lhs, const int16_t *rhs,
@@ -566,7 +570,7 @@ tml_status_t tml_batch_matmul_f32(const tml_bmm_params_t *params, const float *l
 /* ===== Section E: elementwise arithmetic, math and activations =====
  * Binary operators broadcast numpy-style over up to TML_MAX_DIMS dimensions
  * (output_shape is the broadcast shape), as TFLM's BroadcastBinaryOpSimple;
- * they are implemented in kernels/common/ (the *_portable ones), except
+ * they are implemented in kernels/portable/ (the *_portable ones), except
  * tml_add_s16 / tml_mul_s16 / tml_maximum_s8 / tml_minimum_s8, which the
  * CMSIS-NN backend maps to arm_elementwise_add_s16 / arm_elementwise_mul_s16 /
  * arm_maximum_s8 / arm_minimum_s8 where those are bit-exact with TFLM's
@@ -665,7 +669,7 @@ TML_MAXMIN_DECL(minimum, int64_t, s64);
 TML_MAXMIN_DECL(maximum, float, f32);
 TML_MAXMIN_DECL(minimum, float, f32);
 
-/* ---- unary (kernels/common) ---- */
+/* ---- unary (kernels/portable) ---- */
 
 /* ABS / RSQRT int8, int16 (TFLM elementwise.cc): out = clamp(out_offset +
  * f(in - in_offset) rescaled by multiplier/shift). ABS skips the rescale when
@@ -761,7 +765,7 @@ tml_status_t tml_softmax_s16_portable(const int16_t *input, int32_t num_rows, in
  * TRANSPOSE, STRIDED_SLICE, SLICE, SPLIT(_V), PACK, UNPACK, GATHER, *_TO_*
  * (space/batch/depth), RESIZE_*, CAST, FILL, SUM, MEAN, REDUCE_MAX/MIN,
  * ARG_MAX/MIN. Element-type-generic kernels move elem_size-byte elements in
- * the order of TFLM's reference_ops. All in kernels/common except
+ * the order of TFLM's reference_ops. All in kernels/portable except
  * tml_transpose_s8 and tml_pad_s8, which each backend provides (the CMSIS-NN
  * backend calls arm_transpose_s8 / arm_pad_s8, as TFLM's cmsis_nn kernels). */
 
@@ -872,7 +876,7 @@ tml_status_t tml_arg_min_max_s8(const int8_t *in, int32_t outer, int32_t axis_si
 tml_status_t tml_arg_min_max_f32(const float *in, int32_t outer, int32_t axis_size, int32_t inner, int32_t *out,
     int32_t is_max);
 
-/* ===== Section: the TFLM signal library (audio front end; kernels/common/
+/* ===== Section: the TFLM signal library (audio front end; kernels/portable/
  * tml_k_signal.c, tml_k_fft.c), bit-exact with signal/src. ===== */
 /* SignalWindow: out = saturate16((in * window) >> shift), the window repeated
  * over n samples (n a multiple of size). */
@@ -955,7 +959,7 @@ void tml_irfft_f32(const void *state, const float *in_cpx, float *out, float *sc
  * value (-8..7), packed over the whole tensor in its element order (a tensor
  * with an odd number of weights leaves the last high nibble unused). Arguments
  * as the int8 kernels of Section A, `filter` pointing at the packed bytes.
- * kernels/ref/ runs the portable kernels (kernels/common: each nibble read in
+ * the ref backend runs the portable kernels (portable/tml_k_s4_portable.c: each nibble read in
  * place, no scratch); kernels/cmsis_nn/ wraps CMSIS-NN's arm_convolve_wrapper_s4,
  * arm_depthwise_conv_wrapper_s4 and arm_fully_connected_s4, as TFLM's cmsis_nn
  * kernels call them, except where those differ from TFLM's reference (then the

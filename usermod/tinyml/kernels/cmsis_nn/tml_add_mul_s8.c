@@ -1,7 +1,7 @@
 /* tinyml kernels (CMSIS-NN backend): ADD and MUL, int8, as TFLM's
  * tensorflow/lite/micro/kernels/cmsis_nn/add.cc and mul.cc: equal (extended)
  * shapes run arm_elementwise_add_s8 / arm_elementwise_mul_s8, broadcasts the
- * portable reference routine (kernels/common/tml_arith_s8.c). */
+ * portable reference routine (kernels/portable/tml_arith_s8.c). */
 #include "tml_cmsis_nn.h"
 
 static int32_t elements(const tml_shape_t *s) {

@@ -2,7 +2,7 @@
  * SOFTMAX int16 as TFLM's tensorflow/lite/micro/kernels/cmsis_nn/add.cc,
  * mul.cc, maximum_minimum.cc and softmax.cc call CMSIS-NN; what TFLM runs
  * through its reference code (broadcasts) runs the portable routines of
- * kernels/common. */
+ * kernels/portable. */
 #include "tml_cmsis_nn.h"
 #include "arm_nnsupportfunctions.h"
 

@@ -8,7 +8,7 @@
  * arm_svdf_state_s16_s8 (svdf.cc), arm_batch_matmul_s8 / _s16
  * (batch_matmul.cc). The cases where those CMSIS-NN v7.0.0
  * functions are not bit-exact with TFLM's reference kernels (which the
- * tflite-micro interpreter runs) go to the portable kernels of kernels/common;
+ * tflite-micro interpreter runs) go to the portable kernels of kernels/portable;
  * each case says why. */
 #include <stdbool.h>
 #include "tml_cmsis_nn.h"

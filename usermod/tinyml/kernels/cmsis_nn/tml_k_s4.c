@@ -3,7 +3,7 @@
  * tensorflow/lite/micro/kernels/cmsis_nn/conv.cc, depthwise_conv.cc and
  * fully_connected.cc call arm_convolve_wrapper_s4, arm_depthwise_conv_wrapper_s4
  * and arm_fully_connected_s4. Where CMSIS-NN's s4 kernels would differ from
- * TFLM's reference, the portable kernels of kernels/common/tml_k_s4.c run:
+ * TFLM's reference, the portable kernels of kernels/portable/tml_k_s4_portable.c run:
  * grouped convolutions (arm_convolve_s4 has no groups), some depthwise
  * convolutions (see dw_path) and a per-tensor FULLY_CONNECTED filter zero point
  * (arm_fully_connected_s4 ignores it). */

@@ -1,7 +1,7 @@
 /* tinyml kernels (esp-nn backend): ADD and MUL, int8, as esp-tflite-micro's
  * esp_nn/add.cc and mul.cc: equal (extended) shapes run
  * esp_nn_add_elementwise_s8 / esp_nn_mul_elementwise_s8, broadcasts the
- * portable kernels (kernels/common). */
+ * portable kernels (kernels/portable). */
 #include "tml_esp_nn.h"
 
 static int32_t elements(const tml_shape_t *s) {

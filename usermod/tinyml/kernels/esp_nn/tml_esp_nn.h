@@ -1,7 +1,7 @@
 /* tinyml kernels (esp-nn backend): Espressif's ESP-NN behind tml_kernels.h, as
  * esp-tflite-micro's tensorflow/lite/micro/kernels/esp_nn/ call it (CONV_2D,
  * DEPTHWISE_CONV_2D, FULLY_CONNECTED, AVERAGE/MAX_POOL_2D, SOFTMAX, ADD, MUL, all
- * int8); every other kernel is the ref backend's (kernels/ref, kernels/common).
+ * int8); every other kernel is the ref backend's (kernels/portable, kernels/portable).
  *
  * Flavour (compile time), ESP-NN's own choice in esp_nn.h made explicit:
  *  - default: its "generic optimisations" (esp_nn_generic_opt.h: *_opt.c for
@@ -69,6 +69,26 @@
 
 /* tml_kernel_t variant of the S3 flavour: ESP-NN's ANSI C kernel (rule 8). */
 enum { TML_ESP_NN_KERNEL_ANSI = 2 };
+
+/* The rules 1-8 for each operator (tml_esp_nn_select.c), which the selection
+ * table (kernels/tml_select.c) consults in esp-nn builds: TML_KERNEL_BACKEND
+ * (ESP-NN), TML_ESP_NN_KERNEL_ANSI or TML_KERNEL_PORTABLE. */
+int32_t tml_esp_nn_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_quant_params_t *q,
+    const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out);
+int32_t tml_esp_nn_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_per_channel_quant_params_t *q,
+    const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out);
+int32_t tml_esp_nn_fully_connected_s8_select(const tml_fc_params_t *p, const tml_quant_params_t *q,
+    const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out);
+int32_t tml_esp_nn_avgpool_s8_select(const tml_pool_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out);
+int32_t tml_esp_nn_maxpool_s8_select(const tml_pool_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out);
+int32_t tml_esp_nn_softmax_s8_select(const tml_softmax_params_t *p);
+int32_t tml_esp_nn_softmax_s8_s16_select(const tml_softmax_params_t *p);
+int32_t tml_esp_nn_add_s8_select(const tml_add_params_t *p, const tml_shape_t *a, const tml_shape_t *b,
+    const tml_shape_t *out);
+int32_t tml_esp_nn_mul_s8_select(const tml_mul_params_t *p, const tml_shape_t *a, const tml_shape_t *b,
+    const tml_shape_t *out);
 
 /* The largest dimension, stride or padding ESP-NN handles (rule 3). */
 #define TML_ESP_NN_MAX_DIM 32767

@@ -63,7 +63,7 @@ static int accumulators_ok(const int8_t *w, int32_t channels, int32_t c_stride, 
     return 1;
 }
 
-int32_t tml_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_quant_params_t *q,
+int32_t tml_esp_nn_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_quant_params_t *q,
     const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out) {
     const int is_1x1 = f->h == 1 && f->w == 1;
     if (p->dilation.h != 1 || p->dilation.w != 1 ||                         /* rule 1 */
@@ -77,7 +77,7 @@ int32_t tml_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_qua
     return TML_KERNEL_BACKEND;
 }
 
-int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_per_channel_quant_params_t *q,
+int32_t tml_esp_nn_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_per_channel_quant_params_t *q,
     const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out) {
     if (p->dilation.h != 1 || p->dilation.w != 1 ||                               /* rule 1 */
         p->ch_mult < 1 || !dim_ok(p->ch_mult) || out->c != in->c * p->ch_mult || f->c != out->c ||
@@ -89,7 +89,7 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_pe
     return TML_KERNEL_BACKEND;
 }
 
-int32_t tml_fully_connected_s8_select(const tml_fc_params_t *p, const tml_quant_params_t *q, const tml_dims_t *in,
+int32_t tml_esp_nn_fully_connected_s8_select(const tml_fc_params_t *p, const tml_quant_params_t *q, const tml_dims_t *in,
     const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out) {
     const int32_t accum = f->n, units = f->c;
     const int32_t filter_offset = q->is_per_channel ? 0 : p->filter_offset;
@@ -126,25 +126,25 @@ static int32_t pool_select(const tml_pool_params_t *p, const tml_dims_t *in, con
     return TML_KERNEL_BACKEND;
 }
 
-int32_t tml_avgpool_s8_select(const tml_pool_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+int32_t tml_esp_nn_avgpool_s8_select(const tml_pool_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out) {
     return pool_select(p, in, f, out, 1);
 }
 
-int32_t tml_maxpool_s8_select(const tml_pool_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+int32_t tml_esp_nn_maxpool_s8_select(const tml_pool_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out) {
     return pool_select(p, in, f, out, 0);
 }
 
 /* Rule 6: sum of exps < 2^28 for rows of up to 511 values. */
-int32_t tml_softmax_s8_select(const tml_softmax_params_t *p) {
+int32_t tml_esp_nn_softmax_s8_select(const tml_softmax_params_t *p) {
     if (p->row_size < 1 || p->row_size > 511 || p->shift < 0 || p->shift > 31) {
         return TML_KERNEL_PORTABLE;
     }
     return TML_KERNEL_BACKEND;
 }
 
-int32_t tml_softmax_s8_s16_select(const tml_softmax_params_t *p) {
+int32_t tml_esp_nn_softmax_s8_s16_select(const tml_softmax_params_t *p) {
     (void)p;
     return TML_KERNEL_PORTABLE; /* ESP-NN has no int16-output softmax */
 }
@@ -155,13 +155,13 @@ static int32_t elementwise_select(const tml_shape_t *a, const tml_shape_t *b, co
                                                                               : TML_KERNEL_PORTABLE;
 }
 
-int32_t tml_add_s8_select(const tml_add_params_t *p, const tml_shape_t *a, const tml_shape_t *b,
+int32_t tml_esp_nn_add_s8_select(const tml_add_params_t *p, const tml_shape_t *a, const tml_shape_t *b,
     const tml_shape_t *out) {
     (void)p;
     return elementwise_select(a, b, out);
 }
 
-int32_t tml_mul_s8_select(const tml_mul_params_t *p, const tml_shape_t *a, const tml_shape_t *b,
+int32_t tml_esp_nn_mul_s8_select(const tml_mul_params_t *p, const tml_shape_t *a, const tml_shape_t *b,
     const tml_shape_t *out) {
     (void)p;
     return elementwise_select(a, b, out);

@@ -1,5 +1,5 @@
 /* tinyml kernels (portable reference backend): SOFTMAX int8 -> int8 / int16:
- * the portable kernel of kernels/common/tml_softmax_s8_portable.c. */
+ * the portable kernel of kernels/portable/tml_softmax_s8_portable.c. */
 #include "../tml_kernels.h"
 
 int32_t tml_softmax_s8_get_buffer_size(const tml_softmax_params_t *params) {

@@ -1,6 +1,6 @@
 /* tinyml kernels (portable reference): CONV_2D, DEPTHWISE_CONV_2D and
  * FULLY_CONNECTED with packed int4 weights: the portable kernels of
- * kernels/common/tml_k_s4.c, which read the weights in place (no scratch). */
+ * kernels/portable/tml_k_s4_portable.c, which read the weights in place (no scratch). */
 #include "../tml_kernels.h"
 
 int32_t tml_conv_s4_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,

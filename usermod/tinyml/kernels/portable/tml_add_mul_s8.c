@@ -1,5 +1,5 @@
 /* tinyml kernels (portable reference): ADD and MUL, int8, with broadcasting:
- * the shared portable routines of kernels/common/tml_arith_s8.c. */
+ * the shared portable routines of kernels/portable/tml_arith_s8.c. */
 #include "../tml_kernels.h"
 
 int32_t tml_add_s8_get_buffer_size(void) {

@@ -1,6 +1,6 @@
 /* tinyml kernels (portable reference): the elementwise kernels the CMSIS-NN
  * backend maps to CMSIS-NN functions (ADD/MUL int16, MAXIMUM/MINIMUM int8,
- * SOFTMAX int16) run the shared portable routines of kernels/common. */
+ * SOFTMAX int16) run the shared portable routines of kernels/portable. */
 #include "../tml_kernels.h"
 
 tml_status_t tml_add_s16(const tml_add_params_t *params, const tml_shape_t *input1_shape, const int16_t *input1,

@@ -1,5 +1,5 @@
 /* tinyml kernels (portable reference backend): AVERAGE_POOL_2D and MAX_POOL_2D,
- * int8: the portable kernel of kernels/common/tml_pool_s8_portable.c. */
+ * int8: the portable kernel of kernels/portable/tml_pool_s8_portable.c. */
 #include "../tml_kernels.h"
 
 int32_t tml_avgpool_s8_get_buffer_size(int32_t output_w, int32_t channels) {

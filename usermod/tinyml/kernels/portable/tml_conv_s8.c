@@ -1,6 +1,6 @@
 /* tinyml kernels (portable reference backend): CONV_2D and DEPTHWISE_CONV_2D,
  * int8, per-channel requantization: the portable kernels of
- * kernels/common/tml_conv_s8_portable.c (TFLM's reference_integer_ops). */
+ * kernels/portable/tml_conv_s8_portable.c (TFLM's reference_integer_ops). */
 #include "../tml_kernels.h"
 
 int32_t tml_conv_s8_get_buffer_size(const tml_conv_params_t *conv_params, const tml_dims_t *input_dims,

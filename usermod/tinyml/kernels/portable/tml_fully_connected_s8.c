@@ -1,5 +1,5 @@
 /* tinyml kernels (portable reference backend): FULLY_CONNECTED, int8: the
- * portable kernel of kernels/common/tml_fully_connected_s8_portable.c (TFLM's
+ * portable kernel of kernels/portable/tml_fully_connected_s8_portable.c (TFLM's
  * reference_integer_ops::FullyConnected / FullyConnectedPerChannel); no
  * precomputation, no scratch. */
 #include "../tml_kernels.h"

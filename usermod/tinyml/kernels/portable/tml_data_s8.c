@@ -1,5 +1,5 @@
 /* tinyml kernels (portable backend): int8 TRANSPOSE and PAD are the
- * type-generic movers of kernels/common (TFLM reference_ops::Transpose and
+ * type-generic movers of kernels/portable (TFLM reference_ops::Transpose and
  * PadImpl); the CMSIS-NN backend calls arm_transpose_s8 / arm_pad_s8 instead. */
 #include "../tml_kernels.h"
 

@@ -1,6 +1,6 @@
 /* tinyml kernels (portable reference backend): 16x8 CONV_2D,
  * DEPTHWISE_CONV_2D, FULLY_CONNECTED and pooling, int8 TRANSPOSE_CONV and
- * integer SVDF and BATCH_MATMUL: the shared portable kernels of kernels/common, which
+ * integer SVDF and BATCH_MATMUL: the shared portable kernels of kernels/portable, which
  * transcribe TFLM's reference kernels. */
 #include "../tml_kernels.h"
 
