@@ -103,7 +103,7 @@ LOAD_QUANT_KEEP = 64
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}
-BACKENDS = ("ref", "cmsis-nn", "esp-nn", "esp-nn-ansi")
+BACKENDS = ("ref", "cmsis-nn", "armv6m", "esp-nn", "esp-nn-ansi")
 
 
 def _lib_path(backend: str) -> Path:

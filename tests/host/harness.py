@@ -55,13 +55,15 @@ def esp_nn_missing() -> str | None:
 
 def expected_backends() -> dict[str, str | None]:
     """Every backend the host tests run on -> None where its library must be there (`make host-lib` builds
-    it), or why it cannot be (one line): ref always; cmsis-nn where CMSIS-NN is in the dependency cache;
-    esp-nn (ESP-NN's generic optimisations) and esp-nn-ansi (its ANSI C) where ESP-NN is."""
+    it), or why it cannot be (one line): ref always; cmsis-nn, and armv6m (cmsis-nn with the ARMv6-M
+    kernels forced on, as the RP2040 runs them), where CMSIS-NN is in the dependency cache; esp-nn (ESP-NN's
+    generic optimisations) and esp-nn-ansi (its ANSI C) where ESP-NN is."""
     cmsis = cmsis_nn_dir()
     have_cmsis = (cmsis / "Include" / "arm_nnfunctions.h").exists()
+    no_cmsis = f"CMSIS-NN is not in {cmsis} (run 'make deps'), so 'make host-lib' cannot build it"
     return {"ref": None,
-            "cmsis-nn": None if have_cmsis else f"backend cmsis-nn: CMSIS-NN is not in {cmsis} (run 'make deps'), "
-                                                "so 'make host-lib' cannot build it",
+            "cmsis-nn": None if have_cmsis else f"backend cmsis-nn: {no_cmsis}",
+            "armv6m": None if have_cmsis else f"backend armv6m: {no_cmsis}",
             "esp-nn": esp_nn_missing(), "esp-nn-ansi": esp_nn_missing()}
 
 

@@ -165,6 +165,8 @@ const char *tml_model_op_kernel(const tml_model_t *m, int i) {
             return tml_backend_name();
         case TML_KERNEL_PORTABLE:
             return "portable";
+        case TML_KERNEL_ARMV6M:
+            return "armv6m";
         default:
             return "esp-nn-ansi"; /* the only variant: TML_ESP_NN_KERNEL_ANSI */
     }

@@ -75,8 +75,20 @@ typedef struct {
 typedef enum {
     TML_KERNEL_BACKEND = 0,  /* the backend's kernel (the library's, for esp-nn) */
     TML_KERNEL_PORTABLE = 1, /* the portable kernel of kernels/portable */
+    TML_KERNEL_ARMV6M = 3,   /* ours for ARMv6-M (kernels/armv6m; 2 is TML_ESP_NN_KERNEL_ANSI) */
 } tml_kernel_t;
 
+/* The ARMv6-M kernels (kernels/armv6m/): on for ARMv6-M targets (Cortex-M0/M0+,
+ * e.g. the RP2040) with the ref or cmsis-nn backend; -DTML_KERNELS_ARMV6M=1
+ * forces their C on elsewhere (the host library libtinyml-armv6m.so, so the
+ * per-op grids run them), -DTML_KERNELS_ARMV6M=0 leaves them out. */
+#if !defined(TML_KERNELS_ARMV6M)
+#if defined(__ARM_ARCH_6M__) && !defined(TML_BACKEND_ESP_NN)
+#define TML_KERNELS_ARMV6M 1
+#else
+#define TML_KERNELS_ARMV6M 0
+#endif
+#endif
 
 typedef struct {
     int32_t *multiplier; /* one per output channel */

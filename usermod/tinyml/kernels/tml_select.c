@@ -13,17 +13,35 @@
  *   FULLY_CONNECTED,                           hold (esp_nn/tml_esp_nn_select.c), else
  *   pools, SOFTMAX,                            TML_KERNEL_PORTABLE (S3: some pools
  *   ADD, MUL                                   TML_ESP_NN_KERNEL_ANSI)
+ *   CONV_2D             ARMv6-M (ref,          armv6m/ (TML_KERNEL_ARMV6M) where tml_armv6m_conv_ok:
+ *                       cmsis-nn)              not grouped, >= 2 MACs per output, the input zero
+ *                                              point an int8; else the backend's
+ *   DEPTHWISE_CONV_2D   ARMv6-M                armv6m/ where depth multiplier 1; else the backend's
+ *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
+ *                                              channel), 2 or more batches, depth >= 2; else
+ *                                              the backend's
+ * ARMv6-M builds (TML_KERNELS_ARMV6M, tml_kernels.h: __ARM_ARCH_6M__, or forced on in
+ * the host library libtinyml-armv6m.so) take our kernels wherever the rule allows:
+ * CMSIS-NN has only plain C there, and ours ran kws_ref_model's CONV_2D and
+ * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles (rp2040js; README). The rules read no row count and no padding.h, so a layer's
+ * choice holds for every row view the planner runs (tml_rows.h).
  */
 #include "tml_kernels.h"
 #if defined(TML_BACKEND_ESP_NN)
 #include "esp_nn/tml_esp_nn.h"
 #endif
+#include "armv6m/tml_armv6m.h"
 
 int32_t tml_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_quant_params_t *q,
     const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out) {
 #if defined(TML_BACKEND_ESP_NN)
     return tml_esp_nn_conv_s8_select(p, q, in, f, filter, bias, out);
 #else
+#if TML_KERNELS_ARMV6M
+    if (tml_armv6m_conv_ok(p, in, f, out)) {
+        return TML_KERNEL_ARMV6M;
+    }
+#endif
     (void)p;
     (void)q;
     (void)in;
@@ -40,6 +58,11 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_pe
 #if defined(TML_BACKEND_ESP_NN)
     return tml_esp_nn_depthwise_conv_s8_select(p, q, in, f, filter, bias, out);
 #else
+#if TML_KERNELS_ARMV6M
+    if (tml_armv6m_dw_ok(p, in, f, out)) {
+        return TML_KERNEL_ARMV6M;
+    }
+#endif
     (void)p;
     (void)q;
     (void)in;
@@ -56,6 +79,11 @@ int32_t tml_fully_connected_s8_select(const tml_fc_params_t *p, const tml_quant_
 #if defined(TML_BACKEND_ESP_NN)
     return tml_esp_nn_fully_connected_s8_select(p, q, in, f, filter, bias, out);
 #else
+#if TML_KERNELS_ARMV6M
+    if (tml_armv6m_fc_ok(p, q, in, f, out)) {
+        return TML_KERNEL_ARMV6M;
+    }
+#endif
     (void)p;
     (void)q;
     (void)in;

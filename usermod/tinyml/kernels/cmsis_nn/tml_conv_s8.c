@@ -3,6 +3,7 @@
  * call arm_convolve_wrapper_s8 / arm_depthwise_conv_wrapper_s8, except grouped
  * convolutions, which run the portable kernel (see tml_conv_s8). */
 #include "tml_cmsis_nn.h"
+#include "../armv6m/tml_armv6m.h"
 #include "arm_nnsupportfunctions.h"
 
 static cmsis_nn_conv_params conv_params(const tml_conv_params_t *p) {
@@ -42,6 +43,11 @@ static int mve_1xn_unsafe(const tml_conv_params_t *p, const tml_dims_t *in, cons
 
 int32_t tml_conv_s8_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
+#if TML_KERNELS_ARMV6M
+    if (p->kernel == TML_KERNEL_ARMV6M) {
+        return tml_conv_s8_armv6m_get_buffer_size(p, input_dims, filter_dims, output_dims);
+    }
+#endif
     const cmsis_nn_conv_params cp = conv_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = conv_filter_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
@@ -58,6 +64,11 @@ tml_status_t tml_conv_s8(const tml_context_t *ctx, const tml_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output) {
+#if TML_KERNELS_ARMV6M
+    if (p->kernel == TML_KERNEL_ARMV6M) {
+        return tml_conv_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
+    }
+#endif
     if (input_dims->c != filter_dims->c) {
         /* Grouped: CMSIS-NN v7.0.0's arm_convolve_s8 DSP path (Cortex-M4/M7/M33)
          * gives results that differ from TFLM's reference; TFLM's glue would
@@ -108,6 +119,11 @@ static int dw_mve_unsafe(const tml_dw_conv_params_t *p, const tml_dims_t *in, co
 
 int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
+#if TML_KERNELS_ARMV6M
+    if (p->kernel == TML_KERNEL_ARMV6M) {
+        return tml_depthwise_conv_s8_armv6m_get_buffer_size(p, input_dims, filter_dims, output_dims);
+    }
+#endif
     const cmsis_nn_dw_conv_params dp = dw_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
@@ -121,6 +137,12 @@ tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_p
     const tml_per_channel_quant_params_t *q, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output) {
+#if TML_KERNELS_ARMV6M
+    if (p->kernel == TML_KERNEL_ARMV6M) {
+        return tml_depthwise_conv_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
+            output);
+    }
+#endif
     const cmsis_nn_context c = tml_cmsis_ctx(ctx);
     const cmsis_nn_dw_conv_params dp = dw_params(p);
     const cmsis_nn_per_channel_quant_params qp = {q->multiplier, q->shift};

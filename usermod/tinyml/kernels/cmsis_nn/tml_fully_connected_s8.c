@@ -9,6 +9,7 @@
  * ignores it), and per-channel layers get filter_offset 0 (the reference
  * ignores it there). */
 #include "tml_cmsis_nn.h"
+#include "../armv6m/tml_armv6m.h"
 
 static int32_t filter_offset(const tml_fc_params_t *p, const tml_quant_params_t *q) {
     return q->is_per_channel ? 0 : p->filter_offset;
@@ -41,6 +42,11 @@ tml_status_t tml_fully_connected_s8_kernel_sums(const tml_fc_params_t *p, const 
 
 int32_t tml_fully_connected_s8_get_buffer_size(const tml_fc_params_t *p, const tml_quant_params_t *q,
     const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
+#if TML_KERNELS_ARMV6M
+    if (p->kernel == TML_KERNEL_ARMV6M) {
+        return tml_fully_connected_s8_armv6m_get_buffer_size(p, filter_dims, output_dims);
+    }
+#endif
     (void)input_dims;
     if (use_conv_1x1(p, q, filter_dims)) {
         const cmsis_nn_dims id = fc_input_dims(filter_dims, output_dims);
@@ -58,6 +64,12 @@ tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_param
     const tml_quant_params_t *q, const tml_dims_t *input_dims, const int8_t *input,
     const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims,
     int8_t *output) {
+#if TML_KERNELS_ARMV6M
+    if (p->kernel == TML_KERNEL_ARMV6M) {
+        return tml_fully_connected_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
+            output);
+    }
+#endif
     const int32_t out_depth = output_dims->c;
     if (input_dims->n != output_dims->n || input_dims->c != filter_dims->n || filter_dims->c != out_depth) {
         return TML_ERR_KERNEL;

@@ -1,0 +1,95 @@
+/* tinyml kernels for ARMv6-M (Cortex-M0/M0+, e.g. the RP2040): CONV_2D,
+ * DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8, byte-equal to TFLM's reference
+ * (and CMSIS-NN). The selection table (kernels/tml_select.c) gives a layer to
+ * them where tml_armv6m_*_ok() says so; compiled in where TML_KERNELS_ARMV6M
+ * (tml_kernels.h) is 1. The C is what every build runs, except the
+ * multiply-accumulate loops (matrix, depthwise), which ARMv6-M builds at -O2/-O3 run as
+ * inline assembly (the same operations; -Os, -O0 and the host library libtinyml-armv6m.so
+ * runs the C).
+ *
+ * What the M0+ has and CMSIS-NN's plain C does not use: a 1-cycle MULS, eight
+ * low registers (loads take register offsets), and no 32x32->64 multiply (a
+ * libgcc call): here
+ *  - the input offset is folded into a per-channel constant, bias[n] +
+ *    input_offset * sum_k w[n][k] (padding then reads the input zero point,
+ *    which adds nothing), so the inner loop multiplies raw int8 values;
+ *  - CONV_2D and FULLY_CONNECTED are one matrix kernel, 2 pixels x 2 output
+ *    channels per pass over K (4 MACs per 4 loads);
+ *  - requantization (arm_nn_requantize: the 64-bit product rounded at bit 31,
+ *    then a rounding right shift) computes the product's high part from four
+ *    16x16 multiplies, exactly. */
+#ifndef TML_ARMV6M_H
+#define TML_ARMV6M_H
+
+#include "../tml_kernels.h"
+
+/* arm_nn_requantize(val, mult, shift) (CMSIS-NN, TFLM's MultiplyByQuantizedMultiplier): the
+ * doubling high multiply (val << left) * mult + 2^30 >> 31, then the rounding right shift.
+ * tml_armv6m_rq_t holds what depends on the channel only (a kernel prepares it once per channel). */
+typedef struct {
+    int32_t mh;       /* mult >> 16 */
+    uint32_t ml;      /* mult & 0xFFFF */
+    int32_t left;     /* max(shift, 0) */
+    int32_t right;    /* max(-shift, 0) */
+    int32_t mask;     /* (1 << right) - 1 */
+    int32_t half;     /* mask >> 1 */
+} tml_armv6m_rq_t;
+
+static inline tml_armv6m_rq_t tml_armv6m_rq(int32_t mult, int32_t shift) {
+    tml_armv6m_rq_t r;
+    r.mh = mult >> 16;
+    r.ml = (uint32_t)mult & 0xFFFFu;
+    r.left = shift > 0 ? shift : 0;
+    r.right = shift > 0 ? 0 : -shift;
+    r.mask = (int32_t)((1u << r.right) - 1u);
+    r.half = r.mask >> 1;
+    return r;
+}
+
+static inline int32_t tml_armv6m_requantize_rq(int32_t val, const tml_armv6m_rq_t *q) {
+    const int32_t x = (int32_t)((uint32_t)val << q->left);
+    const int32_t xh = x >> 16;
+    const uint32_t xl = (uint32_t)x & 0xFFFFu;
+    const uint32_t lo = xl * q->ml;
+    const int32_t mid1 = xh * (int32_t)q->ml, mid2 = (int32_t)xl * q->mh;
+    /* x * mult = (xh*mh + mid1_hi + mid2_hi) * 2^32 + c * 2^16 + (lo & 0xFFFF): the low 16 bits
+     * never reach bit 31 of x * mult + 2^30 */
+    const uint32_t c = (lo >> 16) + ((uint32_t)mid1 & 0xFFFFu) + ((uint32_t)mid2 & 0xFFFFu);
+    const int32_t r = (int32_t)((uint32_t)(xh * q->mh + (mid1 >> 16) + (mid2 >> 16)) * 2u + ((c + 0x4000u) >> 15));
+    /* arm_nn_divide_by_power_of_two: round half away from zero (mask 0: r) */
+    const int32_t rem = r & q->mask;
+    const int32_t d = r >> q->right;
+    return d + (rem > q->half + (int32_t)((uint32_t)d >> 31));
+}
+
+static inline int32_t tml_armv6m_requantize(int32_t val, int32_t mult, int32_t shift) {
+    const tml_armv6m_rq_t q = tml_armv6m_rq(mult, shift);
+    return tml_armv6m_requantize_rq(val, &q);
+}
+
+/* Whether the ARMv6-M kernel runs a layer (the selection table's rule; the same for every row view
+ * of the layer: it reads no row count, no padding.h). */
+int tml_armv6m_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out);
+int tml_armv6m_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out);
+int tml_armv6m_fc_ok(const tml_fc_params_t *p, const tml_quant_params_t *q, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out);
+
+int32_t tml_conv_s8_armv6m_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out);
+tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+int32_t tml_depthwise_conv_s8_armv6m_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out);
+tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+int32_t tml_fully_connected_s8_armv6m_get_buffer_size(const tml_fc_params_t *p, const tml_dims_t *f,
+    const tml_dims_t *out);
+tml_status_t tml_fully_connected_s8_armv6m(const tml_context_t *ctx, const tml_fc_params_t *p,
+    const tml_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+
+#endif

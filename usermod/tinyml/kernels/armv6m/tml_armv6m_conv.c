@@ -1,0 +1,247 @@
+/* tinyml kernels for ARMv6-M: CONV_2D and FULLY_CONNECTED, int8, on one matrix
+ * kernel (see tml_armv6m.h). CONV_2D: a 1x1 filter without padding reads the
+ * input pixels in place; other filters copy two pixels' patches (im2col, the
+ * padding filled with the input zero point) into scratch. Bit-exact with TFLM's
+ * reference_integer_ops::ConvPerChannel and FullyConnected (per-channel and
+ * per-tensor, filter zero point 0). */
+#include "tml_armv6m.h"
+
+#if TML_KERNELS_ARMV6M
+#include <string.h>
+
+/* s[0..3] = sum_k a0[k] w0[k], a0 w1, a1 w0, a1 w1 (k < K, K >= 1). */
+static void dot_2x2(const int8_t *a0, const int8_t *a1, const int8_t *w0, const int8_t *w1, int32_t K, int32_t *s) {
+#if defined(__ARM_ARCH_6M__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__) && !defined(TML_ARMV6M_NO_ASM)
+    /* 21 cycles per 4 MACs on the Cortex-M0+: 4 LDRSB (2), 4 MULS (1), 4 ADD to high registers,
+     * one register copy through ip, the counter. Seven low registers (r7 may be the frame pointer). */
+    register int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    int32_t k = -K, x, y;
+    a0 += K;
+    a1 += K;
+    w0 += K;
+    w1 += K;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "1:\n\t"
+        "ldrsb %[x], [%[a0], %[k]]\n\t"
+        "ldrsb %[y], [%[w0], %[k]]\n\t"
+        "mov ip, %[x]\n\t"
+        "muls %[x], %[y], %[x]\n\t"
+        "add %[s00], %[x]\n\t"
+        "ldrsb %[x], [%[a1], %[k]]\n\t"
+        "muls %[y], %[x], %[y]\n\t"
+        "add %[s10], %[y]\n\t"
+        "ldrsb %[y], [%[w1], %[k]]\n\t"
+        "muls %[x], %[y], %[x]\n\t"
+        "add %[s11], %[x]\n\t"
+        "mov %[x], ip\n\t"
+        "muls %[x], %[y], %[x]\n\t"
+        "add %[s01], %[x]\n\t"
+        "adds %[k], #1\n\t"
+        "bne 1b\n\t"
+        : [s00] "+h"(s00), [s01] "+h"(s01), [s10] "+h"(s10), [s11] "+h"(s11), [k] "+l"(k), [x] "=&l"(x),
+          [y] "=&l"(y)
+        : [a0] "l"(a0), [a1] "l"(a1), [w0] "l"(w0), [w1] "l"(w1)
+        : "cc", "memory", "ip");
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+#else
+    int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+    for (int32_t k = 0; k < K; ++k) {
+        const int32_t x0 = a0[k], x1 = a1[k], y0 = w0[k], y1 = w1[k];
+        s00 += x0 * y0;
+        s01 += x0 * y1;
+        s10 += x1 * y0;
+        s11 += x1 * y1;
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+#endif
+}
+
+/* bias[n] + input_offset * sum_k w[n][k]: the constant part of output channel n's accumulator. */
+static void channel_sums(int32_t *sums, const int8_t *w, int32_t K, int32_t N, const int32_t *bias,
+    int32_t input_offset) {
+    for (int32_t n = 0; n < N; ++n) {
+        int32_t s = 0;
+        for (int32_t k = 0; k < K; ++k) {
+            s += *w++;
+        }
+        sums[n] = (bias ? bias[n] : 0) + s * input_offset;
+    }
+}
+
+typedef struct {
+    const int32_t *sums;
+    const int32_t *mult, *shift;
+    int32_t per_channel; /* mult/shift: one per channel, else one */
+    int32_t out_off, act_min, act_max;
+} mm_out_t;
+
+static inline int8_t out_s8(const mm_out_t *o, int32_t acc, int32_t n) {
+    const int32_t i = o->per_channel ? n : 0;
+    int32_t v = tml_armv6m_requantize(acc + o->sums[n], o->mult[i], o->shift[i]) + o->out_off;
+    v = v < o->act_min ? o->act_min : v;
+    v = v > o->act_max ? o->act_max : v;
+    return (int8_t)v;
+}
+
+/* Output pixels o0 (from activations a0) and o1 (from a1; NULL: one pixel) of N channels. */
+static void mm_pixels(const int8_t *a0, const int8_t *a1, int8_t *o0, int8_t *o1, const int8_t *w, int32_t K,
+    int32_t N, const mm_out_t *o) {
+    int32_t s[4];
+    const int8_t *b1 = o1 ? a1 : a0;
+    int32_t n = 0;
+    for (; n + 1 < N; n += 2, w += 2 * K) {
+        dot_2x2(a0, b1, w, w + K, K, s);
+        o0[n] = out_s8(o, s[0], n);
+        o0[n + 1] = out_s8(o, s[1], n + 1);
+        if (o1) {
+            o1[n] = out_s8(o, s[2], n);
+            o1[n + 1] = out_s8(o, s[3], n + 1);
+        }
+    }
+    if (n < N) {
+        dot_2x2(a0, b1, w, w, K, s);
+        o0[n] = out_s8(o, s[0], n);
+        if (o1) {
+            o1[n] = out_s8(o, s[2], n);
+        }
+    }
+}
+
+/* ---- CONV_2D ---- */
+
+int tml_armv6m_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out) {
+    /* not grouped; the padding value (the input zero point) an int8; at least 2 MACs per output
+     * (a 1-MAC layer gains nothing from the channel sums) */
+    return f->c == in->c && f->n == out->c && in->n == out->n && p->input_offset >= -127 &&
+        p->input_offset <= 128 && (int64_t)f->h * f->w * f->c >= 2;
+}
+
+static int conv_direct(const tml_conv_params_t *p, const tml_dims_t *f) {
+    return f->h == 1 && f->w == 1 && p->padding.h == 0 && p->padding.w == 0;
+}
+
+int32_t tml_conv_s8_armv6m_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out) {
+    (void)in;
+    const int32_t K = f->h * f->w * f->c;
+    return out->c * (int32_t)sizeof(int32_t) + (conv_direct(p, f) ? 0 : 2 * K);
+}
+
+/* The patch of output pixel (oy, ox) in im2col order (fy, fx, c), padding = the input zero point. */
+static void im2col(int8_t *dst, const int8_t *in, const tml_conv_params_t *p, const tml_dims_t *id,
+    const tml_dims_t *f, int32_t oy, int32_t ox) {
+    const int32_t C = id->c, fw = f->w, dw = p->dilation.w;
+    const int8_t pad = (int8_t)-p->input_offset;
+    const int32_t ix0 = ox * p->stride.w - p->padding.w;
+    for (int32_t fy = 0; fy < f->h; ++fy) {
+        const int32_t iy = oy * p->stride.h - p->padding.h + fy * p->dilation.h;
+        if (iy < 0 || iy >= id->h) {
+            memset(dst, pad, (size_t)(fw * C));
+            dst += fw * C;
+            continue;
+        }
+        const int8_t *row = in + iy * id->w * C;
+        if (dw == 1 && ix0 >= 0 && ix0 + fw <= id->w) {
+            memcpy(dst, row + ix0 * C, (size_t)(fw * C));
+            dst += fw * C;
+            continue;
+        }
+        for (int32_t fx = 0; fx < fw; ++fx, dst += C) {
+            const int32_t ix = ix0 + fx * dw;
+            if (ix < 0 || ix >= id->w) {
+                memset(dst, pad, (size_t)C);
+            } else {
+                memcpy(dst, row + ix * C, (size_t)C);
+            }
+        }
+    }
+}
+
+tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    const int32_t K = f->h * f->w * f->c, N = out->c;
+    const int direct = conv_direct(p, f);
+    if (f->c != in->c || in->n != out->n || f->n != N || K < 1 || !ctx || !ctx->buf ||
+        ctx->size < tml_conv_s8_armv6m_get_buffer_size(p, in, f, out)) {
+        return TML_ERR_KERNEL;
+    }
+    int32_t *sums = (int32_t *)ctx->buf;
+    int8_t *col = (int8_t *)(sums + N);
+    channel_sums(sums, filter, K, N, bias, p->input_offset);
+    const mm_out_t o = {sums, q->multiplier, q->shift, 1, p->output_offset, p->activation.min, p->activation.max};
+    const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
+    for (int32_t b = 0; b < in->n; ++b) {
+        const int8_t *in_b = input + b * in_px;
+        int8_t *out_b = output + b * P * N;
+        for (int32_t px = 0; px < P; px += 2) {
+            const int two = px + 1 < P;
+            const int32_t oy0 = px / out->w, ox0 = px % out->w;
+            const int32_t oy1 = two ? (px + 1) / out->w : oy0, ox1 = two ? (px + 1) % out->w : ox0;
+            const int8_t *a0, *a1;
+            if (direct) {
+                a0 = in_b + (oy0 * p->stride.h * in->w + ox0 * p->stride.w) * in->c;
+                a1 = in_b + (oy1 * p->stride.h * in->w + ox1 * p->stride.w) * in->c;
+            } else {
+                im2col(col, in_b, p, in, f, oy0, ox0);
+                if (two) {
+                    im2col(col + K, in_b, p, in, f, oy1, ox1);
+                }
+                a0 = col;
+                a1 = col + K;
+            }
+            mm_pixels(a0, a1, out_b + px * N, two ? out_b + (px + 1) * N : NULL, filter, K, N, &o);
+        }
+    }
+    return TML_OK;
+}
+
+/* ---- FULLY_CONNECTED: batches are the pixels ---- */
+
+int tml_armv6m_fc_ok(const tml_fc_params_t *p, const tml_quant_params_t *q, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out) {
+    /* the filter zero point only where it is 0 (per-tensor) or ignored (per-channel); batches of 2 or
+     * more: one batch would run the two-pixel kernel on one row twice (rp2040js, kws_ref_model's
+     * 64x12 layer: 135 us against CMSIS-NN's 67 us), where CMSIS-NN stays */
+    return (q->is_per_channel || p->filter_offset == 0) && in->c == f->n && f->c == out->c && in->n == out->n &&
+        in->n >= 2 && f->n >= 2;
+}
+
+int32_t tml_fully_connected_s8_armv6m_get_buffer_size(const tml_fc_params_t *p, const tml_dims_t *f,
+    const tml_dims_t *out) {
+    (void)p;
+    (void)f;
+    return out->c * (int32_t)sizeof(int32_t);
+}
+
+tml_status_t tml_fully_connected_s8_armv6m(const tml_context_t *ctx, const tml_fc_params_t *p,
+    const tml_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    const int32_t K = f->n, N = out->c;
+    if (in->c != K || f->c != N || in->n != out->n || K < 1 || !ctx || !ctx->buf ||
+        ctx->size < N * (int32_t)sizeof(int32_t)) {
+        return TML_ERR_KERNEL;
+    }
+    int32_t *sums = (int32_t *)ctx->buf;
+    channel_sums(sums, filter, K, N, bias, p->input_offset);
+    const mm_out_t o = {sums, q->multiplier, q->shift, q->is_per_channel, p->output_offset, p->activation.min,
+        p->activation.max};
+    for (int32_t b = 0; b < in->n; b += 2) {
+        const int two = b + 1 < in->n;
+        mm_pixels(input + b * K, input + (two ? b + 1 : b) * K, output + b * N, two ? output + (b + 1) * N : NULL,
+            filter, K, N, &o);
+    }
+    return TML_OK;
+}
+
+#else
+typedef int tml_armv6m_conv_is_for_armv6m; /* ISO C: a translation unit is not empty */
+#endif

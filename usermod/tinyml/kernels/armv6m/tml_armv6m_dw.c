@@ -1,0 +1,195 @@
+/* tinyml kernels for ARMv6-M: DEPTHWISE_CONV_2D, int8, depth multiplier 1, bit-exact with TFLM's
+ * reference_integer_ops::DepthwiseConvPerChannel. One channel and one output column at a time:
+ * the taps of that column's windows that lie inside the input horizontally go into a table
+ * (offset, weight) in scratch, with the constant part of the accumulator, bias + input_offset *
+ * their weights' sum; the rows whose window lies inside vertically then multiply raw int8
+ * values, four output rows per pass over the table (inline assembly on ARMv6-M), and the rows at
+ * the top and bottom edges add the input offset to the taps that are inside. */
+#include "tml_armv6m.h"
+
+#if TML_KERNELS_ARMV6M
+
+int tml_armv6m_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out) {
+    return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1;
+}
+
+/* One tap of a window: its byte offset from the window's first input row, channel c, and its weight. */
+typedef struct {
+    int32_t off, w;
+} tap_t;
+
+int32_t tml_depthwise_conv_s8_armv6m_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out) {
+    (void)p;
+    (void)in;
+    (void)out;
+    return f->h * f->w * (int32_t)sizeof(tap_t);
+}
+
+/* acc[i] += sum over the n >= 1 taps of tap.w * a[i * step + tap.off], i < 4: four output pixels
+ * (a column of them) that share their taps. */
+static void taps_4(const int8_t *a, int32_t step, const tap_t *tbl, int32_t n, int32_t *acc) {
+#if defined(__ARM_ARCH_6M__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__) && !defined(TML_ARMV6M_NO_ASM)
+    /* 25 cycles per tap (4 MACs) on the Cortex-M0+: LDM of the tap, 4 x (LDRSB, MULS, ADD to a high
+     * register, step), the counter */
+    register int32_t s0 = acc[0], s1 = acc[1], s2 = acc[2], s3 = acc[3];
+    register int32_t o __asm__("r4");
+    register int32_t w __asm__("r5");
+    int32_t t;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "1:\n\t"
+        "ldm %[tbl]!, {%[o], %[w]}\n\t"
+        "ldrsb %[t], [%[a], %[o]]\n\t"
+        "muls %[t], %[w], %[t]\n\t"
+        "add %[s0], %[t]\n\t"
+        "adds %[o], %[o], %[st]\n\t"
+        "ldrsb %[t], [%[a], %[o]]\n\t"
+        "muls %[t], %[w], %[t]\n\t"
+        "add %[s1], %[t]\n\t"
+        "adds %[o], %[o], %[st]\n\t"
+        "ldrsb %[t], [%[a], %[o]]\n\t"
+        "muls %[t], %[w], %[t]\n\t"
+        "add %[s2], %[t]\n\t"
+        "adds %[o], %[o], %[st]\n\t"
+        "ldrsb %[t], [%[a], %[o]]\n\t"
+        "muls %[t], %[w], %[t]\n\t"
+        "add %[s3], %[t]\n\t"
+        "subs %[n], #1\n\t"
+        "bne 1b\n\t"
+        : [s0] "+h"(s0), [s1] "+h"(s1), [s2] "+h"(s2), [s3] "+h"(s3), [tbl] "+l"(tbl), [n] "+l"(n), [o] "=&l"(o),
+          [w] "=&l"(w), [t] "=&l"(t)
+        : [a] "l"(a), [st] "l"(step)
+        : "cc", "memory");
+    acc[0] = s0;
+    acc[1] = s1;
+    acc[2] = s2;
+    acc[3] = s3;
+#else
+    for (int32_t k = 0; k < n; ++k, ++tbl) {
+        const int8_t *x = a + tbl->off;
+        acc[0] += tbl->w * x[0];
+        acc[1] += tbl->w * x[step];
+        acc[2] += tbl->w * x[2 * step];
+        acc[3] += tbl->w * x[3 * step];
+    }
+#endif
+}
+
+static inline int8_t out_s8(int32_t acc, const tml_armv6m_rq_t *rq, int32_t out_off, int32_t lo, int32_t hi) {
+    int32_t v = tml_armv6m_requantize_rq(acc, rq) + out_off;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
+tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    if (!tml_armv6m_dw_ok(p, in, f, out) || !ctx || !ctx->buf ||
+        ctx->size < tml_depthwise_conv_s8_armv6m_get_buffer_size(p, in, f, out)) {
+        return TML_ERR_KERNEL;
+    }
+    tap_t *tbl = (tap_t *)ctx->buf;
+    const int32_t C = in->c, W = in->w, H = in->h, fh = f->h, fw = f->w, ow = out->w;
+    const int32_t sh = p->stride.h, sw = p->stride.w, dh = p->dilation.h, dw = p->dilation.w;
+    const int32_t off = p->input_offset, out_off = p->output_offset;
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    const int32_t rs = W * C, step = sh * rs, orow = ow * C;
+    /* output rows [y_lo, y_hi) have their whole window inside the input vertically */
+    int32_t y_lo = 0, y_hi = out->h;
+    while (y_lo < out->h && y_lo * sh - p->padding.h < 0) {
+        ++y_lo;
+    }
+    while (y_hi > y_lo && (y_hi - 1) * sh - p->padding.h + (fh - 1) * dh >= H) {
+        --y_hi;
+    }
+    for (int32_t b = 0; b < in->n; ++b) {
+        const int8_t *in_b = input + b * H * rs;
+        int8_t *out_b = output + b * out->h * orow;
+        for (int32_t c = 0; c < C; ++c) {
+            const int8_t *wc = filter + c;
+            const int32_t base = bias ? bias[c] : 0;
+            const tml_armv6m_rq_t rq = tml_armv6m_rq(q->multiplier[c], q->shift[c]);
+            int32_t n = 0, k0 = base, fx_lo = -1, fx_hi = -1;
+            for (int32_t ox = 0; ox < ow; ++ox) {
+                const int32_t ix0 = ox * sw - p->padding.w;
+                /* the filter columns inside the input: [lo, hi) */
+                int32_t lo_x = 0, hi_x = fw;
+                while (lo_x < fw && ix0 + lo_x * dw < 0) {
+                    ++lo_x;
+                }
+                while (hi_x > lo_x && ix0 + (hi_x - 1) * dw >= W) {
+                    --hi_x;
+                }
+                if (lo_x != fx_lo || hi_x != fx_hi) {
+                    /* their taps (offsets from the window's origin) and the accumulator's constant part;
+                     * the same for the next columns with the same range */
+                    fx_lo = lo_x;
+                    fx_hi = hi_x;
+                    n = 0;
+                    k0 = base;
+                    for (int32_t fy = 0; fy < fh; ++fy) {
+                        const int8_t *wr = wc + fy * fw * C;
+                        for (int32_t fx = lo_x; fx < hi_x; ++fx) {
+                            const int32_t wv = wr[fx * C];
+                            tbl[n].off = fy * dh * rs + fx * dw * C;
+                            tbl[n].w = wv;
+                            k0 += off * wv;
+                            ++n;
+                        }
+                    }
+                }
+                int8_t *o = out_b + ox * C + c;
+                int32_t oy = y_lo;
+                const int8_t *a = in_b + (y_lo * sh - p->padding.h) * rs + ix0 * C + c;
+                if (n > 0) {
+                    for (; oy + 4 <= y_hi; oy += 4, a += 4 * step) {
+                        int32_t acc[4] = {k0, k0, k0, k0};
+                        taps_4(a, step, tbl, n, acc);
+                        for (int32_t i = 0; i < 4; ++i) {
+                            o[(oy + i) * orow] = out_s8(acc[i], &rq, out_off, lo, hi);
+                        }
+                    }
+                }
+                for (; oy < y_hi; ++oy, a += step) {
+                    int32_t acc = k0;
+                    for (int32_t k = 0; k < n; ++k) {
+                        acc += tbl[k].w * a[tbl[k].off];
+                    }
+                    o[oy * orow] = out_s8(acc, &rq, out_off, lo, hi);
+                }
+                /* rows whose window crosses the top or bottom edge */
+                for (oy = 0; oy < out->h; oy = oy + 1 == y_lo ? y_hi : oy + 1) {
+                    if (oy == y_lo) {
+                        oy = y_hi; /* y_lo == 0: the first row already inside */
+                        if (oy >= out->h) {
+                            break;
+                        }
+                    }
+                    const int32_t iy0 = oy * sh - p->padding.h;
+                    int32_t acc = base;
+                    for (int32_t fy = 0; fy < fh; ++fy) {
+                        const int32_t iy = iy0 + fy * dh;
+                        if (iy < 0 || iy >= H) {
+                            continue;
+                        }
+                        for (int32_t fx = 0; fx < fw; ++fx) {
+                            const int32_t ix = ix0 + fx * dw;
+                            if (ix >= 0 && ix < W) {
+                                acc += wc[(fy * fw + fx) * C] * (in_b[iy * rs + ix * C + c] + off);
+                            }
+                        }
+                    }
+                    o[oy * orow] = out_s8(acc, &rq, out_off, lo, hi);
+                }
+            }
+        }
+    }
+    return TML_OK;
+}
+
+#else
+typedef int tml_armv6m_dw_is_for_armv6m; /* ISO C: a translation unit is not empty */
+#endif
