@@ -27,30 +27,83 @@ if str(ROOT / "host_tools") not in sys.path:
 from tinyml_tools.qemu import QEMU_BOARDS, board_info  # after the sys.path setup
 
 
-def run_elf(board: str, elf: Path, timeout: float = 3600) -> list[dict]:
-    """Boot `elf` on the board's QEMU machine; the JSON lines it prints (one per model)."""
+def qemu_cmd(board: str, elf: Path, first: int = 0) -> list[str]:
+    """QEMU for `elf` on the board's machine, with -icount shift=0; the program starts at model `first`."""
     q = board_info(board)["qemu"]
-    cmd = ["qemu-system-arm", "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
+    cmd = ["qemu-system-arm", "-machine", q["machine"], "-nographic", "-monitor", "null",
+           "-semihosting-config", f"enable=on,target=native,arg=bench,arg={first}",
            *q.get("args", []), "-serial", "stdio", "-kernel", str(elf)]
     if "-icount" not in cmd:
         cmd[1:1] = ["-icount", "shift=0"]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
-    rows = []
-    done = False
-    for line in r.stdout.splitlines():
+    return cmd
+
+
+def parse_output(text: str) -> dict:
+    """One boot's UART lines: {"models": N, "rows": [...], "last": index of the last model started,
+    "done": bool}. A model that started and has no result line (a fault, unparsable text, the
+    program's end or a timeout) gets an error row naming what came instead."""
+    res: dict = {"models": None, "rows": [], "last": None, "done": False}
+    current, name, garbage, fault = None, "", [], False
+    for line in text.splitlines():
         line = line.strip()
-        if not line.startswith("{"):
+        if not line:
             continue
-        d = json.loads(line)
-        if d.get("done"):
-            done = True
+        try:
+            d = json.loads(line) if line.startswith("{") else None
+        except json.JSONDecodeError:
+            d = None
+        if not isinstance(d, dict):
+            garbage.append(line)
+            continue
+        if "models" in d:
+            res["models"] = d["models"]
+        elif "start" in d:
+            current, name, garbage = d["start"], d.get("model", f"model #{d['start']}"), []
+            res["last"] = current
+        elif "impl" in d and "model" in d:
+            res["rows"].append(d)
+            current = None
         elif d.get("fault"):
-            raise RuntimeError(f"{elf.name}: fault on {board}; output: {r.stdout[-500:]}")
-        else:
-            rows.append(d)
-    if not done or r.returncode != 0:
-        raise RuntimeError(f"{elf.name} on {board}: exit {r.returncode}, incomplete output: "
-                           f"{(r.stdout + r.stderr)[-800:]}")
+            fault = True
+            break
+        elif d.get("done"):
+            res["done"] = True
+    if current is not None:
+        what = "fault (Cortex-M exception)" if fault else "no result line"
+        if garbage:
+            what += ", output: " + " | ".join(garbage)[-300:]
+        res["rows"].append({"model": name, "index": current, "error": what})
+    return res
+
+
+def run_elf(board: str, elf: Path, timeout: float = 3600) -> list[dict]:
+    """Boot `elf` on the board's QEMU machine; the JSON lines it prints (one per model).
+
+    After a model's error, fault or timeout the program is booted again from the next model, so
+    that every model runs, each after an error in a fresh state; the failed model's row has "error"
+    (and "model" where the program did not print its name, from the start line's index)."""
+    rows: list[dict] = []
+    first, n = 0, None
+    while n is None or first < n:
+        try:
+            r = subprocess.run(qemu_cmd(board, elf, first), capture_output=True, timeout=timeout,
+                               stdin=subprocess.DEVNULL, check=False)
+            out, why = r.stdout.decode(errors="replace"), f"exit {r.returncode}"
+        except subprocess.TimeoutExpired as e:  # subprocess.run has killed QEMU
+            out, why = (e.stdout or b"").decode(errors="replace"), f"timeout after {timeout:.0f} s"
+        res = parse_output(out)
+        if res["models"] is None:
+            raise RuntimeError(f"{elf.name} on {board}: {why}, no start-up line: {out[-800:]}")
+        n = res["models"]
+        for d in res["rows"]:
+            if "index" in d and "no result line" in d["error"]:
+                d["error"] = f"{why}, {d['error']}"
+        rows += res["rows"]
+        if res["done"]:
+            break
+        if res["last"] is None:
+            raise RuntimeError(f"{elf.name} on {board}: {why} before model {first}: {out[-800:]}")
+        first = res["last"] + 1
     for d in rows:
         if "error" not in d:
             d["instr"] = d["total"] * 1e9 / d["clock"]
@@ -116,14 +169,16 @@ def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) ->
     for o in ours:
         t = t_by.get(o["model"], {})
         if "error" in o or "error" in t or not t:
-            lines.append(f"| {o['model']} | | | | | | | error: {o.get('error') or t.get('error', 'no TFLM run')} |")
+            errors = [f"{who}: {d['error']}" for who, d in (("TFLM", t), ("ours", o)) if "error" in d]
+            lines.append(f"| {o['model']} | | | | | | | error: {'; '.join(errors or ['no TFLM run'])} |")
             continue
         good.append((o, t))
         macs = sum(op[1] for op in o["ops"])
         lines.append(
             f"| {o['model']} | {fmt(macs)} | {fmt(t['instr'])} | {fmt(o['instr'])} | {o['instr'] / t['instr']:.3f} |"
             f" {outside(o)} | {outside(t)} | {'equal' if o['out'] == t['out'] else 'DIFFER'} |")
-    k = 1e9 / ours[0]["clock"] if ours else 0
+    clock = next((d["clock"] for d in ours if "clock" in d), 0)
+    k = 1e9 / clock if clock else 0
     lines += ["", (f"One SysTick count is {k:.0f} instructions: 'outside ops' (the whole invoke minus the sum of"
                    " its ops' evals, i.e. the interpreter loop and a stage's scheduling) may read up to that many"
                    " per op too high, and that many too low."), ""]

@@ -55,14 +55,13 @@ BT_LDFLAGS = $(BT_CPU_$(BOARD)) -nostartfiles -specs=nano.specs -specs=nosys.spe
 	-L$(BT_DIR) -T$(BT_DIR)/$(BT_LD)
 
 # TFLM sources: the library part of its Makefile (MICROLITE_CC_BASE_SRCS less
-# tests and test helpers; DebugLog is tflm_main.cc's) and the kernels the
-# resolver in tflm_main.cc registers, each replaced by its kernels/cmsis_nn/
-# version where there is one (what specialize_files.py does)
+# tests and test helpers; DebugLog is tflm_main.cc's) and every kernel of
+# micro/kernels (the resolver in tflm_main.cc registers every builtin op), each
+# replaced by its kernels/cmsis_nn/ version where there is one (what
+# specialize_files.py does)
 BT_T := $(TFLM_DIR)/tensorflow/lite
-BT_TFLM_KERNELS := add add_common conv conv_common depthwise_conv depthwise_conv_common dequantize \
-	dequantize_common fully_connected fully_connected_common kernel_util micro_tensor_utils mul mul_common \
-	pad pooling pooling_common quantize quantize_common reduce reduce_common reshape reshape_common softmax \
-	softmax_common transpose
+BT_TFLM_KERNELS := $(filter-out %_test conv_test_common kernel_runner, \
+	$(basename $(notdir $(wildcard $(BT_T)/micro/kernels/*.cc))))
 BT_TFLM_SRC = $(filter-out %_test.cc %/debug_log.cc %/mock_micro_graph.cc %/test_helpers.cc \
 	%/test_helper_custom_ops.cc %/fake_micro_context.cc, \
 	$(wildcard $(BT_T)/micro/*.cc $(BT_T)/micro/arena_allocator/*.cc $(BT_T)/micro/memory_planner/*.cc \

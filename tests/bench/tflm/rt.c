@@ -54,7 +54,8 @@ __attribute__((noreturn)) static void halt(int code) {
 }
 
 void Default_Handler(void) {
-    bench_puts("{\"fault\": 1}\n");
+    /* on a line of its own: the fault may come in the middle of a model's line */
+    bench_puts("\n{\"fault\": 1}\n");
     halt(3);
 }
 
@@ -151,6 +152,48 @@ void bench_fill_input(void *data, size_t n) {
     for (size_t i = 0; i < n; i++) {
         p[i] = (uint8_t)((((uint32_t)i * 1103515245u + 12345u) >> 16) & 0xFFu);
     }
+}
+
+void bench_json_str(const char *s) {
+    static const char digits[] = "0123456789abcdef";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char e[2] = { '\\', (char)c };
+            bench_write(e, 2);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char e[6] = { '\\', 'u', '0', '0', digits[c >> 4], digits[c & 15] };
+            bench_write(e, 6);
+        } else {
+            bench_write((const char *)&c, 1);
+        }
+    }
+}
+
+uint32_t bench_first_model(void) {
+    /* semihosting SYS_GET_CMDLINE: QEMU's -semihosting-config arg=... words, space-separated */
+    static char cmdline[128];
+    static volatile uint32_t block[2];
+    block[0] = (uint32_t)cmdline;
+    block[1] = sizeof cmdline - 1;
+    register uint32_t r0 __asm__("r0") = 0x15;
+    register volatile uint32_t *r1 __asm__("r1") = block;
+    __asm__ volatile ("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+    if (r0 != 0) {
+        return 0;
+    }
+    cmdline[sizeof cmdline - 1] = 0;
+    const char *last = cmdline;
+    for (const char *p = cmdline; *p; p++) {
+        if (*p == ' ') {
+            last = p + 1;
+        }
+    }
+    uint32_t n = 0;
+    for (; *last >= '0' && *last <= '9'; last++) {
+        n = n * 10u + (uint32_t)(*last - '0');
+    }
+    return n;
 }
 
 /* newlib: output only (printf is not used; vsnprintf is) */
