@@ -1,6 +1,8 @@
 """TensorFlow Lite Micro vs the tinyml core on a QEMU board (make bench-tflm BOARD=...; not a test).
 
     python tests/bench/bench_tflm.py --board MPS2_AN500 --dir build/bench-tflm/MPS2_AN500/all [--ops]
+    python tests/bench/bench_tflm.py --board MPS2_AN385 --cpu cortex-m0plus \
+        --dir build/bench-tflm/MPS2_AN385-cortex-m0plus/all     # ARMv6-M programs on the M3 machine
 
 Runs the two bare-metal programs that tests/bench/tflm/build.mk builds: tflm.elf (TFLM
 with its CMSIS-NN kernels) and ours.elf (the tinyml core, cmsis-nn backend), same
@@ -158,12 +160,14 @@ def meta_mismatch(ours: list[dict]) -> list[str]:
     return [o["model"] for o in ours if "meta" in o and sum(o["meta"].values()) != o["persistent"]]
 
 
-def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) -> str:
+def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False, cpu: str | None = None) -> str:
     info = board_info(board)
     t_by = {d["model"]: d for d in tflm}
     head = ("| model | MACs | TFLM instr | ours instr | ours/TFLM | ours outside ops | TFLM outside ops"
             " | outputs |")
-    lines = [f"### {board} ({info.get('cpu')}, QEMU -icount shift=0)", "", head,
+    title = (f"### {board} built for {cpu} (run on its {info.get('cpu')}, QEMU -icount shift=0)" if cpu
+             else f"### {board} ({info.get('cpu')}, QEMU -icount shift=0)")
+    lines = [title, "", head,
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     good = []
     for o in ours:
@@ -217,14 +221,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board", required=True, choices=QEMU_BOARDS)
     ap.add_argument("--dir", required=True, help="folder with tflm.elf and ours.elf (build/bench-tflm/<BOARD>/all)")
     ap.add_argument("--ops", action="store_true", help="also the per-op table")
+    ap.add_argument("--cpu", help="the -mcpu the programs were built for, if not the board's (BENCH_TFLM_CPU)")
     ap.add_argument("--json", help="also write the raw results to this file")
     args = ap.parse_args(argv)
     d = Path(args.dir)
     tflm = run_elf(args.board, d / "tflm.elf")
     ours = run_elf(args.board, d / "ours.elf")
-    print(tables(args.board, tflm, ours, ops=args.ops))
+    print(tables(args.board, tflm, ours, ops=args.ops, cpu=args.cpu))
     if args.json:
-        Path(args.json).write_text(json.dumps({"board": args.board, "tflm": tflm, "ours": ours}, indent=1) + "\n")
+        Path(args.json).write_text(json.dumps({"board": args.board, "cpu": args.cpu or board_info(args.board).get("cpu"),
+                                               "tflm": tflm, "ours": ours}, indent=1) + "\n")
     bad = [o["model"] for o in ours if "error" in o or o["out"] != next(
         (t.get("out") for t in tflm if t["model"] == o["model"]), None)]
     if bad:

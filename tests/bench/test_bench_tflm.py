@@ -94,25 +94,34 @@ def test_tflm_program_registers_every_builtin_op() -> None:
     assert size and int(size.group(1)) >= len(registered)
 
 
-def test_bench_tflm_smoke() -> None:
+# (board, BENCH_TFLM_CPU): make test runs the first; the others (a build of TFLM each, several minutes)
+# with TINYML_BENCH_TFLM_BOARDS=all
+TARGETS = [(BOARD, ""), ("NETDUINO_PLUS_2", ""), ("MPS2_AN385", "cortex-m0plus")]
+
+
+@pytest.mark.parametrize(("board", "cpu"), TARGETS, ids=[f"{b}{'-' + c if c else ''}" for b, c in TARGETS])
+def test_bench_tflm_smoke(board: str, cpu: str) -> None:
+    if (board, cpu) != TARGETS[0] and os.environ.get("TINYML_BENCH_TFLM_BOARDS") != "all":
+        pytest.skip(f"bench-tflm on {board}{' ' + cpu if cpu else ''}: a TFLM build of its own; TINYML_BENCH_TFLM_BOARDS=all runs it")
     for tool in ("arm-none-eabi-g++", "qemu-system-arm", "make"):
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} not found")
     for m in (MODEL, LSTM):
         if not m.exists():
             pytest.skip(f"shared model {m.name} not found (../shared/models)")
-    check = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "bench-tflm-check", f"BOARD={BOARD}"],
+    target = [f"BOARD={board}", f"BENCH_TFLM_CPU={cpu}"]
+    check = subprocess.run(["make", "--no-print-directory", "-C", str(ROOT), "bench-tflm-check", *target],
                            capture_output=True, text=True, check=False)
     if check.returncode != 0:
         why = [line for line in (check.stdout + check.stderr).splitlines() if line.startswith("bench-tflm:")]
         pytest.skip(why[0] if why else "make bench-tflm-check failed")
-    args = [f"BOARD={BOARD}", f"BENCH_TFLM_MODELS={LSTM} {MODEL}", "BENCH_TFLM_TAG=smoke", "BT_DEBUG="]
+    args = [*target, f"BENCH_TFLM_MODELS={LSTM} {MODEL}", "BENCH_TFLM_TAG=smoke", "BT_DEBUG="]
     build = subprocess.run(["make", "--no-print-directory", "-j2", "-C", str(ROOT), "bench-tflm-elf", *args],
                            capture_output=True, text=True, check=False, timeout=1200)
     assert build.returncode == 0, (build.stdout + build.stderr)[-3000:]
-    out = ROOT / "build" / "bench-tflm" / BOARD / "smoke"
-    tflm = run_elf(BOARD, out / "tflm.elf", timeout=300)
-    ours = run_elf(BOARD, out / "ours.elf", timeout=300)
+    out = ROOT / "build" / "bench-tflm" / (f"{board}-{cpu}" if cpu else board) / "smoke"
+    tflm = run_elf(board, out / "tflm.elf", timeout=300)
+    ours = run_elf(board, out / "ours.elf", timeout=300)
     assert [d["model"] for d in tflm] == [d["model"] for d in ours] == [LSTM.stem, MODEL.stem]
     for t, o in zip(tflm, ours):
         assert "error" not in t and "error" not in o, (t.get("error"), o.get("error"))
