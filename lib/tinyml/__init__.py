@@ -71,12 +71,7 @@ class Model:
     """
 
     def __init__(self, source, *, arena=None, patches=True, flash_meta=None):
-        if isinstance(source, str):
-            source = _find(source)
-            if flash_meta is None and _exists(source + ".tmx"):
-                flash_meta = source + ".tmx"
-        self._m = _tinyml.Model(source, arena=arena, patches=patches,
-                                flash_meta=None if flash_meta is False else flash_meta)
+        self._m = _model(source, arena, patches, flash_meta)
         self.inputs = [TensorInfo(i) for i in self._m.inputs]
         self.outputs = [TensorInfo(o) for o in self._m.outputs]
 
@@ -110,6 +105,16 @@ class Model:
 
     def __repr__(self):
         return repr(self._m)
+
+
+def _model(source, arena, patches, meta):
+    """The binding's model (Model.__init__'s work, in a frame of its own: MicroPython puts a frame of more than
+    11 words on the heap, a transient allocation a nearly full heap may not have room for)."""
+    if isinstance(source, str):
+        source = _find(source)
+        if meta is None and _exists(source + ".tmx"):
+            meta = source + ".tmx"  # beside the model (tinyml upload --romfs writes it)
+    return _tinyml.Model(source, arena, patches, None if meta is False else meta)
 
 
 _ENOENT = 2  # errno.ENOENT on every MicroPython port (the errno module is optional)

@@ -403,9 +403,7 @@ typedef struct _tinyml_model_obj_t {
     size_t len;            // resized since may have moved, cut or grown them (checked before each use)
     const void *arena_buf; // the same for the arena
     size_t arena_len;
-    mp_obj_t meta;         // the flash metadata blob (read in place, kept alive here), or None
-    const void *meta_buf;  // the same checks as the source's
-    size_t meta_len;
+    mp_obj_t meta;         // the flash metadata blob (read in place where the core accepted it), or None
     bool loaded;
     tml_model_t model;
 } tinyml_model_obj_t;
@@ -425,8 +423,9 @@ static tinyml_model_obj_t *tinyml_get(mp_obj_t self_in) {
     if (!mp_get_buffer(self->arena, &b, MP_BUFFER_WRITE) || b.buf != self->arena_buf || b.len != self->arena_len) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model's arena buffer was resized after loading: load the model again"));
     }
-    if (self->meta != mp_const_none &&
-        (!mp_get_buffer(self->meta, &b, MP_BUFFER_READ) || b.buf != self->meta_buf || b.len != self->meta_len)) {
+    size_t meta_size;
+    const uint8_t *meta = tml_model_flash_meta_blob(&self->model, &meta_size);
+    if (meta && (!mp_get_buffer(self->meta, &b, MP_BUFFER_READ) || b.buf != meta || b.len < meta_size)) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model's flash_meta buffer was resized after loading: load the model again"));
     }
     return self;
@@ -436,11 +435,12 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     enum { ARG_source, ARG_arena, ARG_patches, ARG_flash_meta };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_source, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
-        { MP_QSTR_arena, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = mp_const_none} },
+        // (positional too: the tinyml package calls it so, keeping its frame small)
+        { MP_QSTR_arena, MP_ARG_OBJ, {.u_obj = mp_const_none} },
         // patches=False: the planner never runs a stage band by band (in-place operators stay)
-        { MP_QSTR_patches, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
+        { MP_QSTR_patches, MP_ARG_BOOL, {.u_bool = true} },
         // the flash metadata (.tmx) of the model: a path or a buffer (read in place), or None
-        { MP_QSTR_flash_meta, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = mp_const_none} },
+        { MP_QSTR_flash_meta, MP_ARG_OBJ, {.u_obj = mp_const_none} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -463,8 +463,6 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     tinyml_model_obj_t *self = mp_obj_malloc_with_finaliser(tinyml_model_obj_t, type);
     self->source = source;
     self->meta = meta;
-    self->meta_buf = mb.buf;
-    self->meta_len = mb.len;
     self->arena = mp_const_none;
     self->buf = src.buf;
     self->len = src.len;

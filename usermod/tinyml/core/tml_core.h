@@ -82,36 +82,39 @@ typedef struct tml_model {
     tml_fb_t fb;              /* the model bytes, read in place */
     tml_allocator_t allocator;
     uint8_t *persistent;      /* one block holding all metadata (see tml_model_load) */
-    size_t persistent_size;   /* its size */
-    size_t persistent_used;   /* bump pointer while loading */
     struct tml_block *blocks; /* first (measuring) pass: individual allocations */
     int16_t *alias;           /* while loading: per tensor, the tensor it aliases (-1: none) */
     int32_t *folded;          /* while loading: per op, the PAD folded into it (4 values, see tml_op_folded_pad) */
-    size_t weights_size;
     tml_tensor_t *tensors;
     struct tml_op *ops;
     int16_t *io;              /* inputs then outputs (tensor indices) */
     uint8_t *arena;
-    size_t arena_size;        /* planned bytes for activations + scratch */
+    struct tml_exec *exec;    /* the planner's in-place and stage records (tml_exec.h), by first op */
+    char *unsupported;        /* inspect mode: list of unsupported operators */
+    union {
+        const uint8_t *blob;          /* the accepted flash metadata blob, or NULL */
+        struct tml_fmeta_rec *recs;   /* TML_LOAD_META_RECORD: the constant arrays noted while loading */
+    } fmeta;
+    /* (the pointers above, the 32-, 16- and 8-bit fields below: no padding on 64-bit hosts either) */
+    uint32_t persistent_size; /* the block's size (models are at most 2 GB) */
+    uint32_t persistent_used; /* bump pointer while loading */
+    uint32_t weights_size;
+    uint32_t arena_size;      /* planned bytes for activations + scratch */
     uint32_t buffers_pos;     /* flatbuffer vector of buffers */
     uint32_t tensors_pos;     /* flatbuffer vector of tensors */
     uint32_t opcodes_pos;     /* flatbuffer vector of operator codes */
     uint32_t operators_pos;   /* flatbuffer vector of the subgraph's operators */
     uint32_t n_buffers;
+    uint32_t meta[TML_META_COUNT]; /* persistent bytes by category (TML_META_*) */
+    uint32_t meta_flash[2];   /* bytes of TML_META_QUANT, TML_META_KERNEL_SUMS read from the flash metadata */
     uint16_t n_tensors;
     uint16_t n_ops;
     uint16_t n_inputs;
     uint16_t n_outputs;
-    struct tml_exec *exec;    /* the planner's in-place and stage records (tml_exec.h), by first op */
     uint16_t n_exec;
     uint16_t load_flags;      /* TML_LOAD_* */
     uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound, 3 inspect only */
     uint8_t fmeta_status;     /* flash metadata: TML_FMETA_* (tml_fmeta.h) */
-    char *unsupported;        /* inspect mode: list of unsupported operators */
-    uint32_t meta[TML_META_COUNT]; /* persistent bytes by category (TML_META_*) */
-    uint32_t meta_flash[TML_META_COUNT]; /* bytes by category read from the flash metadata instead */
-    const uint8_t *fmeta;     /* the accepted flash metadata blob, or NULL */
-    struct tml_fmeta_rec *fmeta_recs; /* TML_LOAD_META_RECORD: the constant arrays noted while loading */
 } tml_model_t;
 
 /* Per-op hook for profiling: called with phase 0 before and 1 after op i. */
@@ -179,6 +182,8 @@ const char *tml_model_flash_meta(const tml_model_t *m);
 /* Bytes of category `category` (TML_META_*) read in place from the blob instead of RAM (not counted
  * in tml_model_meta_bytes / tml_model_persistent_size). */
 size_t tml_model_meta_flash_bytes(const tml_model_t *m, int category);
+/* The accepted blob the model reads in place (*size: its bytes), or NULL (none given, or ignored). */
+const uint8_t *tml_model_flash_meta_blob(const tml_model_t *m, size_t *size);
 /* Inspect mode: the message listing unsupported operators, or NULL if none. */
 const char *tml_model_unsupported(const tml_model_t *m);
 

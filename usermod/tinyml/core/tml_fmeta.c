@@ -84,15 +84,24 @@ static int check(const tml_model_t *m, const uint8_t *b, size_t size, uint32_t m
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = b + TML_FMETA_HEADER + i * TML_FMETA_ENTRY;
         const uint32_t off = rd32(e + 4), bytes = rd32(e + 8);
-        if (e[3] >= TML_META_COUNT || off < data_at || (off & 7u) || (bytes & 3u) || off > size || bytes > size - off) {
+        if ((e[3] != TML_META_QUANT && e[3] != TML_META_KERNEL_SUMS) || off < data_at || (off & 7u) || (bytes & 3u) || off > size || bytes > size - off) {
             return TML_FMETA_ENTRIES;
         }
     }
     return TML_FMETA_USED;
 }
 
+/* m->meta_flash's counter of category (TML_META_QUANT or TML_META_KERNEL_SUMS) */
+static uint32_t *flash_bytes(tml_model_t *m, int category) {
+    return &m->meta_flash[category == TML_META_QUANT ? 0 : 1];
+}
+
+static bool recording(const tml_model_t *m) {
+    return (m->load_flags & TML_LOAD_META_RECORD) != 0;
+}
+
 void tml_fmeta_attach(tml_model_t *m, const uint8_t *blob, size_t size, uint32_t model_hash) {
-    m->fmeta = NULL;
+    m->fmeta.blob = NULL;
     if (m->load_flags & TML_LOAD_META_RECORD) {
         m->fmeta_status = TML_FMETA_RECORDING;
         return;
@@ -103,19 +112,20 @@ void tml_fmeta_attach(tml_model_t *m, const uint8_t *blob, size_t size, uint32_t
     }
     m->fmeta_status = (uint8_t)check(m, blob, size, model_hash);
     if (m->fmeta_status == TML_FMETA_USED) {
-        m->fmeta = blob;
+        m->fmeta.blob = blob;
     }
 }
 
 bool tml_fmeta_active(const tml_model_t *m) {
-    return m->fmeta != NULL || (m->load_flags & TML_LOAD_META_RECORD) != 0;
+    return recording(m) || m->fmeta.blob != NULL;
 }
 
 const int32_t *tml_fmeta_array(tml_model_t *m, const tml_op_t *op, int slot, int category, size_t bytes) {
-    if (!m->fmeta || bytes == 0) {
+    if (recording(m) || !m->fmeta.blob || bytes == 0 ||
+        (category != TML_META_QUANT && category != TML_META_KERNEL_SUMS)) {
         return NULL;
     }
-    const uint8_t *b = m->fmeta;
+    const uint8_t *b = m->fmeta.blob;
     const uint32_t n = rd32(b + 24);
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *e = b + TML_FMETA_HEADER + i * TML_FMETA_ENTRY;
@@ -123,7 +133,7 @@ const int32_t *tml_fmeta_array(tml_model_t *m, const tml_op_t *op, int slot, int
             if (rd32(e + 8) != bytes) {
                 break;
             }
-            m->meta_flash[category] += (uint32_t)bytes;
+            *flash_bytes(m, category) += (uint32_t)bytes;
             return (const int32_t *)(const void *)(b + rd32(e + 4));
         }
     }
@@ -136,7 +146,7 @@ const int32_t *tml_fmeta_quant(tml_model_t *m, const tml_op_t *op, int32_t n, in
     for (int32_t i = 0; q && i < n; i++) {
         if (q[i] < 0 || q[n + i] < -31 || q[n + i] > max_shift) {
             /* not what tml_quantize_multiplier gives: the blob is not this core's (never fed to a kernel) */
-            m->meta_flash[TML_META_QUANT] -= 2 * (uint32_t)n * (uint32_t)sizeof(int32_t);
+            *flash_bytes(m, TML_META_QUANT) -= 2 * (uint32_t)n * (uint32_t)sizeof(int32_t);
             m->fmeta_status = TML_FMETA_PARTLY;
             return NULL;
         }
@@ -146,7 +156,7 @@ const int32_t *tml_fmeta_quant(tml_model_t *m, const tml_op_t *op, int32_t n, in
 
 tml_status_t tml_fmeta_note(tml_model_t *m, const tml_op_t *op, int slot, int category, const void *data,
     size_t bytes, tml_error_t *err) {
-    if (!(m->load_flags & TML_LOAD_META_RECORD) || bytes == 0) {
+    if (!recording(m) || bytes == 0) {
         return TML_OK;
     }
     struct tml_fmeta_rec *r = tml_persistent_alloc_as(m, sizeof(*r), TML_META_OTHER, err);
@@ -159,7 +169,7 @@ tml_status_t tml_fmeta_note(tml_model_t *m, const tml_op_t *op, int slot, int ca
     r->slot = (uint8_t)slot;
     r->category = (uint8_t)category;
     /* appended, so that the blob lists the arrays in load order */
-    struct tml_fmeta_rec **at = &m->fmeta_recs;
+    struct tml_fmeta_rec **at = &m->fmeta.recs;
     while (*at) {
         at = &(*at)->next;
     }
@@ -168,12 +178,12 @@ tml_status_t tml_fmeta_note(tml_model_t *m, const tml_op_t *op, int slot, int ca
 }
 
 size_t tml_model_meta_write(const tml_model_t *m, uint8_t *buf, size_t cap) {
-    if (!m->state || !(m->load_flags & TML_LOAD_META_RECORD)) {
+    if (!m->state || !recording(m)) {
         return 0;
     }
     uint32_t n = 0;
     size_t data = 0;
-    for (const struct tml_fmeta_rec *r = m->fmeta_recs; r; r = r->next) {
+    for (const struct tml_fmeta_rec *r = m->fmeta.recs; r; r = r->next) {
         n++;
         data += ((size_t)r->bytes + 7u) & ~(size_t)7u;
     }
@@ -193,7 +203,7 @@ size_t tml_model_meta_write(const tml_model_t *m, uint8_t *buf, size_t cap) {
     wr32(buf + 24, n);
     size_t at = data_at;
     uint8_t *e = buf + TML_FMETA_HEADER;
-    for (const struct tml_fmeta_rec *r = m->fmeta_recs; r; r = r->next, e += TML_FMETA_ENTRY) {
+    for (const struct tml_fmeta_rec *r = m->fmeta.recs; r; r = r->next, e += TML_FMETA_ENTRY) {
         wr16(e, r->op);
         e[2] = r->slot;
         e[3] = r->category;
@@ -227,5 +237,14 @@ const char *tml_model_flash_meta(const tml_model_t *m) {
 }
 
 size_t tml_model_meta_flash_bytes(const tml_model_t *m, int category) {
-    return m->state && category >= 0 && category < TML_META_COUNT ? m->meta_flash[category] : 0;
+    if (!m->state || (category != TML_META_QUANT && category != TML_META_KERNEL_SUMS)) {
+        return 0;
+    }
+    return *flash_bytes((tml_model_t *)(uintptr_t)m, category);
+}
+
+const uint8_t *tml_model_flash_meta_blob(const tml_model_t *m, size_t *size) {
+    const uint8_t *b = m->state && !recording(m) ? m->fmeta.blob : NULL;
+    *size = b ? rd32(b + 8) : 0;
+    return b;
 }

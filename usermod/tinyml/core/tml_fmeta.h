@@ -59,7 +59,7 @@ struct tml_fmeta_rec {
 /* FNV-1a 32 of n bytes, continuing from h (start: 2166136261). */
 uint32_t tml_fnv1a(const uint8_t *p, size_t n, uint32_t h);
 
-/* Check the blob against model m (its fb and load_flags set): sets m->fmeta (NULL if ignored) and
+/* Check the blob against model m (its fb and load_flags set): sets m->fmeta.blob (NULL if ignored) and
  * m->fmeta_status. `model_hash`: the model bytes' FNV-1a (computed once by the caller). */
 void tml_fmeta_attach(tml_model_t *m, const uint8_t *blob, size_t size, uint32_t model_hash);
 

@@ -689,7 +689,7 @@ static void start_pass(tml_model_t *m, const uint8_t *data, size_t size, const t
     m->fb.buf = data;
     m->fb.size = (uint32_t)size;
     m->load_flags = (uint16_t)flags;
-    m->fmeta = fmeta;
+    m->fmeta.blob = fmeta;
     m->fmeta_status = fmeta_status;
 }
 
@@ -708,7 +708,8 @@ tml_status_t tml_model_load_meta(tml_model_t *m, const uint8_t *data, size_t siz
     m->fb.size = (uint32_t)size;
     m->load_flags = (uint16_t)flags;
     tml_fmeta_attach(m, meta, meta_size, meta ? tml_fnv1a(data, size, 2166136261u) : 0);
-    const uint8_t *fmeta = m->fmeta, fmeta_status = m->fmeta_status;
+    /* (recording: NULL, the list each pass starts empty) */
+    const uint8_t *fmeta = m->fmeta.blob, fmeta_status = m->fmeta_status;
     const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
     tml_plan_hint_t hint = {NULL, 0};
     tml_status_t s = load(m, inspect, &hint, err);
