@@ -1,6 +1,6 @@
 """Flash metadata on a board: tests/device/t_flash_meta.py in /rom on QEMU boards (MPS3_AN547, the Cortex-M55
 build whose FULLY_CONNECTED kernel sums the blob holds; MPS2_AN500, the Cortex-M7 one: multipliers and
-shifts).
+shifts) and on RPI_PICO in rp2040js (the image written to its ROMFS partition by the firmware).
 
 The ROMFS image holds the models with their .io files (inputs and tflite-micro outputs), NAME.tflite.tmx
 written by tinyml upload's own function (commands.upload.flash_meta_files) for the configuration the
@@ -37,6 +37,7 @@ SCRIPT = ROOT / "tests" / "device" / "t_flash_meta.py"
 SHARED = device_data.SHARED_MODELS
 BOARDS = {"MPS3_AN547": ["ad01_int8.tflite", "kws_ref_model.tflite"],
           "MPS2_AN500": ["tflm/person_detect.tflite", "kws_ref_model.tflite"]}
+RP2040_BOARD, RP2040_MODELS = "RPI_PICO", ["kws_ref_model.tflite"]  # in rp2040js (tests/rp2040/)
 CASES = 2
 
 
@@ -48,7 +49,8 @@ def image_files(board: str, tmp: Path, config: int) -> tuple[dict[str, bytes], i
     files: dict[str, bytes] = {}
     models = []
     mve = bool(config & 0x100)
-    for rel in BOARDS[board]:
+    names = BOARDS.get(board, RP2040_MODELS)
+    for rel in names:
         path = SHARED / rel
         if not path.exists():
             pytest.skip(f"no shared model {path}")
@@ -66,9 +68,9 @@ def image_files(board: str, tmp: Path, config: int) -> tuple[dict[str, bytes], i
         files[f"{path.stem}.io"] = (tmp / f"{path.stem}.io").read_bytes()
     meta, notes = flash_meta_files({"backend": "cmsis-nn", "flash_meta_config": config}, files)
     assert not notes, notes
-    assert sorted(meta) == sorted(f"{Path(r).name}.tmx" for r in BOARDS[board]), sorted(meta)
+    assert sorted(meta) == sorted(f"{Path(r).name}.tmx" for r in names), sorted(meta)
     files.update(meta)
-    bad = bytearray(meta[f"{Path(BOARDS[board][0]).name}.tmx"])
+    bad = bytearray(meta[f"{Path(names[0]).name}.tmx"])
     bad[len(bad) // 2] ^= 0x10
     files["bad.tmx"] = bytes(bad)
     manifest = {"models": models, "config": config}
@@ -97,11 +99,43 @@ def test_flash_meta_qemu(board: str, tmp_path: Path) -> None:
     img = tmp_path / "romfs.img"
     img.write_bytes(romfs.build(files))
     with boot(board, image=elf, timeout=60, romfs=img) as pty, closing(SerialTarget(pty, soft_reset=False)) as dev:
-        dev.datadir = "/rom"
-        out, err = dev.run_script(SCRIPT)
+        _check(dev, board, checks)
+
+
+def _check(dev: SerialTarget, board: str, checks: int) -> None:
+    """Run t_flash_meta.py in /rom: every check passed; print its figures."""
+    dev.datadir = "/rom"
+    out, err = dev.run_script(SCRIPT, timeout=900)
     lines = [ln.strip() for ln in out.splitlines() if ln.strip()]
     for ln in lines:
         if ln.startswith("flash_meta:"):
             print(f"{board}: {ln}")
     result = test_romfs._result(lines[-1] if lines else "")
     assert result == (checks, 0, 0) and not err.strip(), f"t_flash_meta.py on {board}:\n{out}\n{err}"
+
+
+def test_flash_meta_rp2040(tmp_path: Path) -> None:
+    """RPI_PICO (Cortex-M0+, cmsis-nn) in the rp2040js emulator: the image written to its ROMFS partition by
+    the firmware (tinyml_tools.romfs.deploy), as tinyml upload --romfs does."""
+    from tinyml_tools import rp2040
+    from tinyml_tools.device import Device
+
+    uf2 = test_romfs.IMAGES / RP2040_BOARD / "firmware.uf2"
+    if not uf2.exists():
+        pytest.skip(f"{RP2040_BOARD}: no image {uf2.relative_to(ROOT)}: run 'make firmware BOARD={RP2040_BOARD}'")
+    why = rp2040.missing()
+    if why:
+        pytest.skip(f"{RP2040_BOARD}: {why}")
+    core = device_data._core()
+    if core is None:
+        pytest.skip("the host core library is not built (make host-lib)")
+    config = int(core._load_lib("cmsis-nn").tml_flash_meta_config(0))
+    files, checks = image_files(RP2040_BOARD, tmp_path, config)
+    with rp2040.boot(RP2040_BOARD, image=uf2, flash=tmp_path / "pico.flash") as pty:
+        dev = Device(pty)
+        try:
+            romfs.deploy(dev, romfs.build(files))
+        finally:
+            dev.close()
+        with closing(SerialTarget(pty)) as target:
+            _check(target, RP2040_BOARD, checks)
