@@ -70,3 +70,9 @@ def test_bench_tflm_smoke() -> None:
     assert t["arena"] > 0 and o["arena"] > 0
     # the 32-bit build's metadata by category sums to its persistent bytes
     assert sum(o["meta"].values()) == o["persistent"] > 0 and o["meta"]["ops"] > 0, o["meta"]
+    # with its flash metadata blob (embedded beside it): used, the same outputs, its arrays out of RAM
+    f = o["fm"]
+    assert f["status"] == "used" and f["out"] == o["out"], f
+    assert f["flash"] > 0 and f["blob"] > f["flash"], f
+    # nothing more in RAM, no multipliers computed per call (the default does for its convolution)
+    assert f["persistent"] <= o["persistent"] and f["arena"] <= o["arena"] and f["total"] <= o["total"], (f, o)

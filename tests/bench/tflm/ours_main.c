@@ -3,7 +3,9 @@
  * per embedded model, first with the planner's in-place and patch plans off
  * (load, warm up, time one inference: "plain"), then as it loads by default:
  * time the load, warm up, time one inference, then one more with the per-op
- * hook. One JSON line per model on the UART (bench_tflm.py).
+ * hook; then, where the model has a flash metadata blob beside it, loaded with it ("fm": its RAM,
+ * the bytes it holds, one timed inference and the outputs). One JSON line per model on the UART
+ * (bench_tflm.py).
  */
 #include <stdint.h>
 #include <string.h>
@@ -58,13 +60,14 @@ static void fill_inputs(tml_model_t *m) {
 }
 
 /* Load with `flags` and time one inference after a warm-up; 0 on success. */
-static int load_and_time(const bench_model_t *bm, unsigned flags, tml_model_t *m, uint64_t *load, uint64_t *total) {
+static int load_and_time(const bench_model_t *bm, unsigned flags, const uint8_t *meta, tml_model_t *m, uint64_t *load,
+    uint64_t *total) {
     tml_error_t err;
     tml_allocator_t al = { pool_alloc, pool_free, NULL };
     pool_used = 0;
     bench_sync();
     uint64_t t0 = bench_ticks();
-    if (tml_model_load_ex(m, bm->data, bm->size, &al, flags, &err) != TML_OK) {
+    if (tml_model_load_meta(m, bm->data, bm->size, &al, flags, meta, meta ? bm->meta_size : 0, &err) != TML_OK) {
         bench_printf(", \"error\": \"%s\"}\n", err.msg);
         return -1;
     }
@@ -96,13 +99,13 @@ static void run(const bench_model_t *bm) {
     uint64_t load, total;
     memset(op_ticks, 0, sizeof op_ticks);
     bench_printf("{\"impl\": \"ours\", \"model\": \"%s\", \"clock\": %lu", bm->name, (unsigned long)bench_clock_hz());
-    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE | BENCH_LOAD_FLAGS, &m, &load, &total) != 0) {
+    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE | BENCH_LOAD_FLAGS, NULL, &m, &load, &total) != 0) {
         return;
     }
     bench_printf(", \"plain_total\": %lu, \"plain_arena\": %lu, \"plain_persistent\": %lu",
         (unsigned long)total, (unsigned long)tml_model_arena_size(&m), (unsigned long)tml_model_persistent_size(&m));
     tml_model_free(&m);
-    if (load_and_time(bm, BENCH_LOAD_FLAGS, &m, &load, &total) != 0) {
+    if (load_and_time(bm, BENCH_LOAD_FLAGS, NULL, &m, &load, &total) != 0) {
         return;
     }
     fill_inputs(&m);
@@ -137,8 +140,29 @@ static void run(const bench_model_t *bm) {
         tml_tensor_t *t = tml_model_output(&m, i);
         bench_hex(t->data, (size_t)t->bytes);
     }
-    bench_puts("\"}\n");
+    bench_puts("\"");
     tml_model_free(&m);
+    if (bm->meta_size) {
+        /* with the flash metadata blob: the same default load, the arrays it holds read in place */
+        if (load_and_time(bm, BENCH_LOAD_FLAGS, bm->meta, &m, &load, &total) != 0) {
+            return;
+        }
+        uint32_t flash = 0;
+        for (int c = 0; tml_meta_name(c); c++) {
+            flash += (uint32_t)tml_model_meta_flash_bytes(&m, c);
+        }
+        bench_printf(", \"fm\": {\"status\": \"%s\", \"total\": %lu, \"load\": %lu, \"arena\": %lu, "
+            "\"persistent\": %lu, \"flash\": %lu, \"blob\": %lu, \"out\": \"", tml_model_flash_meta(&m),
+            (unsigned long)total, (unsigned long)load, (unsigned long)tml_model_arena_size(&m),
+            (unsigned long)tml_model_persistent_size(&m), (unsigned long)flash, (unsigned long)bm->meta_size);
+        for (int i = 0; i < tml_model_num_outputs(&m); i++) {
+            tml_tensor_t *t = tml_model_output(&m, i);
+            bench_hex(t->data, (size_t)t->bytes);
+        }
+        bench_puts("\"}");
+        tml_model_free(&m);
+    }
+    bench_puts("}\n");
 }
 
 int main(void) {
