@@ -155,6 +155,26 @@ def meta_table(good: list[tuple[dict, dict]]) -> list[str]:
     return lines
 
 
+def flash_meta_table(good: list[tuple[dict, dict]]) -> list[str]:
+    """Our RAM with each model's flash metadata blob beside it in flash (tests/bench/flash_meta_blobs.py):
+    its arrays read in place, none computed per call."""
+    rows = [(o, t) for o, t in good if "fm" in o]
+    if not rows:
+        return []
+    lines = ["", "RAM with the flash metadata (NAME.tmx beside the model in flash; ours: arena + metadata in RAM):",
+             "", ("| model | TFLM | ours | ours with .tmx | with .tmx/TFLM | .tmx bytes (arrays) | instr with/without |"
+             " outputs | status |"), "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for o, t in rows:
+        f = o["fm"]
+        mine, with_fm = o["arena"] + o["persistent"], f["arena"] + f["persistent"]
+        lines.append(
+            f"| {o['model']} | {fmt(t['arena'])} | {fmt(o['arena'])} + {fmt(o['persistent'])} = {fmt(mine)} |"
+            f" {fmt(f['arena'])} + {fmt(f['persistent'])} = {fmt(with_fm)} | {with_fm / t['arena']:.2f} |"
+            f" {fmt(f['blob'])} ({fmt(f['flash'])}) | {f['total'] / o['total']:.3f} |"
+            f" {'equal' if f['out'] == o['out'] == t['out'] else 'DIFFER'} | {f['status']} |")
+    return lines
+
+
 def meta_mismatch(ours: list[dict]) -> list[str]:
     """Models whose metadata categories do not sum to their persistent bytes."""
     return [o["model"] for o in ours if "meta" in o and sum(o["meta"].values()) != o["persistent"]]
@@ -201,6 +221,7 @@ def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False, cp
                    " | TML_LOAD_NO_PATCHES); \"plan's extra instr\": its invoke against that plain one;"
                    " 'load instr': tml_model_load, planning included.")]
     lines += meta_table(good)
+    lines += flash_meta_table(good)
     if ops:
         lines += ["", "Per op (instructions of the op's eval, second inference):", "",
                   "| model | # | op | MACs | TFLM | ours | ours/TFLM |", "|---|---:|---|---:|---:|---:|---:|"]
@@ -232,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
         Path(args.json).write_text(json.dumps({"board": args.board, "cpu": args.cpu or board_info(args.board).get("cpu"),
                                                "tflm": tflm, "ours": ours}, indent=1) + "\n")
     bad = [o["model"] for o in ours if "error" in o or o["out"] != next(
-        (t.get("out") for t in tflm if t["model"] == o["model"]), None)]
+        (t.get("out") for t in tflm if t["model"] == o["model"]), None)
+        or ("fm" in o and (o["fm"]["out"] != o["out"] or o["fm"]["status"] != "used"))]
     if bad:
         print(f"bench-tflm: outputs differ or failed: {', '.join(bad)}", file=sys.stderr)
     miscounted = meta_mismatch(ours)

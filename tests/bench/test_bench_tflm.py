@@ -1,10 +1,15 @@
 """Smoke test of `make bench-tflm`: TFLM and our core as bare-metal programs on one QEMU board.
 
-Builds the two programs (tests/bench/tflm/build.mk) with two shared models compiled in
-(TFLM's LSTM keyword model, then micro_speech), runs both under QEMU -icount shift=0 and
-checks that each reports a positive instruction count per inference and that the two
-produce the same output bytes for both. Skips (one line) without the TFLM sources
-(firmware/deps.sh tflm), the shared models, the Arm toolchain or QEMU.
+Builds the two programs (tests/bench/tflm/build.mk) with three models compiled in (TFLM's
+LSTM keyword model, which broke the table before issue 16's fix, micro_speech and a per-op
+case), runs both under QEMU -icount shift=0 and checks that each reports a positive
+instruction count per inference and that the two produce the same output bytes for all.
+The per-op case of tests/host/test_ops.py (a 7x7 depthwise convolution of 96 channels on
+a 3x3 map) checks the CMSIS-NN backend's load-time choice on the M7: CMSIS-NN's optimized
+kernel would take a 9,408-byte scratch buffer (96 x 7 x 7 int16), which TFLM's arena
+holds; ours runs arm_depthwise_conv_s8 there, with no buffer, so its arena is the two
+tensors (1,728 bytes). Skips (one line) without the TFLM sources (firmware/deps.sh tflm),
+the shared models, the Arm toolchain or QEMU.
 The other tests need neither QEMU nor a build: an error or fault in one model is reported
 in its row and the others still run (bench_tflm.parse_output, the tables), and the TFLM
 program registers every builtin op TFLM has (tflm_main.cc against TFLM's resolver header).
@@ -23,12 +28,15 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
+sys.path.insert(0, str(ROOT / "tests" / "host"))
 from bench_tflm import parse_output, run_elf, tables  # after the sys.path setup
 
 BOARD = "MPS2_AN500"
 MODEL = ROOT.parent / "shared" / "models" / "micro_speech_quantized.tflite"
 # UNIDIRECTIONAL_SEQUENCE_LSTM: TFLM's resolver lacked it (issue 16), which broke the table
 LSTM = ROOT.parent / "shared" / "models" / "tflm" / "micro_speech_lstm__micro_speech_lstm.tflite"
+DW_CASE = "dwconv/late_m1_k7x7_s1_SAME_pc_c96"
+DW_BUFFER = 96 * 7 * 7 * 2  # arm_depthwise_conv_s8_opt_get_buffer_size with the DSP extension
 TFLM_DIR = Path(os.environ.get("TINYML_DEPS", Path.home() / ".cache" / "tinyml"))
 
 # What the TFLM program prints when its first model fails and the second one faults (one boot
@@ -115,17 +123,26 @@ def test_bench_tflm_smoke(board: str, cpu: str) -> None:
     if check.returncode != 0:
         why = [line for line in (check.stdout + check.stderr).splitlines() if line.startswith("bench-tflm:")]
         pytest.skip(why[0] if why else "make bench-tflm-check failed")
-    args = [*target, f"BENCH_TFLM_MODELS={LSTM} {MODEL}", "BENCH_TFLM_TAG=smoke", "BT_DEBUG="]
+    import test_ops  # tests/host: the per-op models (numpy, the builder)
+
+    dw = ROOT / "build" / "bench-models" / "dw_late_c96.tflite"
+    dw.parent.mkdir(parents=True, exist_ok=True)
+    dw.write_bytes(test_ops.reference(DW_CASE)[0])
+    args = [*target, f"BENCH_TFLM_MODELS={LSTM} {MODEL} {dw}", "BENCH_TFLM_TAG=smoke", "BT_DEBUG="]
     build = subprocess.run(["make", "--no-print-directory", "-j2", "-C", str(ROOT), "bench-tflm-elf", *args],
                            capture_output=True, text=True, check=False, timeout=1200)
     assert build.returncode == 0, (build.stdout + build.stderr)[-3000:]
     out = ROOT / "build" / "bench-tflm" / (f"{board}-{cpu}" if cpu else board) / "smoke"
     tflm = run_elf(board, out / "tflm.elf", timeout=300)
     ours = run_elf(board, out / "ours.elf", timeout=300)
-    assert [d["model"] for d in tflm] == [d["model"] for d in ours] == [LSTM.stem, MODEL.stem]
+    assert [d["model"] for d in tflm] == [d["model"] for d in ours] == [LSTM.stem, MODEL.stem, dw.stem]
     for t, o in zip(tflm, ours):
         assert "error" not in t and "error" not in o, (t.get("error"), o.get("error"))
-        assert o["out"] == t["out"], t["model"]
+        assert t["out"] and o["out"] == t["out"], t["model"]
+    if board == BOARD:  # the M7's CMSIS-NN (DSP) depthwise kernel and buffer
+        t, o = tflm[2], ours[2]
+        assert t["arena"] > DW_BUFFER, t["arena"]  # TFLM runs the optimized kernel, with its buffer
+        assert o["arena"] == 2 * 3 * 3 * 96, o["arena"]  # ours: input and output only
     t, o = tflm[1], ours[1]
     assert "error" not in t and "error" not in o, (t.get("error"), o.get("error"))
     assert t["instr"] > 0 and o["instr"] > 0
@@ -135,3 +152,11 @@ def test_bench_tflm_smoke(board: str, cpu: str) -> None:
     assert t["arena"] > 0 and o["arena"] > 0
     # the 32-bit build's metadata by category sums to its persistent bytes
     assert sum(o["meta"].values()) == o["persistent"] > 0 and o["meta"]["ops"] > 0, o["meta"]
+    # with its flash metadata blob (embedded beside it): used, the same outputs, its arrays out of RAM
+    f = o["fm"]
+    if board != BOARD and f["status"] != "used":
+        return  # the host library's blob is for the M7's build; another board's may refuse it
+    assert f["status"] == "used" and f["out"] == o["out"], f
+    assert f["flash"] > 0 and f["blob"] > f["flash"], f
+    # nothing more in RAM, no multipliers computed per call (the default does for its convolution)
+    assert f["persistent"] <= o["persistent"] and f["arena"] <= o["arena"] and f["total"] <= o["total"], (f, o)

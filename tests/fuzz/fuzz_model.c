@@ -5,7 +5,9 @@
  * size (its low 4 bits) picks the planner's mode: as it plans by default, every
  * operator in place that can run so, the longest stage band by band, or both
  * (tml_core.h TML_LOAD_FORCE_*), so that mutated models reach in-place and
- * patch execution even where the default plan would not choose them.
+ * patch execution even where the default plan would not choose them; the
+ * forced in-place and patch modes also compute every convolution's
+ * multipliers and shifts per call (TML_LOAD_QUANT_PER_CALL).
  * FUZZ_PLAN_STATS set: one line per loaded input on stderr,
  * "plan <flags> <in-place records> <stage records>".
  */
@@ -31,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     tml_model_t m;
     tml_error_t err;
     /* an exact-size heap copy, so ASan sees any read past the model's end */
-    static const unsigned modes[4] = {0, TML_LOAD_FORCE_INPLACE, TML_LOAD_FORCE_PATCHES,
-        TML_LOAD_FORCE_INPLACE | TML_LOAD_FORCE_PATCHES};
+    static const unsigned modes[4] = {0, TML_LOAD_FORCE_INPLACE | TML_LOAD_QUANT_PER_CALL,
+        TML_LOAD_FORCE_PATCHES | TML_LOAD_QUANT_PER_CALL, TML_LOAD_FORCE_INPLACE | TML_LOAD_FORCE_PATCHES};
     const unsigned flags = modes[(size ^ (size >> 2)) & 3]; /* flatbuffer sizes are often multiples of 4 */
     uint8_t *copy = malloc(size ? size : 1);
     memcpy(copy, data, size);

@@ -25,7 +25,7 @@ def need(binary: str) -> Path:
 def test_regressions_replay_cleanly(tmp_path: Path) -> None:
     """Every crash ever found stays fixed: replay each file through its target."""
     files = sorted(p for p in (HERE / "regressions").iterdir() if p.is_file())
-    for target in ("fuzz_model", "fuzz_input", "fuzz_bundle"):
+    for target in ("fuzz_model", "fuzz_input", "fuzz_meta", "fuzz_bundle"):
         if target == "fuzz_bundle" and not (BUILD / target).exists():
             print("fuzz_bundle not built (Monocypher missing: make deps): its regressions are not replayed")
             continue
@@ -42,12 +42,13 @@ def test_regressions_replay_cleanly(tmp_path: Path) -> None:
 def test_short_fuzz_run_finds_no_crash() -> None:
     need("fuzz_model")
     need("fuzz_input")
+    need("fuzz_meta")
     r = subprocess.run([sys.executable, str(HERE / "run_fuzz.py"), "--seconds", str(SECONDS), "--build", str(BUILD)],
                        capture_output=True, check=False, text=True, timeout=SECONDS * 2 + 300)
     print(r.stdout)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
     rows = [line.split() for line in r.stdout.splitlines() if line.startswith("fuzz_")]
-    assert len(rows) == (3 if (BUILD / "fuzz_bundle").exists() else 2)
+    assert len(rows) == (4 if (BUILD / "fuzz_bundle").exists() else 3)
     for row in rows:
         assert int(row[2]) > 100, f"{row[0]} executed only {row[2]} inputs"
         assert int(row[6]) == 0
@@ -67,7 +68,7 @@ def test_fuzz_model_reaches_in_place_and_patch_plans(tmp_path: Path) -> None:
     rows = [tuple(int(v) for v in line.split()[1:]) for line in r.stderr.splitlines() if line.startswith("plan ")]
     assert len(rows) > 100, f"only {len(rows)} seeds loaded"
     forced = {flags for flags, _, _ in rows}
-    assert forced == {0, 8, 16, 24}, f"planner modes reached: {sorted(forced)}"
+    assert forced == {0, 8 | 32, 16 | 32, 24}, f"planner modes reached: {sorted(forced)}"
     inplace = sum(1 for _, n_in, _ in rows if n_in)
     stages = sum(1 for _, _, n_st in rows if n_st)
     default_stages = sum(1 for flags, _, n_st in rows if n_st and flags == 0)

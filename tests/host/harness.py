@@ -186,10 +186,17 @@ def assert_outputs_vary(name: str, runs: Sequence[Sequence[np.ndarray]], what: s
 ROW_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "AVERAGE_POOL_2D", "MAX_POOL_2D"}
 
 
+# The convolutions' multipliers and shifts (TML_LOAD_QUANT_*): kept in the plain and "both" variants, computed in
+# each eval in the in-place and stage ones (the executors' per-eval areas) and in "quant" (the op's scratch).
+
+
 def plan_variants() -> dict[str, int]:
     core = core_module()
-    return {"none": core.LOAD_NO_INPLACE | core.LOAD_NO_PATCHES, "inplace": core.LOAD_FORCE_INPLACE,
-            "patches": core.LOAD_FORCE_PATCHES, "both": core.LOAD_FORCE_INPLACE | core.LOAD_FORCE_PATCHES}
+    plain = core.LOAD_NO_INPLACE | core.LOAD_NO_PATCHES
+    return {"none": plain | core.LOAD_QUANT_KEEP, "inplace": core.LOAD_FORCE_INPLACE | core.LOAD_QUANT_PER_CALL,
+            "patches": core.LOAD_FORCE_PATCHES | core.LOAD_QUANT_PER_CALL,
+            "both": core.LOAD_FORCE_INPLACE | core.LOAD_FORCE_PATCHES | core.LOAD_QUANT_KEEP,
+            "quant": plain | core.LOAD_QUANT_PER_CALL}
 
 
 def assert_same_in_every_plan(data: bytes, inputs: Sequence[np.ndarray], refs: Sequence[np.ndarray], backend: str,

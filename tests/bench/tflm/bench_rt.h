@@ -24,6 +24,8 @@ typedef struct {
     const char *name;
     const uint8_t *data;
     uint32_t size;
+    const uint8_t *meta; /* its flash metadata blob (tests/bench/flash_meta_blobs.py); meta_size 0: none */
+    uint32_t meta_size;
 } bench_model_t;
 extern const bench_model_t bench_models[];
 extern const uint32_t bench_num_models;

@@ -3,15 +3,21 @@
  * per embedded model, first with the planner's in-place and patch plans off
  * (load, warm up, time one inference: "plain"), then as it loads by default:
  * time the load, warm up, time one inference, then one more with the per-op
- * hook. One JSON line per model on the UART (bench_tflm.py), after a
- * {"start": i} line; after an error the program stops, and bench_tflm.py boots
- * it again from the next model (bench_first_model).
+ * hook; then, where the model has a flash metadata blob beside it, loaded with it ("fm": its RAM,
+ * the bytes it holds, one timed inference and the outputs). One JSON line per model on the UART
+ * (bench_tflm.py), after a {"start": i} line; after an error the program stops, and bench_tflm.py
+ * boots it again from the next model (bench_first_model).
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "bench_rt.h"
 #include "core/tml_core.h"
+
+/* TML_LOAD_* flags added to both loads (build.mk: BENCH_LOAD_FLAGS) */
+#ifndef BENCH_LOAD_FLAGS
+#define BENCH_LOAD_FLAGS 0u
+#endif
 
 static uint8_t arena[BENCH_ARENA_BYTES] BENCH_BIG;
 static uint8_t pool[BENCH_POOL_BYTES] BENCH_BIG;
@@ -61,13 +67,14 @@ static void error(const char *msg) {
 }
 
 /* Load with `flags` and time one inference after a warm-up; 0 on success. */
-static int load_and_time(const bench_model_t *bm, unsigned flags, tml_model_t *m, uint64_t *load, uint64_t *total) {
+static int load_and_time(const bench_model_t *bm, unsigned flags, const uint8_t *meta, tml_model_t *m, uint64_t *load,
+    uint64_t *total) {
     tml_error_t err;
     tml_allocator_t al = { pool_alloc, pool_free, NULL };
     pool_used = 0;
     bench_sync();
     uint64_t t0 = bench_ticks();
-    if (tml_model_load_ex(m, bm->data, bm->size, &al, flags, &err) != TML_OK) {
+    if (tml_model_load_meta(m, bm->data, bm->size, &al, flags, meta, meta ? bm->meta_size : 0, &err) != TML_OK) {
         error(err.msg);
         return -1;
     }
@@ -100,13 +107,13 @@ static int run(const bench_model_t *bm) {
     uint64_t load, total;
     memset(op_ticks, 0, sizeof op_ticks);
     bench_printf("{\"impl\": \"ours\", \"model\": \"%s\", \"clock\": %lu", bm->name, (unsigned long)bench_clock_hz());
-    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE, &m, &load, &total) != 0) {
+    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE | BENCH_LOAD_FLAGS, NULL, &m, &load, &total) != 0) {
         return -1;
     }
     bench_printf(", \"plain_total\": %lu, \"plain_arena\": %lu, \"plain_persistent\": %lu",
         (unsigned long)total, (unsigned long)tml_model_arena_size(&m), (unsigned long)tml_model_persistent_size(&m));
     tml_model_free(&m);
-    if (load_and_time(bm, 0, &m, &load, &total) != 0) {
+    if (load_and_time(bm, BENCH_LOAD_FLAGS, NULL, &m, &load, &total) != 0) {
         return -1;
     }
     fill_inputs(&m);
@@ -141,8 +148,29 @@ static int run(const bench_model_t *bm) {
         tml_tensor_t *t = tml_model_output(&m, i);
         bench_hex(t->data, (size_t)t->bytes);
     }
-    bench_puts("\"}\n");
+    bench_puts("\"");
     tml_model_free(&m);
+    if (bm->meta_size) {
+        /* with the flash metadata blob: the same default load, the arrays it holds read in place */
+        if (load_and_time(bm, BENCH_LOAD_FLAGS, bm->meta, &m, &load, &total) != 0) {
+            return -1;
+        }
+        uint32_t flash = 0;
+        for (int c = 0; tml_meta_name(c); c++) {
+            flash += (uint32_t)tml_model_meta_flash_bytes(&m, c);
+        }
+        bench_printf(", \"fm\": {\"status\": \"%s\", \"total\": %lu, \"load\": %lu, \"arena\": %lu, "
+            "\"persistent\": %lu, \"flash\": %lu, \"blob\": %lu, \"out\": \"", tml_model_flash_meta(&m),
+            (unsigned long)total, (unsigned long)load, (unsigned long)tml_model_arena_size(&m),
+            (unsigned long)tml_model_persistent_size(&m), (unsigned long)flash, (unsigned long)bm->meta_size);
+        for (int i = 0; i < tml_model_num_outputs(&m); i++) {
+            tml_tensor_t *t = tml_model_output(&m, i);
+            bench_hex(t->data, (size_t)t->bytes);
+        }
+        bench_puts("\"}");
+        tml_model_free(&m);
+    }
+    bench_puts("}\n");
     return 0;
 }
 

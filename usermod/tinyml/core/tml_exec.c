@@ -20,6 +20,11 @@ const tml_exec_t *tml_exec_find(const tml_model_t *m, int op) {
     return NULL;
 }
 
+/* Bytes of the multipliers and shifts op computes in each eval (tml_rows_call_t.quant), aligned. */
+static int32_t quant_bytes(const tml_op_t *op) {
+    return 8 * (int32_t)op->quant_channels;
+}
+
 /* Every output row of op reads at least one row of spatial input k (else a call could get an
  * empty window). */
 static bool rows_nonempty(const tml_row_geom_t *g, int32_t out_rows, int32_t in_rows) {
@@ -46,10 +51,11 @@ int32_t tml_exec_rows_max_offset(const tml_model_t *m, const tml_op_t *op, int32
     return best < INT32_MIN ? INT32_MIN : (int32_t)best;
 }
 
-/* Run (or, dry, simulate) op in place: see tml_exec_rows_plan. temp: the row buffer (then the
- * kernel scratch, from scratch_at). */
+/* Run (or, dry, simulate) op in place: see tml_exec_rows_plan. temp: the row buffer; quant: the
+ * op's multipliers and shifts if it computes them per eval (else NULL); kscratch: the kernel
+ * scratch. */
 static tml_status_t rows_run(tml_model_t *m, const tml_op_t *op, int32_t offset, int32_t rows, uint8_t *temp,
-    uint8_t *kscratch, bool dry, int32_t *temp_rows, int32_t *scratch) {
+    int32_t *quant, uint8_t *kscratch, bool dry, int32_t *temp_rows, int32_t *scratch) {
     const tml_rows_impl_t *impl = rows_impl(op);
     const tml_tensor_t *in = &m->tensors[op->inputs[0]], *out = &m->tensors[OUTS(op)[0]];
     const int32_t h_in = tml_tensor_rows(in), h_out = tml_tensor_rows(out);
@@ -73,6 +79,7 @@ static tml_status_t rows_run(tml_model_t *m, const tml_op_t *op, int32_t offset,
         c.in_y1[0] = h_in;
         c.out = dry ? dry_base : temp + (size_t)(b - w) * (size_t)r_out;
         c.scratch = kscratch;
+        c.quant = quant;
         if (dry) {
             const int32_t s = impl->scratch(m, op, &c);
             if (s < 0) {
@@ -113,7 +120,11 @@ bool tml_exec_rows_plan(tml_model_t *m, const tml_op_t *op, int32_t offset, int3
     if (!tml_op_rows(m, op) || op->n_outputs != 1) {
         return false;
     }
-    return rows_run(m, op, offset, rows, NULL, NULL, true, temp_rows, scratch) == TML_OK;
+    if (rows_run(m, op, offset, rows, NULL, NULL, NULL, true, temp_rows, scratch) != TML_OK) {
+        return false;
+    }
+    *scratch += quant_bytes(op); /* the multipliers and shifts, before the kernel scratch */
+    return true;
 }
 
 /* Bytes of the row buffer, rounded up so that the kernel scratch after it is aligned. */
@@ -129,15 +140,17 @@ tml_status_t tml_exec_rows_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *out = &m->tensors[OUTS(op)[0]];
     int32_t temp_rows, scratch;
     /* the same simulation the planner ran: how the area splits (cheap: integer arithmetic per call) */
-    tml_status_t s = rows_run(m, op, e->offset, e->rows, NULL, NULL, true, &temp_rows, &scratch);
+    tml_status_t s = rows_run(m, op, e->offset, e->rows, NULL, NULL, NULL, true, &temp_rows, &scratch);
     if (s != TML_OK) {
         return s;
     }
+    /* the area: row buffer, the multipliers and shifts (if computed per eval), kernel scratch */
     uint8_t *temp = m->arena + e->temp;
-    if (temp_bytes(temp_rows, tml_tensor_row_bytes(out)) + scratch > e->temp_size) {
+    const int32_t rb = temp_bytes(temp_rows, tml_tensor_row_bytes(out)), qb = quant_bytes(op);
+    if (rb + qb + scratch > e->temp_size) {
         return TML_ERR_STATE;
     }
-    return rows_run(m, op, e->offset, e->rows, temp, temp + temp_bytes(temp_rows, tml_tensor_row_bytes(out)), false,
+    return rows_run(m, op, e->offset, e->rows, temp, qb ? (int32_t *)(void *)(temp + rb) : NULL, temp + rb + qb, false,
         NULL, NULL);
 }
 
@@ -271,8 +284,8 @@ static int32_t still_read(tml_model_t *m, int first, const stage_op_t *st, int p
  * once its readers need them, so that a window holds about the rows one call of each reader
  * reads. Dry: win_rows[j] = rows op j's window must hold, scratch[j] the largest kernel scratch of
  * op j's calls. */
-static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band, stage_op_t *st, uint8_t *kscratch,
-    bool dry, int32_t *win_rows, int32_t *scratch, tml_op_hook_t hook, void *ctx, int *failed) {
+static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band, stage_op_t *st, uint8_t *quant,
+    uint8_t *kscratch, bool dry, int32_t *win_rows, int32_t *scratch, tml_op_hook_t hook, void *ctx, int *failed) {
     const int n = last - first + 1;
     const int32_t h_last = tml_tensor_rows(&m->tensors[OUTS(&m->ops[last])[0]]);
     if (band <= 0) {
@@ -342,6 +355,14 @@ static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band,
         c.y1 = target;
         c.out = base + (size_t)(st[j].done - st[j].lo) * (size_t)r_out;
         c.scratch = kscratch;
+        if (!dry && op->quant_channels) {
+            /* the op's multipliers and shifts: after those of the stage's ops before it */
+            int32_t at = 0;
+            for (int i = 0; i < j; i++) {
+                at += quant_bytes(&m->ops[first + i]);
+            }
+            c.quant = (int32_t *)(void *)(quant + at);
+        }
         for (int k = 0; k < impl->n_spatial; k++) {
             const tml_tensor_t *in = &m->tensors[op->inputs[k]];
             const int p = st[j].prod[k];
@@ -390,11 +411,21 @@ bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int3
     if (!tml_exec_stage_ok(m, first, last, NULL)) {
         return false;
     }
-    return stage_run(m, first, last, band, st, NULL, true, win_rows, scratch, NULL, NULL, NULL) == TML_OK;
+    return stage_run(m, first, last, band, st, NULL, NULL, true, win_rows, scratch, NULL, NULL, NULL) == TML_OK;
 }
 
-int32_t tml_exec_stage_state(int n) {
-    return state_bytes(n);
+/* The stage's state, then each op's multipliers and shifts (those computed per eval), kept while
+ * the stage runs; then the kernel scratch. */
+static int32_t stage_state(const tml_model_t *m, int first, int n) {
+    int32_t bytes = state_bytes(n);
+    for (int j = 0; j < n; j++) {
+        bytes += quant_bytes(&m->ops[first + j]);
+    }
+    return bytes;
+}
+
+int32_t tml_exec_stage_state(const tml_model_t *m, int first, int n) {
+    return stage_state(m, first, n);
 }
 
 tml_status_t tml_exec_stage_run(tml_model_t *m, tml_op_t *op, tml_op_hook_t hook, void *ctx, int *failed) {
@@ -404,8 +435,8 @@ tml_status_t tml_exec_stage_run(tml_model_t *m, tml_op_t *op, tml_op_hook_t hook
     }
     const int n = e->last - e->first + 1;
     stage_op_t *st = (stage_op_t *)(void *)(m->arena + e->temp);
-    return stage_run(m, e->first, e->last, e->rows, st, m->arena + e->temp + state_bytes(n), false, e->win, NULL,
-        hook, ctx, failed);
+    return stage_run(m, e->first, e->last, e->rows, st, m->arena + e->temp + state_bytes(n),
+        m->arena + e->temp + stage_state(m, e->first, n), false, e->win, NULL, hook, ctx, failed);
 }
 
 tml_status_t tml_exec_stage_eval(tml_model_t *m, tml_op_t *op) {

@@ -38,7 +38,8 @@ typedef struct tml_exec {
 
 /* Simulate op's in-place run with output offset `offset` (bytes, from the input's start) and
  * `rows` output rows per call: the rows the temporary buffer must hold (*temp_rows) and the
- * largest kernel scratch of its calls (*scratch). False if the op cannot run so. */
+ * largest kernel scratch of its calls (*scratch), plus the multipliers and shifts the op computes
+ * per eval (op->quant_channels). False if the op cannot run so. */
 bool tml_exec_rows_plan(tml_model_t *m, const tml_op_t *op, int32_t offset, int32_t rows, int32_t *temp_rows,
     int32_t *scratch);
 /* The largest output offset (bytes from the input's start) at which op can run in place with
@@ -57,8 +58,9 @@ bool tml_exec_stage_ok(tml_model_t *m, int first, int last, const int16_t *last_
  * the same windows and scratch for its ops before e (no op before e is read after e, and e computes
  * `band` rows per call either way). */
 bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int32_t *win_rows, int32_t *scratch);
-/* Bytes of a stage's state in the arena (n ops), before its kernel scratch. */
-int32_t tml_exec_stage_state(int n);
+/* Bytes of a stage's state in the arena (ops first.. first + n - 1), before its kernel scratch: the
+ * executor's records and the multipliers and shifts of the ops that compute them per eval. */
+int32_t tml_exec_stage_state(const tml_model_t *m, int first, int n);
 
 /* ---- the interpreter's side ---- */
 

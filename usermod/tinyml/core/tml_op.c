@@ -153,6 +153,15 @@ int tml_tensor_num_scales(const tml_model_t *m, const tml_tensor_t *t) {
     return (int)v.len;
 }
 
+bool tml_tensor_scales(const tml_model_t *m, const tml_tensor_t *t, tml_fb_vec_t *v) {
+    tml_fb_table_t q;
+    if (!quant_table(m, t, &q) || !tml_fb_vector(&q, Q_SCALE, 4, v)) {
+        v->pos = v->len = 0;
+        return false;
+    }
+    return true;
+}
+
 float tml_tensor_scale_at(const tml_model_t *m, const tml_tensor_t *t, int i) {
     tml_fb_table_t q;
     tml_fb_vec_t v;

@@ -6,7 +6,9 @@
  *  - prepare() runs once in tml_model_load(). It validates input/output types
  *    and shapes (the output tensor's declared shape must equal what the op
  *    computes: kernels trust it), reads the builtin options, precomputes
- *    multipliers/shifts into persistent op data (tml_persistent_alloc), sets
+ *    multipliers/shifts into persistent op data (tml_persistent_alloc; the
+ *    convolutions may instead compute them in each eval, see
+ *    TML_LOAD_QUANT_PER_CALL and tml_op_t.quant_channels), sets
  *    op->scratch_size (from the kernel's *_get_buffer_size()) and op->macs.
  *    It must never write tensor data: the arena does not exist yet.
  *  - eval() runs in every tml_model_invoke(). It allocates nothing and calls
@@ -63,6 +65,8 @@ struct tml_op {
     uint8_t n_outputs;
     uint8_t options_type;   /* BuiltinOptions union type (0 = none) */
     uint8_t kernel;         /* 0: one kernel for the op; else 1 + the tml_kernel_t its prepare selected */
+    uint16_t quant_channels; /* 0, or the channels whose multipliers and shifts each eval computes into
+                              * 8 * quant_channels bytes of its scratch (TML_LOAD_QUANT_PER_CALL) */
 };
 
 /* The builtin_options table of op in model m (a const tml_fb_table_t *, valid in the enclosing block):
@@ -104,6 +108,8 @@ tml_status_t tml_alias_tensor(tml_model_t *m, tml_op_t *op, int out, int in, tml
 /* Quantization parameters read from the model. Channel i in [0, n). */
 int tml_tensor_num_scales(const tml_model_t *m, const tml_tensor_t *t);
 float tml_tensor_scale_at(const tml_model_t *m, const tml_tensor_t *t, int i);
+/* The scales vector itself, in the model bytes (read with tml_fb_vec_f32); false (len 0) if none. */
+bool tml_tensor_scales(const tml_model_t *m, const tml_tensor_t *t, tml_fb_vec_t *v);
 int32_t tml_tensor_zero_point_at(const tml_model_t *m, const tml_tensor_t *t, int i);
 int tml_tensor_quantized_dimension(const tml_model_t *m, const tml_tensor_t *t);
 

@@ -9,8 +9,10 @@
  *  - float32. */
 #include <stddef.h>
 #include "tml_op.h"
+#include "tml_fmeta.h"
 #include "tml_ops.h"
 #include "tml_rows.h"
+#include "tml_mem.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
@@ -28,13 +30,17 @@ enum { OPT_CONV_2D = 1, OPT_DEPTHWISE_CONV_2D = 2, OPT_TRANSPOSE_CONV = 49 };
 #endif
 
 /* Integer op data: kernel parameters, then the per-channel multipliers and
- * shifts (allocated with it, see alloc_data). */
+ * shifts (allocated with it, see alloc_data); or, where each eval computes them
+ * (op->quant_channels, TML_LOAD_QUANT_PER_CALL), the filter's scales. */
 typedef struct {
     union {
         tml_conv_params_t p;
         tml_dw_conv_params_t dw;
     } u;
-    tml_per_channel_quant_params_t q;
+    union {
+        tml_per_channel_quant_params_t q; /* kept: the arrays */
+        tml_fb_vec_t scales;              /* per call: the filter's scales in the model bytes */
+    } k;
 } conv_data_t;
 
 /* 16x8 CONV_2D: which accumulator the reference uses. */
@@ -173,16 +179,46 @@ static tml_status_t check_q(tml_error_t *err, const tml_op_t *op, const tml_tens
     return TML_OK;
 }
 
-/* Per-channel multipliers/shifts (PopulateConvolutionQuantizationParams) and
- * the activation range, into q (arrays of `channels`) and act. */
+/* Multipliers and shifts of `channels` output channels from the filter's scales
+ * (one, or one per channel), as PopulateConvolutionQuantizationParams: at load,
+ * and in each eval of an op that keeps none (op->quant_channels), the same
+ * function on the same values. */
+static void conv_multipliers(const tml_fb_t *fb, const tml_fb_vec_t *scales, float in_scale, float out_scale,
+    int32_t channels, int32_t *multiplier, int32_t *shift) {
+    for (int32_t c = 0; c < channels; ++c) {
+        const float fs = tml_fb_vec_f32(fb, scales, scales->len > 1 ? (uint32_t)c : 0u);
+        int sh;
+#if defined(__ARM_FP) && ((__ARM_FP) & 8)
+        /* double-precision hardware: three double operations */
+        tml_quantize_multiplier((double)in_scale * (double)fs / (double)out_scale, &multiplier[c], &sh);
+#else
+        /* the same result with integer operations (soft double costs a library call per operation) */
+        tml_quantize_multiplier_abc(in_scale, fs, out_scale, &multiplier[c], &sh);
+#endif
+        shift[c] = sh;
+    }
+}
+
+/* The multipliers and shifts while an op prepares. */
+typedef struct {
+    tml_per_channel_quant_params_t q; /* the arrays (kept: in the op data; per call: in tmp) */
+    tml_fb_vec_t scales;              /* the filter's scales */
+    void *tmp;                        /* per call: a temporary block for the arrays, freed by quant_finish */
+    int32_t channels;
+    bool flash;                       /* the arrays are the flash metadata's (read only, computed on the host) */
+} quant_t;
+
+/* Per-channel multipliers/shifts and the activation range, into qa->q (arrays
+ * of `channels`) and act. */
 static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, const tml_tensor_t *in,
-    const tml_tensor_t *filter, const tml_tensor_t *out, int activation, int32_t channels,
-    tml_per_channel_quant_params_t *q, tml_activation_t *act) {
+    const tml_tensor_t *filter, const tml_tensor_t *out, int activation, int32_t channels, quant_t *qa,
+    tml_activation_t *act) {
     tml_status_t s;
     if ((s = check_q(err, op, in, "input")) != TML_OK || (s = check_q(err, op, out, "output")) != TML_OK) {
         return s;
     }
-    const int n = tml_tensor_num_scales(m, filter);
+    tml_tensor_scales(m, filter, &qa->scales);
+    const int n = (int)qa->scales.len;
     if (n != 1 && n != channels) {
         return tml_op_fail(err, TML_ERR_INVALID_MODEL, op, "filter has %d quantization scales, expected 1 or %d", n,
             (int)channels);
@@ -190,18 +226,22 @@ static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, con
     if (n > 1 && (s = tml_check_channel_dim(m, err, op, filter, "filter", channels)) != TML_OK) {
         return s;
     }
+    if (!qa->flash) {
+        conv_multipliers(&m->fb, &qa->scales, in->scale, out->scale, channels, qa->q.multiplier, qa->q.shift);
+        if (!qa->tmp && (s = tml_fmeta_note(m, op, TML_FMETA_SLOT_QUANT, TML_META_QUANT, qa->q.multiplier,
+                              2 * (size_t)channels * sizeof(int32_t), err)) != TML_OK) {
+            return s;
+        }
+    }
     /* int16 outputs requantize through MultiplyByQuantizedMultiplier(int64_t),
      * which needs shift < 15 (TFLM asserts < 8 in debug builds). */
     const int max_shift = in->type == TML_INT16 ? 14 : 31;
     for (int32_t c = 0; c < channels; ++c) {
-        const double fs = (double)tml_tensor_scale_at(m, filter, n > 1 ? c : 0);
-        const double eff = (double)in->scale * fs / (double)out->scale;
-        int shift;
-        tml_quantize_multiplier(eff, &q->multiplier[c], &shift);
-        if (shift > max_shift) {
+        if (qa->q.shift[c] > max_shift) {
+            const double fs = (double)tml_fb_vec_f32(&m->fb, &qa->scales, n > 1 ? (uint32_t)c : 0u);
+            const double eff = (double)in->scale * fs / (double)out->scale;
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "channel %d effective scale %f is too large", (int)c, eff);
         }
-        q->shift[c] = shift;
     }
     const bool ok = out->type == TML_INT8
         ? tml_activation_range_s8(activation, out->scale, out->zero_point, &act->min, &act->max)
@@ -213,17 +253,113 @@ static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, con
 }
 
 /* Op data of `header` bytes followed by the per-channel multipliers and
- * shifts, one block; q points at the arrays. */
-static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per_channel_quant_params_t **q,
-    size_t q_offset, tml_error_t *err) {
-    uint8_t *d = tml_persistent_alloc(m, header + 2 * (size_t)channels * sizeof(int32_t), err);
+ * shifts, one block; q points at the arrays. With flash metadata holding them (*flash set), the
+ * header only, and q points into the blob. */
+static void *alloc_data(tml_model_t *m, const tml_op_t *op, size_t header, int32_t channels,
+    tml_per_channel_quant_params_t **q, size_t q_offset, bool *flash, tml_error_t *err) {
+    const size_t bytes = 2 * (size_t)channels * sizeof(int32_t);
+    const tml_tensor_t *in = tml_op_input(m, op, 0);
+    const int32_t *f = tml_fmeta_quant(m, op, channels, in && in->type == TML_INT16 ? 14 : 31);
+    *flash = f != NULL;
+    uint8_t *d = tml_persistent_alloc(m, header + (f ? 0 : bytes), err);
     if (d) {
-        tml_meta_move(m, TML_META_QUANT, 2 * (size_t)channels * sizeof(int32_t));
+        tml_meta_move(m, TML_META_QUANT, f ? 0 : bytes);
         *q = (tml_per_channel_quant_params_t *)(d + q_offset);
-        (*q)->multiplier = (int32_t *)(d + header);
+        /* the kernels only read them */
+        (*q)->multiplier = f ? (int32_t *)(uintptr_t)f : (int32_t *)(d + header);
         (*q)->shift = (*q)->multiplier + channels;
     }
     return d;
+}
+
+/* Below this many MACs per output channel, an op keeps its multipliers and shifts by default.
+ * Computing them (tml_quantize_multiplier, double arithmetic) costs about 180 instructions per
+ * channel and eval on a Cortex-M7 with its double-precision FPU, about 1,650 on a Cortex-M3 (soft
+ * double); 8 bytes per channel saved (make bench-tflm, BENCH_LOAD_FLAGS=32). With 512, no shared
+ * or vision model of the benchmarks pays more than 1.7% on the M7; on the M3 kws pays +8.8%
+ * (README, "Multipliers and shifts per call"). One bar for every target: the host tools plan a
+ * board's arena with the host library. */
+#ifndef TML_QUANT_PER_CALL_MIN_MACS
+#define TML_QUANT_PER_CALL_MIN_MACS 512
+#endif
+
+/* Whether op (macs set) computes its multipliers and shifts in each eval (TML_LOAD_QUANT_*). */
+static bool quant_per_call(const tml_model_t *m, const tml_op_t *op, int32_t channels) {
+    if (channels <= 0 || channels > UINT16_MAX || (m->load_flags & TML_LOAD_QUANT_KEEP)) {
+        return false;
+    }
+    if (m->load_flags & TML_LOAD_QUANT_PER_CALL) {
+        return true;
+    }
+    /* flash metadata holds them (or they are being recorded for it): no RAM, no per-call work */
+    return !tml_fmeta_active(m) && (uint64_t)op->macs >= (uint64_t)TML_QUANT_PER_CALL_MIN_MACS * (uint64_t)channels;
+}
+
+/* The integer op data (header bytes, conv_data_t at k_offset) and room for the multipliers and
+ * shifts while preparing (qa): kept after the header, or (per call) in a temporary block. */
+static void *alloc_quant(tml_model_t *m, tml_op_t *op, size_t header, int32_t channels, size_t k_offset, quant_t *qa,
+    tml_error_t *err) {
+    qa->tmp = NULL;
+    qa->channels = channels;
+    qa->flash = false;
+    if (!quant_per_call(m, op, channels)) {
+        tml_per_channel_quant_params_t *q;
+        void *d = alloc_data(m, op, header, channels, &q, k_offset + offsetof(conv_data_t, k.q), &qa->flash, err);
+        if (d) {
+            qa->q = *q;
+        }
+        return d;
+    }
+    void *d = tml_persistent_alloc(m, header, err);
+    if (d && !(qa->tmp = tml_raw_alloc(m, 2 * (size_t)channels * sizeof(int32_t), err))) {
+        return NULL;
+    }
+    if (d) {
+        qa->q.multiplier = qa->tmp;
+        qa->q.shift = qa->q.multiplier + channels;
+    }
+    return d;
+}
+
+/* After prepare's last use of qa (status s): per call, give the temporary block back and keep the
+ * scales instead; the op's eval then needs 8 bytes per channel more scratch (scratch: the kernel's). */
+static tml_status_t quant_finish(tml_model_t *m, tml_op_t *op, quant_t *qa, conv_data_t *k, tml_status_t s,
+    int32_t scratch) {
+    if (qa->tmp) {
+        tml_raw_free(m, qa->tmp, 2 * (size_t)qa->channels * sizeof(int32_t));
+        qa->tmp = NULL;
+        k->k.scales = qa->scales;
+        op->quant_channels = (uint16_t)qa->channels;
+    }
+    if (s == TML_OK) {
+        op->scratch_size = scratch + 8 * (int32_t)op->quant_channels;
+    }
+    return s;
+}
+
+/* The multipliers and shifts of op (per call) computed into area (8 * quant_channels bytes). */
+static void fill_quant(tml_model_t *m, const tml_op_t *op, const conv_data_t *d, int32_t *area,
+    tml_per_channel_quant_params_t *q) {
+    const int32_t ch = op->quant_channels;
+    q->multiplier = area;
+    q->shift = area + ch;
+    conv_multipliers(&m->fb, &d->k.scales, tml_op_input(m, op, 0)->scale, tml_op_output(m, op, 0)->scale, ch,
+        q->multiplier, q->shift);
+}
+
+/* What a whole-op eval passes the kernel: the kept multipliers and shifts, or those computed now
+ * into the first 8 * quant_channels bytes of the op's scratch; and the rest of the scratch. */
+static const tml_per_channel_quant_params_t *eval_quant(tml_model_t *m, const tml_op_t *op, const conv_data_t *d,
+    tml_per_channel_quant_params_t *q, tml_context_t *ctx) {
+    uint8_t *buf = op->scratch;
+    const int32_t qb = 8 * (int32_t)op->quant_channels, size = op->scratch_size - qb;
+    ctx->buf = size > 0 ? buf + qb : NULL;
+    ctx->size = size;
+    if (qb == 0) {
+        return &d->k.q;
+    }
+    fill_quant(m, op, d, (int32_t *)(void *)buf, q);
+    return q;
 }
 
 static tml_status_t check_bias(tml_error_t *err, const tml_op_t *op, const tml_tensor_t *bias, int32_t channels) {
@@ -314,8 +450,10 @@ static tml_status_t conv_2d_eval_s4(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    return tml_conv_s4(&ctx, &d->u.p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL, &out_d,
+    tml_context_t ctx;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = eval_quant(m, op, d, &pq, &ctx);
+    return tml_conv_s4(&ctx, &d->u.p, q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL, &out_d,
         out->data);
 }
 #endif
@@ -328,14 +466,16 @@ tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
         return s;
     }
     const int32_t out_c = a.filter->dims[0];
-    tml_per_channel_quant_params_t *q;
-    conv_data_t *d = alloc_data(m, sizeof(conv_data_t), out_c, &q, offsetof(conv_data_t, q), err);
+    conv_macs(op, &a);
+    quant_t qa;
+    conv_data_t *d = alloc_quant(m, op, sizeof(conv_data_t), out_c, 0, &qa, err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, q, &d->u.p.activation)) != TML_OK) {
-        return s;
+    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, &qa, &d->u.p.activation)) != TML_OK) {
+        return quant_finish(m, op, &qa, d, s, 0);
     }
+    const tml_per_channel_quant_params_t *q = &qa.q;
     fill_conv_params(&a, &padding, &d->u.p);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
 #if TML_OPS_INT4
@@ -358,12 +498,11 @@ tml_status_t tml_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
     const int32_t scratch = tml_conv_s8_get_buffer_size(&d->u.p, &in_d, &f_d, &out_d);
 #endif
     if (scratch < 0) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        s = tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        return quant_finish(m, op, &qa, d, s, 0);
     }
     op->data = d;
-    op->scratch_size = scratch;
-    conv_macs(op, &a);
-    return TML_OK;
+    return quant_finish(m, op, &qa, d, TML_OK, scratch);
 }
 
 tml_status_t tml_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
@@ -371,8 +510,10 @@ tml_status_t tml_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    return tml_conv_s8(&ctx, &d->u.p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL, &out_d,
+    tml_context_t ctx;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = eval_quant(m, op, d, &pq, &ctx);
+    return tml_conv_s8(&ctx, &d->u.p, q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL, &out_d,
         out->data);
 }
 
@@ -387,25 +528,25 @@ tml_status_t tml_conv_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *
         return s;
     }
     const int32_t out_c = a.filter->dims[0];
-    tml_per_channel_quant_params_t *q;
-    conv16_data_t *d = alloc_data(m, sizeof(conv16_data_t), out_c, &q, offsetof(conv16_data_t, c.q), err);
+    conv_macs(op, &a);
+    quant_t qa;
+    conv16_data_t *d = alloc_quant(m, op, sizeof(conv16_data_t), out_c, offsetof(conv16_data_t, c), &qa, err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, q, &d->c.u.p.activation)) != TML_OK) {
-        return s;
+    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, &qa, &d->c.u.p.activation)) != TML_OK) {
+        return quant_finish(m, op, &qa, &d->c, s, 0);
     }
     fill_conv_params(&a, &padding, &d->c.u.p);
     d->is_int32_bias = a.bias ? a.bias->type == TML_INT32 : a.quant_bias_type == TML_INT32;
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
     const int32_t scratch = tml_conv_s16_get_buffer_size(&d->c.u.p, &in_d, &f_d, &out_d);
     if (scratch < 0) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        s = tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        return quant_finish(m, op, &qa, &d->c, s, 0);
     }
     op->data = d;
-    op->scratch_size = scratch;
-    conv_macs(op, &a);
-    return TML_OK;
+    return quant_finish(m, op, &qa, &d->c, TML_OK, scratch);
 }
 
 tml_status_t tml_conv_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
@@ -413,9 +554,11 @@ tml_status_t tml_conv_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    tml_context_t ctx;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = eval_quant(m, op, &d->c, &pq, &ctx);
     const tml_bias_data_t b = {bias ? bias->data : NULL, d->is_int32_bias};
-    return tml_conv_s16(&ctx, &d->c.u.p, &d->c.q, &in_d, in->data, &f_d, filter->data, &b, &out_d, out->data);
+    return tml_conv_s16(&ctx, &d->c.u.p, q, &in_d, in->data, &f_d, filter->data, &b, &out_d, out->data);
 }
 
 /* float32: reference_ops::Conv; TFLM's CalculateActivationRange ignores fused
@@ -480,8 +623,10 @@ static tml_status_t depthwise_conv_2d_eval_s4(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    return tml_depthwise_conv_s4(&ctx, &d->u.dw, &d->q, &in_d, in->data, &f_d, filter->data,
+    tml_context_t ctx;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = eval_quant(m, op, d, &pq, &ctx);
+    return tml_depthwise_conv_s4(&ctx, &d->u.dw, q, &in_d, in->data, &f_d, filter->data,
         bias ? bias->data : NULL, &out_d, out->data);
 }
 #endif
@@ -496,14 +641,16 @@ static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err,
         return s;
     }
     const int32_t out_c = a.filter->dims[3];
-    tml_per_channel_quant_params_t *q;
-    conv_data_t *d = alloc_data(m, sizeof(conv_data_t), out_c, &q, offsetof(conv_data_t, q), err);
+    dw_macs(op, &a);
+    quant_t qa;
+    conv_data_t *d = alloc_quant(m, op, sizeof(conv_data_t), out_c, 0, &qa, err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, q, &d->u.dw.activation)) != TML_OK) {
-        return s;
+    if ((s = quantize(m, op, err, a.in, a.filter, a.out, a.activation, out_c, &qa, &d->u.dw.activation)) != TML_OK) {
+        return quant_finish(m, op, &qa, d, s, 0);
     }
+    const tml_per_channel_quant_params_t *q = &qa.q;
     fill_dw_params(&a, &padding, mult, &d->u.dw);
     const tml_dims_t in_d = dims4(a.in), f_d = dims4(a.filter), out_d = dims4(a.out);
     int32_t scratch;
@@ -522,12 +669,11 @@ static tml_status_t dw_prepare_q(tml_model_t *m, tml_op_t *op, tml_error_t *err,
         scratch = tml_depthwise_conv_s16_get_buffer_size(&d->u.dw, &in_d, &f_d, &out_d);
     }
     if (scratch < 0) {
-        return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        s = tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
+        return quant_finish(m, op, &qa, d, s, 0);
     }
     op->data = d;
-    op->scratch_size = scratch;
-    dw_macs(op, &a);
-    return TML_OK;
+    return quant_finish(m, op, &qa, d, TML_OK, scratch);
 }
 
 tml_status_t tml_depthwise_conv_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
@@ -539,8 +685,10 @@ tml_status_t tml_depthwise_conv_2d_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    return tml_depthwise_conv_s8(&ctx, &d->u.dw, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
+    tml_context_t ctx;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = eval_quant(m, op, d, &pq, &ctx);
+    return tml_depthwise_conv_s8(&ctx, &d->u.dw, q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
         &out_d, out->data);
 }
 
@@ -553,8 +701,10 @@ tml_status_t tml_depthwise_conv_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     const tml_tensor_t *in = tml_op_input(m, op, 0), *filter = tml_op_input(m, op, 1), *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
-    return tml_depthwise_conv_s16(&ctx, &d->u.dw, &d->q, &in_d, in->data, &f_d, filter->data,
+    tml_context_t ctx;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = eval_quant(m, op, d, &pq, &ctx);
+    return tml_depthwise_conv_s16(&ctx, &d->u.dw, q, &in_d, in->data, &f_d, filter->data,
         bias ? bias->data : NULL, &out_d, out->data);
 }
 
@@ -651,8 +801,33 @@ static int32_t conv_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_r
     return tml_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
 }
 
+/* The multipliers and shifts of a call: kept, or (per call) in the executor's area for the op,
+ * computed by the eval's first call. NULL if the executor gave none. */
+static const tml_per_channel_quant_params_t *rows_quant(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c,
+    tml_per_channel_quant_params_t *q) {
+    const conv_data_t *d = op->data;
+    if (op->quant_channels == 0) {
+        return &d->k.q;
+    }
+    if (!c->quant) {
+        return NULL;
+    }
+    if (c->y0 == 0) {
+        fill_quant(m, op, d, c->quant, q);
+    } else {
+        q->multiplier = c->quant;
+        q->shift = c->quant + op->quant_channels;
+    }
+    return q;
+}
+
 static tml_status_t conv_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
     const conv_data_t *d = op->data;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = rows_quant(m, op, c, &pq);
+    if (!q) {
+        return TML_ERR_STATE;
+    }
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     conv_view_t v;
     conv_view(m, op, false, c, &v);
@@ -660,7 +835,7 @@ static tml_status_t conv_rows_run(tml_model_t *m, const tml_op_t *op, const tml_
     p.padding.h = v.pad_h;
     const int32_t size = tml_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
     const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
-    return tml_conv_s8(&ctx, &p, &d->q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
+    return tml_conv_s8(&ctx, &p, q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
         bias ? bias->data : NULL, &v.out, c->out);
 }
 
@@ -675,6 +850,11 @@ static int32_t dw_rows_scratch(tml_model_t *m, const tml_op_t *op, const tml_row
 
 static tml_status_t dw_rows_run(tml_model_t *m, const tml_op_t *op, const tml_rows_call_t *c) {
     const conv_data_t *d = op->data;
+    tml_per_channel_quant_params_t pq;
+    const tml_per_channel_quant_params_t *q = rows_quant(m, op, c, &pq);
+    if (!q) {
+        return TML_ERR_STATE;
+    }
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
     conv_view_t v;
     conv_view(m, op, true, c, &v);
@@ -682,7 +862,7 @@ static tml_status_t dw_rows_run(tml_model_t *m, const tml_op_t *op, const tml_ro
     p.padding.h = v.pad_h;
     const int32_t size = tml_depthwise_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
     const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
-    return tml_depthwise_conv_s8(&ctx, &p, &d->q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
+    return tml_depthwise_conv_s8(&ctx, &p, q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
         bias ? bias->data : NULL, &v.out, c->out);
 }
 
@@ -773,10 +953,13 @@ static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     const int32_t channels = od[3];
     tconv_data_t *d;
     tml_per_channel_quant_params_t *q = NULL;
+    quant_t qa;
+    qa.tmp = NULL;
+    qa.flash = false;
     if (type == TML_FLOAT32) {
         d = tml_persistent_alloc(m, sizeof(*d), err);
     } else {
-        d = alloc_data(m, sizeof(*d), channels, &q, offsetof(tconv_data_t, q), err);
+        d = alloc_data(m, op, sizeof(*d), channels, &q, offsetof(tconv_data_t, q), &qa.flash, err);
     }
     if (!d) {
         return TML_ERR_NO_MEMORY;
@@ -793,7 +976,8 @@ static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
             return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "fused activation %d is not supported", activation);
         }
     } else {
-        if ((s = quantize(m, op, err, in, filter, out, activation, channels, q, &d->p.activation)) != TML_OK) {
+        qa.q = *q;
+        if ((s = quantize(m, op, err, in, filter, out, activation, channels, &qa, &d->p.activation)) != TML_OK) {
             return s;
         }
         d->p.input_offset = -in->zero_point;

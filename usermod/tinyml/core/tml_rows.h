@@ -28,13 +28,16 @@ typedef struct {
  * first, rows contiguous). Spatial input k (k < n_spatial) is a window of its
  * rows [in_y0[k], in_y1[k]) starting at in[k]; the window holds every row the
  * range needs that lies in the tensor. scratch: the kernel's scratch, at least
- * what tml_rows_impl_t.scratch() says for this call. */
+ * what tml_rows_impl_t.scratch() says for this call. Calls of one op's eval come in
+ * order of y0, from 0. */
 typedef struct {
     int32_t y0, y1;
     const void *in[2];
     int32_t in_y0[2], in_y1[2];
     void *out;
     void *scratch;
+    int32_t *quant; /* op->quant_channels != 0: the op's 8 * quant_channels bytes, kept by the executor
+                     * across the calls of one eval (the call with y0 == 0 fills them) */
 } tml_rows_call_t;
 
 typedef struct tml_rows_impl {

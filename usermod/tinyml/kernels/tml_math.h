@@ -21,6 +21,10 @@ float tml_expf(float x);
 
 /* TFLite QuantizeMultiplier: multiplier in Q31, shift (positive = left). */
 void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multiplier, int *shift);
+/* tml_quantize_multiplier((double)a * (double)b / (double)c) with integer operations only (for cores
+ * without double-precision hardware, where the double arithmetic is a library call per operation):
+ * the same result for every input; non-normal or non-positive a, b, c take the double path. */
+void tml_quantize_multiplier_abc(float a, float b, float c, int32_t *quantized_multiplier, int *shift);
 void tml_quantize_multiplier_smaller_than_one_exp(double real_multiplier, int32_t *quantized_multiplier, int *left_shift);
 void tml_quantize_multiplier_greater_than_one(double real_multiplier, int32_t *quantized_multiplier, int *left_shift);
 void tml_preprocess_softmax_scaling(double beta, double input_scale, int input_integer_bits,

@@ -6,6 +6,11 @@
 #include "arm_nnfunctions.h"
 #include "../tml_kernels.h"
 
+/* Backend kernel variants (tml_kernel_t values above TML_KERNEL_PORTABLE). */
+enum {
+    TML_CMSIS_KERNEL_DW_PLAIN = 2, /* arm_depthwise_conv_s8: no scratch buffer (tml_conv_s8.c) */
+};
+
 static inline cmsis_nn_dims tml_cmsis_dims(const tml_dims_t *d) {
     cmsis_nn_dims r = {d->n, d->h, d->w, d->c};
     return r;

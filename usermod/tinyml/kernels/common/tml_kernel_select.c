@@ -18,6 +18,7 @@ int32_t tml_conv_s8_select(const tml_conv_params_t *conv_params, const tml_per_c
     return TML_KERNEL_BACKEND;
 }
 
+#if !defined(TML_BACKEND_CMSIS_NN) /* kernels/cmsis_nn/tml_conv_s8.c chooses per layer */
 int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *dw_conv_params,
     const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims) {
@@ -30,6 +31,7 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *dw_conv_params,
     (void)output_dims;
     return TML_KERNEL_BACKEND;
 }
+#endif
 
 int32_t tml_fully_connected_s8_select(const tml_fc_params_t *fc_params, const tml_quant_params_t *quant_params,
     const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,

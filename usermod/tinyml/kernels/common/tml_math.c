@@ -1,5 +1,6 @@
 /* tinyml core: quantization arithmetic, bit-compatible with TFLite. */
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 #include "../tml_math.h"
 
@@ -103,6 +104,78 @@ void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multipli
         q_fixed = 0;
     }
     *quantized_multiplier = (int32_t)q_fixed;
+}
+
+/* A positive normal float as m * 2^e, m in [2^23, 2^24); false for anything else. */
+static bool f32_parts(float x, uint32_t *m, int *e) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof(u));
+    const uint32_t ex = (u >> 23) & 0xFFu;
+    if ((u >> 31) || ex == 0u || ex == 0xFFu) {
+        return false;
+    }
+    *m = (u & 0x7FFFFFu) | 0x800000u;
+    *e = (int)ex - 150;
+    return true;
+}
+
+static int bit_length64(uint64_t x) {
+#if defined(__GNUC__)
+    return x ? 64 - __builtin_clzll(x) : 0;
+#else
+    int n = 0;
+    while (x >> n) {
+        n++;
+    }
+    return n;
+#endif
+}
+
+void tml_quantize_multiplier_abc(float a, float b, float c, int32_t *quantized_multiplier, int *shift) {
+    uint32_t ma, mb, mc;
+    int ea, eb, ec;
+    if (!f32_parts(a, &ma, &ea) || !f32_parts(b, &mb, &eb) || !f32_parts(c, &mc, &ec)) {
+        tml_quantize_multiplier((double)a * (double)b / (double)c, quantized_multiplier, shift);
+        return;
+    }
+    /* (double)a * (double)b is exact (48 bits); its quotient by c, to 57 bits and a sticky bit,
+     * in two steps of at most 64 bits: P = q1 * mc + r1, (r1 << 32) = q2 * mc + r2 */
+    const uint64_t p = (uint64_t)ma * mb;
+    const uint64_t q1 = p / mc, r1 = p % mc;
+    const uint64_t n2 = r1 << 32;
+    const uint64_t q2 = n2 / mc;
+    const bool sticky = (n2 % mc) != 0u;
+    const uint64_t q = (q1 << 32) | q2; /* p / mc * 2^32, truncated */
+    /* round to the double's 53 bits, to nearest, ties to even */
+    const int nb = bit_length64(q), drop = nb - 53; /* q has 55..57 bits: drop 2..4 */
+    uint64_t m = q >> drop;
+    const uint64_t rem = q & ((1ULL << drop) - 1u), half = 1ULL << (drop - 1);
+    if (rem > half || (rem == half && (sticky || (m & 1u)))) {
+        m++;
+    }
+    int e = ea + eb - ec - 32 + drop; /* the quotient is m * 2^e */
+    if (m == (1ULL << 53)) {
+        m >>= 1;
+        e++;
+    }
+    /* frexp: m * 2^e = (m / 2^53) * 2^(e + 53); q * 2^31 rounded half away from zero */
+    int sh = e + 53;
+    if (sh > 31 || (sh == 31 && m > (1ULL << 53) - (1ULL << 22))) {
+        /* above 2147483647: tml_quantize_multiplier saturates */
+        tml_quantize_multiplier((double)a * (double)b / (double)c, quantized_multiplier, shift);
+        return;
+    }
+    int64_t fixed = (int64_t)((m + (1ULL << 21)) >> 22);
+    if (fixed == (1LL << 31)) {
+        fixed /= 2;
+        sh++;
+    }
+    if (sh < -31) {
+        sh = 0;
+        fixed = 0;
+    }
+    *quantized_multiplier = (int32_t)fixed;
+    *shift = sh;
 }
 
 void tml_quantize_multiplier_smaller_than_one_exp(double real_multiplier, int32_t *quantized_multiplier, int *left_shift) {
