@@ -121,6 +121,12 @@ if(NOT _tml_rc EQUAL 0 OR _tml_src STREQUAL "")
     message(FATAL_ERROR "tinyml: cannot read ${_tml_list} from core.mk")
 endif()
 separate_arguments(_tml_src UNIX_COMMAND "${_tml_src}")
+# core.mk lists folders by wildcard: configure again when a file is added to or removed from one (a
+# folder's time changes), so a build folder never links a stale list
+file(GLOB _tml_dirs LIST_DIRECTORIES true ${TINYML_MOD_DIR}/kernels/*)
+list(FILTER _tml_dirs EXCLUDE REGEX "\\.[ch]$")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${TINYML_MOD_DIR}/core ${TINYML_MOD_DIR}/kernels
+    ${TINYML_MOD_DIR}/ota ${_tml_dirs})
 set(_tml_bind ${TINYML_MOD_DIR}/modtinyml.c)
 set(_tml_ota_src "")
 if(TINYML_OTA)
