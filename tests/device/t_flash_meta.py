@@ -1,6 +1,6 @@
 """Flash metadata beside models in ROMFS: tinyml.Model("/rom/NAME") reads /rom/NAME.tmx in place.
 
-Run by tests/firmware/test_flash_meta.py with /rom as the current folder: the ROMFS image holds the models of
+Run by tests/firmware/test_device_flash_meta.py with /rom as the current folder: the ROMFS image holds the models of
 manifest.json ("models"; "config": the configuration id the blobs were written for, which
 tinyml.flash_meta_config() must give), each with its .io file and NAME.tflite.tmx (written on the host for this board's
 build), a copy of one blob with one bit flipped (bad.tmx), manifest.json and dtest.py. Per model:
