@@ -392,18 +392,18 @@ class Model:
     def meta_bytes(self) -> dict[str, int]:
         """The persistent metadata by category (tml_model_meta_bytes, in the core's order): tensors, ops,
         op_data, quant (multipliers and shifts), kernel_sums, plan, other; they sum to persistent_size."""
-        out, k = {}, 0
-        while (name := self._lib.tml_meta_name(k)) is not None:
-            out[name.decode()] = int(self._lib.tml_model_meta_bytes(self._m, k))
-            k += 1
-        return out
+        return self._by_category(self._lib.tml_model_meta_bytes)
 
     @property
     def meta_flash_bytes(self) -> dict[str, int]:
         """The bytes per category read in place from the flash metadata instead of RAM."""
+        return self._by_category(self._lib.tml_model_meta_flash_bytes)
+
+    def _by_category(self, count) -> dict[str, int]:
+        """{category name: count(model, k)} over the core's metadata categories (tml_meta_name)."""
         out, k = {}, 0
         while (name := self._lib.tml_meta_name(k)) is not None:
-            out[name.decode()] = int(self._lib.tml_model_meta_flash_bytes(self._m, k))
+            out[name.decode()] = int(count(self._m, k))
             k += 1
         return out
 
