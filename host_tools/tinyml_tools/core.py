@@ -100,6 +100,10 @@ LOAD_FORCE_PATCHES = 16
 # (kept in no metadata), or kept by every op; neither: the core decides per op (tml_core.h).
 LOAD_QUANT_PER_CALL = 32
 LOAD_QUANT_KEEP = 64
+# Flash metadata (tml_model_load_meta): record the constant arrays for write_meta(); lay them out as
+# a Cortex-M55 (MVE) build of the backend does (its kernel sums).
+LOAD_META_RECORD = 128
+LOAD_META_MVE = 256
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}
@@ -140,6 +144,19 @@ def _load_lib(backend: str) -> ctypes.CDLL:
     lib.tml_host_load.restype = p
     lib.tml_host_load_ex.argtypes = [ctypes.c_char_p, sz, ctypes.c_uint, ctypes.POINTER(_Error)]
     lib.tml_host_load_ex.restype = p
+    lib.tml_host_load_meta.argtypes = [ctypes.c_char_p, sz, ctypes.c_uint, ctypes.c_char_p, sz, ctypes.POINTER(_Error)]
+    lib.tml_host_load_meta.restype = p
+    lib.tml_model_load_meta.argtypes = [p, ctypes.c_char_p, sz, ctypes.POINTER(_Allocator), ctypes.c_uint,
+                                        ctypes.c_char_p, sz, ctypes.POINTER(_Error)]
+    lib.tml_model_load_meta.restype = i
+    lib.tml_model_meta_write.argtypes = [p, ctypes.c_char_p, sz]
+    lib.tml_model_meta_write.restype = sz
+    lib.tml_model_flash_meta.argtypes = [p]
+    lib.tml_model_flash_meta.restype = ctypes.c_char_p
+    lib.tml_model_meta_flash_bytes.argtypes = [p, i]
+    lib.tml_model_meta_flash_bytes.restype = sz
+    lib.tml_flash_meta_config.argtypes = [ctypes.c_uint]
+    lib.tml_flash_meta_config.restype = ctypes.c_uint32
     lib.tml_host_free.argtypes = [p]
     lib.tml_host_free.restype = None
     lib.tml_host_tensor_info.argtypes = [
@@ -273,11 +290,17 @@ class TensorInfo:
 class Model:
     """A model loaded by the C core, with its arena bound (ready to invoke)."""
 
-    def __init__(self, data: bytes, backend: str = "ref", inspect: bool = False, flags: int = 0) -> None:
+    def __init__(self, data: bytes, backend: str = "ref", inspect: bool = False, flags: int = 0,
+                 meta: bytes | None = None) -> None:
         """inspect=True: load with TML_LOAD_INSPECT, which accepts unsupported operators (listed by
         `unsupported`); such a model is described (ops, tensors, sizes) but has no arena and cannot run.
-        flags: LOAD_NO_PATCHES, LOAD_NO_INPLACE (and, for tests, LOAD_FORCE_*), or-ed."""
+        flags: LOAD_NO_PATCHES, LOAD_NO_INPLACE (and, for tests, LOAD_FORCE_*), LOAD_META_*, or-ed.
+        meta: a flash metadata blob (write_meta()) to read the constant arrays from (flash_meta says
+        whether it was used)."""
         self._data = bytes(data)  # the core reads these bytes in place
+        # the core reads the blob in place too (a ctypes buffer: 8-byte aligned, as flash would be)
+        self._meta = ctypes.create_string_buffer(bytes(meta), len(meta)) if meta is not None else None
+        meta_len = len(meta) if meta is not None else 0
         self._lib = _load_lib(backend)
         self.backend = backend
         self.inspect = inspect
@@ -286,12 +309,13 @@ class Model:
         if inspect:
             self._storage = ctypes.create_string_buffer(_MODEL_STRUCT_BYTES)
             addr = ctypes.addressof(self._storage)
-            if self._lib.tml_model_load_ex(addr, self._data, len(self._data), ctypes.byref(_ALLOCATOR),
-                                           LOAD_INSPECT | flags, ctypes.byref(err)) != 0:
+            if self._lib.tml_model_load_meta(addr, self._data, len(self._data), ctypes.byref(_ALLOCATOR),
+                                             LOAD_INSPECT | flags, self._meta, meta_len, ctypes.byref(err)) != 0:
                 raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
             self._m = addr
         else:
-            self._m = self._lib.tml_host_load_ex(self._data, len(self._data), flags, ctypes.byref(err))
+            self._m = self._lib.tml_host_load_meta(self._data, len(self._data), flags, self._meta, meta_len,
+                                                   ctypes.byref(err))
             if not self._m:
                 raise CoreError(err.status, err.msg.decode(errors="replace"), err.bytes_needed)
         self.inputs = [self._info(0, k) for k in range(self._lib.tml_model_num_inputs(self._m))]
@@ -368,11 +392,35 @@ class Model:
     def meta_bytes(self) -> dict[str, int]:
         """The persistent metadata by category (tml_model_meta_bytes, in the core's order): tensors, ops,
         op_data, quant (multipliers and shifts), kernel_sums, plan, other; they sum to persistent_size."""
+        return self._by_category(self._lib.tml_model_meta_bytes)
+
+    @property
+    def meta_flash_bytes(self) -> dict[str, int]:
+        """The bytes per category read in place from the flash metadata instead of RAM."""
+        return self._by_category(self._lib.tml_model_meta_flash_bytes)
+
+    def _by_category(self, count) -> dict[str, int]:
+        """{category name: count(model, k)} over the core's metadata categories (tml_meta_name)."""
         out, k = {}, 0
         while (name := self._lib.tml_meta_name(k)) is not None:
-            out[name.decode()] = int(self._lib.tml_model_meta_bytes(self._m, k))
+            out[name.decode()] = int(count(self._m, k))
             k += 1
         return out
+
+    @property
+    def flash_meta(self) -> str | None:
+        """What became of the blob given as meta: None (none given), "used", or why it was ignored."""
+        r = self._lib.tml_model_flash_meta(self._m)
+        return r.decode() if r is not None else None
+
+    def write_meta(self) -> bytes:
+        """The flash metadata blob of a model loaded with LOAD_META_RECORD (| LOAD_META_MVE)."""
+        n = int(self._lib.tml_model_meta_write(self._m, None, 0))
+        if n == 0:
+            raise ValueError("the model was not loaded with LOAD_META_RECORD")
+        buf = ctypes.create_string_buffer(n)
+        self._lib.tml_model_meta_write(self._m, buf, n)
+        return buf.raw
 
     @property
     def weights_size(self) -> int:
@@ -459,3 +507,14 @@ class Model:
 
     def __del__(self) -> None:
         self.close()
+
+
+def flash_meta_blob(data: bytes, backend: str = "ref", mve: bool = False) -> bytes:
+    """The flash metadata blob (".tmx") of model `data` for a board of `backend` (a Cortex-M55: mve),
+    computed by the host library of that backend."""
+    flags = LOAD_META_RECORD | (LOAD_META_MVE if mve else 0)
+    m = Model(data, backend=backend, flags=flags)
+    try:
+        return m.write_meta()
+    finally:
+        m.close()

@@ -79,7 +79,8 @@ def _tml_info():
   'supported_ops': t and list(t.supported_ops()), 'mem_free': gc.mem_free(),
   'fs_free': sv[0] * sv[3], 'fs_size': sv[0] * sv[2], 'cwd': os.getcwd(),
   'machine': getattr(sys.implementation, '_machine', sys.platform),
-  'deflate': _tml_inflate is not None, 'hashlib': hashlib is not None}
+  'deflate': _tml_inflate is not None, 'hashlib': hashlib is not None,
+  'flash_meta_config': t.flash_meta_config() if t and hasattr(t, 'flash_meta_config') else None}
 def _tml_mkdirs(p):
  parts = p.split('/')[:-1]
  for i in range(1, len(parts) + 1):

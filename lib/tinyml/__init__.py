@@ -17,6 +17,7 @@ version = _tinyml.version
 backend = _tinyml.backend
 supported_ops = _tinyml.supported_ops
 clock = _tinyml.clock
+flash_meta_config = _tinyml.flash_meta_config
 
 
 class TensorInfo:
@@ -59,23 +60,25 @@ _RANGES = {"int8": (-128, 127), "uint8": (0, 255), "int16": (-32768, 32767)}
 
 
 class Model:
-    """A loaded model: Model(source, *, arena=None, patches=True).
+    """A loaded model: Model(source, *, arena=None, patches=True, flash_meta=None).
 
     source: a file path, or any buffer (kept alive and read in place).
     arena: optional writable buffer for the activations (at least arena_size bytes).
     patches: False: never run a stage of the model band by band (more arena, fewer instructions).
+    flash_meta: the model's constant arrays computed on the host (tinyml upload --romfs writes them beside
+    the model as <path>.tmx): None uses <path>.tmx when it exists, False never, or a path or buffer.
+    The attribute flash_meta then says "used", why it was ignored, or None (none).
     """
 
-    def __init__(self, source, *, arena=None, patches=True):
-        if isinstance(source, str):
-            source = _find(source)
-        self._m = _tinyml.Model(source, arena=arena, patches=patches)
+    def __init__(self, source, *, arena=None, patches=True, flash_meta=None):
+        self._m = _model(source, arena, patches, flash_meta)
         self.inputs = [TensorInfo(i) for i in self._m.inputs]
         self.outputs = [TensorInfo(o) for o in self._m.outputs]
 
     arena_size = property(lambda self: self._m.arena_size)
     persistent_size = property(lambda self: self._m.persistent_size)
     weights_size = property(lambda self: self._m.weights_size)
+    flash_meta = property(lambda self: self._m.flash_meta)
     ops = property(lambda self: self._m.ops)
     # the planner's records: ("inplace" | "stage", first op, last op, rows per kernel call or band)
     plans = property(lambda self: self._m.plans)
@@ -102,6 +105,16 @@ class Model:
 
     def __repr__(self):
         return repr(self._m)
+
+
+def _model(source, arena, patches, meta):
+    """The binding's model (Model.__init__'s work, in a frame of its own: MicroPython puts a frame of more than
+    11 words on the heap, a transient allocation a nearly full heap may not have room for)."""
+    if isinstance(source, str):
+        source = _find(source)
+        if meta is None and _exists(source + ".tmx"):
+            meta = source + ".tmx"  # beside the model (tinyml upload --romfs writes it)
+    return _tinyml.Model(source, arena, patches, None if meta is False else meta)
 
 
 _ENOENT = 2  # errno.ENOENT on every MicroPython port (the errno module is optional)

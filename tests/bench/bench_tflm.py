@@ -1,6 +1,8 @@
 """TensorFlow Lite Micro vs the tinyml core on a QEMU board (make bench-tflm BOARD=...; not a test).
 
     python tests/bench/bench_tflm.py --board MPS2_AN500 --dir build/bench-tflm/MPS2_AN500/all [--ops]
+    python tests/bench/bench_tflm.py --board MPS2_AN385 --cpu cortex-m0plus \
+        --dir build/bench-tflm/MPS2_AN385-cortex-m0plus/all     # ARMv6-M programs on the M3 machine
 
 Runs the two bare-metal programs that tests/bench/tflm/build.mk builds: tflm.elf (TFLM
 with its CMSIS-NN kernels) and ours.elf (the tinyml core, cmsis-nn backend), same
@@ -27,30 +29,83 @@ if str(ROOT / "host_tools") not in sys.path:
 from tinyml_tools.qemu import QEMU_BOARDS, board_info  # after the sys.path setup
 
 
-def run_elf(board: str, elf: Path, timeout: float = 3600) -> list[dict]:
-    """Boot `elf` on the board's QEMU machine; the JSON lines it prints (one per model)."""
+def qemu_cmd(board: str, elf: Path, first: int = 0) -> list[str]:
+    """QEMU for `elf` on the board's machine, with -icount shift=0; the program starts at model `first`."""
     q = board_info(board)["qemu"]
-    cmd = ["qemu-system-arm", "-machine", q["machine"], "-nographic", "-monitor", "null", "-semihosting",
+    cmd = ["qemu-system-arm", "-machine", q["machine"], "-nographic", "-monitor", "null",
+           "-semihosting-config", f"enable=on,target=native,arg=bench,arg={first}",
            *q.get("args", []), "-serial", "stdio", "-kernel", str(elf)]
     if "-icount" not in cmd:
         cmd[1:1] = ["-icount", "shift=0"]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL, check=False)
-    rows = []
-    done = False
-    for line in r.stdout.splitlines():
+    return cmd
+
+
+def parse_output(text: str) -> dict:
+    """One boot's UART lines: {"models": N, "rows": [...], "last": index of the last model started,
+    "done": bool}. A model that started and has no result line (a fault, unparsable text, the
+    program's end or a timeout) gets an error row naming what came instead."""
+    res: dict = {"models": None, "rows": [], "last": None, "done": False}
+    current, name, garbage, fault = None, "", [], False
+    for line in text.splitlines():
         line = line.strip()
-        if not line.startswith("{"):
+        if not line:
             continue
-        d = json.loads(line)
-        if d.get("done"):
-            done = True
+        try:
+            d = json.loads(line) if line.startswith("{") else None
+        except json.JSONDecodeError:
+            d = None
+        if not isinstance(d, dict):
+            garbage.append(line)
+            continue
+        if "models" in d:
+            res["models"] = d["models"]
+        elif "start" in d:
+            current, name, garbage = d["start"], d.get("model", f"model #{d['start']}"), []
+            res["last"] = current
+        elif "impl" in d and "model" in d:
+            res["rows"].append(d)
+            current = None
         elif d.get("fault"):
-            raise RuntimeError(f"{elf.name}: fault on {board}; output: {r.stdout[-500:]}")
-        else:
-            rows.append(d)
-    if not done or r.returncode != 0:
-        raise RuntimeError(f"{elf.name} on {board}: exit {r.returncode}, incomplete output: "
-                           f"{(r.stdout + r.stderr)[-800:]}")
+            fault = True
+            break
+        elif d.get("done"):
+            res["done"] = True
+    if current is not None:
+        what = "fault (Cortex-M exception)" if fault else "no result line"
+        if garbage:
+            what += ", output: " + " | ".join(garbage)[-300:]
+        res["rows"].append({"model": name, "index": current, "error": what})
+    return res
+
+
+def run_elf(board: str, elf: Path, timeout: float = 3600) -> list[dict]:
+    """Boot `elf` on the board's QEMU machine; the JSON lines it prints (one per model).
+
+    After a model's error, fault or timeout the program is booted again from the next model, so
+    that every model runs, each after an error in a fresh state; the failed model's row has "error"
+    (and "model" where the program did not print its name, from the start line's index)."""
+    rows: list[dict] = []
+    first, n = 0, None
+    while n is None or first < n:
+        try:
+            r = subprocess.run(qemu_cmd(board, elf, first), capture_output=True, timeout=timeout,
+                               stdin=subprocess.DEVNULL, check=False)
+            out, why = r.stdout.decode(errors="replace"), f"exit {r.returncode}"
+        except subprocess.TimeoutExpired as e:  # subprocess.run has killed QEMU
+            out, why = (e.stdout or b"").decode(errors="replace"), f"timeout after {timeout:.0f} s"
+        res = parse_output(out)
+        if res["models"] is None:
+            raise RuntimeError(f"{elf.name} on {board}: {why}, no start-up line: {out[-800:]}")
+        n = res["models"]
+        for d in res["rows"]:
+            if "index" in d and "no result line" in d["error"]:
+                d["error"] = f"{why}, {d['error']}"
+        rows += res["rows"]
+        if res["done"]:
+            break
+        if res["last"] is None:
+            raise RuntimeError(f"{elf.name} on {board}: {why} before model {first}: {out[-800:]}")
+        first = res["last"] + 1
     for d in rows:
         if "error" not in d:
             d["instr"] = d["total"] * 1e9 / d["clock"]
@@ -100,30 +155,54 @@ def meta_table(good: list[tuple[dict, dict]]) -> list[str]:
     return lines
 
 
+def flash_meta_table(good: list[tuple[dict, dict]]) -> list[str]:
+    """Our RAM with each model's flash metadata blob beside it in flash (tests/bench/flash_meta_blobs.py):
+    its arrays read in place, none computed per call."""
+    rows = [(o, t) for o, t in good if "fm" in o]
+    if not rows:
+        return []
+    lines = ["", "RAM with the flash metadata (NAME.tmx beside the model in flash; ours: arena + metadata in RAM):",
+             "", ("| model | TFLM | ours | ours with .tmx | with .tmx/TFLM | .tmx bytes (arrays) | instr with/without |"
+             " outputs | status |"), "|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for o, t in rows:
+        f = o["fm"]
+        mine, with_fm = o["arena"] + o["persistent"], f["arena"] + f["persistent"]
+        lines.append(
+            f"| {o['model']} | {fmt(t['arena'])} | {fmt(o['arena'])} + {fmt(o['persistent'])} = {fmt(mine)} |"
+            f" {fmt(f['arena'])} + {fmt(f['persistent'])} = {fmt(with_fm)} | {with_fm / t['arena']:.2f} |"
+            f" {fmt(f['blob'])} ({fmt(f['flash'])}) | {f['total'] / o['total']:.3f} |"
+            f" {'equal' if f['out'] == o['out'] == t['out'] else 'DIFFER'} | {f['status']} |")
+    return lines
+
+
 def meta_mismatch(ours: list[dict]) -> list[str]:
     """Models whose metadata categories do not sum to their persistent bytes."""
     return [o["model"] for o in ours if "meta" in o and sum(o["meta"].values()) != o["persistent"]]
 
 
-def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) -> str:
+def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False, cpu: str | None = None) -> str:
     info = board_info(board)
     t_by = {d["model"]: d for d in tflm}
     head = ("| model | MACs | TFLM instr | ours instr | ours/TFLM | ours outside ops | TFLM outside ops"
             " | outputs |")
-    lines = [f"### {board} ({info.get('cpu')}, QEMU -icount shift=0)", "", head,
+    title = (f"### {board} built for {cpu} (run on its {info.get('cpu')}, QEMU -icount shift=0)" if cpu
+             else f"### {board} ({info.get('cpu')}, QEMU -icount shift=0)")
+    lines = [title, "", head,
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     good = []
     for o in ours:
         t = t_by.get(o["model"], {})
         if "error" in o or "error" in t or not t:
-            lines.append(f"| {o['model']} | | | | | | | error: {o.get('error') or t.get('error', 'no TFLM run')} |")
+            errors = [f"{who}: {d['error']}" for who, d in (("TFLM", t), ("ours", o)) if "error" in d]
+            lines.append(f"| {o['model']} | | | | | | | error: {'; '.join(errors or ['no TFLM run'])} |")
             continue
         good.append((o, t))
         macs = sum(op[1] for op in o["ops"])
         lines.append(
             f"| {o['model']} | {fmt(macs)} | {fmt(t['instr'])} | {fmt(o['instr'])} | {o['instr'] / t['instr']:.3f} |"
             f" {outside(o)} | {outside(t)} | {'equal' if o['out'] == t['out'] else 'DIFFER'} |")
-    k = 1e9 / ours[0]["clock"] if ours else 0
+    clock = next((d["clock"] for d in ours if "clock" in d), 0)
+    k = 1e9 / clock if clock else 0
     lines += ["", (f"One SysTick count is {k:.0f} instructions: 'outside ops' (the whole invoke minus the sum of"
                    " its ops' evals, i.e. the interpreter loop and a stage's scheduling) may read up to that many"
                    " per op too high, and that many too low."), ""]
@@ -142,6 +221,7 @@ def tables(board: str, tflm: list[dict], ours: list[dict], ops: bool = False) ->
                    " | TML_LOAD_NO_PATCHES); \"plan's extra instr\": its invoke against that plain one;"
                    " 'load instr': tml_model_load, planning included.")]
     lines += meta_table(good)
+    lines += flash_meta_table(good)
     if ops:
         lines += ["", "Per op (instructions of the op's eval, second inference):", "",
                   "| model | # | op | MACs | TFLM | ours | ours/TFLM |", "|---|---:|---|---:|---:|---:|---:|"]
@@ -162,16 +242,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--board", required=True, choices=QEMU_BOARDS)
     ap.add_argument("--dir", required=True, help="folder with tflm.elf and ours.elf (build/bench-tflm/<BOARD>/all)")
     ap.add_argument("--ops", action="store_true", help="also the per-op table")
+    ap.add_argument("--cpu", help="the -mcpu the programs were built for, if not the board's (BENCH_TFLM_CPU)")
     ap.add_argument("--json", help="also write the raw results to this file")
     args = ap.parse_args(argv)
     d = Path(args.dir)
     tflm = run_elf(args.board, d / "tflm.elf")
     ours = run_elf(args.board, d / "ours.elf")
-    print(tables(args.board, tflm, ours, ops=args.ops))
+    print(tables(args.board, tflm, ours, ops=args.ops, cpu=args.cpu))
     if args.json:
-        Path(args.json).write_text(json.dumps({"board": args.board, "tflm": tflm, "ours": ours}, indent=1) + "\n")
+        Path(args.json).write_text(json.dumps({"board": args.board, "cpu": args.cpu or board_info(args.board).get("cpu"),
+                                               "tflm": tflm, "ours": ours}, indent=1) + "\n")
     bad = [o["model"] for o in ours if "error" in o or o["out"] != next(
-        (t.get("out") for t in tflm if t["model"] == o["model"]), None)]
+        (t.get("out") for t in tflm if t["model"] == o["model"]), None)
+        or ("fm" in o and (o["fm"]["out"] != o["out"] or o["fm"]["status"] != "used"))]
     if bad:
         print(f"bench-tflm: outputs differ or failed: {', '.join(bad)}", file=sys.stderr)
     miscounted = meta_mismatch(ours)

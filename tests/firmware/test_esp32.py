@@ -226,7 +226,7 @@ def test_elf_contents(image: Path) -> None:
     assert f"GCC: ({compiler.split('(', 1)[1].split(')')[0]}) {version}" in comment  # the app's own objects
     symbols = {ln.split()[-1] for ln in subprocess.run([_tool(chip, "nm"), str(elf)], capture_output=True, text=True,
                                                       check=True).stdout.splitlines()}
-    assert {"tinyml_user_cmodule", "frozen_module_tinyml___init__", "tml_model_load_ex", "tml_conv_s8"} <= symbols
+    assert {"tinyml_user_cmodule", "frozen_module_tinyml___init__", "tml_model_load_meta", "tml_conv_s8"} <= symbols
     # the backend of board.json: cmsis-nn, CMSIS-NN's portable C (a ref build has no arm_* symbol)
     assert info["backend"] == "cmsis-nn" and {"arm_convolve_s8", "arm_fully_connected_s8"} <= symbols
     assert {"mp_bluetooth_init", "ble_hs_init", "mdns_query_a"} <= symbols

@@ -11,7 +11,7 @@ FUZZ_CORPUS := $(FUZZ_DIR)/corpus
 HAVE_MONOCYPHER := $(wildcard $(MONOCYPHER_DIR)/src/optional/monocypher-ed25519.c)
 
 .PHONY: fuzz fuzz-build fuzz-seeds
-fuzz-build: $(FUZZ_DIR)/fuzz_model $(FUZZ_DIR)/fuzz_input $(if $(HAVE_MONOCYPHER),$(FUZZ_DIR)/fuzz_bundle)
+fuzz-build: $(FUZZ_DIR)/fuzz_model $(FUZZ_DIR)/fuzz_input $(FUZZ_DIR)/fuzz_meta $(if $(HAVE_MONOCYPHER),$(FUZZ_DIR)/fuzz_bundle)
 	@$(if $(HAVE_MONOCYPHER),,echo "fuzz-build: Monocypher not in $(MONOCYPHER_DIR) (run 'make deps'): fuzz_bundle not built")
 
 $(FUZZ_DIR)/fuzz_%: $(ROOT)/tests/fuzz/fuzz_%.c $(TML_SRC_REF) $(TML_HDR)

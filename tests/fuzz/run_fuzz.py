@@ -68,6 +68,25 @@ def bundle_seeds(out: Path, models: list[Path]) -> list[Path]:
     return paths
 
 
+def meta_seeds(out: Path, models: list[Path]) -> list[Path]:
+    """fuzz_meta seeds: the model's index in FUZZ_MODELS (2 bytes), a mode byte, then each model's flash
+    metadata blob as the host library (the ref backend, as the fuzz build) writes it (mode 0: as is, 7:
+    fields repaired), and mode 8 inputs (the harness's own blob, one byte changed or, mask 0, none)."""
+    sys.path.insert(0, str(ROOT / "host_tools"))
+    from tinyml_tools import core
+    paths = []
+    for k, model in enumerate(models):
+        try:
+            blob = core.flash_meta_blob(model.read_bytes())
+        except core.CoreError:
+            continue
+        for mode, body in ((0, blob), (7, blob), (8, bytes([k % 251, 0, 0, 0, 0])), (8, bytes([k % 251, 1, 0, 0x40, 0]))):
+            p = out / f"meta-{k}-{mode}-{len(paths)}.bin"
+            p.write_bytes(bytes([k & 0xFF, k >> 8, mode]) + body)
+            paths.append(p)
+    return paths
+
+
 def run_target(binary: Path, corpus: Path, seeds: list[Path], seconds: int, env: dict) -> dict:
     crash_dir = corpus.parent / f"crashes-{binary.name}"
     crash_dir.mkdir(parents=True, exist_ok=True)
@@ -117,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
     env["FUZZ_MODELS"] = str(model_list)
     targets = [("fuzz_model", shared + synth + [p for p in regress if "fuzz_model" in p.name]),
                ("fuzz_input", [p for p in regress if "fuzz_input" in p.name])]
+    (work / "meta").mkdir()
+    targets.append(("fuzz_meta", meta_seeds(work / "meta", input_models)
+                    + [p for p in regress if "fuzz_meta" in p.name]))
     if (args.build / "fuzz_bundle").exists():
         (work / "bundles").mkdir()
         targets.append(("fuzz_bundle", bundle_seeds(work / "bundles", synth + shared)

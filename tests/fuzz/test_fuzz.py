@@ -25,7 +25,7 @@ def need(binary: str) -> Path:
 def test_regressions_replay_cleanly(tmp_path: Path) -> None:
     """Every crash ever found stays fixed: replay each file through its target."""
     files = sorted(p for p in (HERE / "regressions").iterdir() if p.is_file())
-    for target in ("fuzz_model", "fuzz_input", "fuzz_bundle"):
+    for target in ("fuzz_model", "fuzz_input", "fuzz_meta", "fuzz_bundle"):
         if target == "fuzz_bundle" and not (BUILD / target).exists():
             print("fuzz_bundle not built (Monocypher missing: make deps): its regressions are not replayed")
             continue
@@ -42,12 +42,13 @@ def test_regressions_replay_cleanly(tmp_path: Path) -> None:
 def test_short_fuzz_run_finds_no_crash() -> None:
     need("fuzz_model")
     need("fuzz_input")
+    need("fuzz_meta")
     r = subprocess.run([sys.executable, str(HERE / "run_fuzz.py"), "--seconds", str(SECONDS), "--build", str(BUILD)],
                        capture_output=True, check=False, text=True, timeout=SECONDS * 2 + 300)
     print(r.stdout)
     assert r.returncode == 0, r.stdout[-6000:] + r.stderr[-2000:]
     rows = [line.split() for line in r.stdout.splitlines() if line.startswith("fuzz_")]
-    assert len(rows) == (3 if (BUILD / "fuzz_bundle").exists() else 2)
+    assert len(rows) == (4 if (BUILD / "fuzz_bundle").exists() else 3)
     for row in rows:
         assert int(row[2]) > 100, f"{row[0]} executed only {row[2]} inputs"
         assert int(row[6]) == 0

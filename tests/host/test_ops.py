@@ -186,6 +186,11 @@ case("dwconv/batch3_m2_k3x3_s1_SAME_pc")(dw_case(3, 2, 3, 3, 1, 1, "SAME", True,
 case("dwconv/m1_k1x1_s1_VALID_pc_c16")(dw_case(16, 1, 1, 1, 1, 1, "VALID", True, "RELU6", hw=(3, 3)))
 case("dwconv/m1_k3x3_s1_SAME_pc_nobias")(dw_case(4, 1, 3, 3, 1, 1, "SAME", True, "NONE", with_bias=False))
 case("dwconv/m2_k3x3_s2_VALID_pt_nobias")(dw_case(3, 2, 3, 3, 2, 1, "VALID", False, "RELU", with_bias=False))
+# late layers: many channels, a small map, where CMSIS-NN's optimized kernel would take a scratch buffer larger
+# than the layer's tensors (DSP: channels x filter area x 2 bytes; MVE: 4 x 124 x filter area), so the cmsis-nn
+# backend runs arm_depthwise_conv_s8 there (on the M7 and M55 device runs of these cases)
+case("dwconv/late_m1_k7x7_s1_SAME_pc_c96")(dw_case(96, 1, 7, 7, 1, 1, "SAME", True, "RELU6", hw=(3, 3)))
+case("dwconv/late_m1_k3x3_s2_SAME_pc_c64")(dw_case(64, 1, 3, 3, 2, 1, "SAME", True, "NONE", hw=(2, 2)))
 
 
 # ---- FULLY_CONNECTED --------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Re-run the bad-model tests with the core built with AddressSanitizer + UBSan."""
+"""Re-run the bad-model tests and the flash metadata rejection tests with the core built with AddressSanitizer + UBSan."""
 
 import os
 import subprocess
@@ -20,7 +20,8 @@ def test_bad_models_under_asan_ubsan() -> None:
                ASAN_OPTIONS="detect_leaks=0:abort_on_error=1", UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1",
                TINYML_BACKENDS="ref")
     r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                        str(HERE / "test_bad_models.py")], env=env, capture_output=True, check=False, text=True, timeout=900)
+                        str(HERE / "test_bad_models.py"), str(HERE / "test_flash_meta.py"), "-k",
+                        "not used_outputs"], env=env, capture_output=True, check=False, text=True, timeout=900)
     tail = "\n".join((r.stdout + r.stderr).splitlines()[-40:])
     assert r.returncode == 0, tail
     assert " passed" in r.stdout, tail

@@ -103,3 +103,31 @@ def test_upload_romfs_qemu(tinyml: Runner, qemu_flash: Path, tmp_path: Path) -> 
     r = tinyml("upload", "--romfs", big, "--port", PORT)
     assert r.rc == 3 and "does not fit the board's ROMFS partition" in r.err and "--force" not in r.err
     assert installed.read_bytes() == img.read_bytes()
+
+
+KWS = SHARED_MODELS / "kws_ref_model.tflite"
+
+
+@needs_qemu
+def test_upload_romfs_flash_meta_qemu(tinyml: Runner, qemu_flash: Path, tmp_path: Path) -> None:
+    """Beside a model with per-channel convolutions, the image gets NAME.tmx for the board's build (the
+    configuration the firmware reports), which tinyml.Model('/rom/NAME') then uses; --no-flash-meta: none."""
+    from tinyml_tools import core
+    from tinyml_tools.device import connect
+
+    img = tmp_path / "kws.img"
+    r = tinyml("upload", "--romfs", KWS, "--port", PORT, "--image", img, "--json")
+    assert r.rc == 0, r.err
+    rep = json.loads(r.out)
+    tmx = f"{KWS.name}.tmx"
+    assert rep["flash_meta"] == {"files": [tmx], "notes": []}
+    files = romfs.parse(img.read_bytes())
+    assert sorted(files) == sorted([KWS.name, tmx])
+    assert files[tmx] == core.flash_meta_blob(KWS.read_bytes(), "cmsis-nn")  # the M7 build: no MVE sums
+    with connect(PORT) as dev:
+        out = dev.exec(f"import tinyml\nm = tinyml.Model('/rom/{KWS.name}')\nprint(m.flash_meta)\n"
+                       f"print(tinyml.Model('/rom/{KWS.name}', flash_meta=False).flash_meta)")
+    assert out.split() == ["used", "None"], out
+    r = tinyml("upload", "--romfs", KWS, "--port", PORT, "--image", img, "--no-flash-meta")
+    assert r.rc == 0, r.err
+    assert sorted(romfs.parse(img.read_bytes())) == [KWS.name]

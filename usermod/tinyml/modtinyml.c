@@ -403,6 +403,7 @@ typedef struct _tinyml_model_obj_t {
     size_t len;            // resized since may have moved, cut or grown them (checked before each use)
     const void *arena_buf; // the same for the arena
     size_t arena_len;
+    mp_obj_t meta;         // the flash metadata blob (read in place where the core accepted it), or None
     bool loaded;
     tml_model_t model;
 } tinyml_model_obj_t;
@@ -422,16 +423,24 @@ static tinyml_model_obj_t *tinyml_get(mp_obj_t self_in) {
     if (!mp_get_buffer(self->arena, &b, MP_BUFFER_WRITE) || b.buf != self->arena_buf || b.len != self->arena_len) {
         mp_raise_ValueError(MP_ERROR_TEXT("the model's arena buffer was resized after loading: load the model again"));
     }
+    size_t meta_size;
+    const uint8_t *meta = tml_model_flash_meta_blob(&self->model, &meta_size);
+    if (meta && (!mp_get_buffer(self->meta, &b, MP_BUFFER_READ) || b.buf != meta || b.len < meta_size)) {
+        mp_raise_ValueError(MP_ERROR_TEXT("the model's flash_meta buffer was resized after loading: load the model again"));
+    }
     return self;
 }
 
 static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, size_t n_kw, const mp_obj_t *all_args) {
-    enum { ARG_source, ARG_arena, ARG_patches };
+    enum { ARG_source, ARG_arena, ARG_patches, ARG_flash_meta };
     static const mp_arg_t allowed_args[] = {
         { MP_QSTR_source, MP_ARG_REQUIRED | MP_ARG_OBJ, {.u_obj = MP_OBJ_NULL} },
-        { MP_QSTR_arena, MP_ARG_KW_ONLY | MP_ARG_OBJ, {.u_obj = mp_const_none} },
+        // (positional too: the tinyml package calls it so, keeping its frame small)
+        { MP_QSTR_arena, MP_ARG_OBJ, {.u_obj = mp_const_none} },
         // patches=False: the planner never runs a stage band by band (in-place operators stay)
-        { MP_QSTR_patches, MP_ARG_KW_ONLY | MP_ARG_BOOL, {.u_bool = true} },
+        { MP_QSTR_patches, MP_ARG_BOOL, {.u_bool = true} },
+        // the flash metadata (.tmx) of the model: a path or a buffer (read in place), or None
+        { MP_QSTR_flash_meta, MP_ARG_OBJ, {.u_obj = mp_const_none} },
     };
     mp_arg_val_t args[MP_ARRAY_SIZE(allowed_args)];
     mp_arg_parse_all_kw_array(n_args, n_kw, all_args, MP_ARRAY_SIZE(allowed_args), allowed_args, args);
@@ -442,9 +451,18 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     }
     mp_buffer_info_t src;
     mp_get_buffer_raise(source, &src, MP_BUFFER_READ);
+    mp_obj_t meta = args[ARG_flash_meta].u_obj;
+    if (mp_obj_is_str(meta)) {
+        meta = tinyml_read_file(meta);
+    }
+    mp_buffer_info_t mb = { .buf = NULL, .len = 0 };
+    if (meta != mp_const_none) {
+        mp_get_buffer_raise(meta, &mb, MP_BUFFER_READ);
+    }
 
     tinyml_model_obj_t *self = mp_obj_malloc_with_finaliser(tinyml_model_obj_t, type);
     self->source = source;
+    self->meta = meta;
     self->arena = mp_const_none;
     self->buf = src.buf;
     self->len = src.len;
@@ -452,7 +470,8 @@ static mp_obj_t tinyml_model_make_new(const mp_obj_type_t *type, size_t n_args, 
     tml_error_t err;
     tinyml_free_at_failure = SIZE_MAX;
     unsigned flags = args[ARG_patches].u_bool ? 0u : TML_LOAD_NO_PATCHES;
-    if (tml_model_load_ex(&self->model, src.buf, src.len, &tinyml_allocator, flags, &err) != TML_OK) {
+    if (tml_model_load_meta(&self->model, src.buf, src.len, &tinyml_allocator, flags,
+            meta != mp_const_none ? mb.buf : NULL, mb.len, &err) != TML_OK) {
         // nothing refers to the object: its blocks go back to the heap (gc_free clears its finaliser
         // bit) before the message is made, which a heap the failed load found nearly full may need
         m_del_obj(tinyml_model_obj_t, self);
@@ -515,6 +534,7 @@ static mp_obj_t tinyml_model_del(mp_obj_t self_in) {
     }
     self->source = mp_const_none;
     self->arena = mp_const_none;
+    self->meta = mp_const_none;
     return mp_const_none;
 }
 static MP_DEFINE_CONST_FUN_OBJ_1(tinyml_model_del_obj, tinyml_model_del);
@@ -623,6 +643,12 @@ static void tinyml_model_attr(mp_obj_t self_in, qstr attr, mp_obj_t *dest) {
         case MP_QSTR_weights_size:
             dest[0] = mp_obj_new_int_from_uint(tml_model_weights_size(m));
             break;
+        case MP_QSTR_flash_meta: {
+            // None: no flash metadata given; "used", or why it was ignored
+            const char *fm = tml_model_flash_meta(m);
+            dest[0] = fm ? mp_obj_new_str_from_cstr(fm) : mp_const_none;
+            break;
+        }
         case MP_QSTR_ops:
             dest[0] = tinyml_ops_tuple(m);
             break;
@@ -884,6 +910,13 @@ static mp_obj_t tinyml_clock(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(tinyml_clock_obj, tinyml_clock);
 
+// The configuration id a flash metadata blob needs on this build (tinyml upload --romfs checks that
+// the blobs it writes on the host are this build's).
+static mp_obj_t tinyml_flash_meta_config(void) {
+    return mp_obj_new_int_from_uint(tml_flash_meta_config(0));
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(tinyml_flash_meta_config_obj, tinyml_flash_meta_config);
+
 static const MP_DEFINE_STR_OBJ(tinyml_version_obj, TML_VERSION);
 #if defined(TML_BACKEND_CMSIS_NN)
 static const MP_DEFINE_STR_OBJ(tinyml_backend_obj, "cmsis-nn");
@@ -904,6 +937,7 @@ static const mp_rom_map_elem_t tinyml_module_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR_backend), MP_ROM_PTR(&tinyml_backend_obj) },
     { MP_ROM_QSTR(MP_QSTR_supported_ops), MP_ROM_PTR(&tinyml_supported_ops_obj) },
     { MP_ROM_QSTR(MP_QSTR_clock), MP_ROM_PTR(&tinyml_clock_obj) },
+    { MP_ROM_QSTR(MP_QSTR_flash_meta_config), MP_ROM_PTR(&tinyml_flash_meta_config_obj) },
 };
 static MP_DEFINE_CONST_DICT(tinyml_module_globals, tinyml_module_globals_table);
 

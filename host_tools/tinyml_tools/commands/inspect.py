@@ -19,7 +19,7 @@ from typing import Any
 from tinyml_tools import boards as boards_mod
 from tinyml_tools import memplan
 from tinyml_tools.cliutil import FAILED, OK, USAGE, add_json, error, n, print_json, read_file, shape_str, table
-from tinyml_tools.core import CoreError, Model, backends, not_built_hint
+from tinyml_tools.core import LOAD_META_MVE, CoreError, Model, backends, flash_meta_blob, not_built_hint
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -84,7 +84,37 @@ def describe(data: bytes) -> dict[str, Any]:
         x.close()
     if not unsupported:  # the plan of the backend most boards build
         result["memory_plan"] = memplan.describe(data, "cmsis-nn" if "cmsis-nn" in built else built[0])
+        result["flash_meta"] = flash_meta_report(data, built)
     return result
+
+
+def flash_meta_report(data: bytes, built: list[str]) -> dict[str, dict[str, Any]]:
+    """Per build (each backend; cmsis-nn also as the Cortex-M55 build, "cmsis-nn-mve"), the model loaded
+    with its flash metadata (the .tmx file tinyml upload --romfs writes beside it) against without: the
+    blob's bytes, the metadata by category in RAM and in flash, and the arena."""
+    out: dict[str, dict[str, Any]] = {}
+    for backend in built:
+        for mve in ([False, True] if backend == "cmsis-nn" else [False]):
+            flags = LOAD_META_MVE if mve else 0
+            blob = flash_meta_blob(data, backend, mve)
+            plain, fm = Model(data, backend=backend, flags=flags), Model(data, backend=backend, flags=flags, meta=blob)
+            out[backend + ("-mve" if mve else "")] = {
+                "blob_bytes": len(blob), "status": fm.flash_meta,
+                "ram_without": plain.persistent_size, "arena_without": plain.arena_size,
+                "ram": fm.persistent_size, "arena": fm.arena_size,
+                "ram_by_category": fm.meta_bytes, "flash_by_category": fm.meta_flash_bytes}
+            plain.close()
+            fm.close()
+    return out
+
+
+def flash_meta_text(report: dict[str, dict[str, Any]]) -> str:
+    lines = ["flash metadata (NAME.tmx beside a model in ROMFS, written by tinyml upload --romfs):"]
+    for build, r in report.items():
+        flash = ", ".join(f"{k} {n(v)}" for k, v in r["flash_by_category"].items() if v) or "nothing"
+        lines.append(f"  {build}: blob {n(r['blob_bytes'])} bytes; metadata in RAM {n(r['ram_without'])} -> "
+                     f"{n(r['ram'])} bytes, arena {n(r['arena_without'])} -> {n(r['arena'])}; in flash: {flash}")
+    return "\n".join(lines)
 
 
 def board_fits(desc: dict[str, Any], names: list[str] | None, model_name: str = "model.tflite") -> list[dict[str, Any]]:
@@ -129,6 +159,8 @@ def _print_report(path: Path, desc: dict[str, Any], fits: list[dict[str, Any]]) 
     print(f"arena    {arenas} bytes")
     print(f"metadata {meta} bytes (host, 64-bit: a little less on 32-bit boards)")
     print(metadata_text(desc))
+    if "flash_meta" in desc:
+        print(flash_meta_text(desc["flash_meta"]))
     if "memory_plan" in desc:
         print(memplan.text(desc["memory_plan"]))
     if desc["unsupported"]:

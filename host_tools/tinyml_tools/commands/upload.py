@@ -16,6 +16,12 @@ over the raw REPL (vfs.rom_ioctl, as `mpremote romfs deploy`); QEMU boards
 (--port qemu:BOARD) have it loaded into their ROMFS region when QEMU starts: the tool
 installs it as the board's ROMFS image, boots the board and checks it there. Each
 file is verified on the device (SHA-256 of /rom/NAME).
+Beside each model the image gets NAME.tmx, its flash metadata: the constant arrays
+the board's build would compute into RAM at load (multipliers and shifts, kernel
+sums), computed here by the host library of the board's backend for the
+configuration the firmware reports (tinyml.flash_meta_config(): the M55 build's
+kernel sums too); tinyml.Model("/rom/NAME") reads them in place
+(--no-flash-meta: none).
 """
 
 from __future__ import annotations
@@ -45,6 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="build a ROMFS image of the files and deploy it to the board's ROMFS partition (/rom): "
                         "models there are used in place, from flash")
     p.add_argument("--image", type=Path, metavar="IMG", help="with --romfs: also write the ROMFS image to IMG")
+    p.add_argument("--no-flash-meta", action="store_true",
+                   help="with --romfs: no flash metadata (NAME.tmx) beside the models")
     p.add_argument("--as", dest="name", metavar="NAME",
                    help="path on the device (default: the model's file name, in the device's current folder)")
     p.add_argument("--force", action="store_true",
@@ -282,6 +290,34 @@ def _check_models(info: dict[str, Any], files: dict[str, bytes], force: bool, im
     return reasons
 
 
+def flash_meta_files(info: dict[str, Any], files: dict[str, bytes]) -> tuple[dict[str, bytes], list[str]]:
+    """Beside each .tflite model of `files`, its flash metadata NAME.tmx for the board's build (info: the
+    firmware's backend and flash_meta_config), where the model has arrays to move and the host library of
+    that backend writes the configuration the firmware needs; and the notes on the models that get none."""
+    from tinyml_tools import core
+
+    backend, config = info.get("backend"), info.get("flash_meta_config")
+    if config is None:
+        return {}, ["the firmware reads no flash metadata (tinyml.flash_meta_config missing): none written"]
+    if backend not in core.backends():
+        return {}, [f"no host library of the {backend} backend (make host-lib): no flash metadata written"]
+    out, notes = {}, []
+    for name, data in files.items():
+        if not name.endswith(".tflite") or f"{name}.tmx" in files:
+            continue
+        try:
+            blob = core.flash_meta_blob(data, backend, mve=bool(config & 0x100))
+        except CoreError as e:
+            notes.append(f"{name}: no flash metadata ({e})")
+            continue
+        if int.from_bytes(blob[20:24], "little") != config:
+            notes.append(f"{name}: the host library writes configuration {int.from_bytes(blob[20:24], 'little'):#x}, "
+                         f"the firmware needs {config:#x}: no flash metadata written")
+        elif int.from_bytes(blob[24:28], "little") > 0:
+            out[f"{name}.tmx"] = blob
+    return out, notes
+
+
 def _verify_rom(dev: Device, files: dict[str, bytes]) -> None:
     for name, data in files.items():
         got = dev.sha256(f"/rom/{name}")
@@ -310,11 +346,26 @@ def run_romfs(args: argparse.Namespace) -> int:
     except romfs.RomfsError as e:
         error("upload", str(e))
         return USAGE
-    if args.image:
-        args.image.write_bytes(image)
     board = qemu_port_board(args.port)
-    report: dict[str, Any] = {"romfs": True, "image_bytes": len(image), "files": {
-        name: {"path": f"/rom/{name}", "bytes": len(data), "sha256": sha256_hex(data)} for name, data in files.items()}}
+    report: dict[str, Any] = {"romfs": True}
+
+    def with_meta(info: dict[str, Any]) -> bytes:
+        """The image with the flash metadata of the board's build beside the models (files gets them)."""
+        if not args.no_flash_meta:
+            meta, notes = flash_meta_files(info, files)
+            files.update(meta)
+            report["flash_meta"] = {"files": sorted(meta), "notes": notes}
+            if not args.json:
+                for note in notes:
+                    print(f"upload: {note}")
+        out = romfs.build(files)
+        if args.image:
+            args.image.write_bytes(out)
+        report["image_bytes"] = len(out)
+        report["files"] = {name: {"path": f"/rom/{name}", "bytes": len(data), "sha256": sha256_hex(data)}
+                           for name, data in files.items()}
+        return out
+
     try:
         if board is not None:
             _, size = qemu.romfs_region(board)  # a QEMU board without a ROMFS region: refused before booting
@@ -326,6 +377,7 @@ def run_romfs(args: argparse.Namespace) -> int:
             # the board as it is now: what it supports (the installed image stays in place if refused)
             with connect(args.port) as dev:
                 info = dev.info()
+            image = with_meta(info)
             reasons = _check_models(info, files, args.force, image, size)
             if not reasons:
                 report["installed"] = str(qemu.install_romfs(board, image))
@@ -335,6 +387,7 @@ def run_romfs(args: argparse.Namespace) -> int:
         else:
             with connect(args.port) as dev:
                 info = dev.info()
+                image = with_meta(info)
                 reasons = _check_models(info, files, args.force, image, romfs.partition(dev)["size"])
                 if not reasons:
                     progress = Progress("romfs", enabled=not args.json)

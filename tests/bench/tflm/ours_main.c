@@ -3,7 +3,10 @@
  * per embedded model, first with the planner's in-place and patch plans off
  * (load, warm up, time one inference: "plain"), then as it loads by default:
  * time the load, warm up, time one inference, then one more with the per-op
- * hook. One JSON line per model on the UART (bench_tflm.py).
+ * hook; then, where the model has a flash metadata blob beside it, loaded with it ("fm": its RAM,
+ * the bytes it holds, one timed inference and the outputs). One JSON line per model on the UART
+ * (bench_tflm.py), after a {"start": i} line; after an error the program stops, and bench_tflm.py
+ * boots it again from the next model (bench_first_model).
  */
 #include <stdint.h>
 #include <string.h>
@@ -17,7 +20,7 @@
 #endif
 
 static uint8_t arena[BENCH_ARENA_BYTES] BENCH_BIG;
-static uint8_t pool[1024 * 1024] BENCH_BIG;
+static uint8_t pool[BENCH_POOL_BYTES] BENCH_BIG;
 static size_t pool_used;
 
 static void *pool_alloc(void *ctx, size_t size) {
@@ -57,20 +60,27 @@ static void fill_inputs(tml_model_t *m) {
     }
 }
 
+static void error(const char *msg) {
+    bench_puts(", \"error\": \"");
+    bench_json_str(msg);
+    bench_puts("\"}\n");
+}
+
 /* Load with `flags` and time one inference after a warm-up; 0 on success. */
-static int load_and_time(const bench_model_t *bm, unsigned flags, tml_model_t *m, uint64_t *load, uint64_t *total) {
+static int load_and_time(const bench_model_t *bm, unsigned flags, const uint8_t *meta, tml_model_t *m, uint64_t *load,
+    uint64_t *total) {
     tml_error_t err;
     tml_allocator_t al = { pool_alloc, pool_free, NULL };
     pool_used = 0;
     bench_sync();
     uint64_t t0 = bench_ticks();
-    if (tml_model_load_ex(m, bm->data, bm->size, &al, flags, &err) != TML_OK) {
-        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+    if (tml_model_load_meta(m, bm->data, bm->size, &al, flags, meta, meta ? bm->meta_size : 0, &err) != TML_OK) {
+        error(err.msg);
         return -1;
     }
     *load = bench_ticks() - t0;
     if (tml_model_set_arena(m, arena, sizeof arena, &err) != TML_OK) {
-        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+        error(err.msg);
         tml_model_free(m);
         return -1;
     }
@@ -83,33 +93,34 @@ static int load_and_time(const bench_model_t *bm, unsigned flags, tml_model_t *m
     st = st != TML_OK ? st : tml_model_invoke(m, &err);
     *total = bench_ticks() - t0;
     if (st != TML_OK) {
-        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+        error(err.msg);
         tml_model_free(m);
         return -1;
     }
     return 0;
 }
 
-static void run(const bench_model_t *bm) {
+/* 0 on success, -1 after an error (reported in the model's line) */
+static int run(const bench_model_t *bm) {
     tml_model_t m;
     tml_error_t err;
     uint64_t load, total;
     memset(op_ticks, 0, sizeof op_ticks);
     bench_printf("{\"impl\": \"ours\", \"model\": \"%s\", \"clock\": %lu", bm->name, (unsigned long)bench_clock_hz());
-    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE | BENCH_LOAD_FLAGS, &m, &load, &total) != 0) {
-        return;
+    if (load_and_time(bm, TML_LOAD_NO_PATCHES | TML_LOAD_NO_INPLACE | BENCH_LOAD_FLAGS, NULL, &m, &load, &total) != 0) {
+        return -1;
     }
     bench_printf(", \"plain_total\": %lu, \"plain_arena\": %lu, \"plain_persistent\": %lu",
         (unsigned long)total, (unsigned long)tml_model_arena_size(&m), (unsigned long)tml_model_persistent_size(&m));
     tml_model_free(&m);
-    if (load_and_time(bm, BENCH_LOAD_FLAGS, &m, &load, &total) != 0) {
-        return;
+    if (load_and_time(bm, BENCH_LOAD_FLAGS, NULL, &m, &load, &total) != 0) {
+        return -1;
     }
     fill_inputs(&m);
     if (tml_model_invoke_hooked(&m, hook, NULL, &err) != TML_OK) {
-        bench_printf(", \"error\": \"%s\"}\n", err.msg);
+        error(err.msg);
         tml_model_free(&m);
-        return;
+        return -1;
     }
     bench_printf(", \"total\": %lu, \"load\": %lu, \"arena\": %lu, \"persistent\": %lu, \"pool\": %lu, ",
         (unsigned long)total, (unsigned long)load, (unsigned long)tml_model_arena_size(&m),
@@ -137,13 +148,40 @@ static void run(const bench_model_t *bm) {
         tml_tensor_t *t = tml_model_output(&m, i);
         bench_hex(t->data, (size_t)t->bytes);
     }
-    bench_puts("\"}\n");
+    bench_puts("\"");
     tml_model_free(&m);
+    if (bm->meta_size) {
+        /* with the flash metadata blob: the same default load, the arrays it holds read in place */
+        if (load_and_time(bm, BENCH_LOAD_FLAGS, bm->meta, &m, &load, &total) != 0) {
+            return -1;
+        }
+        uint32_t flash = 0;
+        for (int c = 0; tml_meta_name(c); c++) {
+            flash += (uint32_t)tml_model_meta_flash_bytes(&m, c);
+        }
+        bench_printf(", \"fm\": {\"status\": \"%s\", \"total\": %lu, \"load\": %lu, \"arena\": %lu, "
+            "\"persistent\": %lu, \"flash\": %lu, \"blob\": %lu, \"out\": \"", tml_model_flash_meta(&m),
+            (unsigned long)total, (unsigned long)load, (unsigned long)tml_model_arena_size(&m),
+            (unsigned long)tml_model_persistent_size(&m), (unsigned long)flash, (unsigned long)bm->meta_size);
+        for (int i = 0; i < tml_model_num_outputs(&m); i++) {
+            tml_tensor_t *t = tml_model_output(&m, i);
+            bench_hex(t->data, (size_t)t->bytes);
+        }
+        bench_puts("\"}");
+        tml_model_free(&m);
+    }
+    bench_puts("}\n");
+    return 0;
 }
 
 int main(void) {
-    for (uint32_t i = 0; i < bench_num_models; i++) {
-        run(&bench_models[i]);
+    bench_printf("{\"models\": %lu}\n", (unsigned long)bench_num_models);
+    for (uint32_t i = bench_first_model(); i < bench_num_models; i++) {
+        bench_printf("{\"start\": %lu, \"model\": \"%s\"}\n", (unsigned long)i, bench_models[i].name);
+        if (run(&bench_models[i]) != 0) {
+            bench_printf("{\"stopped\": %lu}\n", (unsigned long)i);
+            return 2;
+        }
     }
     bench_puts("{\"done\": 1}\n");
     return 0;

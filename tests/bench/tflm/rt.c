@@ -1,6 +1,7 @@
 /*
  * Bare-metal runtime of the TFLM-vs-tinyml benchmark programs (build.mk):
- * vector table and reset handler, the CMSDK UART of the QEMU MPS2/MPS3 boards,
+ * vector table and reset handler, the CMSDK UART of the QEMU MPS2/MPS3 boards
+ * or the STM32F405's USART1 (netduinoplus2),
  * a SysTick cycle counter and semihosting exit. No MicroPython.
  *
  * Under QEMU -icount shift=0 one instruction takes one virtual nanosecond, so
@@ -22,14 +23,23 @@
 #define SCB_CPACR REG(0xE000ED88)
 #define SYST_RELOAD 0xFFFFFFu
 
+#if defined(BENCH_STM32)
+/* STM32F4 USART1 (QEMU netduinoplus2's first serial port): SR, DR, CR1 */
+#define UART_BASE 0x40011000u
+#define UART_DATA REG(UART_BASE + 0x4)
+#define UART_TX_BUSY() ((REG(UART_BASE + 0x0) & (1u << 7)) == 0u) /* TXE clear */
+#define UART_ENABLE() (REG(UART_BASE + 0xC) = (1u << 13) | (1u << 3)) /* UE, TE */
+#else
+/* CMSDK UART of the MPS2/MPS3 boards: DATA, STATE, CTRL */
 #if defined(BENCH_MPS3)
 #define UART_BASE 0x49303000u
 #else
 #define UART_BASE 0x40004000u
 #endif
 #define UART_DATA REG(UART_BASE + 0x0)
-#define UART_STATE REG(UART_BASE + 0x4)
-#define UART_CTRL REG(UART_BASE + 0x8)
+#define UART_TX_BUSY() (REG(UART_BASE + 0x4) & 1u) /* TX full */
+#define UART_ENABLE() (REG(UART_BASE + 0x8) = 1u)  /* TX enable */
+#endif
 
 extern uint32_t _estack, _sidata, _sdata, _edata, _sbss, _ebss;
 extern int main(void);
@@ -54,7 +64,8 @@ __attribute__((noreturn)) static void halt(int code) {
 }
 
 void Default_Handler(void) {
-    bench_puts("{\"fault\": 1}\n");
+    /* on a line of its own: the fault may come in the middle of a model's line */
+    bench_puts("\n{\"fault\": 1}\n");
     halt(3);
 }
 
@@ -73,7 +84,7 @@ __attribute__((used, noreturn)) void bench_start(void) {
     SCB_CPACR |= 0x00F00000u; /* CP10, CP11 full access */
     __asm__ volatile ("dsb\n isb\n");
 #endif
-    UART_CTRL = 1u; /* TX enable */
+    UART_ENABLE();
     SYST_CVR = 0;
     SYST_RVR = SYST_RELOAD;
     SYST_CSR = 7u; /* enable, interrupt, processor clock */
@@ -115,7 +126,7 @@ uint32_t bench_clock_hz(void) {
 
 void bench_write(const char *s, size_t n) {
     for (size_t i = 0; i < n; i++) {
-        while (UART_STATE & 1u) { /* TX full */
+        while (UART_TX_BUSY()) {
         }
         UART_DATA = (uint8_t)s[i];
     }
@@ -151,6 +162,48 @@ void bench_fill_input(void *data, size_t n) {
     for (size_t i = 0; i < n; i++) {
         p[i] = (uint8_t)((((uint32_t)i * 1103515245u + 12345u) >> 16) & 0xFFu);
     }
+}
+
+void bench_json_str(const char *s) {
+    static const char digits[] = "0123456789abcdef";
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char e[2] = { '\\', (char)c };
+            bench_write(e, 2);
+        } else if (c < 0x20 || c >= 0x7f) {
+            char e[6] = { '\\', 'u', '0', '0', digits[c >> 4], digits[c & 15] };
+            bench_write(e, 6);
+        } else {
+            bench_write((const char *)&c, 1);
+        }
+    }
+}
+
+uint32_t bench_first_model(void) {
+    /* semihosting SYS_GET_CMDLINE: QEMU's -semihosting-config arg=... words, space-separated */
+    static char cmdline[128];
+    static volatile uint32_t block[2];
+    block[0] = (uint32_t)cmdline;
+    block[1] = sizeof cmdline - 1;
+    register uint32_t r0 __asm__("r0") = 0x15;
+    register volatile uint32_t *r1 __asm__("r1") = block;
+    __asm__ volatile ("bkpt 0xab" : "+r"(r0) : "r"(r1) : "memory");
+    if (r0 != 0) {
+        return 0;
+    }
+    cmdline[sizeof cmdline - 1] = 0;
+    const char *last = cmdline;
+    for (const char *p = cmdline; *p; p++) {
+        if (*p == ' ') {
+            last = p + 1;
+        }
+    }
+    uint32_t n = 0;
+    for (; *last >= '0' && *last <= '9'; last++) {
+        n = n * 10u + (uint32_t)(*last - '0');
+    }
+    return n;
 }
 
 /* newlib: output only (printf is not used; vsnprintf is) */

@@ -1,7 +1,12 @@
 // TensorFlow Lite Micro (with its CMSIS-NN kernels) on the bare-metal
 // benchmark runtime: per embedded model, AllocateTensors, warm up, time one
 // inference, then one more through a MicroInterpreter with a profiler (per-op
-// counts). One JSON line per model on the UART (bench_tflm.py).
+// counts). One JSON line per model on the UART (bench_tflm.py), after a
+// {"start": i} line. The resolver registers every builtin op TFLM has
+// (test_bench_tflm.py checks it against micro_mutable_op_resolver.h). TFLM's
+// log text goes into the model's "error", not onto the UART; after an error
+// the program stops, and bench_tflm.py boots it again from the next model
+// (bench_first_model), so that no model runs after another one's failure.
 #include <cstdarg>
 #include <cstdio>
 #include <new>
@@ -53,15 +58,32 @@ void fill_inputs(tflite::MicroInterpreter* it) {
   }
 }
 
-void run(const bench_model_t* bm, const tflite::MicroOpResolver& resolver) {
+// what TFLM logs (MicroPrintf) while a model runs: its error text
+char log_buf[512];
+size_t log_len;
+
+void error(const char* what) {
+  bench_puts(", \"error\": \"");
+  bench_json_str(what);
+  if (log_len) {
+    bench_puts(": ");
+    bench_json_str(log_buf);
+  }
+  bench_puts("\"}\n");
+}
+
+// 0 on success, -1 after an error (reported in the model's line)
+int run(const bench_model_t* bm, const tflite::MicroOpResolver& resolver) {
+  log_len = 0;
+  log_buf[0] = 0;
   bench_printf("{\"impl\": \"tflm\", \"model\": \"%s\", \"clock\": %lu", bm->name,
                static_cast<unsigned long>(bench_clock_hz()));
   const tflite::Model* model = tflite::GetModel(bm->data);
   tflite::MicroInterpreter* it = make(model, resolver, nullptr);
   if (it->AllocateTensors() != kTfLiteOk) {
-    bench_puts(", \"error\": \"AllocateTensors failed\"}\n");
+    error("AllocateTensors failed");
     it->~MicroInterpreter();
-    return;
+    return -1;
   }
   size_t used = it->arena_used_bytes();
   // the input is refilled before each run: the plan may reuse its bytes
@@ -73,20 +95,24 @@ void run(const bench_model_t* bm, const tflite::MicroOpResolver& resolver) {
   if (st == kTfLiteOk) st = it->Invoke();
   uint64_t t1 = bench_ticks();
   it->~MicroInterpreter();
-  // the same again with the profiler: per-op counts
+  // the same again with the profiler: per-op counts. Its third inference is profiled and gives the
+  // output, as ours_main.c's hooked one is its model's third: a model with state (variable
+  // tensors: LSTM, SVDF) gives the same bytes only after as many inferences
   it = make(model, resolver, &profiler);
   if (st == kTfLiteOk) st = it->AllocateTensors();
-  if (st == kTfLiteOk) {
+  for (int warm = 0; warm < 2 && st == kTfLiteOk; warm++) {
     fill_inputs(it);
     st = it->Invoke();
+  }
+  if (st == kTfLiteOk) {
     profiler.Clear();
     fill_inputs(it);
     if (st == kTfLiteOk) st = it->Invoke();
   }
   if (st != kTfLiteOk) {
-    bench_puts(", \"error\": \"Invoke failed\"}\n");
+    error("Invoke failed");
     it->~MicroInterpreter();
-    return;
+    return -1;
   }
   bench_printf(", \"total\": %lu, \"arena\": %lu, \"ops\": [", static_cast<unsigned long>(t1 - t0),
                static_cast<unsigned long>(used));
@@ -101,15 +127,27 @@ void run(const bench_model_t* bm, const tflite::MicroOpResolver& resolver) {
   }
   bench_puts("\"}\n");
   it->~MicroInterpreter();
+  return 0;
 }
 
 }  // namespace
 
-// TFLM's platform logging (its micro/debug_log.cc writes to stderr): the UART
+// TFLM's platform logging (its micro/debug_log.cc writes to stderr): into
+// log_buf, lines joined by "; ", reported as the model's error
 extern "C" void DebugLog(const char* format, va_list args) {
   char buf[256];
   int n = vsnprintf(buf, sizeof buf, format, args);
-  if (n > 0) bench_write(buf, static_cast<size_t>(n) < sizeof buf ? static_cast<size_t>(n) : sizeof buf - 1);
+  for (int i = 0; i < n && i < static_cast<int>(sizeof buf) - 1 && log_len + 3 < sizeof log_buf; i++) {
+    char c = buf[i];
+    if (c == '\n' || c == '\r') {
+      if (log_len == 0 || log_buf[log_len - 1] == ' ') continue;
+      log_buf[log_len++] = ';';
+      c = ' ';
+    }
+    log_buf[log_len++] = c;
+  }
+  while (log_len && (log_buf[log_len - 1] == ' ' || log_buf[log_len - 1] == ';')) log_len--;
+  log_buf[log_len] = 0;
 }
 
 extern "C" int DebugVsnprintf(char* buffer, size_t buf_size, const char* format, va_list vlist) {
@@ -117,23 +155,118 @@ extern "C" int DebugVsnprintf(char* buffer, size_t buf_size, const char* format,
 }
 
 int main() {
-  static tflite::MicroMutableOpResolver<16> resolver;
+  static tflite::MicroMutableOpResolver<128> resolver;
+  // every builtin op of micro_mutable_op_resolver.h; left out: AddBuiltin and AddCustom (the
+  // generic forms), AddEthosU (the Ethos-U NPU driver) and the signal library's custom ops
+  // (Delay, Energy, FftAutoScale, FilterBank*, Framer, Irfft, OverlapAdd, PCAN, Rfft, Stacker,
+  // Window: tensorflow/lite/micro/signal and KissFFT, which TFLM's Makefile downloads and
+  // firmware/deps.sh does not)
+  resolver.AddAbs();
   resolver.AddAdd();
+  resolver.AddAddN();
+  resolver.AddArgMax();
+  resolver.AddArgMin();
+  resolver.AddAssignVariable();
   resolver.AddAveragePool2D();
+  resolver.AddBatchMatMul();
+  resolver.AddBatchToSpaceNd();
+  resolver.AddBroadcastArgs();
+  resolver.AddBroadcastTo();
+  resolver.AddCallOnce();
+  resolver.AddCast();
+  resolver.AddCeil();
+  resolver.AddCircularBuffer();
+  resolver.AddConcatenation();
   resolver.AddConv2D();
+  resolver.AddCos();
+  resolver.AddCumSum();
+  resolver.AddDepthToSpace();
   resolver.AddDepthwiseConv2D();
   resolver.AddDequantize();
+  resolver.AddDetectionPostprocess();
+  resolver.AddDiv();
+  resolver.AddElu();
+  resolver.AddEmbeddingLookup();
+  resolver.AddEqual();
+  resolver.AddExp();
+  resolver.AddExpandDims();
+  resolver.AddFill();
+  resolver.AddFloor();
+  resolver.AddFloorDiv();
+  resolver.AddFloorMod();
   resolver.AddFullyConnected();
+  resolver.AddGather();
+  resolver.AddGatherNd();
+  resolver.AddGreater();
+  resolver.AddGreaterEqual();
+  resolver.AddHardSwish();
+  resolver.AddIf();
+  resolver.AddL2Normalization();
+  resolver.AddL2Pool2D();
+  resolver.AddLeakyRelu();
+  resolver.AddLess();
+  resolver.AddLessEqual();
+  resolver.AddLog();
+  resolver.AddLogSoftmax();
+  resolver.AddLogicalAnd();
+  resolver.AddLogicalNot();
+  resolver.AddLogicalOr();
+  resolver.AddLogistic();
   resolver.AddMaxPool2D();
+  resolver.AddMaximum();
   resolver.AddMean();
+  resolver.AddMinimum();
+  resolver.AddMirrorPad();
+  resolver.AddMul();
+  resolver.AddNeg();
+  resolver.AddNotEqual();
+  resolver.AddPack();
   resolver.AddPad();
   resolver.AddPadV2();
-  resolver.AddTranspose();
-  resolver.AddMul();
+  resolver.AddPrelu();
   resolver.AddQuantize();
+  resolver.AddReadVariable();
+  resolver.AddReduceMax();
+  resolver.AddRelu();
+  resolver.AddRelu6();
   resolver.AddReshape();
+  resolver.AddResizeBilinear();
+  resolver.AddResizeNearestNeighbor();
+  resolver.AddRound();
+  resolver.AddRsqrt();
+  resolver.AddSelectV2();
+  resolver.AddShape();
+  resolver.AddSin();
+  resolver.AddSlice();
   resolver.AddSoftmax();
-  for (uint32_t i = 0; i < bench_num_models; i++) run(&bench_models[i], resolver);
+  resolver.AddSpaceToBatchNd();
+  resolver.AddSpaceToDepth();
+  resolver.AddSplit();
+  resolver.AddSplitV();
+  resolver.AddSqrt();
+  resolver.AddSquare();
+  resolver.AddSquaredDifference();
+  resolver.AddSqueeze();
+  resolver.AddStridedSlice();
+  resolver.AddSub();
+  resolver.AddSum();
+  resolver.AddSvdf();
+  resolver.AddTanh();
+  resolver.AddTranspose();
+  resolver.AddTransposeConv();
+  resolver.AddUnidirectionalSequenceLSTM();
+  resolver.AddUnpack();
+  resolver.AddVarHandle();
+  resolver.AddWhile();
+  resolver.AddZerosLike();
+  bench_printf("{\"models\": %lu}\n", static_cast<unsigned long>(bench_num_models));
+  for (uint32_t i = bench_first_model(); i < bench_num_models; i++) {
+    bench_printf("{\"start\": %lu, \"model\": \"%s\"}\n", static_cast<unsigned long>(i), bench_models[i].name);
+    if (run(&bench_models[i], resolver) != 0) {
+      bench_printf("{\"stopped\": %lu}\n", static_cast<unsigned long>(i));
+      return 2;
+    }
+  }
   bench_puts("{\"done\": 1}\n");
   return 0;
 }

@@ -75,38 +75,46 @@ enum {
 struct tml_op;
 struct tml_block;
 struct tml_exec;
+struct tml_fmeta_rec;
 
 typedef struct tml_model {
     /* private; read through the functions below */
     tml_fb_t fb;              /* the model bytes, read in place */
     tml_allocator_t allocator;
     uint8_t *persistent;      /* one block holding all metadata (see tml_model_load) */
-    size_t persistent_size;   /* its size */
-    size_t persistent_used;   /* bump pointer while loading */
     struct tml_block *blocks; /* first (measuring) pass: individual allocations */
     int16_t *alias;           /* while loading: per tensor, the tensor it aliases (-1: none) */
     int32_t *folded;          /* while loading: per op, the PAD folded into it (4 values, see tml_op_folded_pad) */
-    size_t weights_size;
     tml_tensor_t *tensors;
     struct tml_op *ops;
     int16_t *io;              /* inputs then outputs (tensor indices) */
     uint8_t *arena;
-    size_t arena_size;        /* planned bytes for activations + scratch */
+    struct tml_exec *exec;    /* the planner's in-place and stage records (tml_exec.h), by first op */
+    char *unsupported;        /* inspect mode: list of unsupported operators */
+    union {
+        const uint8_t *blob;          /* the accepted flash metadata blob, or NULL */
+        struct tml_fmeta_rec *recs;   /* TML_LOAD_META_RECORD: the constant arrays noted while loading */
+    } fmeta;
+    /* (the pointers above, the 32-, 16- and 8-bit fields below: no padding on 64-bit hosts either) */
+    uint32_t persistent_size; /* the block's size (models are at most 2 GB) */
+    uint32_t persistent_used; /* bump pointer while loading */
+    uint32_t weights_size;
+    uint32_t arena_size;      /* planned bytes for activations + scratch */
     uint32_t buffers_pos;     /* flatbuffer vector of buffers */
     uint32_t tensors_pos;     /* flatbuffer vector of tensors */
     uint32_t opcodes_pos;     /* flatbuffer vector of operator codes */
     uint32_t operators_pos;   /* flatbuffer vector of the subgraph's operators */
     uint32_t n_buffers;
+    uint32_t meta[TML_META_COUNT]; /* persistent bytes by category (TML_META_*) */
+    uint32_t meta_flash[2];   /* bytes of TML_META_QUANT, TML_META_KERNEL_SUMS read from the flash metadata */
     uint16_t n_tensors;
     uint16_t n_ops;
     uint16_t n_inputs;
     uint16_t n_outputs;
-    struct tml_exec *exec;    /* the planner's in-place and stage records (tml_exec.h), by first op */
     uint16_t n_exec;
-    uint8_t load_flags;       /* TML_LOAD_* */
+    uint16_t load_flags;      /* TML_LOAD_* */
     uint8_t state;            /* 0 empty, 1 loaded, 2 arena bound, 3 inspect only */
-    char *unsupported;        /* inspect mode: list of unsupported operators */
-    uint32_t meta[TML_META_COUNT]; /* persistent bytes by category (TML_META_*) */
+    uint8_t fmeta_status;     /* flash metadata: TML_FMETA_* (tml_fmeta.h) */
 } tml_model_t;
 
 /* Per-op hook for profiling: called with phase 0 before and 1 after op i. */
@@ -143,6 +151,39 @@ tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size,
 #define TML_LOAD_QUANT_KEEP 64u
 tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     const tml_allocator_t *allocator, unsigned flags, tml_error_t *err);
+
+/* Flash metadata: a blob (the ".tmx" file beside a model in flash) holding the constant arrays that
+ * load would otherwise compute into RAM: per-channel requantization multipliers and shifts
+ * (TML_META_QUANT) and kernel sums (TML_META_KERNEL_SUMS), computed on the host by this same core.
+ * It is tied to the model by the model's size and FNV-1a 32 hash, to the build by a configuration id
+ * (tml_flash_meta_config), and checked by its own FNV-1a 32 checksum. A blob that does not match is
+ * ignored (load computes everything as without it) and tml_model_flash_meta() says why; an accepted
+ * one is read in place (it must stay alive and unchanged, 4-byte aligned, as the model bytes): its
+ * arrays take no RAM and no per-call work, and the convolutions keep no per-call multipliers.
+ * meta/meta_size NULL/0: none. */
+tml_status_t tml_model_load_meta(tml_model_t *m, const uint8_t *data, size_t size,
+    const tml_allocator_t *allocator, unsigned flags, const uint8_t *meta, size_t meta_size, tml_error_t *err);
+/* TML_LOAD_META_RECORD: note every constant array load computes, for tml_model_meta_write (the
+ * convolutions keep theirs, as with a blob). TML_LOAD_META_MVE: lay out the arrays as an Arm
+ * M-profile vector extension (Cortex-M55) build of this backend does (the kernel sums of
+ * FULLY_CONNECTED and SVDF, which only its kernels read; elsewhere the results are the same), to
+ * write, read or measure a blob for such a board on the host. */
+#define TML_LOAD_META_RECORD 128u
+#define TML_LOAD_META_MVE 256u
+/* The blob of a model loaded with TML_LOAD_META_RECORD: its size, written to buf if cap is enough;
+ * 0 if the model was not loaded so. */
+size_t tml_model_meta_write(const tml_model_t *m, uint8_t *buf, size_t cap);
+/* The configuration id a blob needs: this build's (flags 0), or the one TML_LOAD_META_RECORD with
+ * `flags` writes (TML_LOAD_META_MVE). */
+uint32_t tml_flash_meta_config(unsigned flags);
+/* What became of the blob given to tml_model_load_meta: NULL if none was given, "used", or why it
+ * was ignored (or used in part) in a sentence. */
+const char *tml_model_flash_meta(const tml_model_t *m);
+/* Bytes of category `category` (TML_META_*) read in place from the blob instead of RAM (not counted
+ * in tml_model_meta_bytes / tml_model_persistent_size). */
+size_t tml_model_meta_flash_bytes(const tml_model_t *m, int category);
+/* The accepted blob the model reads in place (*size: its bytes), or NULL (none given, or ignored). */
+const uint8_t *tml_model_flash_meta_blob(const tml_model_t *m, size_t *size);
 /* Inspect mode: the message listing unsupported operators, or NULL if none. */
 const char *tml_model_unsupported(const tml_model_t *m);
 

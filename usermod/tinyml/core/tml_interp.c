@@ -167,8 +167,12 @@ const char *tml_model_op_kernel(const tml_model_t *m, int i) {
             return "portable";
         case TML_KERNEL_ARMV6M:
             return "armv6m";
-        default:
-            return "esp-nn-ansi"; /* the only variant: TML_ESP_NN_KERNEL_ANSI */
+        default: /* the backends' variants: one each */
+#if defined(TML_BACKEND_ESP_NN)
+            return "esp-nn-ansi"; /* TML_ESP_NN_KERNEL_ANSI */
+#else
+            return "cmsis-nn-dw-no-scratch"; /* TML_CMSIS_KERNEL_DW_PLAIN: arm_depthwise_conv_s8 */
+#endif
     }
 }
 

@@ -9,6 +9,7 @@
 #include "tml_fmt.h"
 #include "tml_internal.h"
 #include "tml_mem.h"
+#include "tml_fmeta.h"
 #include "tml_planner.h"
 #include "tml_ops.h"
 
@@ -677,6 +678,23 @@ tml_status_t tml_model_load(tml_model_t *m, const uint8_t *data, size_t size, co
 
 tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
     unsigned flags, tml_error_t *err) {
+    return tml_model_load_meta(m, data, size, allocator, flags, NULL, 0, err);
+}
+
+/* A model struct ready for a loading pass (the blob's verdict carried over). */
+static void start_pass(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
+    unsigned flags, const uint8_t *fmeta, uint8_t fmeta_status) {
+    memset(m, 0, sizeof(*m));
+    m->allocator = *allocator;
+    m->fb.buf = data;
+    m->fb.size = (uint32_t)size;
+    m->load_flags = (uint16_t)flags;
+    m->fmeta.blob = fmeta;
+    m->fmeta_status = fmeta_status;
+}
+
+tml_status_t tml_model_load_meta(tml_model_t *m, const uint8_t *data, size_t size, const tml_allocator_t *allocator,
+    unsigned flags, const uint8_t *meta, size_t meta_size, tml_error_t *err) {
     memset(m, 0, sizeof(*m));
     memset(err, 0, sizeof(*err));
     if (!allocator || !allocator->alloc || !allocator->free || (!data && size)) {
@@ -688,7 +706,10 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
     }
     m->fb.buf = data;
     m->fb.size = (uint32_t)size;
-    m->load_flags = (uint8_t)flags;
+    m->load_flags = (uint16_t)flags;
+    tml_fmeta_attach(m, meta, meta_size, meta ? tml_fnv1a(data, size, 2166136261u) : 0);
+    /* (recording: NULL, the list each pass starts empty) */
+    const uint8_t *fmeta = m->fmeta.blob, fmeta_status = m->fmeta_status;
     const bool inspect = (flags & TML_LOAD_INSPECT) != 0;
     tml_plan_hint_t hint = {NULL, 0};
     tml_status_t s = load(m, inspect, &hint, err);
@@ -706,11 +727,7 @@ tml_status_t tml_model_load_ex(tml_model_t *m, const uint8_t *data, size_t size,
                 hint.data = moved;
             }
         }
-        memset(m, 0, sizeof(*m));
-        m->allocator = *allocator;
-        m->fb.buf = data;
-        m->fb.size = (uint32_t)size;
-        m->load_flags = (uint8_t)flags;
+        start_pass(m, data, size, allocator, flags, fmeta, fmeta_status);
         m->persistent = tml_raw_alloc(m, need ? need : 8, err);
         m->persistent_size = need ? need : 8;
         s = m->persistent ? load(m, inspect, &hint, err) : TML_ERR_NO_MEMORY;

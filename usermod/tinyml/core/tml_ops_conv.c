@@ -9,6 +9,7 @@
  *  - float32. */
 #include <stddef.h>
 #include "tml_op.h"
+#include "tml_fmeta.h"
 #include "tml_ops.h"
 #include "tml_rows.h"
 #include "tml_mem.h"
@@ -204,6 +205,7 @@ typedef struct {
     tml_fb_vec_t scales;              /* the filter's scales */
     void *tmp;                        /* per call: a temporary block for the arrays, freed by quant_finish */
     int32_t channels;
+    bool flash;                       /* the arrays are the flash metadata's (read only, computed on the host) */
 } quant_t;
 
 /* Per-channel multipliers/shifts and the activation range, into qa->q (arrays
@@ -224,7 +226,13 @@ static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, con
     if (n > 1 && (s = tml_check_channel_dim(m, err, op, filter, "filter", channels)) != TML_OK) {
         return s;
     }
-    conv_multipliers(&m->fb, &qa->scales, in->scale, out->scale, channels, qa->q.multiplier, qa->q.shift);
+    if (!qa->flash) {
+        conv_multipliers(&m->fb, &qa->scales, in->scale, out->scale, channels, qa->q.multiplier, qa->q.shift);
+        if (!qa->tmp && (s = tml_fmeta_note(m, op, TML_FMETA_SLOT_QUANT, TML_META_QUANT, qa->q.multiplier,
+                              2 * (size_t)channels * sizeof(int32_t), err)) != TML_OK) {
+            return s;
+        }
+    }
     /* int16 outputs requantize through MultiplyByQuantizedMultiplier(int64_t),
      * which needs shift < 15 (TFLM asserts < 8 in debug builds). */
     const int max_shift = in->type == TML_INT16 ? 14 : 31;
@@ -245,14 +253,20 @@ static tml_status_t quantize(tml_model_t *m, tml_op_t *op, tml_error_t *err, con
 }
 
 /* Op data of `header` bytes followed by the per-channel multipliers and
- * shifts, one block; q points at the arrays. */
-static void *alloc_data(tml_model_t *m, size_t header, int32_t channels, tml_per_channel_quant_params_t **q,
-    size_t q_offset, tml_error_t *err) {
-    uint8_t *d = tml_persistent_alloc(m, header + 2 * (size_t)channels * sizeof(int32_t), err);
+ * shifts, one block; q points at the arrays. With flash metadata holding them (*flash set), the
+ * header only, and q points into the blob. */
+static void *alloc_data(tml_model_t *m, const tml_op_t *op, size_t header, int32_t channels,
+    tml_per_channel_quant_params_t **q, size_t q_offset, bool *flash, tml_error_t *err) {
+    const size_t bytes = 2 * (size_t)channels * sizeof(int32_t);
+    const tml_tensor_t *in = tml_op_input(m, op, 0);
+    const int32_t *f = tml_fmeta_quant(m, op, channels, in && in->type == TML_INT16 ? 14 : 31);
+    *flash = f != NULL;
+    uint8_t *d = tml_persistent_alloc(m, header + (f ? 0 : bytes), err);
     if (d) {
-        tml_meta_move(m, TML_META_QUANT, 2 * (size_t)channels * sizeof(int32_t));
+        tml_meta_move(m, TML_META_QUANT, f ? 0 : bytes);
         *q = (tml_per_channel_quant_params_t *)(d + q_offset);
-        (*q)->multiplier = (int32_t *)(d + header);
+        /* the kernels only read them */
+        (*q)->multiplier = f ? (int32_t *)(uintptr_t)f : (int32_t *)(d + header);
         (*q)->shift = (*q)->multiplier + channels;
     }
     return d;
@@ -274,8 +288,11 @@ static bool quant_per_call(const tml_model_t *m, const tml_op_t *op, int32_t cha
     if (channels <= 0 || channels > UINT16_MAX || (m->load_flags & TML_LOAD_QUANT_KEEP)) {
         return false;
     }
-    return (m->load_flags & TML_LOAD_QUANT_PER_CALL) ||
-        (uint64_t)op->macs >= (uint64_t)TML_QUANT_PER_CALL_MIN_MACS * (uint64_t)channels;
+    if (m->load_flags & TML_LOAD_QUANT_PER_CALL) {
+        return true;
+    }
+    /* flash metadata holds them (or they are being recorded for it): no RAM, no per-call work */
+    return !tml_fmeta_active(m) && (uint64_t)op->macs >= (uint64_t)TML_QUANT_PER_CALL_MIN_MACS * (uint64_t)channels;
 }
 
 /* The integer op data (header bytes, conv_data_t at k_offset) and room for the multipliers and
@@ -284,9 +301,10 @@ static void *alloc_quant(tml_model_t *m, tml_op_t *op, size_t header, int32_t ch
     tml_error_t *err) {
     qa->tmp = NULL;
     qa->channels = channels;
+    qa->flash = false;
     if (!quant_per_call(m, op, channels)) {
         tml_per_channel_quant_params_t *q;
-        void *d = alloc_data(m, header, channels, &q, k_offset + offsetof(conv_data_t, k.q), err);
+        void *d = alloc_data(m, op, header, channels, &q, k_offset + offsetof(conv_data_t, k.q), &qa->flash, err);
         if (d) {
             qa->q = *q;
         }
@@ -936,10 +954,12 @@ static tml_status_t tconv_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err
     tconv_data_t *d;
     tml_per_channel_quant_params_t *q = NULL;
     quant_t qa;
+    qa.tmp = NULL;
+    qa.flash = false;
     if (type == TML_FLOAT32) {
         d = tml_persistent_alloc(m, sizeof(*d), err);
     } else {
-        d = alloc_data(m, sizeof(*d), channels, &q, offsetof(tconv_data_t, q), err);
+        d = alloc_data(m, op, sizeof(*d), channels, &q, offsetof(tconv_data_t, q), &qa.flash, err);
     }
     if (!d) {
         return TML_ERR_NO_MEMORY;

@@ -7,6 +7,7 @@
  * as TFLite's FullyConnected Prepare computes it. */
 #include <string.h>
 #include "tml_op.h"
+#include "tml_fmeta.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
@@ -42,8 +43,10 @@ static void fc_dims(const fc_data_t *d, tml_dims_t *in, tml_dims_t *filter, tml_
  * the per-tensor multiplier and shift, instead of fc_data_t's 56 and 8 on a 32-bit core); each call
  * builds the kernel's parameter structs from it and the filter's dims [units, depth] on the stack.
  * Per tensor the multiplier and shift are here; per channel `units` multipliers then `units` shifts
- * follow the record; then the kernel sums, where the backend precomputes them. */
-enum { FC8_PER_CHANNEL = 1, FC8_SUMS = 2 };
+ * follow the record; then the kernel sums, where the backend precomputes them. FC8_EXTERN (flash
+ * metadata): two pointers follow the record instead, to the multipliers and shifts and to the sums,
+ * in the blob or (an array it lacked) after the pointers. */
+enum { FC8_PER_CHANNEL = 1, FC8_SUMS = 2, FC8_EXTERN = 4 };
 typedef struct {
     int32_t batches;
     int32_t multiplier;     /* per tensor */
@@ -58,6 +61,12 @@ typedef struct {
 static inline void fc8_params(fc8_data_t *d, int32_t units, tml_fc_params_t *p, tml_quant_params_t *q,
     int32_t *shift) {
     const int32_t n_q = d->flags & FC8_PER_CHANNEL ? units : 0;
+    int32_t *arrays = (int32_t *)(d + 1), *sums = arrays + 2 * n_q;
+    if (d->flags & FC8_EXTERN) {
+        int32_t *const *ext = (int32_t *const *)(void *)(d + 1);
+        arrays = ext[0];
+        sums = ext[1];
+    }
     p->input_offset = d->input_offset;
     p->filter_offset = d->filter_offset;
     p->output_offset = d->output_offset;
@@ -65,11 +74,11 @@ static inline void fc8_params(fc8_data_t *d, int32_t units, tml_fc_params_t *p, 
     p->activation.max = d->act_max;
     p->output_rank = d->output_rank;
     p->kernel = d->kernel;
-    p->kernel_sums = d->flags & FC8_SUMS ? (const int32_t *)(d + 1) + 2 * n_q : NULL;
+    p->kernel_sums = d->flags & FC8_SUMS ? sums : NULL;
     *shift = d->shift;
     q->is_per_channel = n_q > 0;
-    q->multiplier = n_q ? (int32_t *)(d + 1) : &d->multiplier;
-    q->shift = n_q ? (int32_t *)(d + 1) + n_q : shift;
+    q->multiplier = n_q ? arrays : &d->multiplier;
+    q->shift = n_q ? arrays + n_q : shift;
 }
 
 typedef struct {
@@ -278,18 +287,30 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     const bool const_weights =
         filter->kind == TML_TENSOR_CONST && filter->data && (!bias || (bias->kind == TML_TENSOR_CONST && bias->data));
     const int32_t sums = TML_FC_SUMS_AT_LOAD && const_weights && !s4
-        ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d) : 0;
+        ? tml_fully_connected_s8_kernel_sums_size(&f.p, &f.q, &f_d, &out_d, tml_fmeta_mve(m)) : 0;
     if (sums < 0) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "the kernel rejects these dimensions");
     }
     /* the quantization arrays after the record only per channel (per tensor: in it) */
     const size_t n_q = (size_t)(n_scales > 1 ? units : 0);
-    fc8_data_t *d = tml_persistent_alloc(m, sizeof(*d) + 2 * n_q * sizeof(int32_t) + (size_t)sums, err);
+    const size_t q_bytes = 2 * n_q * sizeof(int32_t), s_bytes = (size_t)(sums > 0 ? sums : 0);
+    /* the arrays the flash metadata holds (NULL: computed here into RAM) */
+    const int32_t *q_flash = n_q ? tml_fmeta_quant(m, op, (int32_t)n_q, 31) : NULL;
+    const int32_t *s_flash = tml_fmeta_array(m, op, TML_FMETA_SLOT_SUMS, TML_META_KERNEL_SUMS, s_bytes);
+    const size_t ext = q_flash || s_flash ? 2 * sizeof(int32_t *) : 0;
+    const size_t q_ram = q_flash ? 0 : q_bytes, s_ram = s_flash ? 0 : s_bytes;
+    fc8_data_t *d = tml_persistent_alloc(m, sizeof(*d) + ext + q_ram + s_ram, err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    tml_meta_move(m, TML_META_QUANT, n_q ? 2 * n_q * sizeof(int32_t) : sizeof(int32_t) + 1);
-    tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)sums);
+    tml_meta_move(m, TML_META_QUANT, n_q ? q_ram : sizeof(int32_t) + 1);
+    tml_meta_move(m, TML_META_KERNEL_SUMS, s_ram);
+    if (ext) {
+        const int32_t **e = (const int32_t **)(void *)(d + 1);
+        int32_t *ram = (int32_t *)(void *)((uint8_t *)(d + 1) + ext);
+        e[0] = q_flash ? q_flash : ram;
+        e[1] = s_flash ? s_flash : ram + q_ram / sizeof(int32_t);
+    }
     d->batches = batches;
     d->input_offset = (int16_t)f.p.input_offset;
     d->filter_offset = f.p.filter_offset;
@@ -297,12 +318,15 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
     d->act_min = (int8_t)f.p.activation.min;
     d->act_max = (int8_t)f.p.activation.max;
     d->output_rank = (uint8_t)f.p.output_rank;
-    d->flags = (uint8_t)((n_q ? FC8_PER_CHANNEL : 0) | (sums > 0 ? FC8_SUMS : 0));
+    d->flags = (uint8_t)((n_q ? FC8_PER_CHANNEL : 0) | (sums > 0 ? FC8_SUMS : 0) | (ext ? FC8_EXTERN : 0));
     tml_fc_params_t p;
     tml_quant_params_t q;
     int32_t shift;
     fc8_params(d, units, &p, &q, &shift);
-    if ((s = fc_multipliers(m, op, err, &a, n_scales, 31, &q)) != TML_OK) {
+    if (!q_flash && (s = fc_multipliers(m, op, err, &a, n_scales, 31, &q)) != TML_OK) {
+        return s;
+    }
+    if (n_q && (s = tml_fmeta_note(m, op, TML_FMETA_SLOT_QUANT, TML_META_QUANT, q.multiplier, q_bytes, err)) != TML_OK) {
         return s;
     }
     /* per tensor: the shift into the record (in [-31, 31]: tml_quantize_multiplier gives at least -31,
@@ -312,10 +336,14 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
         bias ? bias->data : NULL, &out_d);
     d->kernel = (uint8_t)p.kernel;
     tml_op_set_kernel(op, p.kernel);
-    if (sums > 0) {
+    if (sums > 0 && !s_flash) {
         if (tml_fully_connected_s8_kernel_sums(&p, &q, &f_d, filter->data, bias ? bias->data : NULL,
-                (int32_t *)p.kernel_sums) != TML_OK) {
+                (int32_t *)(uintptr_t)p.kernel_sums) != TML_OK) {
             return tml_op_fail(err, TML_ERR_KERNEL, op, "kernel sum precomputation failed");
+        }
+        if ((s = tml_fmeta_note(m, op, TML_FMETA_SLOT_SUMS, TML_META_KERNEL_SUMS, p.kernel_sums, s_bytes, err)) !=
+            TML_OK) {
+            return s;
         }
     }
 #if TML_OPS_INT4

@@ -3,6 +3,7 @@
  * cell state (lstm_eval_common.cc: PrepareGateParametersInteger,
  * CreateLstmCellStateInfo), or float32 throughout. */
 #include "tml_ops.h"
+#include "tml_fmeta.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
@@ -45,19 +46,29 @@ static void quantize(double real, int32_t *mult, int32_t *shift) {
 /* Gate parameters as TFLM's CreateGateParams: FC outputs at scale 2^-12, the
  * multiplier from the float product of the scales (GetQuantizedConvolutionMultipler);
  * the zero-point terms folded into per-row sums as CMSIS-NN's kernel sums. */
-static tml_status_t make_gate(tml_model_t *m, tml_tensor_t *const *t, int wi, int wr, int bi,
-    tml_lstm_gate_t *g, tml_error_t *err) {
+static tml_status_t make_gate(tml_model_t *m, const tml_op_t *op, int gate, tml_tensor_t *const *t, int wi, int wr,
+    int bi, tml_lstm_gate_t *g, tml_error_t *err) {
     const tml_tensor_t *in = t[L_INPUT], *h = t[L_HIDDEN], *w = t[wi], *r = t[wr];
     const int32_t nh = w->dims[0], ni = w->dims[1];
     const double gate_scale = 0.000244140625; /* 2^-12 */
     quantize((double)(float)(in->scale * w->scale) / gate_scale, &g->input_multiplier, &g->input_shift);
     quantize((double)(float)(h->scale * r->scale) / gate_scale, &g->recurrent_multiplier, &g->recurrent_shift);
-    int32_t *sums = tml_persistent_alloc(m, 2 * (size_t)nh * sizeof(int32_t), err);
+    const int8_t *wd = w->data, *rd = r->data;
+    g->input_weights = wd;
+    g->recurrent_weights = rd;
+    /* the sums of gate `gate` (0..3): in the flash metadata (slot TML_FMETA_SLOT_SUMS + gate), or here */
+    const size_t bytes = 2 * (size_t)nh * sizeof(int32_t);
+    const int32_t *flash = tml_fmeta_array(m, op, TML_FMETA_SLOT_SUMS + gate, TML_META_KERNEL_SUMS, bytes);
+    if (flash) {
+        g->input_sum = flash;
+        g->recurrent_sum = flash + nh;
+        return TML_OK;
+    }
+    int32_t *sums = tml_persistent_alloc(m, bytes, err);
     if (!sums) {
         return TML_ERR_NO_MEMORY;
     }
-    tml_meta_move(m, TML_META_KERNEL_SUMS, 2 * (size_t)nh * sizeof(int32_t));
-    const int8_t *wd = w->data, *rd = r->data;
+    tml_meta_move(m, TML_META_KERNEL_SUMS, bytes);
     const int32_t *bias = t[bi]->data;
     for (int32_t j = 0; j < nh; j++) {
         uint32_t sw = 0, sr = 0;
@@ -70,11 +81,9 @@ static tml_status_t make_gate(tml_model_t *m, tml_tensor_t *const *t, int wi, in
         sums[j] = (int32_t)((uint32_t)bias[j] - (uint32_t)in->zero_point * sw);
         sums[nh + j] = (int32_t)(0u - (uint32_t)h->zero_point * sr);
     }
-    g->input_weights = wd;
-    g->recurrent_weights = rd;
     g->input_sum = sums;
     g->recurrent_sum = sums + nh;
-    return TML_OK;
+    return tml_fmeta_note(m, op, TML_FMETA_SLOT_SUMS + gate, TML_META_KERNEL_SUMS, sums, bytes, err);
 }
 
 /* Sizes and options common to both types. */
@@ -288,10 +297,10 @@ tml_status_t tml_unidirectional_sequence_lstm_prepare(tml_model_t *m, tml_op_t *
     quantize(q15 * (double)cell->scale / (double)cell->scale, &p->forget_cell_multiplier, &p->forget_cell_shift);
     quantize(q15 * q15 / (double)cell->scale, &p->input_cell_multiplier, &p->input_cell_shift);
     quantize(q15 * q15 / (double)hid->scale, &p->hidden_multiplier, &p->hidden_shift);
-    if ((s = make_gate(m, t, L_I2F, L_R2F, L_BF, &p->forget, err)) != TML_OK
-        || (s = make_gate(m, t, L_I2I, L_R2I, L_BI, &p->input, err)) != TML_OK
-        || (s = make_gate(m, t, L_I2C, L_R2C, L_BC, &p->cell, err)) != TML_OK
-        || (s = make_gate(m, t, L_I2O, L_R2O, L_BO, &p->output, err)) != TML_OK) {
+    if ((s = make_gate(m, op, 0, t, L_I2F, L_R2F, L_BF, &p->forget, err)) != TML_OK
+        || (s = make_gate(m, op, 1, t, L_I2I, L_R2I, L_BI, &p->input, err)) != TML_OK
+        || (s = make_gate(m, op, 2, t, L_I2C, L_R2C, L_BC, &p->cell, err)) != TML_OK
+        || (s = make_gate(m, op, 3, t, L_I2O, L_R2O, L_BO, &p->output, err)) != TML_OK) {
         return s;
     }
     op->data = p;

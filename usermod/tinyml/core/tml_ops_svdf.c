@@ -8,6 +8,7 @@
  * input_size], 2 weights_time [filters, memory], 3 bias [units] (optional),
  * 4 activation state [batches, filters * memory]. */
 #include "tml_op.h"
+#include "tml_fmeta.h"
 #include "../kernels/tml_math.h"
 #include "../kernels/tml_kernels.h"
 
@@ -22,7 +23,7 @@ typedef struct {
     int16_t input_zero_point, state_zero_point, output_zero_point;
     int8_t shift_1, shift_2;
     uint8_t activation; /* float32 */
-    uint8_t has_kernel_sums;
+    uint8_t has_kernel_sums; /* 1: they follow the record; 2: a pointer to them (flash metadata) does */
 } svdf_data_t;
 
 /* The kernel parameters from the tensors' shapes, the rank option and d. */
@@ -41,7 +42,8 @@ static void svdf_params(tml_model_t *m, const tml_op_t *op, const svdf_data_t *d
     p->shift_1 = d->shift_1;
     p->multiplier_2 = d->multiplier_2;
     p->shift_2 = d->shift_2;
-    p->kernel_sums = d->has_kernel_sums ? (const int32_t *)(d + 1) : NULL;
+    p->kernel_sums = d->has_kernel_sums == 2 ? *(const int32_t *const *)(const void *)(d + 1)
+        : d->has_kernel_sums ? (const int32_t *)(d + 1) : NULL;
 }
 
 /* Counts, options, shapes and the state variable, as PrepareSvdf. */
@@ -150,15 +152,17 @@ tml_status_t tml_svdf_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     p.output_zero_point = out->zero_point;
     /* CMSIS-NN on MVE: kernel sums of the constant feature weights, as TFLM's
      * KERNELS_OPTIMIZED_FOR_SPEED build precomputes them. */
-    int32_t sums = wt->type == TML_INT8 ? tml_svdf_s8_kernel_sums_size(&p) : 0;
+    int32_t sums = wt->type == TML_INT8 ? tml_svdf_s8_kernel_sums_size(&p, tml_fmeta_mve(m)) : 0;
     if (sums > 0 && !(wf->kind == TML_TENSOR_CONST && wf->data)) {
         return tml_op_fail(err, TML_ERR_UNSUPPORTED, op, "weights_feature must be constant");
     }
-    svdf_data_t *d = tml_persistent_alloc(m, sizeof(*d) + (size_t)(sums > 0 ? sums : 0), err);
+    const size_t s_bytes = (size_t)(sums > 0 ? sums : 0);
+    const int32_t *s_flash = tml_fmeta_array(m, op, TML_FMETA_SLOT_SUMS, TML_META_KERNEL_SUMS, s_bytes);
+    svdf_data_t *d = tml_persistent_alloc(m, sizeof(*d) + (s_flash ? sizeof(s_flash) : s_bytes), err);
     if (!d) {
         return TML_ERR_NO_MEMORY;
     }
-    tml_meta_move(m, TML_META_KERNEL_SUMS, (size_t)(sums > 0 ? sums : 0));
+    tml_meta_move(m, TML_META_KERNEL_SUMS, s_flash ? 0 : s_bytes);
     d->multiplier_1 = p.multiplier_1;
     d->multiplier_2 = p.multiplier_2;
     d->shift_1 = (int8_t)p.shift_1;
@@ -166,11 +170,18 @@ tml_status_t tml_svdf_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err) {
     d->input_zero_point = (int16_t)p.input_zero_point;
     d->state_zero_point = (int16_t)p.state_zero_point;
     d->output_zero_point = (int16_t)p.output_zero_point;
-    if (sums > 0) {
+    if (s_flash) {
+        *(const int32_t **)(void *)(d + 1) = s_flash;
+        d->has_kernel_sums = 2;
+    } else if (sums > 0) {
         if (tml_svdf_s8_kernel_sums(&p, wf->data, (int32_t *)(d + 1)) != TML_OK) {
             return tml_op_fail(err, TML_ERR_KERNEL, op, "kernel sum precomputation failed");
         }
         d->has_kernel_sums = 1;
+        tml_status_t ns = tml_fmeta_note(m, op, TML_FMETA_SLOT_SUMS, TML_META_KERNEL_SUMS, d + 1, s_bytes, err);
+        if (ns != TML_OK) {
+            return ns;
+        }
     }
     op->data = d;
     op->scratch_size = tml_svdf_s8_get_buffer_size(&p);

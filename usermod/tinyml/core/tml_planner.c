@@ -849,7 +849,7 @@ static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
         }
         const tml_tensor_t *y = &m->tensors[saved.y];
         const int32_t h = tml_tensor_rows(y), align = rows_align(y);
-        for (int parts = 2; parts <= 4; parts *= 2) {
+        for (int parts = 2; parts <= 16; parts *= 2) {
             int32_t r = ((h + parts - 1) / parts + align - 1) / align * align;
             r = r < h ? r : h - 1;
             if (r <= saved.rows || !candidate(P, saved.op, r, &P->cands[c])) {

@@ -20,8 +20,10 @@ static void host_free(void *ctx, void *ptr, size_t size) {
     free(ptr);
 }
 
-/* Load (TML_LOAD_* flags) and bind a malloc'd arena. NULL on failure (err says why). */
-tml_model_t *tml_host_load_ex(const uint8_t *data, size_t size, unsigned flags, tml_error_t *err) {
+/* Load (TML_LOAD_* flags; meta: flash metadata, or NULL) and bind a malloc'd arena. NULL on failure
+ * (err says why). */
+tml_model_t *tml_host_load_meta(const uint8_t *data, size_t size, unsigned flags, const uint8_t *meta,
+    size_t meta_size, tml_error_t *err) {
     static const tml_allocator_t a = { host_alloc, host_free, NULL };
     tml_host_model_t *h = calloc(1, sizeof(*h));
     if (!h) {
@@ -30,7 +32,7 @@ tml_model_t *tml_host_load_ex(const uint8_t *data, size_t size, unsigned flags, 
         strcpy(err->msg, "out of memory");
         return NULL;
     }
-    if (tml_model_load_ex(&h->model, data, size, &a, flags, err) != TML_OK) {
+    if (tml_model_load_meta(&h->model, data, size, &a, flags, meta, meta_size, err) != TML_OK) {
         free(h);
         return NULL;
     }
@@ -43,6 +45,10 @@ tml_model_t *tml_host_load_ex(const uint8_t *data, size_t size, unsigned flags, 
         return NULL;
     }
     return &h->model;
+}
+
+tml_model_t *tml_host_load_ex(const uint8_t *data, size_t size, unsigned flags, tml_error_t *err) {
+    return tml_host_load_meta(data, size, flags, NULL, 0, err);
 }
 
 tml_model_t *tml_host_load(const uint8_t *data, size_t size, tml_error_t *err) {

@@ -206,12 +206,14 @@ tml_status_t tml_depthwise_conv_s8_portable(const tml_dw_conv_params_t *dw_conv_
  * filter_offset is applied; per-channel: it is ignored (as TFLM's reference).
  * Optional precomputation (constant weights): if kernel_sums_size() > 0, fill
  * that many bytes with kernel_sums() at prepare time and set
- * fc_params->kernel_sums before get_buffer_size() and every call. */
+ * fc_params->kernel_sums before get_buffer_size() and every call. for_mve 1: the
+ * size an MVE (Cortex-M55) build of this backend precomputes, whatever this build is
+ * (flash metadata written on the host; kernels of other builds ignore the sums). */
 int32_t tml_fully_connected_s8_select(const tml_fc_params_t *fc_params, const tml_quant_params_t *quant_params,
     const tml_dims_t *input_dims, const tml_dims_t *filter_dims, const int8_t *filter, const int32_t *bias,
     const tml_dims_t *output_dims);
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
-    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims);
+    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int for_mve);
 tml_status_t tml_fully_connected_s8_kernel_sums(const tml_fc_params_t *fc_params,
     const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const int8_t *filter,
     const int32_t *bias, int32_t *kernel_sums);
@@ -529,8 +531,8 @@ typedef struct {
     int32_t multiplier_2, shift_2; /* state * weights_time -> output */
     const int32_t *kernel_sums;    /* from tml_svdf_s8_kernel_sums(), or NULL */
 } tml_svdf_params_t;
-/* Precomputation for constant weights_feature (as tml_fully_connected_s8_kernel_sums). */
-int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *params);
+/* Precomputation for constant weights_feature (as tml_fully_connected_s8_kernel_sums, for_mve too). */
+int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *params, int for_mve);
 tml_status_t tml_svdf_s8_kernel_sums(const tml_svdf_params_t *params, const int8_t *weights_feature,
     int32_t *kernel_sums);
 int32_t tml_svdf_s8_get_buffer_size(const tml_svdf_params_t *params);

@@ -16,6 +16,9 @@
  *   CONV_2D             ARMv6-M (ref,          armv6m/ (TML_KERNEL_ARMV6M) where tml_armv6m_conv_ok:
  *                       cmsis-nn)              not grouped, >= 2 MACs per output, the input zero
  *                                              point an int8; else the backend's
+ *   DEPTHWISE_CONV_2D   cmsis-nn               arm_depthwise_conv_s8 (TML_CMSIS_KERNEL_DW_PLAIN,
+ *                                              cmsis_nn/tml_conv_s8.c) where the wrapper's scratch
+ *                                              buffer exceeds the layer's input and output bytes
  *   DEPTHWISE_CONV_2D   ARMv6-M                armv6m/ where depth multiplier 1; else the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), 2 or more batches, depth >= 2; else
@@ -29,6 +32,8 @@
 #include "tml_kernels.h"
 #if defined(TML_BACKEND_ESP_NN)
 #include "esp_nn/tml_esp_nn.h"
+#elif defined(TML_BACKEND_CMSIS_NN)
+#include "cmsis_nn/tml_cmsis_nn.h"
 #endif
 #include "armv6m/tml_armv6m.h"
 
@@ -63,6 +68,9 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_pe
         return TML_KERNEL_ARMV6M;
     }
 #endif
+#if defined(TML_BACKEND_CMSIS_NN)
+    return tml_cmsis_nn_depthwise_conv_s8_select(p, q, in, f, filter, bias, out);
+#else
     (void)p;
     (void)q;
     (void)in;
@@ -71,6 +79,7 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_pe
     (void)bias;
     (void)out;
     return TML_KERNEL_BACKEND;
+#endif
 #endif
 }
 

@@ -6,6 +6,18 @@
 #include "arm_nnfunctions.h"
 #include "../tml_kernels.h"
 
+/* Backend kernel variants (tml_kernel_t values above TML_KERNEL_PORTABLE). */
+enum {
+    TML_CMSIS_KERNEL_DW_PLAIN = 2, /* arm_depthwise_conv_s8: no scratch buffer (tml_conv_s8.c) */
+};
+
+/* DEPTHWISE_CONV_2D: TML_CMSIS_KERNEL_DW_PLAIN where the wrapper's scratch
+ * buffer would exceed the layer's input and output, else TML_KERNEL_BACKEND
+ * (tml_conv_s8.c; consulted by the selection table, kernels/tml_select.c). */
+int32_t tml_cmsis_nn_depthwise_conv_s8_select(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims);
+
 static inline cmsis_nn_dims tml_cmsis_dims(const tml_dims_t *d) {
     cmsis_nn_dims r = {d->n, d->h, d->w, d->c};
     return r;

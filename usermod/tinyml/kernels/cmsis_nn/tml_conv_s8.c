@@ -117,6 +117,28 @@ static int dw_mve_unsafe(const tml_dw_conv_params_t *p, const tml_dims_t *in, co
 #endif
 }
 
+/* The wrapper's optimized depthwise kernel takes a scratch buffer of
+ * channels x filter height x filter width int16 with the DSP extension (a
+ * fixed 4 x 124 x filter area with MVE). On a late layer with many channels
+ * and a large filter that buffer can exceed the layer's own tensors and set the
+ * model's arena (mcunet_vww_r80 on the M7: 56,448 scratch bytes for a 7x7, 576
+ * channel layer whose input and output take 10,368). There the layer runs
+ * arm_depthwise_conv_s8, which needs no buffer (the same results: CMSIS-NN's
+ * kernels all round as TFLM's reference). */
+int32_t tml_cmsis_nn_depthwise_conv_s8_select(const tml_dw_conv_params_t *dw_conv_params,
+    const tml_per_channel_quant_params_t *quant_params, const tml_dims_t *input_dims, const tml_dims_t *filter_dims,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *output_dims) {
+    (void)quant_params;
+    (void)filter;
+    (void)bias;
+    tml_dw_conv_params_t p = *dw_conv_params;
+    p.kernel = TML_KERNEL_BACKEND;
+    const int64_t buf = tml_depthwise_conv_s8_get_buffer_size(&p, input_dims, filter_dims, output_dims);
+    const int64_t tensors = (int64_t)input_dims->n * input_dims->h * input_dims->w * input_dims->c +
+        (int64_t)output_dims->n * output_dims->h * output_dims->w * output_dims->c;
+    return buf > tensors ? TML_CMSIS_KERNEL_DW_PLAIN : TML_KERNEL_BACKEND;
+}
+
 int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *input_dims,
     const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
 #if TML_KERNELS_ARMV6M
@@ -127,7 +149,7 @@ int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *p, con
     const cmsis_nn_dw_conv_params dp = dw_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
-    if (dw_mve_unsafe(p, input_dims, filter_dims, output_dims)) {
+    if (p->kernel == TML_CMSIS_KERNEL_DW_PLAIN || dw_mve_unsafe(p, input_dims, filter_dims, output_dims)) {
         return 0;
     }
     return arm_depthwise_conv_wrapper_s8_get_buffer_size(&dp, &id, &fd, &od);
@@ -148,7 +170,7 @@ tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_p
     const cmsis_nn_per_channel_quant_params qp = {q->multiplier, q->shift};
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims bd = {1, 1, 1, output_dims->c}, od = tml_cmsis_dims(output_dims);
-    if (dw_mve_unsafe(p, input_dims, filter_dims, output_dims)) {
+    if (p->kernel == TML_CMSIS_KERNEL_DW_PLAIN || dw_mve_unsafe(p, input_dims, filter_dims, output_dims)) {
         return tml_cmsis_status(arm_depthwise_conv_s8(&c, &dp, &qp, &id, input, &fd, filter, &bd, bias, &od, output));
     }
     return tml_cmsis_status(

@@ -25,13 +25,13 @@ static cmsis_nn_dims fc_input_dims(const tml_dims_t *filter_dims, const tml_dims
 }
 
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *p, const tml_quant_params_t *q,
-    const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
+    const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int for_mve) {
     (void)output_dims;
     if (use_conv_1x1(p, q, filter_dims)) {
         return 0;
     }
     const cmsis_nn_dims fd = tml_cmsis_dims(filter_dims);
-    return arm_fully_connected_s8_get_buffer_size(&fd);
+    return for_mve ? arm_fully_connected_s8_get_buffer_size_mve(&fd) : arm_fully_connected_s8_get_buffer_size(&fd);
 }
 
 tml_status_t tml_fully_connected_s8_kernel_sums(const tml_fc_params_t *p, const tml_quant_params_t *q,

@@ -321,9 +321,9 @@ static void svdf_dims(const tml_svdf_params_t *p, cmsis_nn_dims *in, cmsis_nn_di
     *out = o;
 }
 
-int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *p) {
+int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *p, int for_mve) {
     const cmsis_nn_dims wf = {p->filters, p->input_size, 1, 1};
-    return arm_svdf_s8_get_buffer_size(&wf);
+    return for_mve ? arm_svdf_s8_get_buffer_size_mve(&wf) : arm_svdf_s8_get_buffer_size(&wf);
 }
 
 tml_status_t tml_svdf_s8_kernel_sums(const tml_svdf_params_t *p, const int8_t *weights_feature, int32_t *kernel_sums) {

@@ -6,7 +6,8 @@
 #include "../armv6m/tml_armv6m.h"
 
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
-    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims) {
+    const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int for_mve) {
+    (void)for_mve;
     (void)fc_params;
     (void)quant_params;
     (void)filter_dims;

@@ -98,8 +98,9 @@ tml_status_t tml_transpose_conv_s8(const tml_context_t *ctx, const tml_transpose
         output);
 }
 
-int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *params) {
+int32_t tml_svdf_s8_kernel_sums_size(const tml_svdf_params_t *params, int for_mve) {
     (void)params;
+    (void)for_mve;
     return 0;
 }
 
