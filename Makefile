@@ -55,7 +55,8 @@ HOST_CC ?= gcc
 HOST_CFLAGS ?= -std=c99 -O2 -g -fPIC -Wall -Wextra -Werror $(TML_CFLAGS)
 HOST_LIBDIR := $(ROOT)/host_tools/tinyml_tools/lib
 HOST_LIBS := $(HOST_LIBDIR)/libtinyml-ref.so \
-	$(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so $(HOST_LIBDIR)/libtinyml-armv6m.so) \
+	$(if $(HAVE_CMSIS),$(HOST_LIBDIR)/libtinyml-cmsis-nn.so $(HOST_LIBDIR)/libtinyml-armv6m.so \
+	  $(HOST_LIBDIR)/libtinyml-dsp.so) \
 	$(if $(HAVE_ESP_NN),$(HOST_LIBDIR)/libtinyml-esp-nn.so $(HOST_LIBDIR)/libtinyml-esp-nn-ansi.so)
 
 host-lib: $(HOST_LIBS)
@@ -79,6 +80,14 @@ $(HOST_LIBDIR)/libtinyml-armv6m.so: $(TML_SRC_CMSIS) $(TML_HOST_SRC) $(TML_HDR)
 	@mkdir -p $(@D)
 	@echo "  HOSTLIB $(notdir $@)"
 	@$(HOST_CC) $(HOST_CFLAGS) $(TML_CMSIS_CFLAGS) $(TML_ARMV6M_CFLAGS) -shared -o $@ $(TML_SRC_CMSIS) $(TML_HOST_SRC) -lm
+
+# dsp: the cmsis-nn backend with the DSP kernels (kernels/dsp/) forced on, as a Cortex-M4/M7
+# build selects them, their SIMD instructions as the C of kernels/dsp/tml_dsp.h (the device
+# runs the same C, but for one inline-assembly loop): the per-op grids run them as "dsp"
+$(HOST_LIBDIR)/libtinyml-dsp.so: $(TML_SRC_CMSIS) $(TML_HOST_SRC) $(TML_HDR)
+	@mkdir -p $(@D)
+	@echo "  HOSTLIB $(notdir $@)"
+	@$(HOST_CC) $(HOST_CFLAGS) $(TML_CMSIS_CFLAGS) $(TML_DSP_CFLAGS) -shared -o $@ $(TML_SRC_CMSIS) $(TML_HOST_SRC) -lm
 
 # esp-nn: ESP-NN compiled as esp-tflite-micro compiles it (-O2, no -fwrapv, its
 # warnings off), into one archive both flavours link; our wrappers and the core

@@ -92,7 +92,7 @@ class build_lib(build_ext):
         tml = root / TML
         # core.mk's lists: the core, the selection table and the core-family kernels; then per backend
         # its folder's files and the portable ones they do not replace
-        common = sorted(str(p) for d in ("core", "kernels/armv6m") for p in (tml / d).glob("*.c"))
+        common = sorted(str(p) for d in ("core", "kernels/armv6m", "kernels/dsp") for p in (tml / d).glob("*.c"))
         common += [str(tml / "kernels" / "tml_select.c"), str(tml / "host" / "tml_host.c")]
 
         def backend(folder: str | None) -> list[str]:

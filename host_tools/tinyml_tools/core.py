@@ -107,7 +107,7 @@ LOAD_META_MVE = 256
 KIND_NAMES = {0: "none", 1: "const", 2: "arena", 3: "alias", 4: "variable"}
 
 _libs: dict[str, ctypes.CDLL] = {}
-BACKENDS = ("ref", "cmsis-nn", "armv6m", "esp-nn", "esp-nn-ansi")
+BACKENDS = ("ref", "cmsis-nn", "armv6m", "dsp", "esp-nn", "esp-nn-ansi")
 
 
 def _lib_path(backend: str) -> Path:

@@ -61,7 +61,8 @@ CFLAGS = ["-std=c99", "-Os", "-Wall", "-Wextra", "-Werror", "-fwrapv", "-ffp-con
 def core_sources() -> list[Path]:
     """core.mk's TML_CORE_SRC: the core, the selection table and the core-family kernels."""
     k = TML / "kernels"
-    return sorted((TML / "core").glob("*.c")) + [k / "tml_select.c"] + sorted((k / "armv6m").glob("*.c"))
+    return sorted((TML / "core").glob("*.c")) + [k / "tml_select.c"] + sorted((k / "armv6m").glob("*.c")) \
+        + sorted((k / "dsp").glob("*.c"))
 
 
 def backend_sources(folder: str | None) -> list[Path]:

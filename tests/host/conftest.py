@@ -22,13 +22,14 @@ for p in (str(ROOT / "host_tools"), str(HERE)):
 
 from harness import core_backends, expected_backends, sanitizer_lib
 
-
-# The armv6m host library differs from cmsis-nn only in the layers kernels/armv6m runs (CONV_2D,
-# DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/tml_select.c): it runs the modules that hold those operators'
-# grids, the models and the load paths. Elsewhere (elementwise, data, reduce, signal, int4, LSTM ops) its
-# cases would repeat cmsis-nn's, in about 2,500 cases and minutes of `make test`.
-ARMV6M_MODULES = frozenset({"test_ops_conv", "test_ops", "test_models", "test_tflm_models", "test_int4_models",
-                            "test_bad_models", "test_meta", "test_flash_meta", "test_esp_nn", "test_cli_infer"})
+# The armv6m and dsp host libraries differ from cmsis-nn only in the layers our core-family kernels run
+# (kernels/armv6m: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/dsp: CONV_2D; kernels/tml_select.c):
+# they run the modules that hold those operators' grids, the models and the load paths. Elsewhere
+# (elementwise, data, reduce, signal, int4, LSTM ops) their cases would repeat cmsis-nn's, in about 2,500
+# cases and minutes of `make test` each.
+CORE_FAMILY_BACKENDS = ("armv6m", "dsp")
+CORE_FAMILY_MODULES = frozenset({"test_ops_conv", "test_ops", "test_models", "test_tflm_models", "test_int4_models",
+                                 "test_bad_models", "test_meta", "test_flash_meta", "test_esp_nn", "test_cli_infer"})
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -40,8 +41,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     expected = expected_backends()
     if sanitizer_lib():
         expected = {"ref": None}
-    if metafunc.module.__name__ not in ARMV6M_MODULES:
-        expected.pop("armv6m", None)
+    if metafunc.module.__name__ not in CORE_FAMILY_MODULES:
+        for name in CORE_FAMILY_BACKENDS:
+            expected.pop(name, None)
     params = [pytest.param(name, marks=pytest.mark.skip(reason=why)) if why else name
               for name, why in expected.items()]
     metafunc.parametrize("backend", params, indirect=True)

@@ -56,7 +56,8 @@ def esp_nn_missing() -> str | None:
 def expected_backends() -> dict[str, str | None]:
     """Every backend the host tests run on -> None where its library must be there (`make host-lib` builds
     it), or why it cannot be (one line): ref always; cmsis-nn, and armv6m (cmsis-nn with the ARMv6-M
-    kernels forced on, as the RP2040 runs them), where CMSIS-NN is in the dependency cache; esp-nn (ESP-NN's
+    kernels forced on, as the RP2040 runs them) and dsp (cmsis-nn with the DSP kernels forced on, as the
+    Cortex-M4/M7 run them), where CMSIS-NN is in the dependency cache; esp-nn (ESP-NN's
     generic optimisations) and esp-nn-ansi (its ANSI C) where ESP-NN is."""
     cmsis = cmsis_nn_dir()
     have_cmsis = (cmsis / "Include" / "arm_nnfunctions.h").exists()
@@ -64,6 +65,7 @@ def expected_backends() -> dict[str, str | None]:
     return {"ref": None,
             "cmsis-nn": None if have_cmsis else f"backend cmsis-nn: {no_cmsis}",
             "armv6m": None if have_cmsis else f"backend armv6m: {no_cmsis}",
+            "dsp": None if have_cmsis else f"backend dsp: {no_cmsis}",
             "esp-nn": esp_nn_missing(), "esp-nn-ansi": esp_nn_missing()}
 
 

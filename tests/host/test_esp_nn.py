@@ -207,8 +207,8 @@ def test_softmax_row_length(cols: int, routed: bool, backend: str) -> None:
     _, model = check(data, [rand_i8(rng, (2, cols), -40, 40)], backend, f"SOFTMAX {cols} columns")
     if esp_nn(backend):
         assert kernels(model) == ["portable" if routed else lib_kernel(backend)]
-    # arm_softmax_s8 returns 127s on cmsis-nn and armv6m (whose SOFTMAX is CMSIS-NN's; TFLM aborts)
-    if backend not in ("cmsis-nn", "armv6m") and routed:
+    # arm_softmax_s8 returns 127s on cmsis-nn, armv6m and dsp (whose SOFTMAX is CMSIS-NN's; TFLM aborts)
+    if backend not in ("cmsis-nn", "armv6m", "dsp") and routed:
         with pytest.raises(core_module().CoreError) as e:
             model.invoke(np.full((2, cols), 5, np.int8))
         assert e.value.status == "KERNEL"
@@ -283,8 +283,8 @@ def test_shared_models_run_on_esp_nn(name: str, esp_backend: str) -> None:
 
 
 def test_backend_names(backend: str) -> None:
-    """Each host library reports the backend it was built as (armv6m: the cmsis-nn backend with the ARMv6-M
-    kernels forced on; op_info names the layers they run "armv6m")."""
+    """Each host library reports the backend it was built as (armv6m, dsp: the cmsis-nn backend with the
+    ARMv6-M or DSP kernels forced on; op_info names the layers they run "armv6m" or "dsp")."""
     lib = ctypes.CDLL(str(core_module()._lib_path(backend)))
     lib.tml_backend_name.restype = ctypes.c_char_p
-    assert lib.tml_backend_name().decode() == {"armv6m": "cmsis-nn"}.get(backend, backend)
+    assert lib.tml_backend_name().decode() == {"armv6m": "cmsis-nn", "dsp": "cmsis-nn"}.get(backend, backend)

@@ -645,6 +645,21 @@ def test_case_ids_unique() -> None:
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
 
 
+def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
+    """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
+    int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
+    an int8), else the backend's."""
+    got = []
+    for k, name in enumerate(model.ops):
+        info = model.op_info(k)
+        if name != "CONV_2D" or model.tensor(info.inputs[0]).dtype != "int8":
+            continue
+        x, w = model.tensor(info.inputs[0]), model.tensor(info.inputs[1])
+        ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
+        got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
+    return got
+
+
 @pytest.mark.parametrize("case_id", [c.id for c in CASES])
 def test_op(case_id: str, backend: str) -> None:
     data, inputs, refs = reference(case_id)
@@ -653,6 +668,9 @@ def test_op(case_id: str, backend: str) -> None:
     assert_same_outputs(refs, outs, f"{case_id} [{backend}]")
     models = assert_same_in_every_plan(data, inputs, refs, backend, f"{case_id} [{backend}]")
     expect_row_plans(model, models, f"{case_id} [{backend}]")
+    if backend == "dsp":  # the DSP kernels run every layer their rule gives them
+        for name, kernel, want in dsp_conv_kernels(model):
+            assert kernel == want, f"{case_id} [dsp]: {name} ran on '{kernel}', the selection rule gives '{want}'"
     if case_id in FOLDED:  # the PAD's output takes no arena where it is folded into the convolution
         pad = next(model.op_info(k) for k in range(len(model.ops)) if model.ops[k] in ("PAD", "PADV2"))
         kind = model.tensor(pad.outputs[0]).kind

@@ -128,7 +128,8 @@ def test_without_cmsis_nn_the_ref_backend_alone(built: Path, tmp_path: Path) -> 
     compiled = sorted(Path(ln.split(" -c ")[1].split()[0]).relative_to(top / "_repo" / "usermod" / "tinyml").as_posix()
                       for ln in lines if " -c " in ln)
     tml = ROOT / "usermod" / "tinyml"
-    want = sorted([p.relative_to(tml).as_posix() for d in ("core", "kernels/portable", "kernels/armv6m", "host")
+    folders = ("core", "kernels/portable", "kernels/armv6m", "kernels/dsp", "host")
+    want = sorted([p.relative_to(tml).as_posix() for d in folders
                    for p in (tml / d).glob("*.c")] + ["kernels/tml_select.c"])
     assert compiled == want
     links = [ln for ln in lines if " -shared " in ln]

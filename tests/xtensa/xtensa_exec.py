@@ -85,7 +85,8 @@ class Backend:
 
 def _core_sources() -> list[Path]:
     k = TML / "kernels"  # core.mk's TML_CORE_SRC
-    return sorted((TML / "core").glob("*.c")) + [k / "tml_select.c"] + sorted((k / "armv6m").glob("*.c"))
+    return sorted((TML / "core").glob("*.c")) + [k / "tml_select.c"] + sorted((k / "armv6m").glob("*.c")) \
+        + sorted((k / "dsp").glob("*.c"))
 
 
 def _backend_sources(folder: str | None) -> list[Path]:

@@ -6,12 +6,12 @@ TML_DIR := $(ROOT)/usermod/tinyml
 # kernels/: portable/ is the portable C of every operator (the reference; the ref
 # backend is portable/ alone); a backend folder (cmsis_nn/, esp_nn/) holds
 # wrappers of a kernel library, and its file X.c replaces portable/X.c; a core
-# family folder (armv6m/) holds kernels of our own, compiled to nothing except
+# family folder (armv6m/, dsp/) holds kernels of our own, compiled to nothing except
 # for that core (or a host test build that forces them on); tml_select.c is the
 # one table that chooses, per operator and shape, which implementation runs.
 TML_KDIR := $(TML_DIR)/kernels
 TML_CORE_SRC := $(sort $(wildcard $(TML_DIR)/core/*.c)) $(TML_KDIR)/tml_select.c \
-	$(sort $(wildcard $(TML_KDIR)/armv6m/*.c))
+	$(sort $(wildcard $(TML_KDIR)/armv6m/*.c)) $(sort $(wildcard $(TML_KDIR)/dsp/*.c))
 TML_PORTABLE_SRC := $(sort $(wildcard $(TML_KDIR)/portable/*.c))
 TML_HDR := $(wildcard $(TML_DIR)/core/*.h $(TML_KDIR)/*.h $(TML_KDIR)/*/*.h)
 TML_HOST_SRC := $(TML_DIR)/host/tml_host.c
@@ -25,6 +25,9 @@ TML_CMSIS_CFLAGS = -DTML_BACKEND_CMSIS_NN -I$(CMSIS_NN_DIR)/Include
 # ARMv6-M kernels (kernels/armv6m/) forced on in a host build, so the per-op
 # grids run their C (on an ARMv6-M target __ARM_ARCH_6M__ turns them on)
 TML_ARMV6M_CFLAGS = -DTML_KERNELS_ARMV6M=1
+# DSP kernels (kernels/dsp/) forced on in a host build, their SIMD instructions as C (on a
+# Cortex-M4/M7/M33 target __ARM_FEATURE_DSP turns them on)
+TML_DSP_CFLAGS = -DTML_KERNELS_DSP=1
 # esp-nn backend: our wrappers (kernels/esp_nn/X.c replaces kernels/portable/X.c;
 # the other portable files serve the operators ESP-NN lacks) and ESP-NN's C sources (its
 # ANSI C and generic optimisations, as its CMakeLists.txt builds them for every

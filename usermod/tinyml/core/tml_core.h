@@ -227,7 +227,7 @@ size_t tml_model_op_scratch(const tml_model_t *m, int i);
 int tml_model_op_supported(const tml_model_t *m, int i);
 /* The kernel that load chose for op i, where the backend has more than one
  * (tml_kernel_t): the backend's name (tml_backend_name()), "portable" (kernels/portable),
- * "armv6m" (kernels/armv6m),
+ * "armv6m" (kernels/armv6m), "dsp" (kernels/dsp),
  * "esp-nn-ansi" (the esp-nn S3 build's ANSI C kernels); NULL where the op has one. */
 const char *tml_model_op_kernel(const tml_model_t *m, int i);
 /* Weights bytes: all constant tensor data referenced by the graph. */

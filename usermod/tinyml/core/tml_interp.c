@@ -167,6 +167,8 @@ const char *tml_model_op_kernel(const tml_model_t *m, int i) {
             return "portable";
         case TML_KERNEL_ARMV6M:
             return "armv6m";
+        case TML_KERNEL_DSP:
+            return "dsp";
         default: /* the backends' variants: one each */
 #if defined(TML_BACKEND_ESP_NN)
             return "esp-nn-ansi"; /* TML_ESP_NN_KERNEL_ANSI */

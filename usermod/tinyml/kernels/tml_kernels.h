@@ -76,6 +76,7 @@ typedef enum {
     TML_KERNEL_BACKEND = 0,  /* the backend's kernel (the library's, for esp-nn) */
     TML_KERNEL_PORTABLE = 1, /* the portable kernel of kernels/portable */
     TML_KERNEL_ARMV6M = 3,   /* ours for ARMv6-M (kernels/armv6m; 2 is TML_ESP_NN_KERNEL_ANSI) */
+    TML_KERNEL_DSP = 4,      /* ours for DSP cores without MVE (kernels/dsp: Cortex-M4, M7, M33) */
 } tml_kernel_t;
 
 /* The ARMv6-M kernels (kernels/armv6m/): on for ARMv6-M targets (Cortex-M0/M0+,
@@ -87,6 +88,19 @@ typedef enum {
 #define TML_KERNELS_ARMV6M 1
 #else
 #define TML_KERNELS_ARMV6M 0
+#endif
+#endif
+
+/* The DSP kernels (kernels/dsp/): on for cores with the DSP extension and without
+ * MVE (Cortex-M4, M7, M33) with the ref or cmsis-nn backend; -DTML_KERNELS_DSP=1
+ * forces their C on elsewhere (the host library libtinyml-dsp.so, so the per-op
+ * grids run them, through the C equivalents of the SIMD instructions),
+ * -DTML_KERNELS_DSP=0 leaves them out (e.g. a board short of flash). */
+#if !defined(TML_KERNELS_DSP)
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_FEATURE_MVE) && !defined(TML_BACKEND_ESP_NN)
+#define TML_KERNELS_DSP 1
+#else
+#define TML_KERNELS_DSP 0
 #endif
 #endif
 

@@ -16,6 +16,9 @@
  *   CONV_2D             ARMv6-M (ref,          armv6m/ (TML_KERNEL_ARMV6M) where tml_armv6m_conv_ok:
  *                       cmsis-nn)              not grouped, >= 2 MACs per output, the input zero
  *                                              point an int8; else the backend's
+ *   CONV_2D             DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_conv_ok: not
+ *                       cmsis-nn: Cortex-M4,   grouped, >= 4 MACs per output, the input zero point
+ *                       M7, M33)               an int8; else the backend's
  *   DEPTHWISE_CONV_2D   cmsis-nn               arm_depthwise_conv_s8 (TML_CMSIS_KERNEL_DW_PLAIN,
  *                                              cmsis_nn/tml_conv_s8.c) where the wrapper's scratch
  *                                              buffer exceeds the layer's input and output bytes
@@ -26,8 +29,13 @@
  * ARMv6-M builds (TML_KERNELS_ARMV6M, tml_kernels.h: __ARM_ARCH_6M__, or forced on in
  * the host library libtinyml-armv6m.so) take our kernels wherever the rule allows:
  * CMSIS-NN has only plain C there, and ours ran kws_ref_model's CONV_2D and
- * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles (rp2040js; README). The rules read no row count and no padding.h, so a layer's
- * choice holds for every row view the planner runs (tml_rows.h).
+ * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles (rp2040js; README).
+ * DSP builds (TML_KERNELS_DSP, tml_kernels.h: __ARM_FEATURE_DSP without MVE, or forced
+ * on in the host library libtinyml-dsp.so) take our CONV_2D kernel wherever its rule
+ * allows: it ran the convolutions of kws_ref_model and pretrainedResnet_quant in
+ * fewer instructions than CMSIS-NN on the M4 and M7 (README). The rules read no row
+ * count and no padding.h, so a layer's choice holds for every row view the planner
+ * runs (tml_rows.h).
  */
 #include "tml_kernels.h"
 #if defined(TML_BACKEND_ESP_NN)
@@ -36,6 +44,7 @@
 #include "cmsis_nn/tml_cmsis_nn.h"
 #endif
 #include "armv6m/tml_armv6m.h"
+#include "dsp/tml_dsp.h"
 
 int32_t tml_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_quant_params_t *q,
     const tml_dims_t *in, const tml_dims_t *f, const int8_t *filter, const int32_t *bias, const tml_dims_t *out) {
@@ -45,6 +54,11 @@ int32_t tml_conv_s8_select(const tml_conv_params_t *p, const tml_per_channel_qua
 #if TML_KERNELS_ARMV6M
     if (tml_armv6m_conv_ok(p, in, f, out)) {
         return TML_KERNEL_ARMV6M;
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (tml_dsp_conv_ok(p, in, f, out)) {
+        return TML_KERNEL_DSP;
     }
 #endif
     (void)p;

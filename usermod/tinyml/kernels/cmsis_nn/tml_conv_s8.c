@@ -4,6 +4,7 @@
  * convolutions, which run the portable kernel (see tml_conv_s8). */
 #include "tml_cmsis_nn.h"
 #include "../armv6m/tml_armv6m.h"
+#include "../dsp/tml_dsp.h"
 #include "arm_nnsupportfunctions.h"
 
 static cmsis_nn_conv_params conv_params(const tml_conv_params_t *p) {
@@ -48,6 +49,11 @@ int32_t tml_conv_s8_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t
         return tml_conv_s8_armv6m_get_buffer_size(p, input_dims, filter_dims, output_dims);
     }
 #endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_conv_s8_dsp_get_buffer_size(p, input_dims, filter_dims, output_dims);
+    }
+#endif
     const cmsis_nn_conv_params cp = conv_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = conv_filter_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
@@ -67,6 +73,11 @@ tml_status_t tml_conv_s8(const tml_context_t *ctx, const tml_conv_params_t *p,
 #if TML_KERNELS_ARMV6M
     if (p->kernel == TML_KERNEL_ARMV6M) {
         return tml_conv_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_conv_s8_dsp(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
     }
 #endif
     if (input_dims->c != filter_dims->c) {

@@ -1,0 +1,100 @@
+/* tinyml kernels for Cortex-M cores with the DSP extension and without MVE
+ * (ARMv7E-M: Cortex-M4, M7; ARMv8-M Mainline with DSP: M33): CONV_2D, int8,
+ * byte-equal to TFLM's reference (and CMSIS-NN). The selection table
+ * (kernels/tml_select.c) gives a layer to them where tml_dsp_*_ok() says so;
+ * compiled in where TML_KERNELS_DSP (tml_kernels.h) is 1.
+ *
+ * The SIMD instructions they use (SXTB16, SADD16, SMLAD) are the small inline
+ * functions below: one instruction each where __ARM_FEATURE_DSP is defined, their
+ * exact C equivalent elsewhere (the host library libtinyml-dsp.so runs the same
+ * kernel C through them, so the per-op grids check it).
+ *
+ * CONV_2D is one matrix kernel, 2 output pixels x 2 output channels per pass over
+ * the patch (K = filter h * w * c):
+ *  - the two pixels' patches (read in place for a 1x1 filter without padding,
+ *    else gathered by im2col, the padding filled with the input zero point) are
+ *    widened once to int16 with the input offset added, interleaved as the inner
+ *    loop reads them: per 4 patch bytes, 4 words [p0 even, p0 odd, p1 even, p1 odd]
+ *    (even: bytes 0 and 2, odd: bytes 1 and 3, SXTB16's halves);
+ *  - the inner loop reads the int8 weights in place (one word = 4 weights, two
+ *    SXTB16) and does 8 SMLAD per 4 weights of 2 channels: 15 instructions
+ *    per 16 MACs besides the loop (CMSIS-NN's arm_nn_mat_mult_nt_t_s8: 20);
+ *  - requantization (arm_nn_requantize exactly), the output offset and the
+ *    activation clamp are fused into the output loop. */
+#ifndef TML_DSP_H
+#define TML_DSP_H
+
+#include <string.h>
+#include "../tml_kernels.h"
+
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE)
+static inline uint32_t tml_sxtb16(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline uint32_t tml_sxtb16_ror8(uint32_t x) {
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("sadd16 %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+#else
+/* the same operations in C: halves are signed 16-bit lanes, sums wrap as the instructions' do */
+static inline uint32_t tml_sxtb16(uint32_t x) {
+    const uint32_t lo = (uint32_t)(int32_t)(int8_t)(x & 0xFFu) & 0xFFFFu;
+    const uint32_t hi = (uint32_t)(int32_t)(int8_t)((x >> 16) & 0xFFu) & 0xFFFFu;
+    return lo | (hi << 16);
+}
+static inline uint32_t tml_sxtb16_ror8(uint32_t x) {
+    return tml_sxtb16((x >> 8) | (x << 24));
+}
+static inline uint32_t tml_sadd16(uint32_t a, uint32_t b) {
+    return ((a + b) & 0xFFFFu) | (((a >> 16) + (b >> 16)) << 16);
+}
+static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
+    const int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
+    const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
+    return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+#endif
+
+/* 4 bytes from anywhere (an LDR on cores with unaligned access, as CMSIS-NN's arm_nn_read_s8x4) */
+static inline uint32_t tml_dsp_read4(const int8_t *p) {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* arm_nn_requantize(val, mult, shift) exactly (CMSIS-NN; TFLM's MultiplyByQuantizedMultiplier): the
+ * doubling high multiply ((val << left) * mult + 2^30) >> 31, then the rounding right shift of
+ * arm_nn_divide_by_power_of_two (half away from zero). */
+static inline int32_t tml_dsp_requantize(int32_t val, int32_t mult, int32_t shift) {
+    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const int32_t x = (int32_t)((uint32_t)val << left);
+    const int32_t h = (int32_t)(((int64_t)x * mult + ((int64_t)1 << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t d = h >> right;
+    return d + ((h & mask) > (mask >> 1) + (int32_t)((uint32_t)h >> 31));
+}
+
+/* Whether the DSP kernel runs a layer (the selection table's rule; the same for every row view of the
+ * layer: it reads no row count, no padding.h). */
+int tml_dsp_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);
+
+int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out);
+tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+
+#endif

@@ -1,0 +1,212 @@
+/* tinyml kernels for DSP cores: CONV_2D, int8, on one matrix kernel (see tml_dsp.h). Bit-exact with
+ * TFLM's reference_integer_ops::ConvPerChannel. */
+#include "tml_dsp.h"
+
+#if TML_KERNELS_DSP
+
+int tml_dsp_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
+    /* not grouped; the padding value (the input zero point) an int8; at least one word of patch */
+    return f->c == in->c && f->n == out->c && in->n == out->n && p->input_offset >= -127 &&
+        p->input_offset <= 128 && (int64_t)f->h * f->w * f->c >= 4;
+}
+
+static int conv_direct(const tml_conv_params_t *p, const tml_dims_t *f) {
+    return f->h == 1 && f->w == 1 && p->padding.h == 0 && p->padding.w == 0;
+}
+
+/* scratch: the two pixels' widened patches (K / 4 blocks of 4 words, then 2 x 3 int16 of tail), then
+ * (im2col only) one pixel's int8 patch */
+static int32_t wide_bytes(int32_t K) {
+    return (K >> 2) * 16 + 12 + 3; /* + 3: aligned to a word inside the buffer */
+}
+
+int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out) {
+    (void)in;
+    (void)out;
+    const int32_t K = f->h * f->w * f->c;
+    return wide_bytes(K) + (conv_direct(p, f) ? 0 : K);
+}
+
+/* The patch of output pixel (oy, ox) in im2col order (fy, fx, c), padding = the input zero point. */
+static void im2col(int8_t *dst, const int8_t *in, const tml_conv_params_t *p, const tml_dims_t *id,
+    const tml_dims_t *f, int32_t oy, int32_t ox) {
+    const int32_t C = id->c, fw = f->w, dw = p->dilation.w;
+    const int8_t pad = (int8_t)-p->input_offset;
+    const int32_t ix0 = ox * p->stride.w - p->padding.w;
+    for (int32_t fy = 0; fy < f->h; ++fy) {
+        const int32_t iy = oy * p->stride.h - p->padding.h + fy * p->dilation.h;
+        if (iy < 0 || iy >= id->h) {
+            memset(dst, pad, (size_t)(fw * C));
+            dst += fw * C;
+            continue;
+        }
+        const int8_t *row = in + iy * id->w * C;
+        if (dw == 1 && ix0 >= 0 && ix0 + fw <= id->w) {
+            memcpy(dst, row + ix0 * C, (size_t)(fw * C));
+            dst += fw * C;
+            continue;
+        }
+        for (int32_t fx = 0; fx < fw; ++fx, dst += C) {
+            const int32_t ix = ix0 + fx * dw;
+            if (ix < 0 || ix >= id->w) {
+                memset(dst, pad, (size_t)C);
+            } else {
+                memcpy(dst, row + ix * C, (size_t)C);
+            }
+        }
+    }
+}
+
+/* Widen K int8 patch values + the input offset into pixel slot s (0, 1) of the interleaved buffer. */
+static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int s) {
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    uint32_t *d = wide + 2 * s;
+    for (int32_t j = K >> 2; j > 0; --j, src += 4, d += 4) {
+        const uint32_t x = tml_dsp_read4(src);
+        d[0] = tml_sadd16(tml_sxtb16(x), off2);
+        d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+    }
+    int16_t *t = (int16_t *)(wide + 4 * (K >> 2)) + 3 * s;
+    for (int32_t i = 0; i < (K & 3); ++i) {
+        t[i] = (int16_t)(src[i] + off);
+    }
+}
+
+static inline int8_t out_s8(int32_t acc, const tml_per_channel_quant_params_t *q, int32_t n, int32_t out_off,
+    int32_t lo, int32_t hi) {
+    int32_t v = tml_dsp_requantize(acc, q->multiplier[n], q->shift[n]) + out_off;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
+/* Output pixels o0 and o1 (NULL: one pixel, both slots hold it) of N channels, from the widened patches. */
+static void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1, const int8_t *w, int32_t K, int32_t N,
+    const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi) {
+    const int32_t K4 = K >> 2, Kt = K & 3;
+    const int16_t *t = (const int16_t *)(wide + 4 * K4);
+    const uint32_t *end = wide + 4 * K4;
+    for (int32_t n = 0; n < N; n += 2, w += 2 * K) {
+        const int two = n + 1 < N;
+        const int8_t *w0 = w, *w1 = two ? w + K : w;
+        const int32_t b0 = bias ? bias[n] : 0, b1 = bias && two ? bias[n + 1] : 0;
+        int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+        {
+            /* the loop below in Thumb-2, two blocks per pass (an odd count enters at the second): per 4
+             * weights of 2 channels, 1 LDM, 2 x (LDR, 2 SXTB16, 4 SMLAD); 31 instructions per 32 MACs
+             * besides the end test. The LDM's registers are fixed (its list goes up in memory order). */
+            register uint32_t x0 __asm__("r0"), x1 __asm__("r1"), y0 __asm__("r2"), y1 __asm__("r3");
+            const uint32_t *a = wide;
+            uint32_t v = (uint32_t)(K4 & 1), ve;
+            const uint32_t *const end_v = end;
+#define TML_DSP_BLOCK \
+            "ldmia %[a]!, {r0, r1, r2, r3}\n\t" \
+            "ldr %[v], [%[w0]], #4\n\t" \
+            "sxtb16 %[ve], %[v]\n\t" \
+            "sxtb16 %[v], %[v], ror #8\n\t" \
+            "smlad %[s00], %[x0], %[ve], %[s00]\n\t" \
+            "smlad %[s10], %[y0], %[ve], %[s10]\n\t" \
+            "smlad %[s00], %[x1], %[v], %[s00]\n\t" \
+            "smlad %[s10], %[y1], %[v], %[s10]\n\t" \
+            "ldr %[v], [%[w1]], #4\n\t" \
+            "sxtb16 %[ve], %[v]\n\t" \
+            "sxtb16 %[v], %[v], ror #8\n\t" \
+            "smlad %[s01], %[x0], %[ve], %[s01]\n\t" \
+            "smlad %[s11], %[y0], %[ve], %[s11]\n\t" \
+            "smlad %[s01], %[x1], %[v], %[s01]\n\t" \
+            "smlad %[s11], %[y1], %[v], %[s11]\n\t"
+            __asm__ volatile(
+                "cmp %[v], #0\n\t"
+                "bne 2f\n\t"
+                "1:\n\t" TML_DSP_BLOCK
+                "2:\n\t" TML_DSP_BLOCK
+                "ldr %[v], %[end]\n\t"
+                "cmp %[a], %[v]\n\t"
+                "bne 1b\n\t"
+                : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [w0] "+r"(w0),
+                  [w1] "+r"(w1), [v] "+r"(v), [ve] "=&r"(ve), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0),
+                  [y1] "=&r"(y1)
+                : [end] "m"(end_v)
+                : "cc", "memory");
+#undef TML_DSP_BLOCK
+        }
+#else
+        for (const uint32_t *a = wide; a != end; a += 4, w0 += 4, w1 += 4) {
+            const uint32_t x0 = a[0], x1 = a[1], y0 = a[2], y1 = a[3];
+            uint32_t v = tml_dsp_read4(w0);
+            uint32_t ve = tml_sxtb16(v), vo = tml_sxtb16_ror8(v);
+            s00 = tml_smlad(x0, ve, s00);
+            s10 = tml_smlad(y0, ve, s10);
+            s00 = tml_smlad(x1, vo, s00);
+            s10 = tml_smlad(y1, vo, s10);
+            v = tml_dsp_read4(w1);
+            ve = tml_sxtb16(v);
+            vo = tml_sxtb16_ror8(v);
+            s01 = tml_smlad(x0, ve, s01);
+            s11 = tml_smlad(y0, ve, s11);
+            s01 = tml_smlad(x1, vo, s01);
+            s11 = tml_smlad(y1, vo, s11);
+        }
+#endif
+        for (int32_t i = 0; i < Kt; ++i) {
+            s00 += t[i] * w0[i];
+            s10 += t[3 + i] * w0[i];
+            s01 += t[i] * w1[i];
+            s11 += t[3 + i] * w1[i];
+        }
+        o0[n] = out_s8(s00, q, n, out_off, lo, hi);
+        if (o1) {
+            o1[n] = out_s8(s10, q, n, out_off, lo, hi);
+        }
+        if (two) {
+            o0[n + 1] = out_s8(s01, q, n + 1, out_off, lo, hi);
+            if (o1) {
+                o1[n + 1] = out_s8(s11, q, n + 1, out_off, lo, hi);
+            }
+        }
+    }
+}
+
+tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    const int32_t K = f->h * f->w * f->c, N = out->c;
+    const int direct = conv_direct(p, f);
+    if (!tml_dsp_conv_ok(p, in, f, out) || !ctx || !ctx->buf ||
+        ctx->size < tml_conv_s8_dsp_get_buffer_size(p, in, f, out)) {
+        return TML_ERR_KERNEL;
+    }
+    uint32_t *wide = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
+    int8_t *col = (int8_t *)ctx->buf + wide_bytes(K);
+    const int32_t off = p->input_offset, out_off = p->output_offset;
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
+    for (int32_t b = 0; b < in->n; ++b) {
+        const int8_t *in_b = input + b * in_px;
+        int8_t *out_b = output + b * P * N;
+        for (int32_t px = 0; px < P; px += 2) {
+            const int two = px + 1 < P;
+            for (int s = 0; s < 2; ++s) {
+                const int32_t i = two ? px + s : px;
+                const int32_t oy = i / out->w, ox = i % out->w;
+                const int8_t *src;
+                if (direct) {
+                    src = in_b + (oy * p->stride.h * in->w + ox * p->stride.w) * in->c;
+                } else {
+                    im2col(col, in_b, p, in, f, oy, ox);
+                    src = col;
+                }
+                widen(wide, src, K, off, s);
+            }
+            mm_pixels(wide, out_b + px * N, two ? out_b + (px + 1) * N : NULL, filter, K, N, bias, q, out_off, lo,
+                hi);
+        }
+    }
+    return TML_OK;
+}
+
+#else
+typedef int tml_dsp_conv_is_for_dsp; /* ISO C: a translation unit is not empty */
+#endif
