@@ -20,7 +20,9 @@
 #    the flash (or filesystem) for their weights, run with ~3 KB of code;
 #  - no over-the-air updates (TINYML_OTA=0, and tinyml.ota left out of the
 #    frozen package): the verifier and tinyml.ota take more flash than the
-#    region has left (see README, "Updating models in the field").
+#    region has left (see README, "Updating models in the field");
+#  - no DSP kernels of our own (TINYML_KERNELS_DSP=0: CMSIS-NN runs every
+#    CONV_2D, as on TFLM): they take more flash than the region has left.
 # The port reads the board's headers (mpconfigboard.h, stm32f4xx_hal_conf.h)
 # and pins.csv from $(BOARD_DIR): after this file it points back at the
 # port's own NUCLEO_F446RE directory.
@@ -36,4 +38,5 @@ TINYML_BACKEND ?= cmsis-nn
 TINYML_COPT ?= -Os
 TINYML_INT4_KERNELS ?= portable
 TINYML_PLAN_ROWS ?= 0
+TINYML_KERNELS_DSP ?= 0
 override BOARD_DIR := boards/NUCLEO_F446RE

@@ -15,6 +15,9 @@
 #   TINYML_PLAN_ROWS  0 leaves the planner's in-place and band-by-band (patch)
 #                   execution out (about 9 KB of flash on a Cortex-M4, LTO): every
 #                   model is planned as TFLM plans it; default 1
+#   TINYML_KERNELS_DSP  0 leaves the DSP kernels out (kernels/dsp: our CONV_2D for
+#                   Cortex-M4/M7, about 2 KB of flash at -O2); default: in wherever
+#                   the CPU has the DSP extension and no MVE (tml_kernels.h)
 #   TINYML_OTA      1: over-the-air model updates (tinyml.ota: the _tinyml_ota
 #                   bundle verifier with Monocypher's Ed25519); 0 leaves them
 #                   out. Default: 1 where Monocypher is in MONOCYPHER_DIR
@@ -56,6 +59,11 @@ tml_upper = $(subst a,A,$(subst d,D,$(subst f,F,$(subst g,G,$(subst h,H,$(subst 
 CFLAGS_USERMOD += $(foreach g,$(TINYML_OPS_EXCLUDE),-DTML_OPS_$(call tml_upper,$(g))=0)
 ifeq ($(TINYML_PLAN_ROWS),0)
 CFLAGS_USERMOD += -DTML_PLAN_ROWS=0
+endif
+ifeq ($(TINYML_KERNELS_DSP),0)
+CFLAGS_USERMOD += -DTML_KERNELS_DSP=0
+else ifneq ($(filter-out 1,$(TINYML_KERNELS_DSP)),)
+$(error tinyml: TINYML_KERNELS_DSP must be 0 or 1, not '$(TINYML_KERNELS_DSP)')
 endif
 ifeq ($(TINYML_INT4_KERNELS),portable)
 CFLAGS_USERMOD += -DTML_S4_PORTABLE=1

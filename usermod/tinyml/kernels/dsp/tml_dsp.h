@@ -77,14 +77,33 @@ static inline uint32_t tml_dsp_read4(const int8_t *p) {
 
 /* arm_nn_requantize(val, mult, shift) exactly (CMSIS-NN; TFLM's MultiplyByQuantizedMultiplier): the
  * doubling high multiply ((val << left) * mult + 2^30) >> 31, then the rounding right shift of
- * arm_nn_divide_by_power_of_two (half away from zero). */
-static inline int32_t tml_dsp_requantize(int32_t val, int32_t mult, int32_t shift) {
-    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-    const int32_t x = (int32_t)((uint32_t)val << left);
-    const int32_t h = (int32_t)(((int64_t)x * mult + ((int64_t)1 << 30)) >> 31);
-    const int32_t mask = (int32_t)((1u << right) - 1u);
-    const int32_t d = h >> right;
-    return d + ((h & mask) > (mask >> 1) + (int32_t)((uint32_t)h >> 31));
+ * arm_nn_divide_by_power_of_two (half away from zero). tml_dsp_rq_t holds what depends on the channel only. */
+typedef struct {
+    int32_t mult, left, right, mask;
+} tml_dsp_rq_t;
+
+static inline tml_dsp_rq_t tml_dsp_rq(int32_t mult, int32_t shift) {
+    tml_dsp_rq_t r;
+    r.mult = mult;
+    r.left = shift > 0 ? shift : 0;
+    r.right = shift > 0 ? 0 : -shift;
+    r.mask = (int32_t)((1u << r.right) - 1u);
+    return r;
+}
+
+static inline int32_t tml_dsp_requantize_rq(int32_t val, tml_dsp_rq_t r) {
+    const int32_t x = (int32_t)((uint32_t)val << r.left);
+    const int32_t h = (int32_t)(((int64_t)x * r.mult + ((int64_t)1 << 30)) >> 31);
+    const int32_t d = h >> r.right;
+    return d + ((h & r.mask) > (r.mask >> 1) + (int32_t)((uint32_t)h >> 31));
+}
+
+/* requantized, the output offset added, clamped to [lo, hi] */
+static inline int8_t tml_dsp_out(int32_t acc, tml_dsp_rq_t r, int32_t out_off, int32_t lo, int32_t hi) {
+    int32_t v = tml_dsp_requantize_rq(acc, r) + out_off;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
 }
 
 /* Whether the DSP kernel runs a layer (the selection table's rule; the same for every row view of the

@@ -73,14 +73,6 @@ static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int
     }
 }
 
-static inline int8_t out_s8(int32_t acc, const tml_per_channel_quant_params_t *q, int32_t n, int32_t out_off,
-    int32_t lo, int32_t hi) {
-    int32_t v = tml_dsp_requantize(acc, q->multiplier[n], q->shift[n]) + out_off;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    return (int8_t)v;
-}
-
 /* Output pixels o0 and o1 (NULL: one pixel, both slots hold it) of N channels, from the widened patches. */
 static void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1, const int8_t *w, int32_t K, int32_t N,
     const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi) {
@@ -156,14 +148,19 @@ static void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1, const int8_t
             s01 += t[i] * w1[i];
             s11 += t[3 + i] * w1[i];
         }
-        o0[n] = out_s8(s00, q, n, out_off, lo, hi);
+        /* the channels' parameters read before the stores (which may alias them, for the compiler) */
+        const tml_dsp_rq_t r0 = tml_dsp_rq(q->multiplier[n], q->shift[n]);
+        const tml_dsp_rq_t r1 = two ? tml_dsp_rq(q->multiplier[n + 1], q->shift[n + 1]) : r0;
+        const int8_t v00 = tml_dsp_out(s00, r0, out_off, lo, hi), v10 = tml_dsp_out(s10, r0, out_off, lo, hi);
+        const int8_t v01 = tml_dsp_out(s01, r1, out_off, lo, hi), v11 = tml_dsp_out(s11, r1, out_off, lo, hi);
+        o0[n] = v00;
         if (o1) {
-            o1[n] = out_s8(s10, q, n, out_off, lo, hi);
+            o1[n] = v10;
         }
         if (two) {
-            o0[n + 1] = out_s8(s01, q, n + 1, out_off, lo, hi);
+            o0[n + 1] = v01;
             if (o1) {
-                o1[n + 1] = out_s8(s11, q, n + 1, out_off, lo, hi);
+                o1[n + 1] = v11;
             }
         }
     }
