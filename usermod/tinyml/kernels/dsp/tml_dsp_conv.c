@@ -73,96 +73,110 @@ static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int
     }
 }
 
-/* Output pixels o0 and o1 (NULL: one pixel, both slots hold it) of N channels, from the widened patches. */
-static void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1, const int8_t *w, int32_t K, int32_t N,
-    const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi) {
+/* s[0..3] += the dot products of pixel slots 0, 0, 1, 1 (the widened patches) with the K weights at w0,
+ * w1, w0, w1. */
+static inline void dot_2x2(const uint32_t *wide, int32_t K, const int8_t *w0, const int8_t *w1, int32_t *s) {
     const int32_t K4 = K >> 2, Kt = K & 3;
     const int16_t *t = (const int16_t *)(wide + 4 * K4);
     const uint32_t *end = wide + 4 * K4;
-    for (int32_t n = 0; n < N; n += 2, w += 2 * K) {
-        const int two = n + 1 < N;
-        const int8_t *w0 = w, *w1 = two ? w + K : w;
-        const int32_t b0 = bias ? bias[n] : 0, b1 = bias && two ? bias[n + 1] : 0;
-        int32_t s00 = b0, s01 = b1, s10 = b0, s11 = b1;
+    int32_t s00 = s[0], s01 = s[1], s10 = s[2], s11 = s[3];
 #if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
-        {
-            /* the loop below in Thumb-2, two blocks per pass (an odd count enters at the second): per 4
-             * weights of 2 channels, 1 LDM, 2 x (LDR, 2 SXTB16, 4 SMLAD); 31 instructions per 32 MACs
-             * besides the end test. The LDM's registers are fixed (its list goes up in memory order). */
-            register uint32_t x0 __asm__("r0"), x1 __asm__("r1"), y0 __asm__("r2"), y1 __asm__("r3");
-            const uint32_t *a = wide;
-            uint32_t v = (uint32_t)(K4 & 1), ve;
-            const uint32_t *const end_v = end;
+    {
+        /* the loop below in Thumb-2, two blocks per pass (an odd count enters at the second): per 4
+         * weights of 2 channels, 1 LDM, 2 x (LDR, 2 SXTB16, 4 SMLAD); 31 instructions per 32 MACs
+         * besides the end test. The LDM's registers are fixed (its list goes up in memory order). */
+        register uint32_t x0 __asm__("r0"), x1 __asm__("r1"), y0 __asm__("r2"), y1 __asm__("r3");
+        const uint32_t *a = wide;
+        uint32_t v = (uint32_t)(K4 & 1), ve;
+        const uint32_t *const end_v = end;
 #define TML_DSP_BLOCK \
-            "ldmia %[a]!, {r0, r1, r2, r3}\n\t" \
-            "ldr %[v], [%[w0]], #4\n\t" \
-            "sxtb16 %[ve], %[v]\n\t" \
-            "sxtb16 %[v], %[v], ror #8\n\t" \
-            "smlad %[s00], %[x0], %[ve], %[s00]\n\t" \
-            "smlad %[s10], %[y0], %[ve], %[s10]\n\t" \
-            "smlad %[s00], %[x1], %[v], %[s00]\n\t" \
-            "smlad %[s10], %[y1], %[v], %[s10]\n\t" \
-            "ldr %[v], [%[w1]], #4\n\t" \
-            "sxtb16 %[ve], %[v]\n\t" \
-            "sxtb16 %[v], %[v], ror #8\n\t" \
-            "smlad %[s01], %[x0], %[ve], %[s01]\n\t" \
-            "smlad %[s11], %[y0], %[ve], %[s11]\n\t" \
-            "smlad %[s01], %[x1], %[v], %[s01]\n\t" \
-            "smlad %[s11], %[y1], %[v], %[s11]\n\t"
-            __asm__ volatile(
-                "cmp %[v], #0\n\t"
-                "bne 2f\n\t"
-                "1:\n\t" TML_DSP_BLOCK
-                "2:\n\t" TML_DSP_BLOCK
-                "ldr %[v], %[end]\n\t"
-                "cmp %[a], %[v]\n\t"
-                "bne 1b\n\t"
-                : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [w0] "+r"(w0),
-                  [w1] "+r"(w1), [v] "+r"(v), [ve] "=&r"(ve), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0),
-                  [y1] "=&r"(y1)
-                : [end] "m"(end_v)
-                : "cc", "memory");
+        "ldmia %[a]!, {r0, r1, r2, r3}\n\t" \
+        "ldr %[v], [%[w0]], #4\n\t" \
+        "sxtb16 %[ve], %[v]\n\t" \
+        "sxtb16 %[v], %[v], ror #8\n\t" \
+        "smlad %[s00], %[x0], %[ve], %[s00]\n\t" \
+        "smlad %[s10], %[y0], %[ve], %[s10]\n\t" \
+        "smlad %[s00], %[x1], %[v], %[s00]\n\t" \
+        "smlad %[s10], %[y1], %[v], %[s10]\n\t" \
+        "ldr %[v], [%[w1]], #4\n\t" \
+        "sxtb16 %[ve], %[v]\n\t" \
+        "sxtb16 %[v], %[v], ror #8\n\t" \
+        "smlad %[s01], %[x0], %[ve], %[s01]\n\t" \
+        "smlad %[s11], %[y0], %[ve], %[s11]\n\t" \
+        "smlad %[s01], %[x1], %[v], %[s01]\n\t" \
+        "smlad %[s11], %[y1], %[v], %[s11]\n\t"
+        __asm__ volatile(
+            "cmp %[v], #0\n\t"
+            "bne 2f\n\t"
+            "1:\n\t" TML_DSP_BLOCK
+            "2:\n\t" TML_DSP_BLOCK
+            "ldr %[v], %[end]\n\t"
+            "cmp %[a], %[v]\n\t"
+            "bne 1b\n\t"
+            : [s00] "+r"(s00), [s01] "+r"(s01), [s10] "+r"(s10), [s11] "+r"(s11), [a] "+r"(a), [w0] "+r"(w0),
+              [w1] "+r"(w1), [v] "+r"(v), [ve] "=&r"(ve), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0),
+              [y1] "=&r"(y1)
+            : [end] "m"(end_v)
+            : "cc", "memory");
 #undef TML_DSP_BLOCK
-        }
+    }
 #else
-        for (const uint32_t *a = wide; a != end; a += 4, w0 += 4, w1 += 4) {
-            const uint32_t x0 = a[0], x1 = a[1], y0 = a[2], y1 = a[3];
-            uint32_t v = tml_dsp_read4(w0);
-            uint32_t ve = tml_sxtb16(v), vo = tml_sxtb16_ror8(v);
-            s00 = tml_smlad(x0, ve, s00);
-            s10 = tml_smlad(y0, ve, s10);
-            s00 = tml_smlad(x1, vo, s00);
-            s10 = tml_smlad(y1, vo, s10);
-            v = tml_dsp_read4(w1);
-            ve = tml_sxtb16(v);
-            vo = tml_sxtb16_ror8(v);
-            s01 = tml_smlad(x0, ve, s01);
-            s11 = tml_smlad(y0, ve, s11);
-            s01 = tml_smlad(x1, vo, s01);
-            s11 = tml_smlad(y1, vo, s11);
-        }
+    for (const uint32_t *a = wide; a != end; a += 4, w0 += 4, w1 += 4) {
+        const uint32_t x0 = a[0], x1 = a[1], y0 = a[2], y1 = a[3];
+        uint32_t v = tml_dsp_read4(w0);
+        uint32_t ve = tml_sxtb16(v), vo = tml_sxtb16_ror8(v);
+        s00 = tml_smlad(x0, ve, s00);
+        s10 = tml_smlad(y0, ve, s10);
+        s00 = tml_smlad(x1, vo, s00);
+        s10 = tml_smlad(y1, vo, s10);
+        v = tml_dsp_read4(w1);
+        ve = tml_sxtb16(v);
+        vo = tml_sxtb16_ror8(v);
+        s01 = tml_smlad(x0, ve, s01);
+        s11 = tml_smlad(y0, ve, s11);
+        s01 = tml_smlad(x1, vo, s01);
+        s11 = tml_smlad(y1, vo, s11);
+    }
 #endif
-        for (int32_t i = 0; i < Kt; ++i) {
-            s00 += t[i] * w0[i];
-            s10 += t[3 + i] * w0[i];
-            s01 += t[i] * w1[i];
-            s11 += t[3 + i] * w1[i];
-        }
+    for (int32_t i = 0; i < Kt; ++i) {
+        s00 += t[i] * w0[i];
+        s10 += t[3 + i] * w0[i];
+        s01 += t[i] * w1[i];
+        s11 += t[3 + i] * w1[i];
+    }
+    s[0] = s00;
+    s[1] = s01;
+    s[2] = s10;
+    s[3] = s11;
+}
+
+/* Output pixels o0 and o1 (o1 == o0: one pixel, both slots hold it, its values are written twice) of N
+ * channels, from the widened patches. */
+static void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1, const int8_t *w, int32_t K, int32_t N,
+    const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi) {
+    int32_t n = 0;
+    for (; n + 2 <= N; n += 2, w += 2 * K) {
+        const int32_t b0 = bias ? bias[n] : 0, b1 = bias ? bias[n + 1] : 0;
+        int32_t s[4] = {b0, b1, b0, b1};
+        dot_2x2(wide, K, w, w + K, s);
         /* the channels' parameters read before the stores (which may alias them, for the compiler) */
         const tml_dsp_rq_t r0 = tml_dsp_rq(q->multiplier[n], q->shift[n]);
-        const tml_dsp_rq_t r1 = two ? tml_dsp_rq(q->multiplier[n + 1], q->shift[n + 1]) : r0;
-        const int8_t v00 = tml_dsp_out(s00, r0, out_off, lo, hi), v10 = tml_dsp_out(s10, r0, out_off, lo, hi);
-        const int8_t v01 = tml_dsp_out(s01, r1, out_off, lo, hi), v11 = tml_dsp_out(s11, r1, out_off, lo, hi);
+        const tml_dsp_rq_t r1 = tml_dsp_rq(q->multiplier[n + 1], q->shift[n + 1]);
+        const int8_t v00 = tml_dsp_out(s[0], r0, out_off, lo, hi), v01 = tml_dsp_out(s[1], r1, out_off, lo, hi);
+        const int8_t v10 = tml_dsp_out(s[2], r0, out_off, lo, hi), v11 = tml_dsp_out(s[3], r1, out_off, lo, hi);
         o0[n] = v00;
-        if (o1) {
-            o1[n] = v10;
-        }
-        if (two) {
-            o0[n + 1] = v01;
-            if (o1) {
-                o1[n + 1] = v11;
-            }
-        }
+        o0[n + 1] = v01;
+        o1[n] = v10;
+        o1[n + 1] = v11;
+    }
+    if (n < N) { /* the last of an odd count: its weights in both columns */
+        const int32_t b0 = bias ? bias[n] : 0;
+        int32_t s[4] = {b0, b0, b0, b0};
+        dot_2x2(wide, K, w, w, s);
+        const tml_dsp_rq_t r0 = tml_dsp_rq(q->multiplier[n], q->shift[n]);
+        const int8_t v00 = tml_dsp_out(s[0], r0, out_off, lo, hi), v10 = tml_dsp_out(s[2], r0, out_off, lo, hi);
+        o0[n] = v00;
+        o1[n] = v10;
     }
 }
 
@@ -197,7 +211,7 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                 }
                 widen(wide, src, K, off, s);
             }
-            mm_pixels(wide, out_b + px * N, two ? out_b + (px + 1) * N : NULL, filter, K, N, bias, q, out_off, lo,
+            mm_pixels(wide, out_b + px * N, out_b + (two ? px + 1 : px) * N, filter, K, N, bias, q, out_off, lo,
                 hi);
         }
     }
