@@ -222,11 +222,6 @@ for pc, keep, shape, wb in itertools.product(
 case("fc/pt_in1x640_u128_RELU")(fc_case((1, 640), 128, False, False, True, "RELU"))
 case("fc/pc_in1x2x2x8_u7")(fc_case((1, 2, 2, 8), 7, True, False, True, "NONE"))
 case("fc/pt_in5x33_u3")(fc_case((5, 33), 3, False, False, True, "NONE"))
-# shapes the DSP kernel takes (depth >= 32, output channels a multiple of 4): depth tails of 0-3, batches
-case("fc/pt_in1x99_u12_RELU")(fc_case((1, 99), 12, False, False, True, "RELU"))
-case("fc/pc_in3x34_u8_nobias")(fc_case((3, 34), 8, True, False, False, "NONE"))
-case("fc/pt_in2x64_u16_RELU6")(fc_case((2, 64), 16, False, False, True, "RELU6"))
-case("fc/pc_keep_in2x3x37_u20")(fc_case((2, 3, 37), 20, True, True, True, "NONE"))
 
 
 # ---- AVERAGE_POOL_2D / MAX_POOL_2D -------------------------------------------
@@ -650,25 +645,17 @@ def test_case_ids_unique() -> None:
     assert len(ids) == len(set(ids)), [i for i in ids if ids.count(i) > 1]
 
 
-def dsp_kernels(model: object) -> list[tuple[str, str | None, str]]:
+def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
-    int8 CONV_2D and FULLY_CONNECTED: "dsp" where tml_dsp_conv_ok (not grouped, >= 4 MACs per output, the
-    input zero point an int8) or tml_dsp_fc_ok (filter zero point 0 or per channel, depth >= 32, output
-    channels >= 8 and a multiple of 4) holds, else the backend's."""
+    int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
+    an int8), else the backend's."""
     got = []
     for k, name in enumerate(model.ops):
         info = model.op_info(k)
-        if name not in ("CONV_2D", "FULLY_CONNECTED") or model.tensor(info.inputs[0]).dtype != "int8":
+        if name != "CONV_2D" or model.tensor(info.inputs[0]).dtype != "int8":
             continue
         x, w = model.tensor(info.inputs[0]), model.tensor(info.inputs[1])
-        if w.dtype != "int8":
-            continue
-        if name == "CONV_2D":
-            depth = w.shape[1] * w.shape[2] * w.shape[3]
-            ok = w.shape[3] == x.shape[3] and depth >= 4 and -128 <= x.zero_point <= 127
-        else:
-            units = w.shape[0]
-            ok = (w.per_channel or w.zero_point == 0) and w.shape[-1] >= 32 and units >= 8 and units % 4 == 0
+        ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
         got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
     return got
 
@@ -682,7 +669,7 @@ def test_op(case_id: str, backend: str) -> None:
     models = assert_same_in_every_plan(data, inputs, refs, backend, f"{case_id} [{backend}]")
     expect_row_plans(model, models, f"{case_id} [{backend}]")
     if backend == "dsp":  # the DSP kernels run every layer their rule gives them
-        for name, kernel, want in dsp_kernels(model):
+        for name, kernel, want in dsp_conv_kernels(model):
             assert kernel == want, f"{case_id} [dsp]: {name} ran on '{kernel}', the selection rule gives '{want}'"
     if case_id in FOLDED:  # the PAD's output takes no arena where it is folded into the convolution
         pad = next(model.op_info(k) for k in range(len(model.ops)) if model.ops[k] in ("PAD", "PADV2"))

@@ -26,18 +26,14 @@
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), 2 or more batches, depth >= 2; else
  *                                              the backend's
- *   FULLY_CONNECTED     DSP, no MVE            dsp/ where the filter zero point is 0 (or per
- *                                              channel), depth >= 32, output channels a multiple
- *                                              of 4, >= 8; else the backend's
  * ARMv6-M builds (TML_KERNELS_ARMV6M, tml_kernels.h: __ARM_ARCH_6M__, or forced on in
  * the host library libtinyml-armv6m.so) take our kernels wherever the rule allows:
  * CMSIS-NN has only plain C there, and ours ran kws_ref_model's CONV_2D and
  * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles (rp2040js; README).
  * DSP builds (TML_KERNELS_DSP, tml_kernels.h: __ARM_FEATURE_DSP without MVE, or forced
- * on in the host library libtinyml-dsp.so) take our CONV_2D and FULLY_CONNECTED kernels
- * wherever their rules allow: they ran the convolutions of kws_ref_model and
- * pretrainedResnet_quant and ad01_int8's wide layers in fewer instructions than
- * CMSIS-NN on the M4 and M7 (README). The rules read no row
+ * on in the host library libtinyml-dsp.so) take our CONV_2D kernel wherever its rule
+ * allows: it ran the convolutions of kws_ref_model and pretrainedResnet_quant in
+ * fewer instructions than CMSIS-NN on the M4 and M7 (README). The rules read no row
  * count and no padding.h, so a layer's choice holds for every row view the planner
  * runs (tml_rows.h).
  */
@@ -109,11 +105,6 @@ int32_t tml_fully_connected_s8_select(const tml_fc_params_t *p, const tml_quant_
 #if TML_KERNELS_ARMV6M
     if (tml_armv6m_fc_ok(p, q, in, f, out)) {
         return TML_KERNEL_ARMV6M;
-    }
-#endif
-#if TML_KERNELS_DSP
-    if (tml_dsp_fc_ok(p, q, in, f, out)) {
-        return TML_KERNEL_DSP;
     }
 #endif
     (void)p;

@@ -20,11 +20,7 @@
  *    SXTB16) and does 8 SMLAD per 4 weights of 2 channels: 15 instructions
  *    per 16 MACs besides the loop (CMSIS-NN's arm_nn_mat_mult_nt_t_s8: 20);
  *  - requantization (arm_nn_requantize exactly), the output offset and the
- *    activation clamp are fused into the output loop.
- *
- * FULLY_CONNECTED: one input row at a time, widened the same way, against 4 output
- * channels per pass: per 4 inputs, 1 LDM and 4 x (LDR, 2 SXTB16, 2 SMLAD), 21
- * instructions per 16 MACs (CMSIS-NN's arm_nn_vec_mat_mult_t_s8: about 2 per MAC). */
+ *    activation clamp are fused into the output loop. */
 #ifndef TML_DSP_H
 #define TML_DSP_H
 
@@ -79,23 +75,6 @@ static inline uint32_t tml_dsp_read4(const int8_t *p) {
     return x;
 }
 
-/* Widen K int8 values + the input offset into slot s of an interleaved buffer of `step` words per 4 values
- * (step 4: two pixels, [p0 even, p0 odd, p1 even, p1 odd]; step 2: one); the K % 4 last values as int16 after
- * the K / 4 blocks, 3 per slot. */
-static inline void tml_dsp_widen(uint32_t *wide, int32_t step, const int8_t *src, int32_t K, int32_t off, int s) {
-    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
-    uint32_t *d = wide + 2 * s;
-    for (int32_t j = K >> 2; j > 0; --j, src += 4, d += step) {
-        const uint32_t x = tml_dsp_read4(src);
-        d[0] = tml_sadd16(tml_sxtb16(x), off2);
-        d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
-    }
-    int16_t *t = (int16_t *)(wide + step * (K >> 2)) + 3 * s;
-    for (int32_t i = 0; i < (K & 3); ++i) {
-        t[i] = (int16_t)(src[i] + off);
-    }
-}
-
 /* arm_nn_requantize(val, mult, shift) exactly (CMSIS-NN; TFLM's MultiplyByQuantizedMultiplier): the
  * doubling high multiply ((val << left) * mult + 2^30) >> 31, then the rounding right shift of
  * arm_nn_divide_by_power_of_two (half away from zero). tml_dsp_rq_t holds what depends on the channel only. */
@@ -130,19 +109,11 @@ static inline int8_t tml_dsp_out(int32_t acc, tml_dsp_rq_t r, int32_t out_off, i
 /* Whether the DSP kernel runs a layer (the selection table's rule; the same for every row view of the
  * layer: it reads no row count, no padding.h). */
 int tml_dsp_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);
-int tml_dsp_fc_ok(const tml_fc_params_t *p, const tml_quant_params_t *q, const tml_dims_t *in, const tml_dims_t *f,
-    const tml_dims_t *out);
 
 int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out);
 tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
-    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
-
-int32_t tml_fully_connected_s8_dsp_get_buffer_size(const tml_fc_params_t *p, const tml_dims_t *f,
-    const tml_dims_t *out);
-tml_status_t tml_fully_connected_s8_dsp(const tml_context_t *ctx, const tml_fc_params_t *p,
-    const tml_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
 
 #endif

@@ -58,6 +58,21 @@ static void im2col(int8_t *dst, const int8_t *in, const tml_conv_params_t *p, co
     }
 }
 
+/* Widen K int8 patch values + the input offset into pixel slot s (0, 1) of the interleaved buffer. */
+static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int s) {
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    uint32_t *d = wide + 2 * s;
+    for (int32_t j = K >> 2; j > 0; --j, src += 4, d += 4) {
+        const uint32_t x = tml_dsp_read4(src);
+        d[0] = tml_sadd16(tml_sxtb16(x), off2);
+        d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+    }
+    int16_t *t = (int16_t *)(wide + 4 * (K >> 2)) + 3 * s;
+    for (int32_t i = 0; i < (K & 3); ++i) {
+        t[i] = (int16_t)(src[i] + off);
+    }
+}
+
 /* s[0..3] += the dot products of pixel slots 0, 0, 1, 1 (the widened patches) with the K weights at w0,
  * w1, w0, w1. */
 static inline void dot_2x2(const uint32_t *wide, int32_t K, const int8_t *w0, const int8_t *w1, int32_t *s) {
@@ -194,7 +209,7 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                     im2col(col, in_b, p, in, f, oy, ox);
                     src = col;
                 }
-                tml_dsp_widen(wide, 4, src, K, off, s);
+                widen(wide, src, K, off, s);
             }
             mm_pixels(wide, out_b + px * N, out_b + (two ? px + 1 : px) * N, filter, K, N, bias, q, out_off, lo,
                 hi);
