@@ -11,6 +11,7 @@ Fields used here (all optional except name):
   firmware_bytes         size of the tinyml firmware (default: measured from
                          firmware/images/<NAME>/<image> when it is an ELF)
   backend                kernel backend of the firmware (ref, cmsis-nn or esp-nn[-ansi|-s3])
+  cpu                    the core (cortex-m0plus: the firmware also runs kernels/armv6m, host_backend())
   flash                  how `tinyml flash` programs the board (see commands/flash.py)
 """
 
@@ -237,6 +238,33 @@ class Fit:
         return asdict(self)
 
 
+# Cores whose builds compile the ARMv6-M kernels (kernels/armv6m, __ARM_ARCH_6M__): their layers' scratch
+# buffers, hence the arena, are those of the host library libtinyml-armv6m.so, not of libtinyml-cmsis-nn.so.
+ARMV6M_CPUS = ("cortex-m0", "cortex-m0plus")
+
+
+def host_backend(board: dict[str, Any]) -> str:
+    """The host library that plans as the board's firmware does (its backend, with the ARMv6-M kernels on
+    those cores): `tinyml inspect` and the fit checks load the model with it."""
+    backend = str(board.get("backend", "ref"))
+    if backend == "cmsis-nn" and board.get("cpu") in ARMV6M_CPUS:
+        return "armv6m"
+    return backend
+
+
+# sys.implementation._mpy's native architecture field (bits 10-13; MicroPython's MP_NATIVE_ARCH_ARMV6M)
+MPY_ARCH_ARMV6M = 4
+
+
+def device_host_backend(info: dict[str, Any]) -> str:
+    """host_backend() of a connected board, from what its firmware reports (device.py's _tml_info): its
+    tinyml backend and, from sys.implementation._mpy, whether it is an ARMv6-M build."""
+    backend = str(info.get("backend") or "ref")
+    if backend == "cmsis-nn" and info.get("mpy_arch") == MPY_ARCH_ARMV6M:
+        return "armv6m"
+    return backend
+
+
 def room(board: dict[str, Any], model_bytes: int = 0) -> tuple[Room, int | None, str]:
     """What board.json says the board offers: its Room, the flash headroom of a frozen model, and a note."""
     heap = int(board.get("heap_bytes") or board.get("ram_bytes") or 0)
@@ -263,6 +291,6 @@ def fit(board: dict[str, Any], model_bytes: int, arena_bytes: int, persistent_by
     p = place(r, model_bytes, arena_bytes, persistent_bytes, name)
     heap = int(board.get("heap_bytes") or board.get("ram_bytes") or 0)
     ram_headroom = r.ram - (p.ram_file if p.verdict == "ram" else p.ram_in_place)
-    return Fit(str(board["name"]), str(board.get("backend", "ref")), heap, p.ram_file, p.ram_in_place, p.verdict,
+    return Fit(str(board["name"]), host_backend(board), heap, p.ram_file, p.ram_in_place, p.verdict,
                p.file, p.romfs, p.frozen, ram_headroom, flash_headroom,
                None if r.fs is None else r.fs - model_bytes, p.romfs_headroom, note)

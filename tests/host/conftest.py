@@ -22,7 +22,6 @@ for p in (str(ROOT / "host_tools"), str(HERE)):
 
 from harness import core_backends, expected_backends, sanitizer_lib
 
-
 # The armv6m host library differs from cmsis-nn only in the layers kernels/armv6m runs (CONV_2D,
 # DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/tml_select.c): it runs the modules that hold those operators'
 # grids, the models and the load paths. Elsewhere (elementwise, data, reduce, signal, int4, LSTM ops) its

@@ -73,6 +73,8 @@ def test_inspect_every_shared_model(tinyml: Runner, shared_models: list[Path]) -
             assert b["verdict"] != "ram" or b["fits_file"]
             assert b["verdict"] != "romfs" or b["fits_romfs"] and not b["fits_file"]
             assert (b["fits_romfs"] is None) == (boards.load_board(b["board"]).get("romfs") is None)
+        # the Pico's firmware runs the ARMv6-M kernels (their scratch sets its arena): planned by that library
+        assert next(b for b in rep["boards"] if b["board"] == "RPI_PICO")["backend"] == "armv6m"
 
 
 def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:
