@@ -3,7 +3,9 @@
 Besides the Python package it compiles the tinyml C core (usermod/tinyml: core, kernels, host
 shim) into plain shared libraries, loaded by tinyml_tools.core with ctypes, one per kernel
 backend, at the place `make host-lib` puts them: tinyml_tools/lib/libtinyml-ref.so, and
-libtinyml-cmsis-nn.so where the CMSIS-NN sources are at hand ($CMSIS_NN_DIR, else
+libtinyml-cmsis-nn.so, libtinyml-armv6m.so and libtinyml-dsp.so (cmsis-nn with the ARMv6-M
+kernels, as the RP2040 runs it, and with the DSP kernels, as the Cortex-M4/M7 boards run it: their
+arenas) where the CMSIS-NN sources are at hand ($CMSIS_NN_DIR, else
 ${TINYML_DEPS:-~/.cache/tinyml}/CMSIS-NN-<version of firmware/versions.mk>, where `make deps`
 clones them); without them only the ref backend is built, and the build says so in one line.
 Flags are the host library's of the Makefile (-std=c99 -O2 -fwrapv -ffp-contract=off), so the
@@ -71,7 +73,9 @@ def cmsis_nn_dir(root: Path) -> Path | None:
 def libraries() -> list[Extension]:
     """One shared library per backend; the sources are listed when the build runs (build_lib below)."""
     return [Extension("tinyml_tools.lib.libtinyml-ref", sources=[]),
-            Extension("tinyml_tools.lib.libtinyml-cmsis-nn", sources=[])]
+            Extension("tinyml_tools.lib.libtinyml-cmsis-nn", sources=[]),
+            Extension("tinyml_tools.lib.libtinyml-armv6m", sources=[]),
+            Extension("tinyml_tools.lib.libtinyml-dsp", sources=[])]
 
 
 class build_lib(build_ext):
@@ -107,13 +111,19 @@ class build_lib(build_ext):
             if ext.name.endswith("-ref"):
                 ext.sources = common + backend(None)
             elif cmsis is not None:
-                ext.sources = common + backend("cmsis_nn") \
-                    + sorted(str(p) for p in cmsis.glob("Source/*/*.c"))
+                third = sorted(str(p) for p in cmsis.glob("Source/*/*.c"))
+                ext.sources = common + backend("cmsis_nn") + third
                 ext.define_macros = [("TML_BACKEND_CMSIS_NN", None)]
+                if ext.name.endswith("-armv6m"):
+                    ext.define_macros.append(("TML_KERNELS_ARMV6M", "1"))
+                if ext.name.endswith("-dsp"):
+                    ext.define_macros.append(("TML_KERNELS_DSP", "1"))
                 ext.include_dirs = [str(cmsis / "Include")]
+                ext.shared_sources = set(third)  # CMSIS-NN's own files: compiled once for its libraries
             else:
-                print("tinyml-tools: CMSIS-NN not found (set CMSIS_NN_DIR, or run 'make deps'): "
-                      "building the ref backend only", flush=True)
+                if ext.name.endswith("-cmsis-nn"):  # one line for the libraries it leaves out
+                    print("tinyml-tools: CMSIS-NN not found (set CMSIS_NN_DIR, or run 'make deps'): "
+                          "building the ref backend only", flush=True)
                 continue
             ext.extra_compile_args = CFLAGS
             ext.libraries = ["m"]
@@ -134,7 +144,16 @@ class build_lib(build_ext):
         temp = os.path.join(self.build_temp, ext.name.rsplit(".", 1)[-1])
         macros = list(ext.define_macros)
 
+        shared = getattr(ext, "shared_sources", set())
+
         def compile_one(src: str) -> list[str]:
+            if src in shared:  # read none of our macros: one object serves every library that links it
+                where = os.path.join(self.build_temp, "shared")
+                (obj,) = self.compiler.object_filenames([src], output_dir=where)
+                if os.path.exists(obj) and os.path.getmtime(obj) >= os.path.getmtime(src):
+                    return [obj]
+                return self.compiler.compile([src], output_dir=where, include_dirs=ext.include_dirs,
+                                             extra_postargs=ext.extra_compile_args)
             return self.compiler.compile([src], output_dir=temp, macros=macros, include_dirs=ext.include_dirs,
                                          extra_postargs=ext.extra_compile_args, depends=ext.depends)
 

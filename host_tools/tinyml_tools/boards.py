@@ -11,6 +11,8 @@ Fields used here (all optional except name):
   firmware_bytes         size of the tinyml firmware (default: measured from
                          firmware/images/<NAME>/<image> when it is an ELF)
   backend                kernel backend of the firmware (ref, cmsis-nn or esp-nn[-ansi|-s3])
+  host_backend           the host library that plans as the firmware does, where its kernels differ
+                         from the backend's (armv6m, dsp: kernels of our own; host_backend())
   flash                  how `tinyml flash` programs the board (see commands/flash.py)
 """
 
@@ -237,6 +239,30 @@ class Fit:
         return asdict(self)
 
 
+def host_backend(board: dict[str, Any]) -> str:
+    """The host library that plans as the board's firmware does (board.json's host_backend: its backend
+    with our core-family kernels, whose scratch buffers set the arena; else its backend): `tinyml inspect`
+    and the fit checks load the model with it."""
+    return str(board.get("host_backend") or board.get("backend", "ref"))
+
+
+# sys.implementation._mpy's native architecture field (bits 10-13; MicroPython's MP_NATIVE_ARCH_*): the
+# host library of a cmsis-nn firmware built for it (ARMv6-M: kernels/armv6m; ARMv7E-M, with DSP:
+# kernels/dsp, which a board may leave out, TINYML_KERNELS_DSP=0, as NUCLEO_F446RE does: its arena is
+# then planned with the DSP kernels' scratch, a few hundred bytes more at most)
+MPY_ARCH_HOST_BACKEND = {4: "armv6m", 6: "dsp", 7: "dsp", 8: "dsp"}
+
+
+def device_host_backend(info: dict[str, Any]) -> str:
+    """host_backend() of a connected board, from what its firmware reports (device.py's _tml_info): its
+    tinyml backend and, from sys.implementation._mpy, the architecture it was built for."""
+    backend = str(info.get("backend") or "ref")
+    mve = int(info.get("flash_meta_config") or 0) & 0x100  # an MVE build (Cortex-M55): CMSIS-NN's kernels
+    if backend == "cmsis-nn" and not mve:
+        return MPY_ARCH_HOST_BACKEND.get(int(info.get("mpy_arch") or 0), backend)
+    return backend
+
+
 def room(board: dict[str, Any], model_bytes: int = 0) -> tuple[Room, int | None, str]:
     """What board.json says the board offers: its Room, the flash headroom of a frozen model, and a note."""
     heap = int(board.get("heap_bytes") or board.get("ram_bytes") or 0)
@@ -263,6 +289,6 @@ def fit(board: dict[str, Any], model_bytes: int, arena_bytes: int, persistent_by
     p = place(r, model_bytes, arena_bytes, persistent_bytes, name)
     heap = int(board.get("heap_bytes") or board.get("ram_bytes") or 0)
     ram_headroom = r.ram - (p.ram_file if p.verdict == "ram" else p.ram_in_place)
-    return Fit(str(board["name"]), str(board.get("backend", "ref")), heap, p.ram_file, p.ram_in_place, p.verdict,
+    return Fit(str(board["name"]), host_backend(board), heap, p.ram_file, p.ram_in_place, p.verdict,
                p.file, p.romfs, p.frozen, ram_headroom, flash_headroom,
                None if r.fs is None else r.fs - model_bytes, p.romfs_headroom, note)

@@ -79,6 +79,7 @@ def _tml_info():
   'supported_ops': t and list(t.supported_ops()), 'mem_free': gc.mem_free(),
   'fs_free': sv[0] * sv[3], 'fs_size': sv[0] * sv[2], 'cwd': os.getcwd(),
   'machine': getattr(sys.implementation, '_machine', sys.platform),
+  'mpy_arch': (getattr(sys.implementation, '_mpy', 0) >> 10) & 15,
   'deflate': _tml_inflate is not None, 'hashlib': hashlib is not None,
   'flash_meta_config': t.flash_meta_config() if t and hasattr(t, 'flash_meta_config') else None}
 def _tml_mkdirs(p):

@@ -46,7 +46,7 @@ import device_data  # after the sys.path setup
 import test_romfs
 import vision_models
 from devrun import SerialTarget
-from tinyml_tools import romfs
+from tinyml_tools import boards, romfs
 
 BOARD = "RPI_PICO"
 NAME = "mcunet_pico_r144"
@@ -134,7 +134,7 @@ def plans(core, data: bytes, keep: list, backend: str = "cmsis-nn") -> tuple:
 def test_plan_fits_pico(pico: Pico, loaded: list) -> None:
     core = _core()
     heap = pico.board["heap_bytes"]
-    backends = [b for b in ("ref", "cmsis-nn") if b in core.backends()]
+    backends = [b for b in ("ref", "cmsis-nn", "armv6m") if b in core.backends()]
     for backend in backends:
         plain, planned = plans(core, pico.data, loaded, backend)
         print(f"{NAME} ({backend}, host, 64-bit metadata): plain arena {plain.arena_size} + metadata "
@@ -175,11 +175,14 @@ def test_pico_vision(pico: Pico, tmp_path: Path, loaded: list) -> None:
     why = rp2040.missing()
     if why:
         pytest.skip(f"{BOARD}: {why}")
-    if "cmsis-nn" not in core.backends():
-        pytest.skip(f"{BOARD}: the host core's cmsis-nn library (the Pico's backend) is not built: make deps host-lib")
-    plain, planned = plans(core, pico.data, loaded)
+    # the host library that plans as the Pico's firmware (cmsis-nn with the ARMv6-M kernels: their scratch)
+    host = boards.host_backend(pico.board)
+    assert host == "armv6m"
+    if host not in core.backends():
+        pytest.skip(f"{BOARD}: the host core's {host} library (the Pico's kernels) is not built: make deps host-lib")
+    plain, planned = plans(core, pico.data, loaded, host)
     # NO_PATCHES alone (patches=False) is the plain plan for this model
-    no_patches = _load(core, pico.data, "cmsis-nn", core.LOAD_NO_PATCHES, loaded)
+    no_patches = _load(core, pico.data, host, core.LOAD_NO_PATCHES, loaded)
     assert no_patches.arena_size == plain.arena_size
     flash = tmp_path / "pico.flash"
     rp2040.program(flash, uf2)

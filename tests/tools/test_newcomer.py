@@ -106,7 +106,7 @@ def test_sdist_carries_the_core_and_the_wheel_has_it_built(built: Path) -> None:
         files = set(z.namelist())
     libs = {f for f in files if f.startswith("tinyml_tools/lib/")}
     assert libs == {"tinyml_tools/lib/libtinyml-ref.so"} | (
-        {"tinyml_tools/lib/libtinyml-cmsis-nn.so"} if _cmsis_nn() else set())
+        {f"tinyml_tools/lib/libtinyml-{b}.so" for b in ("cmsis-nn", "armv6m", "dsp")} if _cmsis_nn() else set())
     assert "tinyml_tools/boards/RPI_PICO/board.json" in files
     log = (built / "build.log").read_text()
     assert ("CMSIS-NN not found" not in log) if _cmsis_nn() else (NO_CMSIS_LINE in log)
@@ -205,11 +205,11 @@ def test_the_wheel_alone_inspects(venv: Path, tmp_path: Path) -> None:
     code = "import tinyml_tools.core as c; print(c.__file__); print(*c.backends())"
     where = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path, env=env, capture_output=True,
                            text=True, check=True).stdout.split("\n")
-    # the wheel builds ref and, with CMSIS-NN at hand, cmsis-nn (the esp-nn libraries are make host-lib's only)
-    assert where[0].startswith(str(venv)) and where[1].split() == [b for b in backends() if b in ("ref", "cmsis-nn")]
+    # the wheel builds ref and, with CMSIS-NN at hand, cmsis-nn, armv6m and dsp (esp-nn: make host-lib's only)
+    assert where[0].startswith(str(venv)) and where[1].split() == [b for b in backends() if b in ("ref", "cmsis-nn", "armv6m", "dsp")]
     r = tinyml(venv, tmp_path, env, "inspect", "gestures.tflite")
     assert "RESHAPE" in r.stdout and "SOFTMAX" in r.stdout
-    assert all(f"arena    {b}" in r.stdout or f", {b} " in r.stdout for b in backends() if b in ("ref", "cmsis-nn"))
+    assert all(f"arena    {b}" in r.stdout or f", {b} " in r.stdout for b in backends() if b in ("ref", "cmsis-nn", "armv6m", "dsp"))
     assert "RPI_PICO" in r.stdout and "ESP32_GENERIC" in r.stdout
     estimate = json.loads((ROOT / "boards" / "RPI_PICO" / "board.json").read_text())["firmware_bytes"]
     assert f"RPI_PICO: firmware {estimate:,} B (estimate from board.json)" in r.stdout  # no checkout: no built image

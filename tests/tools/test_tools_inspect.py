@@ -73,6 +73,11 @@ def test_inspect_every_shared_model(tinyml: Runner, shared_models: list[Path]) -
             assert b["verdict"] != "ram" or b["fits_file"]
             assert b["verdict"] != "romfs" or b["fits_romfs"] and not b["fits_file"]
             assert (b["fits_romfs"] is None) == (boards.load_board(b["board"]).get("romfs") is None)
+        # the firmware's kernels set the arena (their scratch): the Pico's are the ARMv6-M ones, the M4/M7
+        # boards' the DSP ones (NUCLEO_F446RE leaves them out); each is planned by that host library
+        used = {b["board"]: b["backend"] for b in rep["boards"]}
+        assert (used["RPI_PICO"], used["MPS2_AN500"], used["NETDUINO_PLUS_2"], used["NUCLEO_F446RE"]) == \
+            ("armv6m", "dsp", "dsp", "cmsis-nn")
 
 
 def test_inspect_text_report(tinyml: Runner, shared_models: list[Path]) -> None:

@@ -92,10 +92,10 @@ def test_tools_run_the_installed_firmware(tinyml: Runner, flash_dir: Path, monke
     r = tinyml("compare", model, "--port", f"qemu:{BOARD}", "-n", "3", "--json")
     assert r.rc == 0, r.err
     rep = json.loads(r.out)
-    assert rep["differences"] == 0 and rep["bytes_compared"] == 3 * 4 and rep["host_backend"] == "cmsis-nn"
+    assert rep["differences"] == 0 and rep["bytes_compared"] == 3 * 4 and rep["host_backend"] == "dsp"
     # and the host core's outputs for those inputs are tflite-micro's: the board's are the reference's too
     data = model.read_bytes()
-    host = Model(data, backend="cmsis-nn")
+    host = Model(data, backend="dsp")  # the board's kernels (an M4F: kernels/dsp)
     try:
         for xs in make_inputs(host, 3, rep["seed"]):
             assert [o.tobytes() for o in host.invoke(*xs)] == [o.tobytes() for o in run_tflm(data, xs)]

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tinyml_tools import boards
 from tinyml_tools.cliutil import FAILED, OK, REFUSED, USAGE, add_json, add_port, error, print_json, read_file
 from tinyml_tools.commands.upload import Refused, device_path, prepare
 from tinyml_tools.core import CoreError, Model, backends
@@ -66,7 +67,7 @@ def device_outputs(dev: Device, xs: list[np.ndarray]) -> list[bytes]:
 
 
 def host_backend(info: dict[str, Any]) -> str:
-    b = str(info.get("backend") or "ref")
+    b = boards.device_host_backend(info)
     return b if b in backends() else "ref"
 
 

@@ -123,7 +123,7 @@ def board_fits(desc: dict[str, Any], names: list[str] | None, model_name: str = 
         board = boards_mod.load_board(name)
         if not (board.get("heap_bytes") or board.get("ram_bytes")):
             continue
-        backend = str(board.get("backend", "ref"))
+        backend = boards_mod.host_backend(board)
         note = ""
         if backend not in desc["arena_bytes"]:
             note = f"backend {backend} not built on the host: arena of {next(iter(desc['arena_bytes']))} used; "

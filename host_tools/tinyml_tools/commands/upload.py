@@ -101,7 +101,7 @@ def check(info: dict[str, Any], data: bytes, force: bool = False, in_place: bool
                        f"it supports: {', '.join(sorted(on_board))}")
     if info.get("mem_free") is None:
         return reasons, desc
-    backend = info.get("backend")
+    backend = boards.device_host_backend(info)  # the kernels the firmware runs (ARMv6-M: their scratch)
     arena = desc["arena_bytes"].get(backend) or max(desc["arena_bytes"].values())
     persistent = max(desc["persistent_bytes"].values())
     basic = boards.Room(int(info["mem_free"]), info.get("fs_free"))
