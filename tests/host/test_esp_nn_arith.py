@@ -42,7 +42,7 @@ class SoftmaxParams(ctypes.Structure):  # tml_softmax_params_t
 
 
 class Context(ctypes.Structure):  # tml_context_t
-    _fields_ = [("buf", ctypes.c_void_p), ("size", ctypes.c_int32)]
+    _fields_ = [("buf", ctypes.c_void_p), ("size", ctypes.c_int32), ("again", ctypes.c_int32)]
 
 
 def ptr(a: np.ndarray) -> ctypes.c_void_p:

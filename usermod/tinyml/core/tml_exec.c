@@ -80,6 +80,7 @@ static tml_status_t rows_run(tml_model_t *m, const tml_op_t *op, int32_t offset,
         c.out = dry ? dry_base : temp + (size_t)(b - w) * (size_t)r_out;
         c.scratch = kscratch;
         c.quant = quant;
+        c.again = b > 0; /* the same op's calls in a row, one kernel scratch (the row buffer is apart) */
         if (dry) {
             const int32_t s = impl->scratch(m, op, &c);
             if (s < 0) {

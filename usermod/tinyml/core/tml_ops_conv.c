@@ -355,6 +355,7 @@ static const tml_per_channel_quant_params_t *eval_quant(tml_model_t *m, const tm
     const int32_t qb = 8 * (int32_t)op->quant_channels, size = op->scratch_size - qb;
     ctx->buf = size > 0 ? buf + qb : NULL;
     ctx->size = size;
+    ctx->again = 0;
     if (qb == 0) {
         return &d->k.q;
     }
@@ -834,7 +835,7 @@ static tml_status_t conv_rows_run(tml_model_t *m, const tml_op_t *op, const tml_
     tml_conv_params_t p = d->u.p;
     p.padding.h = v.pad_h;
     const int32_t size = tml_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
-    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size, c->again};
     return tml_conv_s8(&ctx, &p, q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
         bias ? bias->data : NULL, &v.out, c->out);
 }
@@ -861,7 +862,7 @@ static tml_status_t dw_rows_run(tml_model_t *m, const tml_op_t *op, const tml_ro
     tml_dw_conv_params_t p = d->u.dw;
     p.padding.h = v.pad_h;
     const int32_t size = tml_depthwise_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
-    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size, c->again};
     return tml_depthwise_conv_s8(&ctx, &p, q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
         bias ? bias->data : NULL, &v.out, c->out);
 }
@@ -1000,7 +1001,7 @@ static tml_status_t tconv_eval_s8(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, TC_INPUT), *filter = tml_op_input(m, op, TC_FILTER);
     const tml_tensor_t *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_transpose_conv_s8(&ctx, &d->p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
         &out_d, out->data);
 }
@@ -1012,7 +1013,7 @@ static tml_status_t tconv_eval_s16(tml_model_t *m, tml_op_t *op) {
     const tml_tensor_t *in = tml_op_input(m, op, TC_INPUT), *filter = tml_op_input(m, op, TC_FILTER);
     const tml_tensor_t *out = tml_op_output(m, op, 0);
     const tml_dims_t in_d = dims4(in), f_d = dims4(filter), out_d = dims4(out);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_transpose_conv_s16(&ctx, &d->p, &d->q, &in_d, in->data, &f_d, filter->data, bias ? bias->data : NULL,
         d->bias_is_int16, &out_d, out->data);
 }

@@ -232,7 +232,7 @@ static int fc_num_scales(tml_model_t *m, tml_op_t *op, tml_error_t *err, const f
 static tml_status_t fully_connected_eval_s4(tml_model_t *m, tml_op_t *op) {
     fc8_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2), *filter = tml_op_input(m, op, 1);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     const int32_t units = filter->dims[0], accum = filter->dims[1];
     tml_fc_params_t p;
     tml_quant_params_t q;
@@ -367,7 +367,7 @@ tml_status_t tml_fully_connected_prepare(tml_model_t *m, tml_op_t *op, tml_error
 tml_status_t tml_fully_connected_eval(tml_model_t *m, tml_op_t *op) {
     fc8_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2), *filter = tml_op_input(m, op, 1);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     const int32_t units = filter->dims[0], accum = filter->dims[1];
     tml_fc_params_t p;
     tml_quant_params_t q;
@@ -452,7 +452,7 @@ tml_status_t tml_fully_connected_s16_prepare(tml_model_t *m, tml_op_t *op, tml_e
 tml_status_t tml_fully_connected_s16_eval(tml_model_t *m, tml_op_t *op) {
     const fc16_data_t *d = op->data;
     const tml_tensor_t *bias = tml_op_input(m, op, 2);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     const tml_bias_data_t b = {bias ? bias->data : NULL, d->is_int32_bias};
     tml_dims_t in_d, f_d, out_d;
     fc_dims(&d->f, &in_d, &f_d, &out_d);

@@ -122,7 +122,7 @@ tml_status_t tml_batch_matmul_prepare(tml_model_t *m, tml_op_t *op, tml_error_t 
 }
 
 tml_status_t tml_batch_matmul_eval(tml_model_t *m, tml_op_t *op) {
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_batch_matmul_s8(&ctx, op->data, tml_op_input(m, op, 0)->data, tml_op_input(m, op, 1)->data,
         tml_op_output(m, op, 0)->data);
 }
@@ -132,7 +132,7 @@ tml_status_t tml_batch_matmul_s16_prepare(tml_model_t *m, tml_op_t *op, tml_erro
 }
 
 tml_status_t tml_batch_matmul_s16_eval(tml_model_t *m, tml_op_t *op) {
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_batch_matmul_s16(&ctx, op->data, tml_op_input(m, op, 0)->data, tml_op_input(m, op, 1)->data,
         tml_op_output(m, op, 0)->data);
 }

@@ -132,14 +132,14 @@ tml_status_t tml_max_pool_2d_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *
 
 tml_status_t tml_average_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_avgpool_s8(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
 
 tml_status_t tml_max_pool_2d_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_maxpool_s8(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
@@ -192,7 +192,7 @@ static tml_status_t avg_rows_run(tml_model_t *m, const tml_op_t *op, const tml_r
     tml_dims_t in, out;
     const int8_t *input = pool_view(op, c, &p, &in, &out);
     const int32_t size = tml_avgpool_s8_get_buffer_size(d->out.w, d->out.c);
-    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size, 0};
     return tml_avgpool_s8(&ctx, &p, &in, input, &d->filter, &out, c->out);
 }
 
@@ -210,7 +210,7 @@ static tml_status_t max_rows_run(tml_model_t *m, const tml_op_t *op, const tml_r
     tml_dims_t in, out;
     const int8_t *input = pool_view(op, c, &p, &in, &out);
     const int32_t size = tml_maxpool_s8_get_buffer_size(d->out.w, d->out.c);
-    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size};
+    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size, 0};
     return tml_maxpool_s8(&ctx, &p, &in, input, &d->filter, &out, c->out);
 }
 
@@ -227,14 +227,14 @@ tml_status_t tml_max_pool_2d_s16_prepare(tml_model_t *m, tml_op_t *op, tml_error
 
 tml_status_t tml_average_pool_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_avgpool_s16(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }
 
 tml_status_t tml_max_pool_2d_s16_eval(tml_model_t *m, tml_op_t *op) {
     const pool_data_t *d = op->data;
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     return tml_maxpool_s16(&ctx, &d->p, &d->in, tml_op_input(m, op, 0)->data, &d->filter, &d->out,
         tml_op_output(m, op, 0)->data);
 }

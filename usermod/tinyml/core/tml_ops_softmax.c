@@ -96,7 +96,7 @@ tml_status_t tml_softmax_prepare(tml_model_t *m, tml_op_t *op, tml_error_t *err)
 tml_status_t tml_softmax_eval(tml_model_t *m, tml_op_t *op) {
     const tml_softmax_params_t *d = op->data;
     const tml_tensor_t *in = tml_op_input(m, op, 0), *out = tml_op_output(m, op, 0);
-    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size};
+    const tml_context_t ctx = {op->scratch_size > 0 ? op->scratch : NULL, op->scratch_size, 0};
     if (out->type == TML_INT16) {
         return tml_softmax_s8_s16(&ctx, d, in->data, out->data);
     }

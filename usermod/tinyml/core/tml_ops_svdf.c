@@ -194,7 +194,7 @@ tml_status_t tml_svdf_eval(tml_model_t *m, tml_op_t *op) {
     svdf_params(m, op, op->data, &p);
     const tml_tensor_t *wt = tml_op_input(m, op, S_TIME), *bias = tml_op_input(m, op, S_BIAS);
     tml_tensor_t *state = tml_op_input(m, op, S_STATE);
-    const tml_context_t ctx = {op->scratch, op->scratch_size};
+    const tml_context_t ctx = {op->scratch, op->scratch_size, 0};
     const int8_t *in = tml_op_input(m, op, S_INPUT)->data, *wf = tml_op_input(m, op, S_FEATURE)->data;
     int8_t *out = tml_op_output(m, op, 0)->data;
     if (wt->type == TML_INT16) {
@@ -240,7 +240,7 @@ tml_status_t tml_svdf_f32_eval(tml_model_t *m, tml_op_t *op) {
     tml_svdf_params_t p;
     svdf_params(m, op, d, &p);
     const tml_tensor_t *bias = tml_op_input(m, op, S_BIAS);
-    const tml_context_t ctx = {op->scratch, op->scratch_size};
+    const tml_context_t ctx = {op->scratch, op->scratch_size, 0};
     return tml_svdf_f32(&ctx, &p, d->activation, tml_op_input(m, op, S_INPUT)->data,
         tml_op_input(m, op, S_STATE)->data, tml_op_input(m, op, S_FEATURE)->data, tml_op_input(m, op, S_TIME)->data,
         bias ? bias->data : NULL, tml_op_output(m, op, 0)->data);

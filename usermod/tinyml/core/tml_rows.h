@@ -38,6 +38,8 @@ typedef struct {
     void *scratch;
     int32_t *quant; /* op->quant_channels != 0: the op's 8 * quant_channels bytes, kept by the executor
                      * across the calls of one eval (the call with y0 == 0 fills them) */
+    bool again;     /* the previous call was this op's, with the same scratch, untouched since (in place,
+                     * after the first call): tml_context_t.again */
 } tml_rows_call_t;
 
 typedef struct tml_rows_impl {

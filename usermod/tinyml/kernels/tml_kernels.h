@@ -58,6 +58,11 @@ typedef struct {
 typedef struct {
     void *buf;    /* scratch of *_get_buffer_size() bytes, or NULL if 0 */
     int32_t size;
+    /* Nonzero: this call continues the previous kernel call of the same layer in one eval, with the
+     * same scratch, which nothing has written since (the in-place executor's row calls after the
+     * first, tml_exec.c): a kernel may reuse what it left there that does not depend on the rows
+     * (kernels/armv6m: the channel constants). 0 (every other call): the scratch holds nothing. */
+    int32_t again;
 } tml_context_t;
 
 /* Load-time kernel choice. A backend may run some layers of an operator on its

@@ -176,7 +176,9 @@ tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_
     }
     int32_t *sums = (int32_t *)ctx->buf;
     int8_t *col = (int8_t *)(sums + N);
-    channel_sums(sums, filter, K, N, bias, p->input_offset);
+    if (!ctx->again) { /* else the previous row call's, at the scratch's start whatever its size */
+        channel_sums(sums, filter, K, N, bias, p->input_offset);
+    }
     const mm_out_t o = {sums, q->multiplier, q->shift, 1, p->output_offset, p->activation.min, p->activation.max};
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
     for (int32_t b = 0; b < in->n; ++b) {
