@@ -5,6 +5,7 @@
  * reference_integer_ops::ConvPerChannel and FullyConnected (per-channel and
  * per-tensor, filter zero point 0). */
 #include "tml_armv6m.h"
+#include "../tml_im2col.h"
 
 #if TML_KERNELS_ARMV6M
 #include <string.h>
@@ -135,36 +136,6 @@ int32_t tml_conv_s8_armv6m_get_buffer_size(const tml_conv_params_t *p, const tml
     return out->c * (int32_t)sizeof(int32_t) + (conv_direct(p, f) ? 0 : 2 * K);
 }
 
-/* The patch of output pixel (oy, ox) in im2col order (fy, fx, c), padding = the input zero point. */
-static void im2col(int8_t *dst, const int8_t *in, const tml_conv_params_t *p, const tml_dims_t *id,
-    const tml_dims_t *f, int32_t oy, int32_t ox) {
-    const int32_t C = id->c, fw = f->w, dw = p->dilation.w;
-    const int8_t pad = (int8_t)-p->input_offset;
-    const int32_t ix0 = ox * p->stride.w - p->padding.w;
-    for (int32_t fy = 0; fy < f->h; ++fy) {
-        const int32_t iy = oy * p->stride.h - p->padding.h + fy * p->dilation.h;
-        if (iy < 0 || iy >= id->h) {
-            memset(dst, pad, (size_t)(fw * C));
-            dst += fw * C;
-            continue;
-        }
-        const int8_t *row = in + iy * id->w * C;
-        if (dw == 1 && ix0 >= 0 && ix0 + fw <= id->w) {
-            memcpy(dst, row + ix0 * C, (size_t)(fw * C));
-            dst += fw * C;
-            continue;
-        }
-        for (int32_t fx = 0; fx < fw; ++fx, dst += C) {
-            const int32_t ix = ix0 + fx * dw;
-            if (ix < 0 || ix >= id->w) {
-                memset(dst, pad, (size_t)C);
-            } else {
-                memcpy(dst, row + ix * C, (size_t)C);
-            }
-        }
-    }
-}
-
 tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
@@ -193,9 +164,9 @@ tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_
                 a0 = in_b + (oy0 * p->stride.h * in->w + ox0 * p->stride.w) * in->c;
                 a1 = in_b + (oy1 * p->stride.h * in->w + ox1 * p->stride.w) * in->c;
             } else {
-                im2col(col, in_b, p, in, f, oy0, ox0);
+                tml_im2col_s8(col, in_b, p, in, f, oy0, ox0);
                 if (two) {
-                    im2col(col + K, in_b, p, in, f, oy1, ox1);
+                    tml_im2col_s8(col + K, in_b, p, in, f, oy1, ox1);
                 }
                 a0 = col;
                 a1 = col + K;

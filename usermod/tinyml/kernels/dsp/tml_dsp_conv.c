@@ -1,6 +1,7 @@
 /* tinyml kernels for DSP cores: CONV_2D, int8, on one matrix kernel (see tml_dsp.h). Bit-exact with
  * TFLM's reference_integer_ops::ConvPerChannel. */
 #include "tml_dsp.h"
+#include "../tml_im2col.h"
 
 #if TML_KERNELS_DSP
 
@@ -26,36 +27,6 @@ int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_di
     (void)out;
     const int32_t K = f->h * f->w * f->c;
     return wide_bytes(K) + (conv_direct(p, f) ? 0 : K);
-}
-
-/* The patch of output pixel (oy, ox) in im2col order (fy, fx, c), padding = the input zero point. */
-static void im2col(int8_t *dst, const int8_t *in, const tml_conv_params_t *p, const tml_dims_t *id,
-    const tml_dims_t *f, int32_t oy, int32_t ox) {
-    const int32_t C = id->c, fw = f->w, dw = p->dilation.w;
-    const int8_t pad = (int8_t)-p->input_offset;
-    const int32_t ix0 = ox * p->stride.w - p->padding.w;
-    for (int32_t fy = 0; fy < f->h; ++fy) {
-        const int32_t iy = oy * p->stride.h - p->padding.h + fy * p->dilation.h;
-        if (iy < 0 || iy >= id->h) {
-            memset(dst, pad, (size_t)(fw * C));
-            dst += fw * C;
-            continue;
-        }
-        const int8_t *row = in + iy * id->w * C;
-        if (dw == 1 && ix0 >= 0 && ix0 + fw <= id->w) {
-            memcpy(dst, row + ix0 * C, (size_t)(fw * C));
-            dst += fw * C;
-            continue;
-        }
-        for (int32_t fx = 0; fx < fw; ++fx, dst += C) {
-            const int32_t ix = ix0 + fx * dw;
-            if (ix < 0 || ix >= id->w) {
-                memset(dst, pad, (size_t)C);
-            } else {
-                memcpy(dst, row + ix * C, (size_t)C);
-            }
-        }
-    }
 }
 
 /* Widen K int8 patch values + the input offset into pixel slot s (0, 1) of the interleaved buffer. */
@@ -206,7 +177,7 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                 if (direct) {
                     src = in_b + (oy * p->stride.h * in->w + ox * p->stride.w) * in->c;
                 } else {
-                    im2col(col, in_b, p, in, f, oy, ox);
+                    tml_im2col_s8(col, in_b, p, in, f, oy, ox);
                     src = col;
                 }
                 widen(wide, src, K, off, s);
