@@ -256,8 +256,10 @@ MPY_ARCH_HOST_BACKEND = {4: "armv6m", 6: "dsp", 7: "dsp", 8: "dsp"}
 def device_host_backend(info: dict[str, Any]) -> str:
     """host_backend() of a connected board, from what its firmware reports (device.py's _tml_info): its
     tinyml backend and, from sys.implementation._mpy, the architecture it was built for."""
+    from tinyml_tools.core import LOAD_META_MVE  # here: core loads numpy
+
     backend = str(info.get("backend") or "ref")
-    mve = int(info.get("flash_meta_config") or 0) & 0x100  # an MVE build (Cortex-M55): CMSIS-NN's kernels
+    mve = int(info.get("flash_meta_config") or 0) & LOAD_META_MVE  # an MVE build (Cortex-M55): CMSIS-NN's kernels
     if backend == "cmsis-nn" and not mve:
         return MPY_ARCH_HOST_BACKEND.get(int(info.get("mpy_arch") or 0), backend)
     return backend

@@ -306,7 +306,7 @@ def flash_meta_files(info: dict[str, Any], files: dict[str, bytes]) -> tuple[dic
         if not name.endswith(".tflite") or f"{name}.tmx" in files:
             continue
         try:
-            blob = core.flash_meta_blob(data, backend, mve=bool(config & 0x100))
+            blob = core.flash_meta_blob(data, backend, mve=bool(config & core.LOAD_META_MVE))
         except CoreError as e:
             notes.append(f"{name}: no flash metadata ({e})")
             continue
