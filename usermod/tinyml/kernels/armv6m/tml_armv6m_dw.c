@@ -1,10 +1,12 @@
 /* tinyml kernels for ARMv6-M: DEPTHWISE_CONV_2D, int8, depth multiplier 1, bit-exact with TFLM's
- * reference_integer_ops::DepthwiseConvPerChannel. One channel and one output column at a time:
- * the taps of that column's windows that lie inside the input horizontally go into a table
- * (offset, weight) in scratch, with the constant part of the accumulator, bias + input_offset *
- * their weights' sum; the rows whose window lies inside vertically then multiply raw int8
- * values, four output rows per pass over the table (inline assembly on ARMv6-M), and the rows at
- * the top and bottom edges add the input offset to the taps that are inside. */
+ * reference_integer_ops::DepthwiseConvPerChannel. One channel at a time: its taps go into a table
+ * (offset, weight) in scratch once per call, filter column by filter column, with the running sums
+ * of the columns' weights. Then one output column at a time: the taps of the filter columns that lie
+ * inside the input horizontally are a contiguous part of the table, and the constant part of the
+ * accumulator is bias + input_offset * their weights' sum (two running sums apart); the rows whose
+ * window lies inside vertically multiply raw int8 values, four output rows per pass over the taps
+ * (inline assembly on ARMv6-M), and the rows at the top and bottom edges add the input offset to the
+ * taps that are inside. */
 #include "tml_armv6m.h"
 
 #if TML_KERNELS_ARMV6M
@@ -24,7 +26,8 @@ int32_t tml_depthwise_conv_s8_armv6m_get_buffer_size(const tml_dw_conv_params_t 
     (void)p;
     (void)in;
     (void)out;
-    return f->h * f->w * (int32_t)sizeof(tap_t);
+    /* the taps, then the running sums of the filter columns' weights (f->w + 1) */
+    return f->h * f->w * (int32_t)sizeof(tap_t) + (f->w + 1) * (int32_t)sizeof(int32_t);
 }
 
 /* acc[i] += sum over the n >= 1 taps of tap.w * a[i * step + tap.off], i < 4: four output pixels
@@ -92,6 +95,7 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
         return TML_ERR_KERNEL;
     }
     tap_t *tbl = (tap_t *)ctx->buf;
+    int32_t *wsum = (int32_t *)(tbl + f->h * f->w); /* wsum[x]: the weights of filter columns < x */
     const int32_t C = in->c, W = in->w, H = in->h, fh = f->h, fw = f->w, ow = out->w;
     const int32_t sh = p->stride.h, sw = p->stride.w, dh = p->dilation.h, dw = p->dilation.w;
     const int32_t off = p->input_offset, out_off = p->output_offset;
@@ -112,10 +116,22 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
             const int8_t *wc = filter + c;
             const int32_t base = bias ? bias[c] : 0;
             const tml_armv6m_rq_t rq = tml_armv6m_rq(q->multiplier[c], q->shift[c]);
-            int32_t n = 0, k0 = base, fx_lo = -1, fx_hi = -1;
+            /* the channel's taps (offsets from the window's origin), filter column by column */
+            tap_t *t = tbl;
+            wsum[0] = 0;
+            for (int32_t fx = 0; fx < fw; ++fx) {
+                int32_t sum = 0;
+                for (int32_t fy = 0; fy < fh; ++fy, ++t) {
+                    const int32_t wv = wc[(fy * fw + fx) * C];
+                    t->off = fy * dh * rs + fx * dw * C;
+                    t->w = wv;
+                    sum += wv;
+                }
+                wsum[fx + 1] = wsum[fx] + sum;
+            }
             for (int32_t ox = 0; ox < ow; ++ox) {
                 const int32_t ix0 = ox * sw - p->padding.w;
-                /* the filter columns inside the input: [lo, hi) */
+                /* the filter columns inside the input, [lo_x, hi_x): taps [lo_x * fh, hi_x * fh) */
                 int32_t lo_x = 0, hi_x = fw;
                 while (lo_x < fw && ix0 + lo_x * dw < 0) {
                     ++lo_x;
@@ -123,31 +139,16 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
                 while (hi_x > lo_x && ix0 + (hi_x - 1) * dw >= W) {
                     --hi_x;
                 }
-                if (lo_x != fx_lo || hi_x != fx_hi) {
-                    /* their taps (offsets from the window's origin) and the accumulator's constant part;
-                     * the same for the next columns with the same range */
-                    fx_lo = lo_x;
-                    fx_hi = hi_x;
-                    n = 0;
-                    k0 = base;
-                    for (int32_t fy = 0; fy < fh; ++fy) {
-                        const int8_t *wr = wc + fy * fw * C;
-                        for (int32_t fx = lo_x; fx < hi_x; ++fx) {
-                            const int32_t wv = wr[fx * C];
-                            tbl[n].off = fy * dh * rs + fx * dw * C;
-                            tbl[n].w = wv;
-                            k0 += off * wv;
-                            ++n;
-                        }
-                    }
-                }
+                const tap_t *tc = tbl + lo_x * fh;
+                const int32_t n = (hi_x - lo_x) * fh;
+                const int32_t k0 = base + off * (wsum[hi_x] - wsum[lo_x]);
                 int8_t *o = out_b + ox * C + c;
                 int32_t oy = y_lo;
                 const int8_t *a = in_b + (y_lo * sh - p->padding.h) * rs + ix0 * C + c;
                 if (n > 0) {
                     for (; oy + 4 <= y_hi; oy += 4, a += 4 * step) {
                         int32_t acc[4] = {k0, k0, k0, k0};
-                        taps_4(a, step, tbl, n, acc);
+                        taps_4(a, step, tc, n, acc);
                         for (int32_t i = 0; i < 4; ++i) {
                             o[(oy + i) * orow] = out_s8(acc[i], &rq, out_off, lo, hi);
                         }
@@ -156,7 +157,7 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
                 for (; oy < y_hi; ++oy, a += step) {
                     int32_t acc = k0;
                     for (int32_t k = 0; k < n; ++k) {
-                        acc += tbl[k].w * a[tbl[k].off];
+                        acc += tc[k].w * a[tc[k].off];
                     }
                     o[oy * orow] = out_s8(acc, &rq, out_off, lo, hi);
                 }
