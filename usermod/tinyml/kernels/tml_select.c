@@ -82,6 +82,11 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_pe
         return TML_KERNEL_ARMV6M;
     }
 #endif
+#if TML_KERNELS_DSP
+    if (tml_dsp_dw_ok(p, in, f, out)) {
+        return TML_KERNEL_DSP;
+    }
+#endif
 #if defined(TML_BACKEND_CMSIS_NN)
     return tml_cmsis_nn_depthwise_conv_s8_select(p, q, in, f, filter, bias, out);
 #else

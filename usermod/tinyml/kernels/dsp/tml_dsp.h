@@ -48,6 +48,26 @@ static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
     __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
     return r;
 }
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tml_smmulr(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t tml_qadd(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 #else
 /* the same operations in C: halves are signed 16-bit lanes, sums wrap as the instructions' do */
 static inline uint32_t tml_sxtb16(uint32_t x) {
@@ -65,6 +85,22 @@ static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
     const int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
     const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
     return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+/* acc + the product of the bottom (SMLABB) or top (SMLATT) halves of a and b */
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
+}
+/* the high word of a * b, rounded: (a * b + 2^31) >> 32 */
+static inline int32_t tml_smmulr(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * b + 0x80000000LL) >> 32);
+}
+/* a + b saturated to the int32 range */
+static inline int32_t tml_qadd(int32_t a, int32_t b) {
+    const int64_t r = (int64_t)a + b;
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 #endif
 
@@ -110,9 +146,17 @@ static inline int8_t tml_dsp_out(int32_t acc, tml_dsp_rq_t r, int32_t out_off, i
  * layer: it reads no row count, no padding.h). */
 int tml_dsp_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);
 
+int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);
+
 int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out);
 tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+
+int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out);
+tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
 
