@@ -1,10 +1,11 @@
 /* tinyml kernels for Cortex-M cores with the DSP extension and without MVE
- * (ARMv7E-M: Cortex-M4, M7; ARMv8-M Mainline with DSP: M33): CONV_2D, int8,
- * byte-equal to TFLM's reference (and CMSIS-NN). The selection table
+ * (ARMv7E-M: Cortex-M4, M7; ARMv8-M Mainline with DSP: M33): CONV_2D and
+ * DEPTHWISE_CONV_2D, int8, byte-equal to TFLM's reference (and CMSIS-NN). The selection table
  * (kernels/tml_select.c) gives a layer to them where tml_dsp_*_ok() says so;
  * compiled in where TML_KERNELS_DSP (tml_kernels.h) is 1.
  *
- * The SIMD instructions they use (SXTB16, SADD16, SMLAD) are the small inline
+ * The SIMD and DSP instructions they use (SXTB16, SADD16, SMLAD, SMLABB, SMLATT,
+ * SMMULR, QADD) are the small inline
  * functions below: one instruction each where __ARM_FEATURE_DSP is defined, their
  * exact C equivalent elsewhere (the host library libtinyml-dsp.so runs the same
  * kernel C through them, so the per-op grids check it).
@@ -20,7 +21,23 @@
  *    SXTB16) and does 8 SMLAD per 4 weights of 2 channels: 15 instructions
  *    per 16 MACs besides the loop (CMSIS-NN's arm_nn_mat_mult_nt_t_s8: 20);
  *  - requantization (arm_nn_requantize exactly), the output offset and the
- *    activation clamp are fused into the output loop. */
+ *    activation clamp are fused into the output loop.
+ *
+ * DEPTHWISE_CONV_2D (depth multiplier 1, tml_dsp_dw.c), 4 channels at a time:
+ *  - one 32-bit load of the HWC input holds channels c..c+3 of a tap; SXTB16 and
+ *    SXTB16 ror 8 make [c, c+2] and [c+1, c+3] int16 pairs, and SMLABB / SMLATT
+ *    multiply them by the group's weights, widened the same way once per group into
+ *    a tap table in scratch {offset, even weights, odd weights}, filter column by
+ *    column: 8 instructions per tap of 4 channels (one LDM of the tap, LDR, 2 SXTB16,
+ *    4 SMLAxy);
+ *  - windows inside the input multiply raw int8 values, the input offset folded
+ *    into the accumulators' start (bias + offset * the weights of the filter columns
+ *    inside); a column of such output pixels is one inline-assembly pass; windows
+ *    crossing the top or bottom edge add the offset to each input (SADD16);
+ *  - a chunk of a column's accumulators waits in scratch and is requantized 4
+ *    channels per row (SMMULR + ADD for the doubling high multiply, QADD + ASR for
+ *    the rounding shift, SSAT for the int8 clamp: 11 instructions per output)
+ *    where the channels' parameters allow, else channel by channel. */
 #ifndef TML_DSP_H
 #define TML_DSP_H
 

@@ -210,11 +210,11 @@ static void inside_outputs(int32_t n, int32_t s, int32_t p, int32_t n_f, int32_t
     *hi = h;
 }
 
-/* arm_nn_requantize exactly (tml_dsp_requantize_rq), its doubling high multiply as one SMMULR and one MLA:
- * with m2 = 2 * mult mod 2^32 (as int32) and mk = (2 * mult - m2) / 2^32 (-1, 0 or 1),
- * (x * mult + 2^30) >> 31 = ((x * m2 + 2^31) >> 32) + mk * x. */
+/* What the requantization of a channel takes (arm_nn_requantize: tml_dsp_requantize_rq), for the fast paths
+ * below: m2 = 2 * mult mod 2^32 (as int32), mk = (2 * mult - m2) / 2^32 (-1, 0 or 1): the doubling high multiply
+ * (x * mult + 2^30) >> 31 = ((x * m2 + 2^31) >> 32) + mk * x, one SMMULR and one ADD where mk is 1. */
 typedef struct {
-    int32_t m2, mk, left, right, mask, half;
+    int32_t m2, mk, left, right;
 } rq_t;
 
 static rq_t rq_of(int32_t mult, int32_t shift) {
@@ -223,8 +223,6 @@ static rq_t rq_of(int32_t mult, int32_t shift) {
     r.mk = (int32_t)(((int64_t)mult * 2 - r.m2) / ((int64_t)1 << 32));
     r.left = shift > 0 ? shift : 0;
     r.right = shift > 0 ? 0 : -shift;
-    r.mask = (int32_t)((1u << r.right) - 1u);
-    r.half = r.mask >> 1;
     return r;
 }
 
@@ -327,20 +325,18 @@ static void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride
 }
 #endif
 
-/* o[i * stride] = acc[4 * i] requantized, the output offset added, clamped, for i < n: one channel of a chunk */
-static void requant(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, rq_t r, int32_t out_off, int32_t lo,
-    int32_t hi) {
+/* o[i * stride] = acc[4 * i] requantized, the output offset added, clamped, for i < n: one channel of a chunk
+ * (the general path: tml_dsp_out) */
+static void requant(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, int32_t mult, int32_t shift,
+    int32_t out_off, int32_t lo, int32_t hi) {
+    const rq_t r = rq_of(mult, shift);
     if (fast_ok(r, out_off, hi)) {
         requant_fast(acc, acc + 4 * n, o, stride, r.m2, (int32_t)(1u << (r.right - 1)), r.right, out_off, lo, hi);
         return;
     }
+    const tml_dsp_rq_t g = tml_dsp_rq(mult, shift);
     for (const int32_t *end = acc + 4 * n; acc != end; acc += 4, o += stride) {
-        const int32_t x = (int32_t)((uint32_t)*acc << r.left);
-        const int32_t h = (int32_t)((uint32_t)tml_smmulr(x, r.m2) + (uint32_t)r.mk * (uint32_t)x);
-        int32_t v = (h >> r.right) + ((h & r.mask) > r.half + (int32_t)((uint32_t)h >> 31)) + out_off;
-        v = v < lo ? lo : v;
-        v = v > hi ? hi : v;
-        *o = (int8_t)v;
+        *o = tml_dsp_out(*acc, g, out_off, lo, hi);
     }
 }
 
@@ -384,15 +380,15 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
     int32_t c = 0;
     for (; c + 4 <= C; c += 4) {
         int32_t b0[4], pb[12];
-        rq_t rq[4];
+        /* fast4: the 4 channels requantized together (requant4_s8; pb its parameters) */
         int fast4 = lo == -128 && hi == 127;
         for (int32_t k = 0; k < 4; ++k) {
             b0[k] = bias ? bias[c + k] : 0;
-            rq[k] = rq_of(q->multiplier[c + k], q->shift[c + k]);
-            fast4 = fast4 && fast_ok(rq[k], out_off, hi);
-            pb[3 * k] = rq[k].m2;
-            pb[3 * k + 1] = fast4 ? (int32_t)(1u << (rq[k].right - 1)) : 0;
-            pb[3 * k + 2] = rq[k].right;
+            const rq_t r = rq_of(q->multiplier[c + k], q->shift[c + k]);
+            fast4 = fast4 && fast_ok(r, out_off, hi);
+            pb[3 * k] = r.m2;
+            pb[3 * k + 1] = fast4 ? (int32_t)(1u << (r.right - 1)) : 0;
+            pb[3 * k + 2] = r.right;
         }
         /* the group's taps, column by column, and each column's input offset * weights */
         uint32_t *t = tbl;
@@ -466,7 +462,8 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                         requant4_s8(accs, n, o, ors, pb, out_off);
                     } else {
                         for (int32_t k = 0; k < 4; ++k) {
-                            requant(accs + k, n, o + k, ors, rq[k], out_off, lo, hi);
+                            requant(accs + k, n, o + k, ors, q->multiplier[c + k], q->shift[c + k], out_off, lo,
+                                hi);
                         }
                     }
                 }
