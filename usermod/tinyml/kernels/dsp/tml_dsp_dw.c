@@ -393,19 +393,25 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
         /* the group's taps, column by column, and each column's input offset * weights */
         uint32_t *t = tbl;
         for (int32_t fx = 0; fx < fw; ++fx) {
-            int32_t *k = colk + 4 * fx;
-            k[0] = k[1] = k[2] = k[3] = 0;
-            for (int32_t fy = 0; fy < fh; ++fy, t += 3) {
-                const uint32_t wv = tml_dsp_read4(filter + (fy * fw + fx) * C + c);
+            int32_t k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+            const int8_t *w = filter + fx * C + c;
+            uint32_t o = (uint32_t)(fx * dw * C);
+            for (int32_t fy = 0; fy < fh; ++fy, t += 3, w += fw * C, o += (uint32_t)(dh * rs)) {
+                const uint32_t wv = tml_dsp_read4(w);
                 const uint32_t we = tml_sxtb16(wv), wo = tml_sxtb16_ror8(wv);
-                t[0] = (uint32_t)(fy * dh * rs + fx * dw * C);
+                t[0] = o;
                 t[1] = we;
                 t[2] = wo;
-                k[0] = tml_smlabb(we, off2, k[0]);
-                k[2] = tml_smlatt(we, off2, k[2]);
-                k[1] = tml_smlabb(wo, off2, k[1]);
-                k[3] = tml_smlatt(wo, off2, k[3]);
+                k0 = tml_smlabb(we, off2, k0);
+                k2 = tml_smlatt(we, off2, k2);
+                k1 = tml_smlabb(wo, off2, k1);
+                k3 = tml_smlatt(wo, off2, k3);
             }
+            int32_t *k = colk + 4 * fx;
+            k[0] = k0;
+            k[1] = k1;
+            k[2] = k2;
+            k[3] = k3;
         }
         for (int32_t b = 0; b < in->n; ++b) {
             const uintptr_t in_b = (uintptr_t)(input + b * in_px + c);
@@ -421,12 +427,17 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                      * the filter columns [l, h) (those inside the input) */
                     lx = l;
                     hx = h;
-                    for (int32_t k = 0; k < 4; ++k) {
-                        kc[k] = b0[k];
-                        for (int32_t fx = l; fx < h; ++fx) {
-                            kc[k] += colk[4 * fx + k];
-                        }
+                    int32_t k0 = b0[0], k1 = b0[1], k2 = b0[2], k3 = b0[3];
+                    for (const int32_t *k = colk + 4 * l; k != colk + 4 * h; k += 4) {
+                        k0 += k[0];
+                        k1 += k[1];
+                        k2 += k[2];
+                        k3 += k[3];
                     }
+                    kc[0] = k0;
+                    kc[1] = k1;
+                    kc[2] = k2;
+                    kc[3] = k3;
                 }
                 const uintptr_t a_col = in_b + (uintptr_t)(intptr_t)(ix0 * C);
                 for (int32_t oy0 = 0; oy0 < oh; oy0 += TML_DSP_DW_CHUNK) {
