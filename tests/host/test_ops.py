@@ -672,7 +672,7 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
     int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
     an int8), else the backend's; and of each int8 DEPTHWISE_CONV_2D: "dsp" where tml_dsp_dw_ok holds (depth
-    multiplier 1, >= 4 channels), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
+    multiplier 1, >= 4 channels, output rows >= 5 pixels wide), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
     wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here)."""
     got = []
     for k, name in enumerate(model.ops):
@@ -684,7 +684,7 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
             ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
             got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
         else:
-            ok = w.shape[3] == x.shape[3] >= 4
+            ok = w.shape[3] == x.shape[3] >= 4 and model.tensor(info.outputs[0]).shape[2] >= 5
             kernel = "cmsis-nn" if info.kernel == "cmsis-nn-dw-no-scratch" else info.kernel
             got.append((name, kernel, "dsp" if ok else "cmsis-nn"))
     return got
