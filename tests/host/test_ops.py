@@ -480,6 +480,10 @@ for op, pads, cin, cout, k, stride in [
     name = f"pad_fold/{op.lower()}_{'_'.join(f'{a}{b}' for a, b in pads[1:3])}_k{k}_s{stride}"
     case(name)(pad_conv_case(op, pads, cin, cout, k, stride))
     FOLDED[name] = True
+# the same, wider than high (kernels/dsp's depthwise runs such a call row by row)
+case("pad_fold/depthwise_conv_2d_41_41_k3_s1_wide")(pad_conv_case("DEPTHWISE_CONV_2D", [[0, 0], [4, 1], [4, 1], [0, 0]],
+                                                                 4, 1, 3, 1, hw=(3, 12)))
+FOLDED["pad_fold/depthwise_conv_2d_41_41_k3_s1_wide"] = True
 for value, folded in (("zp", True), ("other", False)):
     name = f"pad_fold/padv2_{value}"
     case(name)(pad_conv_case("CONV_2D", [[0, 0], [1, 1], [1, 1], [0, 0]], 3, 4, 3, 1, value))

@@ -342,6 +342,21 @@ static void requant(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, in
     }
 }
 
+/* kc[0..3] = b0 + the input offset * the weights of filter columns [l, h) (colk: per column) */
+static void class_start(const int32_t *colk, int32_t l, int32_t h, const int32_t *b0, int32_t *kc) {
+    int32_t k0 = b0[0], k1 = b0[1], k2 = b0[2], k3 = b0[3];
+    for (const int32_t *k = colk + 4 * l; k != colk + 4 * h; k += 4) {
+        k0 += k[0];
+        k1 += k[1];
+        k2 += k[2];
+        k3 += k[3];
+    }
+    kc[0] = k0;
+    kc[1] = k1;
+    kc[2] = k2;
+    kc[3] = k3;
+}
+
 /* s[0..3] for an output pixel whose window crosses the top or bottom edge: b0 + its taps inside (filter columns
  * [lx, hx), rows [ly, hy); tbl column by column, fh taps each), the input offset added to each (apart from the
  * column loop, whose registers it would need) */
@@ -376,9 +391,16 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
     uint32_t *tbl = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
     int32_t *colk = (int32_t *)(tbl + 3 * fh * fw);
     int32_t *accs = colk + 4 * fw;
-    /* output rows [y_lo, y_hi) have their windows inside vertically */
-    int32_t y_lo, y_hi;
+    /* output rows [y_lo, y_hi) have their windows inside vertically, columns [x_lo, x_hi) horizontally */
+    int32_t y_lo, y_hi, x_lo, x_hi;
     inside_outputs(oh, sh, ph, fh, dh, H, &y_lo, &y_hi);
+    inside_outputs(ow, sw, pw, fw, dw, W, &x_lo, &x_hi);
+    /* row by row where that makes fewer passes (a pass per edge pixel and per chunk of a row, one per chunk of
+     * a row to requantize) than column by column (2 per chunk of a column): the bands and small in-place calls
+     * of wide layers */
+    const int32_t nx = x_hi > x_lo ? x_hi - x_lo : 0, chunks_x = (ow + TML_DSP_DW_CHUNK - 1) / TML_DSP_DW_CHUNK;
+    const int by_rows = (int64_t)oh * (ow - nx + 2 * chunks_x) < 2 * (int64_t)ow * ((oh + TML_DSP_DW_CHUNK - 1) /
+        TML_DSP_DW_CHUNK);
     int32_t c = 0;
     for (; c + 4 <= C; c += 4) {
         int32_t b0[4], pb[12];
@@ -415,7 +437,64 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
             k[2] = k2;
             k[3] = k3;
         }
-        for (int32_t b = 0; b < in->n; ++b) {
+        for (int32_t b = 0; by_rows && b < in->n; ++b) {
+            /* row by row, a chunk of a row's pixels at a time, the run of them inside the input one pass */
+            const uintptr_t in_b = (uintptr_t)(input + b * in_px + c);
+            int8_t *out_b = output + b * out_px + c;
+            int32_t kfull[4];
+            class_start(colk, 0, fw, b0, kfull);
+            for (int32_t oy = 0; oy < oh; ++oy) {
+                const int32_t iy0 = oy * sh - ph;
+                const int row_in = oy >= y_lo && oy < y_hi;
+                int32_t ly, hy;
+                inside(iy0, fh, dh, H, &ly, &hy);
+                const uintptr_t a_row = in_b + (uintptr_t)(intptr_t)(iy0 * rs);
+                for (int32_t ox0 = 0; ox0 < ow; ox0 += TML_DSP_DW_CHUNK) {
+                    const int32_t n = ow - ox0 < TML_DSP_DW_CHUNK ? ow - ox0 : TML_DSP_DW_CHUNK;
+                    /* pixels [r0, r1) of the chunk: inside the input */
+                    const int32_t r0 = !row_in ? ox0 + n : x_lo > ox0 ? (x_lo < ox0 + n ? x_lo : ox0 + n) : ox0;
+                    const int32_t r1 = !row_in ? ox0 + n : x_hi < ox0 + n ? (x_hi > r0 ? x_hi : r0) : ox0 + n;
+                    for (int32_t ox = ox0;; ++ox) {
+                        ox = ox == r0 ? r1 : ox;
+                        if (ox >= ox0 + n) {
+                            break;
+                        }
+                        /* a pixel whose window crosses an edge */
+                        const int32_t ix0 = ox * sw - pw;
+                        const uintptr_t a = a_row + (uintptr_t)(intptr_t)(ix0 * C);
+                        int32_t *s = accs + 4 * (ox - ox0);
+                        int32_t l, h;
+                        inside(ix0, fw, dw, W, &l, &h);
+                        if (row_in) {
+                            int32_t kc[4];
+                            class_start(colk, l, h, b0, kc);
+                            if (h > l) {
+                                column_taps(a, 0, tbl + 3 * l * fh, (h - l) * fh, kc, s, 1);
+                            } else {
+                                memcpy(s, kc, sizeof(kc));
+                            }
+                        } else {
+                            edge_row(a, tbl, fh, l, h, ly, hy, off2, b0, s);
+                        }
+                    }
+                    if (r1 > r0) {
+                        column_taps(a_row + (uintptr_t)(intptr_t)((r0 * sw - pw) * C), sw * C, tbl, fh * fw, kfull,
+                            accs + 4 * (r0 - ox0), r1 - r0);
+                    }
+                    int8_t *o = out_b + (oy * ow + ox0) * C;
+                    if (fast4) {
+                        requant4_s8(accs, n, o, C, pb, out_off);
+                    } else {
+                        for (int32_t k = 0; k < 4; ++k) {
+                            requant(accs + k, n, o + k, C, q->multiplier[c + k], q->shift[c + k], out_off, lo,
+                                hi);
+                        }
+                    }
+                }
+            }
+        }
+        for (int32_t b = 0; !by_rows && b < in->n; ++b) {
+            /* by columns: a chunk of a column's pixels at a time, the run of them inside the input one pass */
             const uintptr_t in_b = (uintptr_t)(input + b * in_px + c);
             int8_t *out_b = output + b * out_px + c;
             int32_t lx = -1, hx = -1;
@@ -429,17 +508,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                      * the filter columns [l, h) (those inside the input) */
                     lx = l;
                     hx = h;
-                    int32_t k0 = b0[0], k1 = b0[1], k2 = b0[2], k3 = b0[3];
-                    for (const int32_t *k = colk + 4 * l; k != colk + 4 * h; k += 4) {
-                        k0 += k[0];
-                        k1 += k[1];
-                        k2 += k[2];
-                        k3 += k[3];
-                    }
-                    kc[0] = k0;
-                    kc[1] = k1;
-                    kc[2] = k2;
-                    kc[3] = k3;
+                    class_start(colk, l, h, b0, kc);
                 }
                 const uintptr_t a_col = in_b + (uintptr_t)(intptr_t)(ix0 * C);
                 for (int32_t oy0 = 0; oy0 < oh; oy0 += TML_DSP_DW_CHUNK) {
