@@ -4,6 +4,15 @@
 
 #if TML_KERNELS_DSP
 
+/* The loops below in Thumb-2 assembly where the compiler optimizes (at -O0 their operands do not fit in the
+ * registers it leaves free), else their C (the host library's, and any -O0 build). */
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_FEATURE_MVE) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__) && \
+    defined(__OPTIMIZE__)
+#define TML_DSP_DW_ASM 1
+#else
+#define TML_DSP_DW_ASM 0
+#endif
+
 int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
     /* depth multiplier 1; at least one group of 4 channels; input + offset an int16; output rows at least 5
      * pixels wide (person_detect's 3-pixel layers, 3x3 with 128 and 256 channels, took more instructions than
@@ -30,7 +39,7 @@ int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p,
 /* s[0..3] = k[0..3] + the n >= 1 taps of tbl (channels c..c+3) over the input at address a (the window's
  * origin, which may lie outside the input: only the taps' addresses are read); taps_4_off: with the input offset
  * pair off2 added to every input value first. */
-#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+#if TML_DSP_DW_ASM
 /* per tap: LDM of {offset, weights}, LDR of 4 input bytes, 2 SXTB16, 4 SMLAxy; 3 taps per pass. The offset's
  * register takes the even lanes once the input is loaded. */
 #define TML_DSP_DW_TAP \
@@ -238,7 +247,7 @@ static int fast_ok(rq_t r, int32_t out_off, int32_t hi) {
         (int64_t)(INT32_MAX >> r.right) + out_off >= hi;
 }
 
-#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+#if TML_DSP_DW_ASM
 /* 17 instructions per output */
 static __attribute__((noinline)) void requant_fast(const int32_t *acc, const int32_t *end, int8_t *o,
     int32_t stride, int32_t m2, int32_t rnd, int32_t right, int32_t out_off, int32_t lo, int32_t hi) {
@@ -283,7 +292,7 @@ static void requant_fast(const int32_t *acc, const int32_t *end, int8_t *o, int3
 
 /* The 4 channels of n rows of a chunk at once, where each channel is fast_ok and the clamp is the int8 range
  * (lo -128, hi 127: one SSAT): o[i * stride + k] from acc[4 * i + k]; pb: per channel {m2, 2^(right - 1), right}. */
-#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+#if TML_DSP_DW_ASM
 #define TML_DSP_DW_RQ(K) \
     "ldmia %[p]!, {r0, r1, r2}\n\t" \
     "ldr %[x], [%[acc]], #4\n\t" \
