@@ -480,10 +480,10 @@ for op, pads, cin, cout, k, stride in [
     name = f"pad_fold/{op.lower()}_{'_'.join(f'{a}{b}' for a, b in pads[1:3])}_k{k}_s{stride}"
     case(name)(pad_conv_case(op, pads, cin, cout, k, stride))
     FOLDED[name] = True
-# the same, wider than high (kernels/dsp's depthwise runs such a call row by row)
-case("pad_fold/depthwise_conv_2d_41_41_k3_s1_wide")(pad_conv_case("DEPTHWISE_CONV_2D", [[0, 0], [4, 1], [4, 1], [0, 0]],
-                                                                 4, 1, 3, 1, hw=(3, 12)))
-FOLDED["pad_fold/depthwise_conv_2d_41_41_k3_s1_wide"] = True
+# one output row, windows wholly in the padding at its start (kernels/dsp's depthwise runs such a call row by row)
+case("pad_fold/depthwise_conv_2d_00_41_k3_s1")(pad_conv_case("DEPTHWISE_CONV_2D", [[0, 0], [0, 0], [4, 1], [0, 0]],
+                                                             4, 1, 3, 1, hw=(3, 20)))
+FOLDED["pad_fold/depthwise_conv_2d_00_41_k3_s1"] = True
 for value, folded in (("zp", True), ("other", False)):
     name = f"pad_fold/padv2_{value}"
     case(name)(pad_conv_case("CONV_2D", [[0, 0], [1, 1], [1, 1], [0, 0]], 3, 4, 3, 1, value))
@@ -676,7 +676,7 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
     int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
     an int8), else the backend's; and of each int8 DEPTHWISE_CONV_2D: "dsp" where tml_dsp_dw_ok holds (depth
-    multiplier 1, >= 4 channels, output rows >= 5 pixels wide), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
+    multiplier 1, channels a multiple of 4, output rows >= 5 pixels wide), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
     wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here)."""
     got = []
     for k, name in enumerate(model.ops):
@@ -688,7 +688,7 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
             ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
             got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
         else:
-            ok = w.shape[3] == x.shape[3] >= 4 and model.tensor(info.outputs[0]).shape[2] >= 5
+            ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and model.tensor(info.outputs[0]).shape[2] >= 5
             kernel = "cmsis-nn" if info.kernel == "cmsis-nn-dw-no-scratch" else info.kernel
             got.append((name, kernel, "dsp" if ok else "cmsis-nn"))
     return got

@@ -24,9 +24,9 @@
  *                                              buffer exceeds the layer's input and output bytes
  *   DEPTHWISE_CONV_2D   ARMv6-M                armv6m/ where depth multiplier 1; else the backend's
  *   DEPTHWISE_CONV_2D   DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_dw_ok: depth
- *                       cmsis-nn: Cortex-M4,   multiplier 1, >= 4 channels, output rows >= 5 pixels
- *                       M7, M33)               wide, the input offset an int16 plus any int8; else
- *                                              the backend's
+ *                       cmsis-nn: Cortex-M4,   multiplier 1, channels a multiple of 4, output rows
+ *                       M7, M33)               >= 5 pixels wide, the input offset an int16 plus any
+ *                                              int8; else the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), 2 or more batches, depth >= 2; else
  *                                              the backend's

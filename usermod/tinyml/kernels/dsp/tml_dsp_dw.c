@@ -14,11 +14,12 @@
 #endif
 
 int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
-    /* depth multiplier 1; at least one group of 4 channels; input + offset an int16; output rows at least 5
-     * pixels wide (person_detect's 3-pixel layers, 3x3 with 128 and 256 channels, took more instructions than
-     * CMSIS-NN's on the M7: the group's set-up outweighs 9 pixels; kws_ref_model's 5-pixel rows fewer) */
+    /* depth multiplier 1; channels in groups of 4 (the layers measured: kws_ref_model's, person_detect's);
+     * input + offset an int16; output rows at least 5 pixels wide (person_detect's 3-pixel layers, 3x3 with 128
+     * and 256 channels, took more instructions than CMSIS-NN's on the M7: the group's set-up outweighs 9 pixels;
+     * kws_ref_model's 5-pixel rows fewer) */
     return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1 &&
-        in->c >= 4 && out->w >= 5 && p->input_offset >= -32640 && p->input_offset <= 32639;
+        in->c >= 4 && in->c % 4 == 0 && out->w >= 5 && p->input_offset >= -32640 && p->input_offset <= 32639;
 }
 
 /* Output rows per pass of the requantization (the accumulators of a chunk of a column wait in scratch). */
@@ -410,8 +411,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
     const int32_t nx = x_hi > x_lo ? x_hi - x_lo : 0, chunks_x = (ow + TML_DSP_DW_CHUNK - 1) / TML_DSP_DW_CHUNK;
     const int by_rows = (int64_t)oh * (ow - nx + 2 * chunks_x) < 2 * (int64_t)ow * ((oh + TML_DSP_DW_CHUNK - 1) /
         TML_DSP_DW_CHUNK);
-    int32_t c = 0;
-    for (; c + 4 <= C; c += 4) {
+    for (int32_t c = 0; c < C; c += 4) {
         int32_t b0[4], pb[12];
         /* fast4: the 4 channels requantized together (requant4_s8; pb its parameters) */
         int fast4 = lo == -128 && hi == 127;
@@ -557,34 +557,6 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                                 hi);
                         }
                     }
-                }
-            }
-        }
-    }
-    /* the last C % 4 channels, one at a time */
-    for (; c < C; ++c) {
-        const int32_t b0 = bias ? bias[c] : 0;
-        const tml_dsp_rq_t r = tml_dsp_rq(q->multiplier[c], q->shift[c]);
-        for (int32_t b = 0; b < in->n; ++b) {
-            const int8_t *in_b = input + b * in_px + c;
-            int8_t *o = output + b * out_px + c;
-            for (int32_t oy = 0; oy < oh; ++oy) {
-                const int32_t iy0 = oy * sh - ph;
-                int32_t ly, hy;
-                inside(iy0, fh, dh, H, &ly, &hy);
-                for (int32_t ox = 0; ox < ow; ++ox, o += C) {
-                    const int32_t ix0 = ox * sw - pw;
-                    int32_t lx, hx;
-                    inside(ix0, fw, dw, W, &lx, &hx);
-                    int32_t acc = b0;
-                    for (int32_t fy = ly; fy < hy; ++fy) {
-                        const int8_t *row = in_b + (iy0 + fy * dh) * rs;
-                        const int8_t *wr = filter + fy * fw * C + c;
-                        for (int32_t fx = lx; fx < hx; ++fx) {
-                            acc += wr[fx * C] * (row[(ix0 + fx * dw) * C] + off);
-                        }
-                    }
-                    *o = tml_dsp_out(acc, r, out_off, lo, hi);
                 }
             }
         }
