@@ -23,7 +23,8 @@ for p in (str(ROOT / "host_tools"), str(HERE)):
 from harness import core_backends, expected_backends, sanitizer_lib
 
 # The armv6m and dsp host libraries differ from cmsis-nn only in the layers our core-family kernels run
-# (kernels/armv6m: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/dsp: CONV_2D; kernels/tml_select.c):
+# (kernels/armv6m: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/dsp: CONV_2D, DEPTHWISE_CONV_2D;
+# kernels/tml_select.c):
 # they run the modules that hold those operators' grids, the models and the load paths. Elsewhere
 # (elementwise, data, reduce, signal, int4, LSTM ops) their cases would repeat cmsis-nn's, in about 2,500
 # cases and minutes of `make test` each.

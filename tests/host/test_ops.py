@@ -193,6 +193,27 @@ case("dwconv/late_m1_k7x7_s1_SAME_pc_c96")(dw_case(96, 1, 7, 7, 1, 1, "SAME", Tr
 case("dwconv/late_m1_k3x3_s2_SAME_pc_c64")(dw_case(64, 1, 3, 3, 2, 1, "SAME", True, "NONE", hw=(2, 2)))
 
 
+@case("dwconv/m1_k3x3_s1_SAME_pc_c8_shifts")
+def dw_shifts(rng: np.random.Generator) -> tuple[bytes, list[np.ndarray]]:
+    """Channels whose requantization leaves the usual range: channel 1 an effective scale of 1.5 (a left
+    shift; weights in [-1, 1]), channel 6 one of 2^-26 (a right shift beyond 23): kernels/dsp's DEPTHWISE_CONV_2D
+    requantizes their groups by the general path."""
+    b = ModelBuilder()
+    s_in, zp_in = 0.05, int(rng.integers(-10, 10))
+    x = b.tensor("input", (1, 6, 5, 8), np.int8, s_in, zp_in)
+    w_int = rand_i8(rng, (1, 3, 3, 8), -127, 127)
+    w_int[..., 1] = rng.integers(-1, 2, (1, 3, 3))
+    s_w = rng.uniform(0.004, 0.02, 8)
+    s_out = acc_out_scale(9, s_in, float(s_w.mean()))
+    s_w[1] = 1.5 * s_out / s_in
+    s_w[6] = 2.0 ** -26 * s_out / s_in
+    w = b.const("filter", w_int, scale=s_w, zero_point=np.zeros(8, np.int64), quantized_dimension=3)
+    y = b.tensor("output", (1, 6, 5, 8), np.int8, s_out, int(rng.integers(-10, 10)))
+    b.op("DEPTHWISE_CONV_2D", [x, w, bias(b, rng, 8, 9, s_in, s_w)], [y],
+         {"padding": "SAME", "stride_w": 1, "stride_h": 1, "depth_multiplier": 1})
+    return single(b, rng, [x], y)
+
+
 # ---- FULLY_CONNECTED --------------------------------------------------------
 def fc_case(in_shape: tuple[int, ...], units: int, per_channel: bool, keep: bool, with_bias: bool, act: str) -> Build:
     def build(rng: np.random.Generator) -> tuple[bytes, list[np.ndarray]]:
@@ -453,10 +474,16 @@ for op, pads, cin, cout, k, stride in [
     ("DEPTHWISE_CONV_2D", [[0, 0], [1, 1], [1, 1], [0, 0]], 8, 1, 3, 1),
     ("DEPTHWISE_CONV_2D", [[0, 0], [0, 1], [0, 1], [0, 0]], 6, 1, 3, 2),
     ("DEPTHWISE_CONV_2D", [[0, 0], [3, 3], [3, 3], [0, 0]], 4, 2, 7, 2),
+    # windows wholly in the padding (the first two rows and columns)
+    ("DEPTHWISE_CONV_2D", [[0, 0], [4, 1], [4, 1], [0, 0]], 4, 1, 3, 1),
 ]:
     name = f"pad_fold/{op.lower()}_{'_'.join(f'{a}{b}' for a, b in pads[1:3])}_k{k}_s{stride}"
     case(name)(pad_conv_case(op, pads, cin, cout, k, stride))
     FOLDED[name] = True
+# one output row, windows wholly in the padding at its start (kernels/dsp's depthwise runs such a call row by row)
+case("pad_fold/depthwise_conv_2d_00_41_k3_s1")(pad_conv_case("DEPTHWISE_CONV_2D", [[0, 0], [0, 0], [4, 1], [0, 0]],
+                                                             4, 1, 3, 1, hw=(3, 20)))
+FOLDED["pad_fold/depthwise_conv_2d_00_41_k3_s1"] = True
 for value, folded in (("zp", True), ("other", False)):
     name = f"pad_fold/padv2_{value}"
     case(name)(pad_conv_case("CONV_2D", [[0, 0], [1, 1], [1, 1], [0, 0]], 3, 4, 3, 1, value))
@@ -648,15 +675,22 @@ def test_case_ids_unique() -> None:
 def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
     int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
-    an int8), else the backend's."""
+    an int8), else the backend's; and of each int8 DEPTHWISE_CONV_2D: "dsp" where tml_dsp_dw_ok holds (depth
+    multiplier 1, channels a multiple of 4, output rows >= 5 pixels wide), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
+    wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here)."""
     got = []
     for k, name in enumerate(model.ops):
         info = model.op_info(k)
-        if name != "CONV_2D" or model.tensor(info.inputs[0]).dtype != "int8":
+        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D") or model.tensor(info.inputs[0]).dtype != "int8":
             continue
         x, w = model.tensor(info.inputs[0]), model.tensor(info.inputs[1])
-        ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
-        got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
+        if name == "CONV_2D":
+            ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
+            got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
+        else:
+            ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and model.tensor(info.outputs[0]).shape[2] >= 5
+            kernel = "cmsis-nn" if info.kernel == "cmsis-nn-dw-no-scratch" else info.kernel
+            got.append((name, kernel, "dsp" if ok else "cmsis-nn"))
     return got
 
 

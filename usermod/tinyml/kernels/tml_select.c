@@ -23,6 +23,10 @@
  *                                              cmsis_nn/tml_conv_s8.c) where the wrapper's scratch
  *                                              buffer exceeds the layer's input and output bytes
  *   DEPTHWISE_CONV_2D   ARMv6-M                armv6m/ where depth multiplier 1; else the backend's
+ *   DEPTHWISE_CONV_2D   DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_dw_ok: depth
+ *                       cmsis-nn: Cortex-M4,   multiplier 1, channels a multiple of 4, output rows
+ *                       M7, M33)               >= 5 pixels wide, the input offset an int16 plus any
+ *                                              int8; else the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), 2 or more batches, depth >= 2; else
  *                                              the backend's
@@ -31,9 +35,10 @@
  * CMSIS-NN has only plain C there, and ours ran kws_ref_model's CONV_2D and
  * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles (rp2040js; README).
  * DSP builds (TML_KERNELS_DSP, tml_kernels.h: __ARM_FEATURE_DSP without MVE, or forced
- * on in the host library libtinyml-dsp.so) take our CONV_2D kernel wherever its rule
- * allows: it ran the convolutions of kws_ref_model and pretrainedResnet_quant in
- * fewer instructions than CMSIS-NN on the M4 and M7 (README). The rules read no row
+ * on in the host library libtinyml-dsp.so) take our CONV_2D and DEPTHWISE_CONV_2D kernels
+ * wherever their rules allow: they ran the convolutions of kws_ref_model and
+ * pretrainedResnet_quant in fewer instructions than CMSIS-NN on the M4 and M7 (README;
+ * kws's 3x3 depthwise layers on the M7: 383,600 instead of 586,280 each). The rules read no row
  * count and no padding.h, so a layer's choice holds for every row view the planner
  * runs (tml_rows.h).
  */
@@ -80,6 +85,11 @@ int32_t tml_depthwise_conv_s8_select(const tml_dw_conv_params_t *p, const tml_pe
 #if TML_KERNELS_ARMV6M
     if (tml_armv6m_dw_ok(p, in, f, out)) {
         return TML_KERNEL_ARMV6M;
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (tml_dsp_dw_ok(p, in, f, out)) {
+        return TML_KERNEL_DSP;
     }
 #endif
 #if defined(TML_BACKEND_CMSIS_NN)

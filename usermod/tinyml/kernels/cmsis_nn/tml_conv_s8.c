@@ -157,6 +157,11 @@ int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *p, con
         return tml_depthwise_conv_s8_armv6m_get_buffer_size(p, input_dims, filter_dims, output_dims);
     }
 #endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_depthwise_conv_s8_dsp_get_buffer_size(p, input_dims, filter_dims, output_dims);
+    }
+#endif
     const cmsis_nn_dw_conv_params dp = dw_params(p);
     const cmsis_nn_dims id = tml_cmsis_dims(input_dims), fd = tml_cmsis_dims(filter_dims);
     const cmsis_nn_dims od = tml_cmsis_dims(output_dims);
@@ -173,6 +178,12 @@ tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_p
 #if TML_KERNELS_ARMV6M
     if (p->kernel == TML_KERNEL_ARMV6M) {
         return tml_depthwise_conv_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
+            output);
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_depthwise_conv_s8_dsp(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
             output);
     }
 #endif

@@ -1,10 +1,11 @@
 /* tinyml kernels for Cortex-M cores with the DSP extension and without MVE
- * (ARMv7E-M: Cortex-M4, M7; ARMv8-M Mainline with DSP: M33): CONV_2D, int8,
- * byte-equal to TFLM's reference (and CMSIS-NN). The selection table
+ * (ARMv7E-M: Cortex-M4, M7; ARMv8-M Mainline with DSP: M33): CONV_2D and
+ * DEPTHWISE_CONV_2D, int8, byte-equal to TFLM's reference (and CMSIS-NN). The selection table
  * (kernels/tml_select.c) gives a layer to them where tml_dsp_*_ok() says so;
  * compiled in where TML_KERNELS_DSP (tml_kernels.h) is 1.
  *
- * The SIMD instructions they use (SXTB16, SADD16, SMLAD) are the small inline
+ * The SIMD and DSP instructions they use (SXTB16, SADD16, SMLAD, SMLABB, SMLATT,
+ * SMMULR, QADD) are the small inline
  * functions below: one instruction each where __ARM_FEATURE_DSP is defined, their
  * exact C equivalent elsewhere (the host library libtinyml-dsp.so runs the same
  * kernel C through them, so the per-op grids check it).
@@ -20,7 +21,23 @@
  *    SXTB16) and does 8 SMLAD per 4 weights of 2 channels: 15 instructions
  *    per 16 MACs besides the loop (CMSIS-NN's arm_nn_mat_mult_nt_t_s8: 20);
  *  - requantization (arm_nn_requantize exactly), the output offset and the
- *    activation clamp are fused into the output loop. */
+ *    activation clamp are fused into the output loop.
+ *
+ * DEPTHWISE_CONV_2D (depth multiplier 1, tml_dsp_dw.c), 4 channels at a time:
+ *  - one 32-bit load of the HWC input holds channels c..c+3 of a tap; SXTB16 and
+ *    SXTB16 ror 8 make [c, c+2] and [c+1, c+3] int16 pairs, and SMLABB / SMLATT
+ *    multiply them by the group's weights, widened the same way once per group into
+ *    a tap table in scratch {offset, even weights, odd weights}, filter column by
+ *    column: 8 instructions per tap of 4 channels (one LDM of the tap, LDR, 2 SXTB16,
+ *    4 SMLAxy);
+ *  - windows inside the input multiply raw int8 values, the input offset folded
+ *    into the accumulators' start (bias + offset * the weights of the filter columns
+ *    inside); a column of such output pixels is one inline-assembly pass; windows
+ *    crossing the top or bottom edge add the offset to each input (SADD16);
+ *  - a chunk of a column's accumulators waits in scratch and is requantized 4
+ *    channels per row (SMMULR + ADD for the doubling high multiply, QADD + ASR for
+ *    the rounding shift, SSAT for the int8 clamp: 11 instructions per output)
+ *    where the channels' parameters allow, else channel by channel. */
 #ifndef TML_DSP_H
 #define TML_DSP_H
 
@@ -48,6 +65,26 @@ static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
     __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
     return r;
 }
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlabb %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+    int32_t r;
+    __asm__("smlatt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+static inline int32_t tml_smmulr(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline int32_t tml_qadd(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
 #else
 /* the same operations in C: halves are signed 16-bit lanes, sums wrap as the instructions' do */
 static inline uint32_t tml_sxtb16(uint32_t x) {
@@ -65,6 +102,22 @@ static inline int32_t tml_smlad(uint32_t a, uint32_t b, int32_t acc) {
     const int32_t lo = (int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu);
     const int32_t hi = (int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16);
     return (int32_t)((uint32_t)acc + (uint32_t)lo + (uint32_t)hi);
+}
+/* acc + the product of the bottom (SMLABB) or top (SMLATT) halves of a and b */
+static inline int32_t tml_smlabb(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a & 0xFFFFu) * (int32_t)(int16_t)(b & 0xFFFFu)));
+}
+static inline int32_t tml_smlatt(uint32_t a, uint32_t b, int32_t acc) {
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(a >> 16) * (int32_t)(int16_t)(b >> 16)));
+}
+/* the high word of a * b, rounded: (a * b + 2^31) >> 32 */
+static inline int32_t tml_smmulr(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * b + 0x80000000LL) >> 32);
+}
+/* a + b saturated to the int32 range */
+static inline int32_t tml_qadd(int32_t a, int32_t b) {
+    const int64_t r = (int64_t)a + b;
+    return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
 }
 #endif
 
@@ -110,9 +163,17 @@ static inline int8_t tml_dsp_out(int32_t acc, tml_dsp_rq_t r, int32_t out_off, i
  * layer: it reads no row count, no padding.h). */
 int tml_dsp_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);
 
+int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);
+
 int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out);
 tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+
+int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out);
+tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
 

@@ -49,6 +49,11 @@ int32_t tml_depthwise_conv_s8_get_buffer_size(const tml_dw_conv_params_t *dw_con
         return tml_depthwise_conv_s8_armv6m_get_buffer_size(dw_conv_params, input_dims, filter_dims, output_dims);
     }
 #endif
+#if TML_KERNELS_DSP
+    if (dw_conv_params->kernel == TML_KERNEL_DSP) {
+        return tml_depthwise_conv_s8_dsp_get_buffer_size(dw_conv_params, input_dims, filter_dims, output_dims);
+    }
+#endif
     (void)dw_conv_params;
     (void)input_dims;
     (void)filter_dims;
@@ -63,6 +68,12 @@ tml_status_t tml_depthwise_conv_s8(const tml_context_t *ctx, const tml_dw_conv_p
 #if TML_KERNELS_ARMV6M
     if (p->kernel == TML_KERNEL_ARMV6M) {
         return tml_depthwise_conv_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
+            output);
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_depthwise_conv_s8_dsp(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
             output);
     }
 #endif

@@ -1,0 +1,569 @@
+/* tinyml kernels for DSP cores: DEPTHWISE_CONV_2D, int8, depth multiplier 1 (see tml_dsp.h). Bit-exact with
+ * TFLM's reference_integer_ops::DepthwiseConvPerChannel. */
+#include "tml_dsp.h"
+
+#if TML_KERNELS_DSP
+
+/* The loops below in Thumb-2 assembly where the compiler optimizes (at -O0 their operands do not fit in the
+ * registers it leaves free), else their C (the host library's, and any -O0 build). */
+#if defined(__ARM_FEATURE_DSP) && !defined(__ARM_FEATURE_MVE) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__) && \
+    defined(__OPTIMIZE__)
+#define TML_DSP_DW_ASM 1
+#else
+#define TML_DSP_DW_ASM 0
+#endif
+
+int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
+    /* depth multiplier 1; channels in groups of 4 (the layers measured: kws_ref_model's, person_detect's);
+     * input + offset an int16; output rows at least 5 pixels wide (person_detect's 3-pixel layers, 3x3 with 128
+     * and 256 channels, took more instructions than CMSIS-NN's on the M7: the group's set-up outweighs 9 pixels;
+     * kws_ref_model's 5-pixel rows fewer) */
+    return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1 &&
+        in->c >= 4 && in->c % 4 == 0 && out->w >= 5 && p->input_offset >= -32640 && p->input_offset <= 32639;
+}
+
+/* Output rows per pass of the requantization (the accumulators of a chunk of a column wait in scratch). */
+#define TML_DSP_DW_CHUNK 8
+
+/* scratch: the channel group's taps, column by column of the filter (fx, then fy): 3 words each {byte offset from
+ * the window's origin, weights of channels c and c + 2 (SXTB16), of c + 1 and c + 3 (SXTB16 ror 8)}; per filter
+ * column, input offset * its weights' sum, 4 words; the accumulators of up to TML_DSP_DW_CHUNK output pixels x 4
+ * channels; + 3: aligned */
+int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, const tml_dims_t *out) {
+    (void)p;
+    (void)in;
+    (void)out;
+    return f->h * f->w * 12 + f->w * 16 + TML_DSP_DW_CHUNK * 16 + 3;
+}
+
+/* s[0..3] = k[0..3] + the n >= 1 taps of tbl (channels c..c+3) over the input at address a (the window's
+ * origin, which may lie outside the input: only the taps' addresses are read); taps_4_off: with the input offset
+ * pair off2 added to every input value first. */
+#if TML_DSP_DW_ASM
+/* per tap: LDM of {offset, weights}, LDR of 4 input bytes, 2 SXTB16, 4 SMLAxy; 3 taps per pass. The offset's
+ * register takes the even lanes once the input is loaded. */
+#define TML_DSP_DW_TAP \
+    "ldmia %[t]!, {r0, r1, r2}\n\t" \
+    "ldr %[x], [%[a], r0]\n\t" \
+    "sxtb16 r0, %[x]\n\t" \
+    "sxtb16 %[x], %[x], ror #8\n\t" \
+    "smlabb %[s0], r0, r1, %[s0]\n\t" \
+    "smlatt %[s2], r0, r1, %[s2]\n\t" \
+    "smlabb %[s1], %[x], r2, %[s1]\n\t" \
+    "smlatt %[s3], %[x], r2, %[s3]\n\t"
+/* with the offset pair added to the input (one register more: the second weight word loaded apart) */
+#define TML_DSP_DW_TAP_OFF \
+    "ldmia %[t]!, {r0, r1}\n\t" \
+    "ldr %[x], [%[a], r0]\n\t" \
+    "sxtb16 r0, %[x]\n\t" \
+    "sxtb16 %[x], %[x], ror #8\n\t" \
+    "sadd16 r0, r0, %[o2]\n\t" \
+    "sadd16 %[x], %[x], %[o2]\n\t" \
+    "smlabb %[s0], r0, r1, %[s0]\n\t" \
+    "smlatt %[s2], r0, r1, %[s2]\n\t" \
+    "ldr r1, [%[t]], #4\n\t" \
+    "smlabb %[s1], %[x], r1, %[s1]\n\t" \
+    "smlatt %[s3], %[x], r1, %[s3]\n\t"
+#define TML_DSP_DW_LOOP(TAP) \
+    "subs %[n], %[n], #3\n\t" \
+    "blt 3f\n\t" \
+    "1:\n\t" TAP TAP TAP \
+    "subs %[n], %[n], #3\n\t" \
+    "bge 1b\n\t" \
+    "3:\n\t" \
+    "adds %[n], %[n], #3\n\t" \
+    "beq 4f\n\t" \
+    "2:\n\t" TAP \
+    "subs %[n], %[n], #1\n\t" \
+    "bne 2b\n\t" \
+    "4:\n\t"
+static inline void taps_4(uintptr_t a, const uint32_t *tbl, int32_t n, const int32_t *k, int32_t *s) {
+    int32_t s0 = k[0], s1 = k[1], s2 = k[2], s3 = k[3];
+    uint32_t x;
+    __asm__ volatile(TML_DSP_DW_LOOP(TML_DSP_DW_TAP)
+                     : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [t] "+r"(tbl), [n] "+r"(n),
+                     [x] "=&r"(x)
+                     : [a] "r"(a)
+                     : "r0", "r1", "r2", "cc", "memory");
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+static inline void taps_4_off(uintptr_t a, const uint32_t *tbl, int32_t n, uint32_t off2, const int32_t *k,
+    int32_t *s) {
+    int32_t s0 = k[0], s1 = k[1], s2 = k[2], s3 = k[3];
+    uint32_t x;
+    __asm__ volatile(TML_DSP_DW_LOOP(TML_DSP_DW_TAP_OFF)
+                     : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [t] "+r"(tbl), [n] "+r"(n),
+                     [x] "=&r"(x)
+                     : [a] "r"(a), [o2] "r"(off2)
+                     : "r0", "r1", "cc", "memory");
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+/* acc[4 i .. 4 i + 3] = kc[0..3] + the N taps at tbl over the window at a + i * step, for i < rows (>= 1): a
+ * column of output pixels inside the input, one pass of N taps each (N a literal) */
+#define TML_DSP_DW_COL_TAP \
+    "ldmia %[t]!, {r0, r1, r2}\n\t" \
+    "ldr %[x], [%[a], r0]\n\t" \
+    "sxtb16 r0, %[x]\n\t" \
+    "sxtb16 %[x], %[x], ror #8\n\t" \
+    "smlabb r4, r0, r1, r4\n\t" \
+    "smlatt r6, r0, r1, r6\n\t" \
+    "smlabb r5, %[x], r2, r5\n\t" \
+    "smlatt r8, %[x], r2, r8\n\t"
+#define TML_DSP_DW_COL(N) \
+    __asm__ volatile("1:\n\t" \
+                     "ldr r0, %[kcp]\n\t" \
+                     "ldm r0, {r4, r5, r6, r8}\n\t" \
+                     ".rept " #N "\n\t" TML_DSP_DW_COL_TAP ".endr\n\t" \
+                     "sub %[t], %[t], #" #N " * 12\n\t" \
+                     "stmia %[acc]!, {r4, r5, r6, r8}\n\t" \
+                     "ldr r0, %[step]\n\t" \
+                     "add %[a], %[a], r0\n\t" \
+                     "ldr r0, %[end]\n\t" \
+                     "cmp %[acc], r0\n\t" \
+                     "bne 1b\n\t" \
+                     : [a] "+r"(a), [t] "+r"(tbl), [acc] "+r"(acc), [x] "=&r"(x) \
+                     : [step] "m"(step), [end] "m"(end), [kcp] "m"(kc) \
+                     : "r0", "r1", "r2", "r4", "r5", "r6", "r8", "cc", "memory")
+static void column_taps(uintptr_t a, int32_t step, const uint32_t *tbl, int32_t n, const int32_t *kc, int32_t *acc,
+    int32_t rows) {
+    const int32_t *const end = acc + 4 * rows;
+    uint32_t x;
+    switch (n) {
+        case 9:
+            TML_DSP_DW_COL(9);
+            return;
+        case 6:
+            TML_DSP_DW_COL(6);
+            return;
+        case 3:
+            TML_DSP_DW_COL(3);
+            return;
+        default:
+            for (; acc != end; acc += 4, a += (uintptr_t)(intptr_t)step) {
+                taps_4(a, tbl, n, kc, acc);
+            }
+            return;
+    }
+}
+#undef TML_DSP_DW_COL
+#undef TML_DSP_DW_COL_TAP
+#undef TML_DSP_DW_LOOP
+#undef TML_DSP_DW_TAP
+#undef TML_DSP_DW_TAP_OFF
+#else
+static inline void taps_4_any(uintptr_t a, const uint32_t *tbl, int32_t n, uint32_t off2, int add,
+    const int32_t *k, int32_t *s) {
+    int32_t s0 = k[0], s1 = k[1], s2 = k[2], s3 = k[3];
+    for (const uint32_t *end = tbl + 3 * n; tbl != end; tbl += 3) {
+        const uint32_t x = tml_dsp_read4((const int8_t *)(a + (uintptr_t)(intptr_t)(int32_t)tbl[0]));
+        uint32_t xe = tml_sxtb16(x), xo = tml_sxtb16_ror8(x);
+        if (add) {
+            xe = tml_sadd16(xe, off2);
+            xo = tml_sadd16(xo, off2);
+        }
+        s0 = tml_smlabb(xe, tbl[1], s0);
+        s2 = tml_smlatt(xe, tbl[1], s2);
+        s1 = tml_smlabb(xo, tbl[2], s1);
+        s3 = tml_smlatt(xo, tbl[2], s3);
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+static inline void taps_4(uintptr_t a, const uint32_t *tbl, int32_t n, const int32_t *k, int32_t *s) {
+    taps_4_any(a, tbl, n, 0, 0, k, s);
+}
+static inline void taps_4_off(uintptr_t a, const uint32_t *tbl, int32_t n, uint32_t off2, const int32_t *k,
+    int32_t *s) {
+    taps_4_any(a, tbl, n, off2, 1, k, s);
+}
+static void column_taps(uintptr_t a, int32_t step, const uint32_t *tbl, int32_t n, const int32_t *kc, int32_t *acc,
+    int32_t rows) {
+    for (const int32_t *end = acc + 4 * rows; acc != end; acc += 4, a += (uintptr_t)(intptr_t)step) {
+        taps_4(a, tbl, n, kc, acc);
+    }
+}
+#endif
+
+/* The filter taps inside the input along one axis, [*lo, *hi), for a window starting at i0 (n taps, dilation d,
+ * input extent e). */
+static inline void inside(int32_t i0, int32_t n, int32_t d, int32_t e, int32_t *lo, int32_t *hi) {
+    int32_t l = 0, h = n;
+    while (l < n && i0 + l * d < 0) {
+        ++l;
+    }
+    while (h > l && i0 + (h - 1) * d >= e) {
+        --h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
+/* The first output index from which on every window lies inside [0, e) along one axis, and one past the last
+ * (out of n outputs, stride s, padding p, filter n_f taps dilated by d); lo >= hi: none. */
+static void inside_outputs(int32_t n, int32_t s, int32_t p, int32_t n_f, int32_t d, int32_t e, int32_t *lo,
+    int32_t *hi) {
+    int32_t l = 0, h = n;
+    while (l < n && l * s - p < 0) {
+        ++l;
+    }
+    while (h > l && (h - 1) * s - p + (n_f - 1) * d >= e) {
+        --h;
+    }
+    *lo = l;
+    *hi = h;
+}
+
+/* What the requantization of a channel takes (arm_nn_requantize: tml_dsp_requantize_rq), for the fast paths
+ * below: m2 = 2 * mult mod 2^32 (as int32), mk = (2 * mult - m2) / 2^32 (-1, 0 or 1): the doubling high multiply
+ * (x * mult + 2^30) >> 31 = ((x * m2 + 2^31) >> 32) + mk * x, one SMMULR and one ADD where mk is 1. */
+typedef struct {
+    int32_t m2, mk, left, right;
+} rq_t;
+
+static rq_t rq_of(int32_t mult, int32_t shift) {
+    rq_t r;
+    r.m2 = (int32_t)((uint32_t)mult << 1);
+    r.mk = (int32_t)(((int64_t)mult * 2 - r.m2) / ((int64_t)1 << 32));
+    r.left = shift > 0 ? shift : 0;
+    r.right = shift > 0 ? 0 : -shift;
+    return r;
+}
+
+/* The requantization of the usual channel (a multiplier in [2^30, 2^31), shift in [-23, -1], as TFLM's converter
+ * makes them, and an output offset that leaves the rounding below no way to matter): h = the doubling high
+ * multiply, SMMULR + ADD (mk = 1, no left shift); its rounding right shift, half away from zero, as one
+ * saturating add of 2^(right - 1) - (h < 0) and an arithmetic shift (exact unless the add saturates, where both
+ * results are >= 2^(31 - right) - 1 >= 255, clamped to hi alike: fast_ok). */
+static int fast_ok(rq_t r, int32_t out_off, int32_t hi) {
+    return r.left == 0 && r.mk == 1 && r.right >= 1 && r.right <= 23 &&
+        (int64_t)(INT32_MAX >> r.right) + out_off >= hi;
+}
+
+#if TML_DSP_DW_ASM
+/* 17 instructions per output */
+static __attribute__((noinline)) void requant_fast(const int32_t *acc, const int32_t *end, int8_t *o,
+    int32_t stride, int32_t m2, int32_t rnd, int32_t right, int32_t out_off, int32_t lo, int32_t hi) {
+    int32_t x, h;
+    __asm__ volatile("1:\n\t"
+                     "ldr %[x], [%[acc]], #16\n\t"
+                     "smmulr %[h], %[x], %[m2]\n\t"
+                     "add %[h], %[h], %[x]\n\t"
+                     "sub %[x], %[rnd], %[h], lsr #31\n\t"
+                     "qadd %[h], %[h], %[x]\n\t"
+                     "asr %[h], %[h], %[r]\n\t"
+                     "add %[h], %[h], %[oo]\n\t"
+                     "cmp %[h], %[lo]\n\t"
+                     "it lt\n\t"
+                     "movlt %[h], %[lo]\n\t"
+                     "cmp %[h], %[hi]\n\t"
+                     "it gt\n\t"
+                     "movgt %[h], %[hi]\n\t"
+                     "strb %[h], [%[o]]\n\t"
+                     "add %[o], %[o], %[st]\n\t"
+                     "cmp %[acc], %[end]\n\t"
+                     "bne 1b\n\t"
+                     : [acc] "+r"(acc), [o] "+r"(o), [x] "=&r"(x), [h] "=&r"(h)
+                     : [end] "r"(end), [st] "r"(stride), [m2] "r"(m2), [rnd] "r"(rnd), [r] "r"(right),
+                     [oo] "r"(out_off), [lo] "r"(lo), [hi] "r"(hi)
+                     : "cc", "memory");
+}
+#else
+static void requant_fast(const int32_t *acc, const int32_t *end, int8_t *o, int32_t stride, int32_t m2, int32_t rnd,
+    int32_t right, int32_t out_off, int32_t lo, int32_t hi) {
+    for (; acc != end; acc += 4, o += stride) {
+        const int32_t x = *acc;
+        int32_t h = (int32_t)((uint32_t)tml_smmulr(x, m2) + (uint32_t)x);
+        h = tml_qadd(h, rnd - (int32_t)((uint32_t)h >> 31)) >> right;
+        int32_t v = (int32_t)((uint32_t)h + (uint32_t)out_off);
+        v = v < lo ? lo : v;
+        v = v > hi ? hi : v;
+        *o = (int8_t)v;
+    }
+}
+#endif
+
+/* The 4 channels of n rows of a chunk at once, where each channel is fast_ok and the clamp is the int8 range
+ * (lo -128, hi 127: one SSAT): o[i * stride + k] from acc[4 * i + k]; pb: per channel {m2, 2^(right - 1), right}. */
+#if TML_DSP_DW_ASM
+#define TML_DSP_DW_RQ(K) \
+    "ldmia %[p]!, {r0, r1, r2}\n\t" \
+    "ldr %[x], [%[acc]], #4\n\t" \
+    "smmulr %[h], %[x], r0\n\t" \
+    "add %[h], %[h], %[x]\n\t" \
+    "sub %[x], r1, %[h], lsr #31\n\t" \
+    "qadd %[h], %[h], %[x]\n\t" \
+    "asr %[h], %[h], r2\n\t" \
+    "add %[h], %[h], %[oo]\n\t" \
+    "ssat %[h], #8, %[h]\n\t" \
+    "strb %[h], [%[o], #" #K "]\n\t"
+/* 11 instructions per output */
+static __attribute__((noinline)) void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride,
+    const int32_t *pb, int32_t out_off) {
+    const int32_t *const end = acc + 4 * n;
+    int32_t x, h;
+    __asm__ volatile("1:\n\t" TML_DSP_DW_RQ(0) TML_DSP_DW_RQ(1) TML_DSP_DW_RQ(2) TML_DSP_DW_RQ(3)
+                     "sub %[p], %[p], #48\n\t"
+                     "add %[o], %[o], %[st]\n\t"
+                     "cmp %[acc], %[end]\n\t"
+                     "bne 1b\n\t"
+                     : [acc] "+r"(acc), [o] "+r"(o), [p] "+r"(pb), [x] "=&r"(x), [h] "=&r"(h)
+                     : [end] "r"(end), [st] "r"(stride), [oo] "r"(out_off)
+                     : "r0", "r1", "r2", "cc", "memory");
+}
+#undef TML_DSP_DW_RQ
+#else
+static void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, const int32_t *pb,
+    int32_t out_off) {
+    for (const int32_t *end = acc + 4 * n; acc != end; o += stride) {
+        for (int32_t k = 0; k < 4; ++k, ++acc) {
+            const int32_t x = *acc;
+            int32_t h = (int32_t)((uint32_t)tml_smmulr(x, pb[3 * k]) + (uint32_t)x);
+            h = tml_qadd(h, pb[3 * k + 1] - (int32_t)((uint32_t)h >> 31)) >> pb[3 * k + 2];
+            int32_t v = (int32_t)((uint32_t)h + (uint32_t)out_off);
+            v = v < -128 ? -128 : v;
+            v = v > 127 ? 127 : v;
+            o[k] = (int8_t)v;
+        }
+    }
+}
+#endif
+
+/* o[i * stride] = acc[4 * i] requantized, the output offset added, clamped, for i < n: one channel of a chunk
+ * (the general path: tml_dsp_out) */
+static void requant(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, int32_t mult, int32_t shift,
+    int32_t out_off, int32_t lo, int32_t hi) {
+    const rq_t r = rq_of(mult, shift);
+    if (fast_ok(r, out_off, hi)) {
+        requant_fast(acc, acc + 4 * n, o, stride, r.m2, (int32_t)(1u << (r.right - 1)), r.right, out_off, lo, hi);
+        return;
+    }
+    const tml_dsp_rq_t g = tml_dsp_rq(mult, shift);
+    for (const int32_t *end = acc + 4 * n; acc != end; acc += 4, o += stride) {
+        *o = tml_dsp_out(*acc, g, out_off, lo, hi);
+    }
+}
+
+/* kc[0..3] = b0 + the input offset * the weights of filter columns [l, h) (colk: per column) */
+static void class_start(const int32_t *colk, int32_t l, int32_t h, const int32_t *b0, int32_t *kc) {
+    int32_t k0 = b0[0], k1 = b0[1], k2 = b0[2], k3 = b0[3];
+    for (const int32_t *k = colk + 4 * l; k != colk + 4 * h; k += 4) {
+        k0 += k[0];
+        k1 += k[1];
+        k2 += k[2];
+        k3 += k[3];
+    }
+    kc[0] = k0;
+    kc[1] = k1;
+    kc[2] = k2;
+    kc[3] = k3;
+}
+
+/* s[0..3] for an output pixel whose window crosses the top or bottom edge: b0 + its taps inside (filter columns
+ * [lx, hx), rows [ly, hy); tbl column by column, fh taps each), the input offset added to each (apart from the
+ * column loop, whose registers it would need) */
+static __attribute__((noinline)) void edge_row(uintptr_t a, const uint32_t *tbl, int32_t fh, int32_t lx,
+    int32_t hx, int32_t ly, int32_t hy, uint32_t off2, const int32_t *b0, int32_t *s) {
+    s[0] = b0[0];
+    s[1] = b0[1];
+    s[2] = b0[2];
+    s[3] = b0[3];
+    if (ly < hy) {
+        for (int32_t fx = lx; fx < hx; ++fx) {
+            taps_4_off(a, tbl + 3 * (fx * fh + ly), hy - ly, off2, s, s);
+        }
+    }
+}
+
+tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    if (!tml_dsp_dw_ok(p, in, f, out) || !ctx || !ctx->buf ||
+        ctx->size < tml_depthwise_conv_s8_dsp_get_buffer_size(p, in, f, out)) {
+        return TML_ERR_KERNEL;
+    }
+    const int32_t C = in->c, W = in->w, H = in->h, fh = f->h, fw = f->w;
+    const int32_t oh = out->h, ow = out->w;
+    const int32_t sh = p->stride.h, sw = p->stride.w, dh = p->dilation.h, dw = p->dilation.w;
+    const int32_t ph = p->padding.h, pw = p->padding.w;
+    const int32_t off = p->input_offset, out_off = p->output_offset;
+    const int32_t lo = p->activation.min, hi = p->activation.max;
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    const int32_t rs = W * C, in_px = H * rs, ors = ow * C, out_px = oh * ors, step = sh * rs;
+    uint32_t *tbl = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
+    int32_t *colk = (int32_t *)(tbl + 3 * fh * fw);
+    int32_t *accs = colk + 4 * fw;
+    /* output rows [y_lo, y_hi) have their windows inside vertically, columns [x_lo, x_hi) horizontally */
+    int32_t y_lo, y_hi, x_lo, x_hi;
+    inside_outputs(oh, sh, ph, fh, dh, H, &y_lo, &y_hi);
+    inside_outputs(ow, sw, pw, fw, dw, W, &x_lo, &x_hi);
+    /* row by row where that makes fewer passes (a pass per edge pixel and per chunk of a row, one per chunk of
+     * a row to requantize) than column by column (2 per chunk of a column): the bands and small in-place calls
+     * of wide layers */
+    const int32_t nx = x_hi > x_lo ? x_hi - x_lo : 0, chunks_x = (ow + TML_DSP_DW_CHUNK - 1) / TML_DSP_DW_CHUNK;
+    const int by_rows = (int64_t)oh * (ow - nx + 2 * chunks_x) < 2 * (int64_t)ow * ((oh + TML_DSP_DW_CHUNK - 1) /
+        TML_DSP_DW_CHUNK);
+    for (int32_t c = 0; c < C; c += 4) {
+        int32_t b0[4], pb[12];
+        /* fast4: the 4 channels requantized together (requant4_s8; pb its parameters) */
+        int fast4 = lo == -128 && hi == 127;
+        for (int32_t k = 0; k < 4; ++k) {
+            b0[k] = bias ? bias[c + k] : 0;
+            const rq_t r = rq_of(q->multiplier[c + k], q->shift[c + k]);
+            fast4 = fast4 && fast_ok(r, out_off, hi);
+            pb[3 * k] = r.m2;
+            pb[3 * k + 1] = fast4 ? (int32_t)(1u << (r.right - 1)) : 0;
+            pb[3 * k + 2] = r.right;
+        }
+        /* the group's taps, column by column, and each column's input offset * weights */
+        uint32_t *t = tbl;
+        for (int32_t fx = 0; fx < fw; ++fx) {
+            int32_t k0 = 0, k1 = 0, k2 = 0, k3 = 0;
+            const int8_t *w = filter + fx * C + c;
+            uint32_t o = (uint32_t)(fx * dw * C);
+            for (int32_t fy = 0; fy < fh; ++fy, t += 3, w += fw * C, o += (uint32_t)(dh * rs)) {
+                const uint32_t wv = tml_dsp_read4(w);
+                const uint32_t we = tml_sxtb16(wv), wo = tml_sxtb16_ror8(wv);
+                t[0] = o;
+                t[1] = we;
+                t[2] = wo;
+                k0 = tml_smlabb(we, off2, k0);
+                k2 = tml_smlatt(we, off2, k2);
+                k1 = tml_smlabb(wo, off2, k1);
+                k3 = tml_smlatt(wo, off2, k3);
+            }
+            int32_t *k = colk + 4 * fx;
+            k[0] = k0;
+            k[1] = k1;
+            k[2] = k2;
+            k[3] = k3;
+        }
+        for (int32_t b = 0; by_rows && b < in->n; ++b) {
+            /* row by row, a chunk of a row's pixels at a time, the run of them inside the input one pass */
+            const uintptr_t in_b = (uintptr_t)(input + b * in_px + c);
+            int8_t *out_b = output + b * out_px + c;
+            int32_t kfull[4];
+            class_start(colk, 0, fw, b0, kfull);
+            for (int32_t oy = 0; oy < oh; ++oy) {
+                const int32_t iy0 = oy * sh - ph;
+                const int row_in = oy >= y_lo && oy < y_hi;
+                int32_t ly, hy;
+                inside(iy0, fh, dh, H, &ly, &hy);
+                const uintptr_t a_row = in_b + (uintptr_t)(intptr_t)(iy0 * rs);
+                for (int32_t ox0 = 0; ox0 < ow; ox0 += TML_DSP_DW_CHUNK) {
+                    const int32_t n = ow - ox0 < TML_DSP_DW_CHUNK ? ow - ox0 : TML_DSP_DW_CHUNK;
+                    /* pixels [r0, r1) of the chunk: inside the input */
+                    const int32_t r0 = !row_in ? ox0 + n : x_lo > ox0 ? (x_lo < ox0 + n ? x_lo : ox0 + n) : ox0;
+                    const int32_t r1 = !row_in ? ox0 + n : x_hi < ox0 + n ? (x_hi > r0 ? x_hi : r0) : ox0 + n;
+                    for (int32_t ox = ox0;; ++ox) {
+                        ox = ox == r0 ? r1 : ox;
+                        if (ox >= ox0 + n) {
+                            break;
+                        }
+                        /* a pixel whose window crosses an edge */
+                        const int32_t ix0 = ox * sw - pw;
+                        const uintptr_t a = a_row + (uintptr_t)(intptr_t)(ix0 * C);
+                        int32_t *s = accs + 4 * (ox - ox0);
+                        int32_t l, h;
+                        inside(ix0, fw, dw, W, &l, &h);
+                        if (row_in) {
+                            int32_t kc[4];
+                            class_start(colk, l, h, b0, kc);
+                            if (h > l) {
+                                column_taps(a, 0, tbl + 3 * l * fh, (h - l) * fh, kc, s, 1);
+                            } else {
+                                memcpy(s, kc, sizeof(kc));
+                            }
+                        } else {
+                            edge_row(a, tbl, fh, l, h, ly, hy, off2, b0, s);
+                        }
+                    }
+                    if (r1 > r0) {
+                        column_taps(a_row + (uintptr_t)(intptr_t)((r0 * sw - pw) * C), sw * C, tbl, fh * fw, kfull,
+                            accs + 4 * (r0 - ox0), r1 - r0);
+                    }
+                    int8_t *o = out_b + (oy * ow + ox0) * C;
+                    if (fast4) {
+                        requant4_s8(accs, n, o, C, pb, out_off);
+                    } else {
+                        for (int32_t k = 0; k < 4; ++k) {
+                            requant(accs + k, n, o + k, C, q->multiplier[c + k], q->shift[c + k], out_off, lo,
+                                hi);
+                        }
+                    }
+                }
+            }
+        }
+        for (int32_t b = 0; !by_rows && b < in->n; ++b) {
+            /* by columns: a chunk of a column's pixels at a time, the run of them inside the input one pass */
+            const uintptr_t in_b = (uintptr_t)(input + b * in_px + c);
+            int8_t *out_b = output + b * out_px + c;
+            int32_t lx = -1, hx = -1;
+            int32_t kc[4] = {0, 0, 0, 0};
+            for (int32_t ox = 0; ox < ow; ++ox) {
+                const int32_t ix0 = ox * sw - pw;
+                int32_t l, h;
+                inside(ix0, fw, dw, W, &l, &h);
+                if (l != lx || h != hx) {
+                    /* the accumulators' start for a window inside vertically: bias + input offset * the weights of
+                     * the filter columns [l, h) (those inside the input) */
+                    lx = l;
+                    hx = h;
+                    class_start(colk, l, h, b0, kc);
+                }
+                const uintptr_t a_col = in_b + (uintptr_t)(intptr_t)(ix0 * C);
+                for (int32_t oy0 = 0; oy0 < oh; oy0 += TML_DSP_DW_CHUNK) {
+                    const int32_t n = oh - oy0 < TML_DSP_DW_CHUNK ? oh - oy0 : TML_DSP_DW_CHUNK;
+                    /* rows [r0, r1) of the chunk: inside vertically */
+                    const int32_t r0 = y_lo > oy0 ? (y_lo < oy0 + n ? y_lo : oy0 + n) : oy0;
+                    const int32_t r1 = y_hi < oy0 + n ? (y_hi > r0 ? y_hi : r0) : oy0 + n;
+                    for (int32_t oy = oy0;; ++oy) {
+                        oy = oy == r0 ? r1 : oy;
+                        if (oy >= oy0 + n) {
+                            break;
+                        }
+                        /* a row whose windows cross the top or bottom edge */
+                        const int32_t iy0 = oy * sh - ph;
+                        int32_t ly, hy;
+                        inside(iy0, fh, dh, H, &ly, &hy);
+                        edge_row(a_col + (uintptr_t)(intptr_t)(iy0 * rs), tbl, fh, lx, hx, ly, hy, off2, b0,
+                            accs + 4 * (oy - oy0));
+                    }
+                    if (r1 > r0) {
+                        int32_t *s0 = accs + 4 * (r0 - oy0);
+                        if (hx > lx) {
+                            column_taps(a_col + (uintptr_t)(intptr_t)((r0 * sh - ph) * rs), step, tbl + 3 * lx * fh,
+                                (hx - lx) * fh, kc, s0, r1 - r0);
+                        } else {
+                            for (int32_t i = 0; i < r1 - r0; ++i) {
+                                memcpy(s0 + 4 * i, kc, sizeof(kc));
+                            }
+                        }
+                    }
+                    int8_t *o = out_b + oy0 * ors + ox * C;
+                    if (fast4) {
+                        requant4_s8(accs, n, o, ors, pb, out_off);
+                    } else {
+                        for (int32_t k = 0; k < 4; ++k) {
+                            requant(accs + k, n, o + k, ors, q->multiplier[c + k], q->shift[c + k], out_off, lo,
+                                hi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    return TML_OK;
+}
+
+#else
+typedef int tml_dsp_dw_is_for_dsp; /* ISO C: a translation unit is not empty */
+#endif
