@@ -159,6 +159,72 @@ static inline int8_t tml_dsp_out(int32_t acc, tml_dsp_rq_t r, int32_t out_off, i
     return (int8_t)v;
 }
 
+/* SMMULR: the high word of a * b, rounded: (a * b + 2^31) >> 32 */
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE)
+static inline int32_t tml_smmulr(int32_t a, int32_t b) {
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+#else
+static inline int32_t tml_smmulr(int32_t a, int32_t b) {
+    return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
+}
+#endif
+
+/* arm_nn_requantize in fewer instructions, for a layer whose accumulators are known to stay small:
+ * where |x| = |acc << left| < 2^28 and right <= 30,
+ *  - the doubling high multiply h = (x * mult + 2^30) >> 31 is SMMULR(acc << (left + 1), mult)
+ *    (the same quotient: (2 x m + 2^31) / 2^32 = (x m + 2^30) / 2^31, both floored; 2 x fits), and
+ *  - arm_nn_divide_by_power_of_two(h, right), round half away from zero, is
+ *    (2 h + 2^right - (h < 0)) >> (right + 1) (|h| <= |x|: |2 h| + 2^30 < 2^31, no overflow; for
+ *    right >= 1 the odd numerator floors as h + 2^(right-1) - (h < 0) >> right does, for right 0 it
+ *    gives h).
+ * tml_dsp_small() says whether a call's accumulators qualify: every one is bounded by
+ * max |bias| + K * 255 * 128 (an input value plus the input offset is within +-255, a weight within
+ * +-128), shifted by the largest left shift; else the kernel runs tml_dsp_out's exact 64-bit path. */
+typedef struct {
+    int32_t mult, left1, right1, c;
+} tml_dsp_rqs_t;
+
+static inline tml_dsp_rqs_t tml_dsp_rqs(int32_t mult, int32_t shift) {
+    tml_dsp_rqs_t r;
+    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    r.mult = mult;
+    r.left1 = left + 1;
+    r.right1 = right + 1;
+    r.c = (int32_t)(1u << right);
+    return r;
+}
+
+/* whether tml_dsp_requantize_s may run for N channels (shifts, biases or NULL) of K-term dot products */
+static inline int tml_dsp_small(const int32_t *shift, const int32_t *bias, int32_t N, int32_t K) {
+    uint64_t b = 0;
+    int32_t left = 0, right = 0;
+    for (int32_t n = 0; n < N; ++n) {
+        const int64_t v = bias ? bias[n] : 0;
+        const uint64_t a = (uint64_t)(v < 0 ? -v : v);
+        b = a > b ? a : b;
+        left = shift[n] > left ? shift[n] : left;
+        right = -shift[n] > right ? -shift[n] : right;
+    }
+    return left < 31 && right < 31 && ((b + (uint64_t)K * 255u * 128u) << left) < ((uint64_t)1 << 28);
+}
+
+/* arm_nn_requantize(acc, mult, shift) for a call tml_dsp_small() allowed */
+static inline int32_t tml_dsp_requantize_s(int32_t acc, const tml_dsp_rqs_t *r) {
+    const int32_t h = tml_smmulr((int32_t)((uint32_t)acc << r->left1), r->mult);
+    return (int32_t)((uint32_t)h * 2u + (uint32_t)r->c + (uint32_t)(h >> 31)) >> r->right1;
+}
+
+static inline int8_t tml_dsp_out_s(int32_t acc, const tml_dsp_rqs_t *r, int32_t out_off, int32_t lo,
+    int32_t hi) {
+    int32_t v = tml_dsp_requantize_s(acc, r) + out_off;
+    v = v < lo ? lo : v;
+    v = v > hi ? hi : v;
+    return (int8_t)v;
+}
+
 /* Whether the DSP kernel runs a layer (the selection table's rule; the same for every row view of the
  * layer: it reads no row count, no padding.h). */
 int tml_dsp_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out);

@@ -15,10 +15,11 @@ static int conv_direct(const tml_conv_params_t *p, const tml_dims_t *f) {
     return f->h == 1 && f->w == 1 && p->padding.h == 0 && p->padding.w == 0;
 }
 
-/* scratch: the two pixels' widened patches (K / 4 blocks of 4 words, then 2 x 3 int16 of tail), then
- * (im2col only) one pixel's int8 patch */
+/* scratch: four pixels' widened patches (K / 4 blocks of 8 words, then 4 x 3 int16 of tail; two
+ * pixels use the first half of each block's words: blocks of 4 words), then (im2col only) one pixel's
+ * int8 patch */
 static int32_t wide_bytes(int32_t K) {
-    return (K >> 2) * 16 + 12 + 3; /* + 3: aligned to a word inside the buffer */
+    return (K >> 2) * 32 + 24 + 3; /* + 3: aligned to a word inside the buffer */
 }
 
 int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
@@ -29,16 +30,17 @@ int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_di
     return wide_bytes(K) + (conv_direct(p, f) ? 0 : K);
 }
 
-/* Widen K int8 patch values + the input offset into pixel slot s (0, 1) of the interleaved buffer. */
-static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int s) {
+/* Widen K int8 patch values + the input offset into pixel slot s (0 .. np - 1) of the interleaved
+ * buffer of np (2 or 4) pixels: per 4 values, 2 words per pixel. */
+static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int s, int np) {
     const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
     uint32_t *d = wide + 2 * s;
-    for (int32_t j = K >> 2; j > 0; --j, src += 4, d += 4) {
+    for (int32_t j = K >> 2; j > 0; --j, src += 4, d += 2 * np) {
         const uint32_t x = tml_dsp_read4(src);
         d[0] = tml_sadd16(tml_sxtb16(x), off2);
         d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
     }
-    int16_t *t = (int16_t *)(wide + 4 * (K >> 2)) + 3 * s;
+    int16_t *t = (int16_t *)(wide + 2 * np * (K >> 2)) + 3 * s;
     for (int32_t i = 0; i < (K & 3); ++i) {
         t[i] = (int16_t)(src[i] + off);
     }
@@ -121,20 +123,131 @@ static inline void dot_2x2(const uint32_t *wide, int32_t K, const int8_t *w0, co
     s[3] = s11;
 }
 
+/* s[0..3] += the dot products of pixel slots 0..3 (the 4-pixel widened patches) with the K weights at w. */
+static inline void dot_4x1(const uint32_t *wide, int32_t K, const int8_t *w, int32_t *s) {
+    const int32_t K4 = K >> 2, Kt = K & 3;
+    const int16_t *t = (const int16_t *)(wide + 8 * K4);
+    const uint32_t *end = wide + 8 * K4;
+    int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+    {
+        /* two blocks per pass (an odd count enters at the second): per 4 weights of one channel, 1 LDR,
+         * 2 SXTB16, 2 x (LDM, 4 SMLAD); 26 instructions per 32 MACs besides the end test */
+        register uint32_t x0 __asm__("r0"), x1 __asm__("r1"), y0 __asm__("r2"), y1 __asm__("r3");
+        const uint32_t *a = wide;
+        uint32_t v = (uint32_t)(K4 & 1), ve;
+        const uint32_t *const end_v = end;
+#define TML_DSP_BLOCK4 \
+        "ldr %[v], [%[w]], #4\n\t" \
+        "sxtb16 %[ve], %[v]\n\t" \
+        "sxtb16 %[v], %[v], ror #8\n\t" \
+        "ldmia %[a]!, {r0, r1, r2, r3}\n\t" \
+        "smlad %[s0], %[x0], %[ve], %[s0]\n\t" \
+        "smlad %[s1], %[y0], %[ve], %[s1]\n\t" \
+        "smlad %[s0], %[x1], %[v], %[s0]\n\t" \
+        "smlad %[s1], %[y1], %[v], %[s1]\n\t" \
+        "ldmia %[a]!, {r0, r1, r2, r3}\n\t" \
+        "smlad %[s2], %[x0], %[ve], %[s2]\n\t" \
+        "smlad %[s3], %[y0], %[ve], %[s3]\n\t" \
+        "smlad %[s2], %[x1], %[v], %[s2]\n\t" \
+        "smlad %[s3], %[y1], %[v], %[s3]\n\t"
+        __asm__ volatile(
+            "cmp %[v], #0\n\t"
+            "bne 2f\n\t"
+            "1:\n\t" TML_DSP_BLOCK4
+            "2:\n\t" TML_DSP_BLOCK4
+            "ldr %[v], %[end]\n\t"
+            "cmp %[a], %[v]\n\t"
+            "bne 1b\n\t"
+            : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [a] "+r"(a), [w] "+r"(w),
+              [v] "+r"(v), [ve] "=&r"(ve), [x0] "=&r"(x0), [x1] "=&r"(x1), [y0] "=&r"(y0), [y1] "=&r"(y1)
+            : [end] "m"(end_v)
+            : "cc", "memory");
+#undef TML_DSP_BLOCK4
+    }
+#else
+    for (const uint32_t *a = wide; a != end; a += 8, w += 4) {
+        const uint32_t v = tml_dsp_read4(w);
+        const uint32_t ve = tml_sxtb16(v), vo = tml_sxtb16_ror8(v);
+        s0 = tml_smlad(a[0], ve, s0);
+        s0 = tml_smlad(a[1], vo, s0);
+        s1 = tml_smlad(a[2], ve, s1);
+        s1 = tml_smlad(a[3], vo, s1);
+        s2 = tml_smlad(a[4], ve, s2);
+        s2 = tml_smlad(a[5], vo, s2);
+        s3 = tml_smlad(a[6], ve, s3);
+        s3 = tml_smlad(a[7], vo, s3);
+    }
+#endif
+    for (int32_t i = 0; i < Kt; ++i) {
+        s0 += t[i] * w[i];
+        s1 += t[3 + i] * w[i];
+        s2 += t[6 + i] * w[i];
+        s3 += t[9 + i] * w[i];
+    }
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
+}
+
+/* Output pixels o[0..3] of N channels, from the 4-pixel widened patches (see mm_pixels). */
+static inline __attribute__((always_inline)) void mm_pixels4(const uint32_t *wide, int8_t *const *o,
+    const int8_t *w, int32_t K, int32_t N, const int32_t *bias, const tml_per_channel_quant_params_t *q,
+    int32_t out_off, int32_t lo, int32_t hi, const int small) {
+    for (int32_t n = 0; n < N; ++n, w += K) {
+        const int32_t b0 = bias ? bias[n] : 0;
+        int32_t s[4] = {b0, b0, b0, b0};
+        dot_4x1(wide, K, w, s);
+        int8_t v0, v1, v2, v3;
+        if (small) {
+            const tml_dsp_rqs_t r = tml_dsp_rqs(q->multiplier[n], q->shift[n]);
+            v0 = tml_dsp_out_s(s[0], &r, out_off, lo, hi);
+            v1 = tml_dsp_out_s(s[1], &r, out_off, lo, hi);
+            v2 = tml_dsp_out_s(s[2], &r, out_off, lo, hi);
+            v3 = tml_dsp_out_s(s[3], &r, out_off, lo, hi);
+        } else {
+            const tml_dsp_rq_t r = tml_dsp_rq(q->multiplier[n], q->shift[n]);
+            v0 = tml_dsp_out(s[0], r, out_off, lo, hi);
+            v1 = tml_dsp_out(s[1], r, out_off, lo, hi);
+            v2 = tml_dsp_out(s[2], r, out_off, lo, hi);
+            v3 = tml_dsp_out(s[3], r, out_off, lo, hi);
+        }
+        o[0][n] = v0;
+        o[1][n] = v1;
+        o[2][n] = v2;
+        o[3][n] = v3;
+    }
+}
+
 /* Output pixels o0 and o1 (o1 == o0: one pixel, both slots hold it, its values are written twice) of N
- * channels, from the widened patches. */
-static void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1, const int8_t *w, int32_t K, int32_t N,
-    const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi) {
+ * channels, from the widened patches; small: requantized by tml_dsp_out_s (the call's accumulators
+ * allow it, tml_dsp_small), else by tml_dsp_out. Inlined twice, once per value of small. */
+static inline __attribute__((always_inline)) void mm_pixels(const uint32_t *wide, int8_t *o0, int8_t *o1,
+    const int8_t *w, int32_t K, int32_t N, const int32_t *bias, const tml_per_channel_quant_params_t *q,
+    int32_t out_off, int32_t lo, int32_t hi, const int small) {
     int32_t n = 0;
     for (; n + 2 <= N; n += 2, w += 2 * K) {
         const int32_t b0 = bias ? bias[n] : 0, b1 = bias ? bias[n + 1] : 0;
         int32_t s[4] = {b0, b1, b0, b1};
         dot_2x2(wide, K, w, w + K, s);
         /* the channels' parameters read before the stores (which may alias them, for the compiler) */
-        const tml_dsp_rq_t r0 = tml_dsp_rq(q->multiplier[n], q->shift[n]);
-        const tml_dsp_rq_t r1 = tml_dsp_rq(q->multiplier[n + 1], q->shift[n + 1]);
-        const int8_t v00 = tml_dsp_out(s[0], r0, out_off, lo, hi), v01 = tml_dsp_out(s[1], r1, out_off, lo, hi);
-        const int8_t v10 = tml_dsp_out(s[2], r0, out_off, lo, hi), v11 = tml_dsp_out(s[3], r1, out_off, lo, hi);
+        int8_t v00, v01, v10, v11;
+        if (small) {
+            const tml_dsp_rqs_t r0 = tml_dsp_rqs(q->multiplier[n], q->shift[n]);
+            const tml_dsp_rqs_t r1 = tml_dsp_rqs(q->multiplier[n + 1], q->shift[n + 1]);
+            v00 = tml_dsp_out_s(s[0], &r0, out_off, lo, hi);
+            v01 = tml_dsp_out_s(s[1], &r1, out_off, lo, hi);
+            v10 = tml_dsp_out_s(s[2], &r0, out_off, lo, hi);
+            v11 = tml_dsp_out_s(s[3], &r1, out_off, lo, hi);
+        } else {
+            const tml_dsp_rq_t r0 = tml_dsp_rq(q->multiplier[n], q->shift[n]);
+            const tml_dsp_rq_t r1 = tml_dsp_rq(q->multiplier[n + 1], q->shift[n + 1]);
+            v00 = tml_dsp_out(s[0], r0, out_off, lo, hi);
+            v01 = tml_dsp_out(s[1], r1, out_off, lo, hi);
+            v10 = tml_dsp_out(s[2], r0, out_off, lo, hi);
+            v11 = tml_dsp_out(s[3], r1, out_off, lo, hi);
+        }
         o0[n] = v00;
         o0[n + 1] = v01;
         o1[n] = v10;
@@ -165,10 +278,32 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
     const int32_t off = p->input_offset, out_off = p->output_offset;
     const int32_t lo = p->activation.min, hi = p->activation.max;
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
+    const int small = tml_dsp_small(q->shift, bias, N, K);
     for (int32_t b = 0; b < in->n; ++b) {
         const int8_t *in_b = input + b * in_px;
         int8_t *out_b = output + b * P * N;
-        for (int32_t px = 0; px < P; px += 2) {
+        int32_t px = 0;
+        for (; px + 4 <= P; px += 4) { /* four pixels per pass over the weights */
+            int8_t *o[4];
+            for (int s = 0; s < 4; ++s) {
+                const int32_t oy = (px + s) / out->w, ox = (px + s) % out->w;
+                const int8_t *src;
+                if (direct) {
+                    src = in_b + (oy * p->stride.h * in->w + ox * p->stride.w) * in->c;
+                } else {
+                    tml_im2col_s8(col, in_b, p, in, f, oy, ox);
+                    src = col;
+                }
+                widen(wide, src, K, off, s, 4);
+                o[s] = out_b + (px + s) * N;
+            }
+            if (small) {
+                mm_pixels4(wide, o, filter, K, N, bias, q, out_off, lo, hi, 1);
+            } else {
+                mm_pixels4(wide, o, filter, K, N, bias, q, out_off, lo, hi, 0);
+            }
+        }
+        for (; px < P; px += 2) { /* the last 1 to 3 */
             const int two = px + 1 < P;
             for (int s = 0; s < 2; ++s) {
                 const int32_t i = two ? px + s : px;
@@ -180,10 +315,14 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                     tml_im2col_s8(col, in_b, p, in, f, oy, ox);
                     src = col;
                 }
-                widen(wide, src, K, off, s);
+                widen(wide, src, K, off, s, 2);
             }
-            mm_pixels(wide, out_b + px * N, out_b + (two ? px + 1 : px) * N, filter, K, N, bias, q, out_off, lo,
-                hi);
+            int8_t *o0 = out_b + px * N, *o1 = out_b + (two ? px + 1 : px) * N;
+            if (small) {
+                mm_pixels(wide, o0, o1, filter, K, N, bias, q, out_off, lo, hi, 1);
+            } else {
+                mm_pixels(wide, o0, o1, filter, K, N, bias, q, out_off, lo, hi, 0);
+            }
         }
     }
     return TML_OK;

@@ -1,0 +1,45 @@
+/* tml_dsp_requantize_s (SMMULR and a shorter rounding shift, for accumulators within the bound
+ * tml_dsp_small checks) against tml_dsp_requantize_rq (arm_nn_requantize exactly): random multipliers
+ * (also ones with many trailing zero bits, whose products tie at bit 30 for every odd accumulator),
+ * every shift, random biases and patch sizes, accumulators anywhere within the channel's bound and at
+ * its ends, wherever tml_dsp_small() allows the short path; exit status 1 on any difference, 2 if too few cases took the SMMULR path. */
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include "dsp/tml_dsp.h"
+static uint64_t s = 0x9E3779B97F4A7C15ULL;
+static uint64_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }
+int main(int argc, char **argv) {
+    long n = argc > 1 ? atol(argv[1]) : 1000000, bad = 0, small = 0;
+    for (long i = 0; i < n; i++) {
+        int32_t mult = (int32_t)(rnd() & 0x7FFFFFFFu);
+        if (i % 4 == 1) mult = (int32_t)(((uint32_t)mult >> (rnd() % 31)) << (rnd() % 31)) & 0x7FFFFFFF;
+        if (i % 8 == 3) mult = -mult;
+        const int32_t shift = (int32_t)(rnd() % 63) - 31;                 /* -31 .. 31 */
+        const int32_t K = 1 + (int32_t)(rnd() % (i % 2 ? 64 : 5000));
+        const int32_t bias = (int32_t)(rnd() % 3 ? (int32_t)(rnd() % 200001) - 100000 : (int32_t)rnd());
+        const tml_dsp_rqs_t r = tml_dsp_rqs(mult, shift);
+        const tml_dsp_rq_t rq = tml_dsp_rq(mult, shift);
+        const int ok = tml_dsp_small(&shift, &bias, 1, K);
+        const int64_t bound = (int64_t)(bias < 0 ? -(int64_t)bias : bias) + (int64_t)K * 255 * 128;
+        for (int j = 0; j < 8; j++) {
+            int64_t a;
+            if (j == 0) a = bound; else if (j == 1) a = -bound;
+            else if (j < 5) a = (int64_t)(rnd() % 4001) - 2000;
+            else a = (int64_t)(rnd() % (uint64_t)(2 * bound + 1)) - bound;
+            if (a > INT32_MAX || a < INT32_MIN) continue;
+            const int32_t acc = (int32_t)a;
+            if (!ok) { /* the exact path runs: nothing to compare */
+                continue;
+            }
+            small++;
+            const int32_t want = tml_dsp_requantize_rq(acc, rq), got = tml_dsp_requantize_s(acc, &r);
+            if (want != got) {
+                if (bad < 10) printf("acc %ld mult %ld shift %ld: %ld vs %ld\n", (long)acc, (long)mult, (long)shift, (long)want, (long)got);
+                bad++;
+            }
+        }
+    }
+    printf("%ld of %ld differ\n", bad, small);
+    return bad ? 1 : small < n ? 2 : 0;
+}
