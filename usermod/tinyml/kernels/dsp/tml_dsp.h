@@ -10,18 +10,21 @@
  * exact C equivalent elsewhere (the host library libtinyml-dsp.so runs the same
  * kernel C through them, so the per-op grids check it).
  *
- * CONV_2D is one matrix kernel, 2 output pixels x 2 output channels per pass over
- * the patch (K = filter h * w * c):
- *  - the two pixels' patches (read in place for a 1x1 filter without padding,
+ * CONV_2D is one matrix kernel, 4 output pixels x 1 output channel per pass over
+ * the patch (K = filter h * w * c; the last 1-3 pixels: 2 pixels x 2 channels):
+ *  - the pixels' patches (read in place for a 1x1 filter without padding,
  *    else gathered by im2col, the padding filled with the input zero point) are
  *    widened once to int16 with the input offset added, interleaved as the inner
- *    loop reads them: per 4 patch bytes, 4 words [p0 even, p0 odd, p1 even, p1 odd]
+ *    loop reads them: per 4 patch bytes, 2 words per pixel [p even, p odd]
  *    (even: bytes 0 and 2, odd: bytes 1 and 3, SXTB16's halves);
  *  - the inner loop reads the int8 weights in place (one word = 4 weights, two
- *    SXTB16) and does 8 SMLAD per 4 weights of 2 channels: 15 instructions
- *    per 16 MACs besides the loop (CMSIS-NN's arm_nn_mat_mult_nt_t_s8: 20);
+ *    SXTB16) and does 8 SMLAD per 4 weights of the channel over the 4 pixels (two
+ *    LDM): 13 instructions per 16 MACs besides the loop (2x2: 15; CMSIS-NN's
+ *    arm_nn_mat_mult_nt_t_s8: 20);
  *  - requantization (arm_nn_requantize exactly), the output offset and the
- *    activation clamp are fused into the output loop.
+ *    activation clamp are fused into the output loop; where a call's accumulators
+ *    are bounded small enough (tml_dsp_small), the doubling high multiply is one
+ *    SMMULR and the rounding shift 3 instructions (tml_dsp_requantize_s).
  *
  * DEPTHWISE_CONV_2D (depth multiplier 1, tml_dsp_dw.c), 4 channels at a time:
  *  - one 32-bit load of the HWC input holds channels c..c+3 of a tap; SXTB16 and
@@ -158,19 +161,6 @@ static inline int8_t tml_dsp_out(int32_t acc, tml_dsp_rq_t r, int32_t out_off, i
     v = v > hi ? hi : v;
     return (int8_t)v;
 }
-
-/* SMMULR: the high word of a * b, rounded: (a * b + 2^31) >> 32 */
-#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE)
-static inline int32_t tml_smmulr(int32_t a, int32_t b) {
-    int32_t r;
-    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
-    return r;
-}
-#else
-static inline int32_t tml_smmulr(int32_t a, int32_t b) {
-    return (int32_t)(((int64_t)a * b + ((int64_t)1 << 31)) >> 32);
-}
-#endif
 
 /* arm_nn_requantize in fewer instructions, for a layer whose accumulators are known to stay small:
  * where |x| = |acc << left| < 2^28 and right <= 30,
