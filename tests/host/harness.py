@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -12,6 +14,22 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED_MODELS = ROOT.parent / "shared" / "models"
+
+
+def run_c_check(tmp_path: Path, source: str, arg: str, extra: Sequence[Path] = ()) -> str:
+    """Build tests/host/c/SOURCE (with the kernels' headers and EXTRA sources) and run it with ARG; its
+    stdout. Skips without a C compiler."""
+    import pytest
+
+    cc = shutil.which("gcc") or shutil.which("cc")
+    if cc is None:
+        pytest.skip("no C compiler")
+    kernels = ROOT / "usermod" / "tinyml" / "kernels"
+    exe = tmp_path / "check"
+    subprocess.run([cc, "-O2", "-std=c99", "-Wall", "-Werror", f"-I{kernels}", "-o", str(exe),
+                    str(Path(__file__).parent / "c" / source), *map(str, extra), "-lm"], check=True)
+    r = subprocess.run([str(exe), arg], capture_output=True, text=True, check=False)
+    return r.stdout if r.returncode == 0 else f"exit status {r.returncode}: {r.stdout}"
 
 
 def core_module() -> Any:
