@@ -12,6 +12,7 @@
 #include "py/stream.h"
 
 #include "core/tml_core.h"
+#include "port/tml_systick.h"
 
 // ---- cycle counter for profile() --------------------------------------------
 // DWT CYCCNT on cores that have one (when it counts: QEMU's does not), else
@@ -76,10 +77,7 @@ static uint32_t tinyml_systick_ticks(void) {
         cvr = TINYML_SYST_CVR;
         pending = TINYML_SCB_ICSR & (1u << 26); // PENDSTSET
     } while (ms != (uint32_t)mp_hal_ticks_ms());
-    if (pending && cvr > rvr / 2) {
-        ms++; // reloaded, but the interrupt has not been taken yet
-    }
-    return ms * (rvr + 1) + (rvr - cvr);
+    return tml_systick_count(ms, rvr, cvr, pending != 0);
 }
 #endif
 
