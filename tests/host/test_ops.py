@@ -191,6 +191,17 @@ case("dwconv/m2_k3x3_s2_VALID_pt_nobias")(dw_case(3, 2, 3, 3, 2, 1, "VALID", Fal
 # backend runs arm_depthwise_conv_s8 there (on the M7 and M55 device runs of these cases)
 case("dwconv/late_m1_k7x7_s1_SAME_pc_c96")(dw_case(96, 1, 7, 7, 1, 1, "SAME", True, "RELU6", hw=(3, 3)))
 case("dwconv/late_m1_k3x3_s2_SAME_pc_c64")(dw_case(64, 1, 3, 3, 2, 1, "SAME", True, "NONE", hw=(2, 2)))
+# one input channel, depth multiplier = output channels (micro_speech's 10x8, stride 2, x8): a CONV_2D of one
+# group, which kernels/dsp and kernels/armv6m run through their CONV_2D code (kernels/tml_dw_conv.h); K = 4 is
+# the DSP kernel's least, K = 1 stays the backend's
+for mult, (kh, kw), stride, dil, padding, pc, act, batch, hw in [
+    (8, (10, 8), 2, 1, "SAME", True, "RELU", 1, (15, 12)), (4, (3, 3), 1, 2, "SAME", False, "RELU6", 1, (9, 8)),
+    (5, (5, 3), 2, 1, "VALID", True, "NONE", 2, (11, 9)), (2, (2, 2), 1, 1, "VALID", True, "NONE", 1, (6, 7)),
+    (3, (1, 1), 1, 1, "VALID", True, "RELU", 1, (5, 6)), (16, (4, 1), 1, 1, "SAME", True, "NONE", 1, (7, 5)),
+]:
+    case(f"dwconv/c1_m{mult}_k{kh}x{kw}_s{stride}_d{dil}_{padding}_{'pc' if pc else 'pt'}_{act}_b{batch}")(
+        dw_case(1, mult, kh, kw, stride, dil, padding, pc, act, batch=batch, hw=hw))
+case("dwconv/c1_m8_k3x3_s1_SAME_pc_nobias")(dw_case(1, 8, 3, 3, 1, 1, "SAME", True, "NONE", with_bias=False))
 
 
 @case("dwconv/m1_k3x3_s1_SAME_pc_c8_shifts")
@@ -676,7 +687,8 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
     int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
     an int8), else the backend's; and of each int8 DEPTHWISE_CONV_2D: "dsp" where tml_dsp_dw_ok holds (depth
-    multiplier 1, channels a multiple of 4, output rows >= 5 pixels wide), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
+    multiplier 1, channels a multiple of 4, output rows >= 5 pixels wide; or one input channel, 2 or more output
+    channels and CONV_2D's rule), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
     wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here)."""
     got = []
     for k, name in enumerate(model.ops):
@@ -688,7 +700,10 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
             ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
             got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
         else:
-            ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and model.tensor(info.outputs[0]).shape[2] >= 5
+            if x.shape[3] == 1:  # one input channel: CONV_2D's rule (kernels/tml_dw_conv.h), 2 or more outputs
+                ok = w.shape[3] >= 2 and w.shape[1] * w.shape[2] >= 4
+            else:
+                ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and model.tensor(info.outputs[0]).shape[2] >= 5
             kernel = "cmsis-nn" if info.kernel == "cmsis-nn-dw-no-scratch" else info.kernel
             got.append((name, kernel, "dsp" if ok else "cmsis-nn"))
     return got

@@ -8,11 +8,17 @@
  * (inline assembly on ARMv6-M), and the rows at the top and bottom edges add the input offset to the
  * taps that are inside. */
 #include "tml_armv6m.h"
+#include "../tml_dw_conv.h"
 
 #if TML_KERNELS_ARMV6M
 
 int tml_armv6m_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out) {
+    if (tml_dw_is_conv(p, in, out)) { /* one input channel: CONV_2D's kernel (tml_dw_conv.h) */
+        const tml_conv_params_t cp = tml_dw_conv_params(p);
+        const tml_dims_t cf = tml_dw_conv_filter_dims(f);
+        return tml_armv6m_conv_ok(&cp, in, &cf, out);
+    }
     return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1;
 }
 
@@ -23,9 +29,9 @@ typedef struct {
 
 int32_t tml_depthwise_conv_s8_armv6m_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
-    (void)p;
-    (void)in;
-    (void)out;
+    if (tml_dw_is_conv(p, in, out)) {
+        return tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_armv6m_get_buffer_size);
+    }
     /* the taps, then the running sums of the filter columns' weights (f->w + 1) */
     return f->h * f->w * (int32_t)sizeof(tap_t) + (f->w + 1) * (int32_t)sizeof(int32_t);
 }
@@ -90,6 +96,10 @@ static inline int8_t out_s8(int32_t acc, const tml_armv6m_rq_t *rq, int32_t out_
 tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    if (tml_dw_is_conv(p, in, out) && tml_armv6m_dw_ok(p, in, f, out)) {
+        return tml_dw_conv_run(ctx, p, q, in, input, f, filter, bias, out, output,
+            tml_conv_s8_armv6m_get_buffer_size, tml_conv_s8_armv6m);
+    }
     if (!tml_armv6m_dw_ok(p, in, f, out) || !ctx || !ctx->buf ||
         ctx->size < tml_depthwise_conv_s8_armv6m_get_buffer_size(p, in, f, out)) {
         return TML_ERR_KERNEL;

@@ -1,6 +1,7 @@
 /* tinyml kernels for DSP cores: DEPTHWISE_CONV_2D, int8, depth multiplier 1 (see tml_dsp.h). Bit-exact with
  * TFLM's reference_integer_ops::DepthwiseConvPerChannel. */
 #include "tml_dsp.h"
+#include "../tml_dw_conv.h"
 
 #if TML_KERNELS_DSP
 
@@ -14,6 +15,11 @@
 #endif
 
 int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
+    if (tml_dw_is_conv(p, in, out)) { /* one input channel: CONV_2D's kernel (tml_dw_conv.h) */
+        const tml_conv_params_t cp = tml_dw_conv_params(p);
+        const tml_dims_t cf = tml_dw_conv_filter_dims(f);
+        return tml_dsp_conv_ok(&cp, in, &cf, out);
+    }
     /* depth multiplier 1; channels in groups of 4 (the layers measured: kws_ref_model's, person_detect's);
      * input + offset an int16; output rows at least 5 pixels wide (person_detect's 3-pixel layers, 3x3 with 128
      * and 256 channels, took more instructions than CMSIS-NN's on the M7: the group's set-up outweighs 9 pixels;
@@ -31,9 +37,9 @@ int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml
  * channels; + 3: aligned */
 int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
-    (void)p;
-    (void)in;
-    (void)out;
+    if (tml_dw_is_conv(p, in, out)) {
+        return tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_dsp_get_buffer_size);
+    }
     return f->h * f->w * 12 + f->w * 16 + TML_DSP_DW_CHUNK * 16 + 3;
 }
 
@@ -386,6 +392,10 @@ static __attribute__((noinline)) void edge_row(uintptr_t a, const uint32_t *tbl,
 tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    if (tml_dw_is_conv(p, in, out) && tml_dsp_dw_ok(p, in, f, out)) {
+        return tml_dw_conv_run(ctx, p, q, in, input, f, filter, bias, out, output, tml_conv_s8_dsp_get_buffer_size,
+            tml_conv_s8_dsp);
+    }
     if (!tml_dsp_dw_ok(p, in, f, out) || !ctx || !ctx->buf ||
         ctx->size < tml_depthwise_conv_s8_dsp_get_buffer_size(p, in, f, out)) {
         return TML_ERR_KERNEL;
