@@ -22,11 +22,15 @@
  *   DEPTHWISE_CONV_2D   cmsis-nn               arm_depthwise_conv_s8 (TML_CMSIS_KERNEL_DW_PLAIN,
  *                                              cmsis_nn/tml_conv_s8.c) where the wrapper's scratch
  *                                              buffer exceeds the layer's input and output bytes
- *   DEPTHWISE_CONV_2D   ARMv6-M                armv6m/ where depth multiplier 1; else the backend's
+ *   DEPTHWISE_CONV_2D   ARMv6-M                armv6m/ where depth multiplier 1, or one input channel
+ *                                              and 2 or more outputs (CONV_2D's kernel and rule,
+ *                                              tml_dw_conv.h); else the backend's
  *   DEPTHWISE_CONV_2D   DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_dw_ok: depth
  *                       cmsis-nn: Cortex-M4,   multiplier 1, channels a multiple of 4, output rows
  *                       M7, M33)               >= 5 pixels wide, the input offset an int16 plus any
- *                                              int8; else the backend's
+ *                                              int8; or one input channel and 2 or more outputs
+ *                                              (CONV_2D's kernel and rule, tml_dw_conv.h: micro_speech's
+ *                                              layer); else the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), 2 or more batches, depth >= 2; else
  *                                              the backend's

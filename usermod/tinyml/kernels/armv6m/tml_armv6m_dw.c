@@ -6,7 +6,8 @@
  * accumulator is bias + input_offset * their weights' sum (two running sums apart); the rows whose
  * window lies inside vertically multiply raw int8 values, four output rows per pass over the taps
  * (inline assembly on ARMv6-M), and the rows at the top and bottom edges add the input offset to the
- * taps that are inside. */
+ * taps that are inside. A layer with one input channel (micro_speech's: depth multiplier 8) runs on
+ * the CONV_2D kernel instead (kernels/tml_dw_conv.h). */
 #include "tml_armv6m.h"
 #include "../tml_dw_conv.h"
 

@@ -12,8 +12,9 @@
  *
  * CONV_2D is one matrix kernel, 4 output pixels x 1 output channel per pass over
  * the patch (K = filter h * w * c; the last 1-3 pixels: 2 pixels x 2 channels):
- *  - the pixels' patches (read in place for a 1x1 filter without padding,
- *    else gathered by im2col, the padding filled with the input zero point) are
+ *  - the pixels' patches (read in place for a 1x1 filter without padding, row
+ *    by row from the input where the window lies inside and a filter row is whole
+ *    words, else gathered by im2col, the padding filled with the input zero point) are
  *    widened once to int16 with the input offset added, interleaved as the inner
  *    loop reads them: per 4 patch bytes, 2 words per pixel [p even, p odd]
  *    (even: bytes 0 and 2, odd: bytes 1 and 3, SXTB16's halves);
@@ -40,7 +41,9 @@
  *  - a chunk of a column's accumulators waits in scratch and is requantized 4
  *    channels per row (SMMULR + ADD for the doubling high multiply, QADD + ASR for
  *    the rounding shift, SSAT for the int8 clamp: 11 instructions per output)
- *    where the channels' parameters allow, else channel by channel. */
+ *    where the channels' parameters allow, else channel by channel.
+ * A DEPTHWISE_CONV_2D with one input channel (micro_speech's) runs on CONV_2D's
+ * kernel instead (kernels/tml_dw_conv.h). */
 #ifndef TML_DSP_H
 #define TML_DSP_H
 
