@@ -29,11 +29,15 @@ static inline void tml_im2col_s8(int8_t *dst, const int8_t *in, const tml_conv_p
         if (dw == 1) { /* the row's part inside the input in one copy, the padding either side in one fill each */
             const int32_t lo = ix0 < 0 ? (-ix0 < fw ? -ix0 : fw) : 0;
             const int32_t hi = ix0 + fw > id->w ? (id->w - ix0 > lo ? id->w - ix0 : lo) : fw;
-            memset(dst, pad, (size_t)(lo * C));
+            if (lo > 0) {
+                memset(dst, pad, (size_t)(lo * C));
+            }
             if (hi > lo) {
                 memcpy(dst + lo * C, row + (ix0 + lo) * C, (size_t)((hi - lo) * C));
             }
-            memset(dst + hi * C, pad, (size_t)((fw - hi) * C));
+            if (hi < fw) {
+                memset(dst + hi * C, pad, (size_t)((fw - hi) * C));
+            }
             dst += fw * C;
             continue;
         }

@@ -13,6 +13,11 @@
 
 #if TML_KERNELS_ARMV6M
 
+/* the tap-table kernel's rule */
+static int dw_taps_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
+    return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1;
+}
+
 int tml_armv6m_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out) {
     if (tml_dw_is_conv(p, in, out)) { /* one input channel: CONV_2D's kernel (tml_dw_conv.h) */
@@ -20,7 +25,7 @@ int tml_armv6m_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const 
         const tml_dims_t cf = tml_dw_conv_filter_dims(f);
         return tml_armv6m_conv_ok(&cp, in, &cf, out);
     }
-    return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1;
+    return dw_taps_ok(p, in, f, out);
 }
 
 /* One tap of a window: its byte offset from the window's first input row, channel c, and its weight. */
@@ -28,13 +33,17 @@ typedef struct {
     int32_t off, w;
 } tap_t;
 
+/* the tap-table kernel's scratch: the taps, then the running sums of the filter columns' weights (f->w + 1) */
+static int32_t taps_size(const tml_dims_t *f) {
+    return f->h * f->w * (int32_t)sizeof(tap_t) + (f->w + 1) * (int32_t)sizeof(int32_t);
+}
+
 int32_t tml_depthwise_conv_s8_armv6m_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
     if (tml_dw_is_conv(p, in, out)) {
         return tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_armv6m_get_buffer_size);
     }
-    /* the taps, then the running sums of the filter columns' weights (f->w + 1) */
-    return f->h * f->w * (int32_t)sizeof(tap_t) + (f->w + 1) * (int32_t)sizeof(int32_t);
+    return taps_size(f);
 }
 
 /* acc[i] += sum over the n >= 1 taps of tap.w * a[i * step + tap.off], i < 4: four output pixels
@@ -94,15 +103,25 @@ static inline int8_t out_s8(int32_t acc, const tml_armv6m_rq_t *rq, int32_t out_
     return (int8_t)v;
 }
 
+/* one input channel: the CONV_2D kernel (apart, so the depthwise loops compile as they did without it) */
+static __attribute__((noinline)) tml_status_t dw_as_conv(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    if (!tml_armv6m_dw_ok(p, in, f, out)) {
+        return TML_ERR_KERNEL;
+    }
+    return tml_dw_conv_run(ctx, p, q, in, input, f, filter, bias, out, output, tml_conv_s8_armv6m_get_buffer_size,
+        tml_conv_s8_armv6m);
+}
+
 tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
-    if (tml_dw_is_conv(p, in, out) && tml_armv6m_dw_ok(p, in, f, out)) {
-        return tml_dw_conv_run(ctx, p, q, in, input, f, filter, bias, out, output,
-            tml_conv_s8_armv6m_get_buffer_size, tml_conv_s8_armv6m);
+    if (tml_dw_is_conv(p, in, out)) {
+        return dw_as_conv(ctx, p, q, in, input, f, filter, bias, out, output);
     }
-    if (!tml_armv6m_dw_ok(p, in, f, out) || !ctx || !ctx->buf ||
-        ctx->size < tml_depthwise_conv_s8_armv6m_get_buffer_size(p, in, f, out)) {
+    if (!dw_taps_ok(p, in, f, out) || !ctx || !ctx->buf ||
+        ctx->size < taps_size(f)) {
         return TML_ERR_KERNEL;
     }
     tap_t *tbl = (tap_t *)ctx->buf;

@@ -42,7 +42,8 @@ static inline void widen_blocks(uint32_t *d, const int8_t *src, int32_t n, uint3
 
 /* Widen K int8 patch values + the input offset into pixel slot s (0 .. np - 1) of the interleaved
  * buffer of np (2 or 4) pixels: per 4 values, 2 words per pixel. */
-static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int s, int np) {
+static inline __attribute__((always_inline)) void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off,
+    int s, int np) {
     widen_blocks(wide + 2 * s, src, K >> 2, ((uint32_t)off & 0xFFFFu) * 0x10001u, np);
     int16_t *t = (int16_t *)(wide + 2 * np * (K >> 2)) + 3 * s;
     src += K & ~3;
@@ -63,7 +64,8 @@ static int patch_kind(const tml_conv_params_t *p, const tml_dims_t *in, const tm
 }
 
 /* Widen output pixel (oy, ox)'s patch into slot s of np (col: im2col's scratch). */
-static void widen_pixel(uint32_t *wide, int8_t *col, const int8_t *in_b, const tml_conv_params_t *p,
+static inline __attribute__((always_inline)) void widen_pixel(uint32_t *wide, int8_t *col, const int8_t *in_b,
+    const tml_conv_params_t *p,
     const tml_dims_t *in, const tml_dims_t *f, int kind, int32_t oy, int32_t ox, int s, int np) {
     const int32_t K = f->h * f->w * f->c, C = in->c;
     const int32_t iy0 = oy * p->stride.h - p->padding.h, ix0 = ox * p->stride.w - p->padding.w;

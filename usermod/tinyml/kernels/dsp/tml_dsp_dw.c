@@ -14,18 +14,23 @@
 #define TML_DSP_DW_ASM 0
 #endif
 
-int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
-    if (tml_dw_is_conv(p, in, out)) { /* one input channel: CONV_2D's kernel (tml_dw_conv.h) */
-        const tml_conv_params_t cp = tml_dw_conv_params(p);
-        const tml_dims_t cf = tml_dw_conv_filter_dims(f);
-        return tml_dsp_conv_ok(&cp, in, &cf, out);
-    }
+/* the tap-table kernel's rule */
+static int dw_taps_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
     /* depth multiplier 1; channels in groups of 4 (the layers measured: kws_ref_model's, person_detect's);
      * input + offset an int16; output rows at least 5 pixels wide (person_detect's 3-pixel layers, 3x3 with 128
      * and 256 channels, took more instructions than CMSIS-NN's on the M7: the group's set-up outweighs 9 pixels;
      * kws_ref_model's 5-pixel rows fewer) */
     return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1 &&
         in->c >= 4 && in->c % 4 == 0 && out->w >= 5 && p->input_offset >= -32640 && p->input_offset <= 32639;
+}
+
+int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
+    if (tml_dw_is_conv(p, in, out)) { /* one input channel: CONV_2D's kernel (tml_dw_conv.h) */
+        const tml_conv_params_t cp = tml_dw_conv_params(p);
+        const tml_dims_t cf = tml_dw_conv_filter_dims(f);
+        return tml_dsp_conv_ok(&cp, in, &cf, out);
+    }
+    return dw_taps_ok(p, in, f, out);
 }
 
 /* Output rows per pass of the requantization (the accumulators of a chunk of a column wait in scratch). */
@@ -35,12 +40,16 @@ int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml
  * the window's origin, weights of channels c and c + 2 (SXTB16), of c + 1 and c + 3 (SXTB16 ror 8)}; per filter
  * column, input offset * its weights' sum, 4 words; the accumulators of up to TML_DSP_DW_CHUNK output pixels x 4
  * channels; + 3: aligned */
+static int32_t taps_size(const tml_dims_t *f) {
+    return f->h * f->w * 12 + f->w * 16 + TML_DSP_DW_CHUNK * 16 + 3;
+}
+
 int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
     if (tml_dw_is_conv(p, in, out)) {
         return tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_dsp_get_buffer_size);
     }
-    return f->h * f->w * 12 + f->w * 16 + TML_DSP_DW_CHUNK * 16 + 3;
+    return taps_size(f);
 }
 
 /* s[0..3] = k[0..3] + the n >= 1 taps of tbl (channels c..c+3) over the input at address a (the window's
@@ -389,15 +398,25 @@ static __attribute__((noinline)) void edge_row(uintptr_t a, const uint32_t *tbl,
     }
 }
 
+/* one input channel: the CONV_2D kernel (apart, so the depthwise loops compile as they did without it) */
+static __attribute__((noinline)) tml_status_t dw_as_conv(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    if (!tml_dsp_dw_ok(p, in, f, out)) {
+        return TML_ERR_KERNEL;
+    }
+    return tml_dw_conv_run(ctx, p, q, in, input, f, filter, bias, out, output, tml_conv_s8_dsp_get_buffer_size,
+        tml_conv_s8_dsp);
+}
+
 tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
-    if (tml_dw_is_conv(p, in, out) && tml_dsp_dw_ok(p, in, f, out)) {
-        return tml_dw_conv_run(ctx, p, q, in, input, f, filter, bias, out, output, tml_conv_s8_dsp_get_buffer_size,
-            tml_conv_s8_dsp);
+    if (tml_dw_is_conv(p, in, out)) {
+        return dw_as_conv(ctx, p, q, in, input, f, filter, bias, out, output);
     }
-    if (!tml_dsp_dw_ok(p, in, f, out) || !ctx || !ctx->buf ||
-        ctx->size < tml_depthwise_conv_s8_dsp_get_buffer_size(p, in, f, out)) {
+    if (!dw_taps_ok(p, in, f, out) || !ctx || !ctx->buf ||
+        ctx->size < taps_size(f)) {
         return TML_ERR_KERNEL;
     }
     const int32_t C = in->c, W = in->w, H = in->h, fh = f->h, fw = f->w;
