@@ -8,6 +8,10 @@ Per board, from its firmware build (build/firmware/<BOARD>/, what `make firmware
                CMSIS-NN, and the over-the-air update verifier with Monocypher (their .text/.rodata/.data
                input sections in the linker map, after --gc-sections); the frozen `tinyml` Python package
                and the module's qstrs are not counted
+  own kernels  the share of the kernels of our own per core family (kernels/dsp: Cortex-M4, M7, M33;
+               kernels/armv6m: the RP2040's Cortex-M0+), which run CONV_2D and DEPTHWISE_CONV_2D in fewer
+               instructions than CMSIS-NN (README, "DSP kernels", "ARMv6-M kernels"): what being faster costs
+               in flash (0 where the core has none, or TINYML_KERNELS_DSP=0 leaves them out)
   ota          (a line under the table) the share of the over-the-air update objects: the bundle verifier
                (ota/), its binding (modtinyml_ota) and Monocypher; TINYML_OTA=0 leaves them out
   without      firmware - tinyml (an estimate); with a TINYML_BACKEND=none image
@@ -45,6 +49,7 @@ GROUPS = ("int16", "float", "math", "data", "rnn", "signal", "int4")
 GROUP_FILES = ("core/tml_ops.c", "core/tml_ops_conv.c", "core/tml_ops_fc.c")  # the only files that test TML_OPS_<GROUP>
 MODULE_OBJ = re.compile(r"(usermod/tinyml/|/tinyml/(core|kernels|port|ota)/|/tinyml/modtinyml(_ota)?\.|CMSIS-NN"
                         r"|Monocypher)")
+OWN_KERNELS_OBJ = re.compile(r"/tinyml/kernels/(dsp|armv6m)/")
 OTA_OBJ = re.compile(r"(/tinyml/ota/|/tinyml/modtinyml_ota\.|Monocypher)")
 FLASH_SECTIONS = (".text", ".rodata", ".data", ".literal")  # .literal: Xtensa's L32R constants
 ESP32_BOARDS = {"ESP32_GENERIC": "esp32", "ESP32_GENERIC_S3": "esp32s3"}
@@ -213,7 +218,7 @@ def measure(board: str, make_args: list[str], groups: list[str]) -> dict:
     sizes = map_sizes(maps[0])
     module = module_bytes(sizes)
     row: dict = {"board": board, "firmware": firmware, "tinyml": module, "without": firmware - module,
-                 "ota": module_bytes(sizes, OTA_OBJ)}
+                 "own_kernels": module_bytes(sizes, OWN_KERNELS_OBJ), "ota": module_bytes(sizes, OTA_OBJ)}
     info_path = ROOT / "boards" / board / "board.json"
     if info_path.exists():
         row["backend"] = json.loads(info_path.read_text()).get("backend")
@@ -234,7 +239,7 @@ def measure(board: str, make_args: list[str], groups: list[str]) -> dict:
 
 
 def table(rows: list[dict], groups: list[str]) -> str:
-    head = ["board", "backend", "firmware", "without tinyml", "tinyml", *groups]
+    head = ["board", "backend", "firmware", "without tinyml", "tinyml", "own kernels", *groups]
     if any("core_only" in r for r in rows):
         head.append("core only")
     out = [head]
@@ -243,7 +248,8 @@ def table(rows: list[dict], groups: list[str]) -> str:
         if "error" in r:
             continue
         without = f"{r['without']}" + (f" ({r['without_measured']})" if "without_measured" in r else "")
-        cells = [r["board"], str(r.get("backend") or ""), str(r["firmware"]), without, str(r["tinyml"])]
+        cells = [r["board"], str(r.get("backend") or ""), str(r["firmware"]), without, str(r["tinyml"]),
+                 str(r["own_kernels"])]
         cells += [str(r.get("groups", {}).get(g, "")) for g in groups]
         if "core only" in head:
             cells.append(str(r.get("core_only", "")))
@@ -255,7 +261,7 @@ def table(rows: list[dict], groups: list[str]) -> str:
     ota = [f"{r['board']}: over-the-air updates take {r['ota']} bytes of the module" if r.get("ota") else
            f"{r['board']}: built without over-the-air updates (TINYML_OTA=0)" for r in rows if "error" not in r]
     note = ("bytes of flash (text + data). without tinyml: firmware - tinyml (in parentheses: a TINYML_BACKEND=none "
-            "image, measured); group columns: what TINYML_OPS_EXCLUDE=<group> saves; core only: the module with "
+            "image, measured); own kernels: the module's kernels/dsp and kernels/armv6m objects; group columns: what TINYML_OPS_EXCLUDE=<group> saves; core only: the module with "
             "every group left out; ESP32 boards: xtensa-<chip>-elf-size of micropython.elf, groups not measured")
     return "\n".join([*lines, *errors, *ota, note])
 
