@@ -30,62 +30,54 @@ int32_t tml_conv_s8_dsp_get_buffer_size(const tml_conv_params_t *p, const tml_di
     return wide_bytes(K) + (conv_direct(p, f) ? 0 : K);
 }
 
-/* Widen n blocks of 4 int8 values at src + the input offset pair off2 into a pixel's slot, starting at d:
- * per block, 2 words, then the next block's 2 * np words on (np pixels, 2 or 4, interleaved). */
-static inline void widen_blocks(uint32_t *d, const int8_t *src, int32_t n, uint32_t off2, int np) {
-    for (; n > 0; --n, src += 4, d += 2 * np) {
+/* Widen K int8 patch values + the input offset into pixel slot s (0 .. np - 1) of the interleaved
+ * buffer of np (2 or 4) pixels: per 4 values, 2 words per pixel. */
+static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int s, int np) {
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    uint32_t *d = wide + 2 * s;
+    for (int32_t j = K >> 2; j > 0; --j, src += 4, d += 2 * np) {
         const uint32_t x = tml_dsp_read4(src);
         d[0] = tml_sadd16(tml_sxtb16(x), off2);
         d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
     }
-}
-
-/* Widen K int8 patch values + the input offset into pixel slot s (0 .. np - 1) of the interleaved
- * buffer of np (2 or 4) pixels: per 4 values, 2 words per pixel. */
-static inline __attribute__((always_inline)) void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off,
-    int s, int np) {
-    widen_blocks(wide + 2 * s, src, K >> 2, ((uint32_t)off & 0xFFFFu) * 0x10001u, np);
     int16_t *t = (int16_t *)(wide + 2 * np * (K >> 2)) + 3 * s;
-    src += K & ~3;
     for (int32_t i = 0; i < (K & 3); ++i) {
         t[i] = (int16_t)(src[i] + off);
     }
 }
 
-/* How a pixel's patch is read: in place (a 1x1 filter without padding), row by row from the input where its
- * window lies inside (dilation.w 1, each filter row whole words: no im2col copy), else gathered by im2col. */
-enum { PATCH_DIRECT, PATCH_ROWS, PATCH_IM2COL };
-
-static int patch_kind(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f) {
-    if (conv_direct(p, f)) {
-        return PATCH_DIRECT;
+/* Widen the patch of a window inside the input straight from it into slot s: fh rows of n words (4 values)
+ * each, step bytes apart (no im2col copy). */
+static void widen_rows(uint32_t *wide, const int8_t *src, int32_t step, int32_t fh, int32_t n, int32_t off, int s,
+    int np) {
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    uint32_t *d = wide + 2 * s;
+    for (int32_t fy = 0; fy < fh; ++fy, src += step - 4 * n) {
+        for (int32_t j = n; j > 0; --j, src += 4, d += 2 * np) {
+            const uint32_t x = tml_dsp_read4(src);
+            d[0] = tml_sadd16(tml_sxtb16(x), off2);
+            d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+        }
     }
-    return p->dilation.w == 1 && (f->w * in->c) % 4 == 0 ? PATCH_ROWS : PATCH_IM2COL;
 }
 
-/* Widen output pixel (oy, ox)'s patch into slot s of np (col: im2col's scratch). */
-static inline __attribute__((always_inline)) void widen_pixel(uint32_t *wide, int8_t *col, const int8_t *in_b,
-    const tml_conv_params_t *p,
-    const tml_dims_t *in, const tml_dims_t *f, int kind, int32_t oy, int32_t ox, int s, int np) {
-    const int32_t K = f->h * f->w * f->c, C = in->c;
-    const int32_t iy0 = oy * p->stride.h - p->padding.h, ix0 = ox * p->stride.w - p->padding.w;
-    if (kind == PATCH_DIRECT) {
-        widen(wide, in_b + (iy0 * in->w + ix0) * C, K, p->input_offset, s, np);
-        return;
+/* The patch of output pixel (oy, ox), to widen into slot s of np: read in place (direct: a 1x1 filter without
+ * padding), or gathered by im2col into col; NULL where it was widened row by row straight from the input
+ * (rows: dilation.w 1 and a filter row of whole words, and the window inside the input). */
+static inline __attribute__((always_inline)) const int8_t *patch(uint32_t *wide, int8_t *col, const int8_t *in_b,
+    const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, int direct, int rows, int32_t oy,
+    int32_t ox, int s, int np) {
+    if (direct) {
+        return in_b + (oy * p->stride.h * in->w + ox * p->stride.w) * in->c;
     }
-    if (kind == PATCH_ROWS && iy0 >= 0 && iy0 + (f->h - 1) * p->dilation.h < in->h && ix0 >= 0 &&
-        ix0 + f->w <= in->w) {
-        const int32_t n = (f->w * C) >> 2, step = p->dilation.h * in->w * C;
-        const uint32_t off2 = ((uint32_t)p->input_offset & 0xFFFFu) * 0x10001u;
-        const int8_t *src = in_b + (iy0 * in->w + ix0) * C;
-        uint32_t *d = wide + 2 * s;
-        for (int32_t fy = 0; fy < f->h; ++fy, src += step, d += 2 * np * n) {
-            widen_blocks(d, src, n, off2, np);
-        }
-        return;
+    const int32_t iy0 = oy * p->stride.h - p->padding.h, ix0 = ox * p->stride.w - p->padding.w;
+    if (rows && iy0 >= 0 && iy0 + (f->h - 1) * p->dilation.h < in->h && ix0 >= 0 && ix0 + f->w <= in->w) {
+        widen_rows(wide, in_b + (iy0 * in->w + ix0) * in->c, p->dilation.h * in->w * in->c, f->h,
+            (f->w * in->c) >> 2, p->input_offset, s, np);
+        return NULL;
     }
     tml_im2col_s8(col, in_b, p, in, f, oy, ox);
-    widen(wide, col, K, p->input_offset, s, np);
+    return col;
 }
 
 /* s[0..3] += the dot products of pixel slots 0, 0, 1, 1 (the widened patches) with the K weights at w0,
@@ -310,14 +302,14 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
     const int32_t K = f->h * f->w * f->c, N = out->c;
-    const int kind = patch_kind(p, in, f);
+    const int direct = conv_direct(p, f), rows = !direct && p->dilation.w == 1 && (f->w * in->c) % 4 == 0;
     if (!tml_dsp_conv_ok(p, in, f, out) || !ctx || !ctx->buf ||
         ctx->size < tml_conv_s8_dsp_get_buffer_size(p, in, f, out)) {
         return TML_ERR_KERNEL;
     }
     uint32_t *wide = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
     int8_t *col = (int8_t *)ctx->buf + wide_bytes(K);
-    const int32_t out_off = p->output_offset;
+    const int32_t off = p->input_offset, out_off = p->output_offset;
     const int32_t lo = p->activation.min, hi = p->activation.max;
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
     const int small = tml_dsp_small(q->shift, bias, N, K);
@@ -328,7 +320,11 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
         for (; px + 4 <= P; px += 4) { /* four pixels per pass over the weights */
             int8_t *o[4];
             for (int s = 0; s < 4; ++s) {
-                widen_pixel(wide, col, in_b, p, in, f, kind, (px + s) / out->w, (px + s) % out->w, s, 4);
+                const int8_t *src = patch(wide, col, in_b, p, in, f, direct, rows, (px + s) / out->w,
+                    (px + s) % out->w, s, 4);
+                if (src) {
+                    widen(wide, src, K, off, s, 4);
+                }
                 o[s] = out_b + (px + s) * N;
             }
             if (small) {
@@ -341,7 +337,10 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
             const int two = px + 1 < P;
             for (int s = 0; s < 2; ++s) {
                 const int32_t i = two ? px + s : px;
-                widen_pixel(wide, col, in_b, p, in, f, kind, i / out->w, i % out->w, s, 2);
+                const int8_t *src = patch(wide, col, in_b, p, in, f, direct, rows, i / out->w, i % out->w, s, 2);
+                if (src) {
+                    widen(wide, src, K, off, s, 2);
+                }
             }
             int8_t *o0 = out_b + px * N, *o1 = out_b + (two ? px + 1 : px) * N;
             if (small) {
