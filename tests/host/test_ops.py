@@ -254,6 +254,12 @@ for pc, keep, shape, wb in itertools.product(
 case("fc/pt_in1x640_u128_RELU")(fc_case((1, 640), 128, False, False, True, "RELU"))
 case("fc/pc_in1x2x2x8_u7")(fc_case((1, 2, 2, 8), 7, True, False, True, "NONE"))
 case("fc/pt_in5x33_u3")(fc_case((5, 33), 3, False, False, True, "NONE"))
+# depth 1 (hello_world's first layer: kernels/armv6m's one-batch path, CMSIS-NN's for more batches), depth 3
+# (below kernels/dsp's word), and 13 rows of 37 (4-row passes, a row and word tail)
+case("fc/pt_in1x1_u16_RELU")(fc_case((1, 1), 16, False, False, True, "RELU"))
+case("fc/pc_in3x1_u5")(fc_case((3, 1), 5, True, False, True, "NONE"))
+case("fc/pt_in1x3_u6_nobias")(fc_case((1, 3), 6, False, False, False, "NONE"))
+case("fc/pc_in1x37_u13_RELU6")(fc_case((1, 37), 13, True, False, True, "RELU6"))
 
 
 # ---- AVERAGE_POOL_2D / MAX_POOL_2D -------------------------------------------
@@ -689,14 +695,20 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     an int8), else the backend's; and of each int8 DEPTHWISE_CONV_2D: "dsp" where tml_dsp_dw_ok holds (depth
     multiplier 1, channels a multiple of 4, output rows >= 5 pixels wide; or one input channel, 2 or more output
     channels and CONV_2D's rule), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
-    wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here)."""
+    wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here); and of
+    each int8 FULLY_CONNECTED: "dsp" where tml_dsp_fc_ok holds (filter zero point 0 or per channel, input zero
+    point an int8, depth >= 4)."""
     got = []
     for k, name in enumerate(model.ops):
         info = model.op_info(k)
-        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D") or model.tensor(info.inputs[0]).dtype != "int8":
+        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") or \
+                model.tensor(info.inputs[0]).dtype != "int8":
             continue
         x, w = model.tensor(info.inputs[0]), model.tensor(info.inputs[1])
-        if name == "CONV_2D":
+        if name == "FULLY_CONNECTED":
+            ok = fc_filter_ok(w) and w.shape[1] >= 4 and -128 <= x.zero_point <= 127
+            got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
+        elif name == "CONV_2D":
             ok = w.shape[3] == x.shape[3] and w.shape[1] * w.shape[2] * w.shape[3] >= 4 and -128 <= x.zero_point <= 127
             got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
         else:
@@ -706,6 +718,27 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
                 ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and model.tensor(info.outputs[0]).shape[2] >= 5
             kernel = "cmsis-nn" if info.kernel == "cmsis-nn-dw-no-scratch" else info.kernel
             got.append((name, kernel, "dsp" if ok else "cmsis-nn"))
+    return got
+
+
+def fc_filter_ok(w: object) -> bool:
+    """The filter rule of kernels/armv6m's and kernels/dsp's FULLY_CONNECTED: zero point 0, or per channel."""
+    return w.per_channel or w.zero_point == 0
+
+
+def armv6m_fc_kernels(model: object) -> list[tuple[str | None, str]]:
+    """(kernel op_info reports, kernel tml_armv6m_fc_ok gives on an ARMv6-M build) of each int8 FULLY_CONNECTED:
+    "armv6m" where the filter zero point is 0 (or per channel) and the depth at least 2 or the batches 1, else
+    CMSIS-NN's."""
+    got = []
+    for k, name in enumerate(model.ops):
+        info = model.op_info(k)
+        if name != "FULLY_CONNECTED" or model.tensor(info.inputs[0]).dtype != "int8":
+            continue
+        w = model.tensor(info.inputs[1])
+        batches = math.prod(model.tensor(info.outputs[0]).shape[:-1])
+        ok = fc_filter_ok(w) and (w.shape[1] >= 2 or batches == 1)
+        got.append((info.kernel, "armv6m" if ok else "cmsis-nn"))
     return got
 
 
@@ -720,6 +753,9 @@ def test_op(case_id: str, backend: str) -> None:
     if backend == "dsp":  # the DSP kernels run every layer their rule gives them
         for name, kernel, want in dsp_conv_kernels(model):
             assert kernel == want, f"{case_id} [dsp]: {name} ran on '{kernel}', the selection rule gives '{want}'"
+    if backend == "armv6m":
+        for kernel, want in armv6m_fc_kernels(model):
+            assert kernel == want, f"{case_id} [armv6m]: FULLY_CONNECTED ran on '{kernel}', the rule gives '{want}'"
     if case_id in FOLDED:  # the PAD's output takes no arena where it is folded into the convolution
         pad = next(model.op_info(k) for k in range(len(model.ops)) if model.ops[k] in ("PAD", "PADV2"))
         kind = model.tensor(pad.outputs[0]).kind

@@ -32,8 +32,11 @@
  *                                              (CONV_2D's kernel and rule, tml_dw_conv.h: micro_speech's
  *                                              layer); else the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
- *                                              channel), 2 or more batches, depth >= 2; else
- *                                              the backend's
+ *                                              channel), depth >= 2 or one batch; else the
+ *                                              backend's
+ *   FULLY_CONNECTED     DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_fc_ok: the filter
+ *                       cmsis-nn: Cortex-M4,   zero point 0 (or per channel), the input zero point
+ *                       M7, M33)               an int8, depth >= 4; else the backend's
  * ARMv6-M builds (TML_KERNELS_ARMV6M, tml_kernels.h: __ARM_ARCH_6M__, or forced on in
  * the host library libtinyml-armv6m.so) take our kernels wherever the rule allows:
  * CMSIS-NN has only plain C there, and ours ran kws_ref_model's CONV_2D and
@@ -119,6 +122,11 @@ int32_t tml_fully_connected_s8_select(const tml_fc_params_t *p, const tml_quant_
 #if TML_KERNELS_ARMV6M
     if (tml_armv6m_fc_ok(p, q, in, f, out)) {
         return TML_KERNEL_ARMV6M;
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (tml_dsp_fc_ok(p, q, in, f, out)) {
+        return TML_KERNEL_DSP;
     }
 #endif
     (void)p;

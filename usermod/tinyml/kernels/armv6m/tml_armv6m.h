@@ -14,7 +14,10 @@
  *    input_offset * sum_k w[n][k] (padding then reads the input zero point,
  *    which adds nothing), so the inner loop multiplies raw int8 values;
  *  - CONV_2D and FULLY_CONNECTED are one matrix kernel, 2 pixels x 2 output
- *    channels per pass over K (4 MACs per 4 loads);
+ *    channels per pass over K (4 MACs per 4 loads); a FULLY_CONNECTED of one
+ *    batch runs 4 filter rows per pass over its input instead (4 MACs per 5
+ *    loads), the input offset added to each input value (channel sums would cost
+ *    as much as the layer's MACs);
  *  - requantization (arm_nn_requantize: the 64-bit product rounded at bit 31,
  *    then a rounding right shift) computes the product's high part from four
  *    16x16 multiplies, exactly. */

@@ -10,6 +10,7 @@
  * ignores it there). */
 #include "tml_cmsis_nn.h"
 #include "../armv6m/tml_armv6m.h"
+#include "../dsp/tml_dsp.h"
 
 static int32_t filter_offset(const tml_fc_params_t *p, const tml_quant_params_t *q) {
     return q->is_per_channel ? 0 : p->filter_offset;
@@ -47,6 +48,11 @@ int32_t tml_fully_connected_s8_get_buffer_size(const tml_fc_params_t *p, const t
         return tml_fully_connected_s8_armv6m_get_buffer_size(p, filter_dims, output_dims);
     }
 #endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return 0;
+    }
+#endif
     (void)input_dims;
     if (use_conv_1x1(p, q, filter_dims)) {
         const cmsis_nn_dims id = fc_input_dims(filter_dims, output_dims);
@@ -68,6 +74,11 @@ tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_param
     if (p->kernel == TML_KERNEL_ARMV6M) {
         return tml_fully_connected_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
             output);
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_fully_connected_s8_dsp(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
     }
 #endif
     const int32_t out_depth = output_dims->c;

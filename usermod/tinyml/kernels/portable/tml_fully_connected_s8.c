@@ -4,6 +4,7 @@
  * precomputation, no scratch. */
 #include "../tml_kernels.h"
 #include "../armv6m/tml_armv6m.h"
+#include "../dsp/tml_dsp.h"
 
 int32_t tml_fully_connected_s8_kernel_sums_size(const tml_fc_params_t *fc_params,
     const tml_quant_params_t *quant_params, const tml_dims_t *filter_dims, const tml_dims_t *output_dims, int for_mve) {
@@ -35,6 +36,11 @@ int32_t tml_fully_connected_s8_get_buffer_size(const tml_fc_params_t *fc_params,
         return tml_fully_connected_s8_armv6m_get_buffer_size(fc_params, filter_dims, output_dims);
     }
 #endif
+#if TML_KERNELS_DSP
+    if (fc_params->kernel == TML_KERNEL_DSP) {
+        return 0;
+    }
+#endif
     (void)fc_params;
     (void)quant_params;
     (void)input_dims;
@@ -51,6 +57,11 @@ tml_status_t tml_fully_connected_s8(const tml_context_t *ctx, const tml_fc_param
     if (p->kernel == TML_KERNEL_ARMV6M) {
         return tml_fully_connected_s8_armv6m(ctx, p, q, input_dims, input, filter_dims, filter, bias, output_dims,
             output);
+    }
+#endif
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_fully_connected_s8_dsp(p, q, input_dims, input, filter_dims, filter, bias, output_dims, output);
     }
 #endif
     (void)ctx;
