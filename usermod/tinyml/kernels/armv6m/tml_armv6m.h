@@ -5,7 +5,8 @@
  * (tml_kernels.h) is 1. The C is what every build runs, except the
  * multiply-accumulate loops (matrix, depthwise), which ARMv6-M builds at -O2/-O3 run as
  * inline assembly (the same operations; -Os, -O0 and the host library libtinyml-armv6m.so
- * runs the C).
+ * runs the C), and the one-batch FULLY_CONNECTED loop, a naked assembly function on every
+ * ARMv6-M build (the host library runs its C).
  *
  * What the M0+ has and CMSIS-NN's plain C does not use: a 1-cycle MULS, eight
  * low registers (loads take register offsets), and no 32x32->64 multiply (a

@@ -179,42 +179,86 @@ tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_
 
 /* ---- FULLY_CONNECTED: batches are the pixels; one batch, one row of input against the filter rows ---- */
 
-/* s[r] += sum_k (x[k] + off) * w_r[k] for the 4 rows w_r = w + r * K (K >= 1): the input offset added to
- * each input value once for the 4 rows (one batch: channel sums would cost a pass over the weights). */
-static void dot_1x4(const int8_t *x, const int8_t *w, int32_t K, int32_t off, int32_t *s) {
-#if defined(__ARM_ARCH_6M__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__) && !defined(TML_ARMV6M_NO_ASM)
-    /* 16 instructions (22 cycles on the Cortex-M0+) per 4 MACs: 5 LDRSB, the offset's ADD, 4 MULS,
-     * 4 ADD to high registers, the counter. All eight low registers. */
-    register int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
-    int32_t k = -K, t, u;
-    const int8_t *r0 = w + K, *r1 = w + 2 * K, *r2 = w + 3 * K, *r3 = w + 4 * K;
-    x += K;
-    __asm__ volatile(
+#if defined(__ARM_ARCH_6M__) && !defined(TML_ARMV6M_NO_ASM)
+#define TML_ARMV6M_FC_ASM 1
+#define TML_UNUSED __attribute__((unused))
+/* st[0..3] += sum_k (x[k] + off) * w_r[k], k < K, for the 4 rows w_r = w + r * K; st[4]: off; K >= 1.
+ * A function of its own in assembly (naked: it saves what it uses), since the loop takes all eight low
+ * registers, r7 (a frame pointer in some builds) included: per 4 MACs 16 instructions, 22 cycles on the
+ * Cortex-M0+ (5 LDRSB, the offset's ADD, 4 MULS, 4 ADD to high registers, the counter). r0 the input's
+ * end, r4-r7 the rows' ends, r3 the index k (-K .. -1), r1 x + off, r2 a product, r8-r11 the sums, r12
+ * the offset. */
+__attribute__((naked, noinline)) static void dot_1x4_asm(TML_UNUSED int32_t *st, TML_UNUSED const int8_t *x,
+    TML_UNUSED const int8_t *w, TML_UNUSED int32_t K) {
+    __asm__(
         ".syntax unified\n\t"
+        "push {r4-r7, lr}\n\t"
+        "mov r4, r8\n\t"
+        "mov r5, r9\n\t"
+        "mov r6, r10\n\t"
+        "mov r7, r11\n\t"
+        "push {r0, r4-r7}\n\t" /* st at [sp, #0] */
+        "ldr r4, [r0, #0]\n\t"
+        "mov r8, r4\n\t"
+        "ldr r4, [r0, #4]\n\t"
+        "mov r9, r4\n\t"
+        "ldr r4, [r0, #8]\n\t"
+        "mov r10, r4\n\t"
+        "ldr r4, [r0, #12]\n\t"
+        "mov r11, r4\n\t"
+        "ldr r4, [r0, #16]\n\t"
+        "mov r12, r4\n\t"
+        "adds r0, r1, r3\n\t"
+        "adds r4, r2, r3\n\t"
+        "adds r5, r4, r3\n\t"
+        "adds r6, r5, r3\n\t"
+        "adds r7, r6, r3\n\t"
+        "rsbs r3, r3, #0\n\t"
         "1:\n\t"
-        "ldrsb %[t], [%[x], %[k]]\n\t"
-        "add %[t], %[off]\n\t"
-        "ldrsb %[u], [%[r0], %[k]]\n\t"
-        "muls %[u], %[t], %[u]\n\t"
-        "add %[s0], %[u]\n\t"
-        "ldrsb %[u], [%[r1], %[k]]\n\t"
-        "muls %[u], %[t], %[u]\n\t"
-        "add %[s1], %[u]\n\t"
-        "ldrsb %[u], [%[r2], %[k]]\n\t"
-        "muls %[u], %[t], %[u]\n\t"
-        "add %[s2], %[u]\n\t"
-        "ldrsb %[u], [%[r3], %[k]]\n\t"
-        "muls %[u], %[t], %[u]\n\t"
-        "add %[s3], %[u]\n\t"
-        "adds %[k], #1\n\t"
+        "ldrsb r1, [r0, r3]\n\t"
+        "add r1, r12\n\t"
+        "ldrsb r2, [r4, r3]\n\t"
+        "muls r2, r1, r2\n\t"
+        "add r8, r2\n\t"
+        "ldrsb r2, [r5, r3]\n\t"
+        "muls r2, r1, r2\n\t"
+        "add r9, r2\n\t"
+        "ldrsb r2, [r6, r3]\n\t"
+        "muls r2, r1, r2\n\t"
+        "add r10, r2\n\t"
+        "ldrsb r2, [r7, r3]\n\t"
+        "muls r2, r1, r2\n\t"
+        "add r11, r2\n\t"
+        "adds r3, #1\n\t"
         "bne 1b\n\t"
-        : [s0] "+h"(s0), [s1] "+h"(s1), [s2] "+h"(s2), [s3] "+h"(s3), [k] "+l"(k), [t] "=&l"(t), [u] "=&l"(u)
-        : [x] "l"(x), [r0] "l"(r0), [r1] "l"(r1), [r2] "l"(r2), [r3] "l"(r3), [off] "h"(off)
-        : "cc", "memory");
-    s[0] = s0;
-    s[1] = s1;
-    s[2] = s2;
-    s[3] = s3;
+        "pop {r0}\n\t"
+        "mov r1, r8\n\t"
+        "str r1, [r0, #0]\n\t"
+        "mov r1, r9\n\t"
+        "str r1, [r0, #4]\n\t"
+        "mov r1, r10\n\t"
+        "str r1, [r0, #8]\n\t"
+        "mov r1, r11\n\t"
+        "str r1, [r0, #12]\n\t"
+        "pop {r4-r7}\n\t"
+        "mov r8, r4\n\t"
+        "mov r9, r5\n\t"
+        "mov r10, r6\n\t"
+        "mov r11, r7\n\t"
+        "pop {r4-r7, pc}\n\t");
+}
+#undef TML_UNUSED
+#else
+#define TML_ARMV6M_FC_ASM 0
+#endif
+
+/* s[r] += sum_k (x[k] + off) * w_r[k] for the 4 rows w_r = w + r * K (K >= 1): the input offset added to
+ * each input value once for the 4 rows (one batch: channel sums would cost a pass over the weights).
+ * s[4] is scratch. */
+static void dot_1x4(const int8_t *x, const int8_t *w, int32_t K, int32_t off, int32_t *s) {
+#if TML_ARMV6M_FC_ASM
+    s[4] = off;
+    dot_1x4_asm(s, x, w, K);
 #else
     const int8_t *w1 = w + K, *w2 = w + 2 * K, *w3 = w + 3 * K;
     int32_t s0 = s[0], s1 = s[1], s2 = s[2], s3 = s[3];
@@ -246,12 +290,9 @@ static void fc_vec(const tml_fc_params_t *p, const tml_quant_params_t *q, const 
     const int32_t off = p->input_offset;
     int32_t n = 0;
     for (; n + 4 <= N; n += 4, w += 4 * K) {
-        int32_t s[4] = {0, 0, 0, 0};
-        if (bias) {
-            s[0] = bias[n];
-            s[1] = bias[n + 1];
-            s[2] = bias[n + 2];
-            s[3] = bias[n + 3];
+        int32_t s[5];
+        for (int i = 0; i < 4; ++i) {
+            s[i] = bias ? bias[n + i] : 0;
         }
         dot_1x4(x, w, K, off, s);
         y[n] = vec_out(q, p, s[0], n);

@@ -12,40 +12,69 @@ int tml_dsp_fc_ok(const tml_fc_params_t *p, const tml_quant_params_t *q, const t
         p->input_offset >= -127 && p->input_offset <= 128 && f->n >= 4;
 }
 
-/* a[0..3] += sum_k (x[k] + off) * w_r[k] for rows w_r = w + r * K (r < 4) */
-static void rows4(const int8_t *x, const int8_t *w, int32_t K, int32_t off, int32_t *a) {
-    uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
-    const int8_t *w0 = w, *w1 = w + K, *w2 = w + 2 * K, *w3 = w + 3 * K;
-    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
-    int32_t j = K >> 2;
-#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__OPTIMIZE__)
-    if (j > 0) {
-        /* per 4 inputs: 26 instructions, all 14 registers (the offset pair reloaded from the stack) */
-        uint32_t xe, xo, u, t;
-#define TML_DSP_FC_ROW(A, W)                  \
-    "ldr %[u], [%[" W "]], #4\n\t"           \
-    "sxtb16 %[t], %[u]\n\t"                  \
-    "smlad %[" A "], %[t], %[xe], %[" A "]\n\t" \
-    "sxtb16 %[u], %[u], ror #8\n\t"          \
-    "smlad %[" A "], %[u], %[xo], %[" A "]\n\t"
-        __asm__ volatile(
-            "1:\n\t"
-            "ldr %[t], %[o2]\n\t"
-            "ldr %[xo], [%[x]], #4\n\t"
-            "sxtab16 %[xe], %[t], %[xo]\n\t"
-            "sxtab16 %[xo], %[t], %[xo], ror #8\n\t"
-            TML_DSP_FC_ROW("a0", "w0") TML_DSP_FC_ROW("a1", "w1") TML_DSP_FC_ROW("a2", "w2")
-            TML_DSP_FC_ROW("a3", "w3")
-            "subs %[j], %[j], #1\n\t"
-            "bne 1b\n\t"
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w0] "+r"(w0),
-              [w1] "+r"(w1), [w2] "+r"(w2), [w3] "+r"(w3), [j] "+r"(j), [xe] "=&r"(xe), [xo] "=&r"(xo),
-              [u] "=&r"(u), [t] "=&r"(t)
-            : [o2] "m"(off2)
-            : "cc", "memory");
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && (defined(__thumb2__) || defined(__thumb__))
+#define TML_DSP_FC_ASM 1
+/* st[0..3] += sum_k (x[k] + off) * w_r[k], k < 4 j, for rows w_r = w + r * K (r < 4); st[4]: the offset as
+ * an int16 pair; j >= 1. A function of its own in assembly (naked: it saves what it uses), since the loop
+ * takes 14 registers, r7 (a frame pointer in some builds) included: per 4 inputs 26 instructions (the
+ * offset pair reloaded from the stack). r0 xe, r11 xo, r3 and r12 temporaries, r1 x, r2 r4 r5 r6 the rows,
+ * r7-r10 the accumulators, lr the count. */
+#define TML_UNUSED __attribute__((unused))
+__attribute__((naked, noinline)) static void rows4_asm(TML_UNUSED int32_t *st, TML_UNUSED const int8_t *x,
+    TML_UNUSED const int8_t *w, TML_UNUSED int32_t K, TML_UNUSED int32_t j) {
+    __asm__(
+        ".syntax unified\n\t"
+        "push {r4-r11, lr}\n\t"
+        "ldr lr, [sp, #36]\n\t" /* j, the fifth argument */
+        "add r4, r2, r3\n\t"
+        "add r5, r4, r3\n\t"
+        "add r6, r5, r3\n\t"
+        "ldr r12, [r0, #16]\n\t"
+        "push {r0, r12}\n\t" /* st at [sp, #0], the offset pair at [sp, #4] */
+        "ldm r0, {r7-r10}\n\t"
+        "1:\n\t"
+        "ldr r12, [sp, #4]\n\t"
+        "ldr r11, [r1], #4\n\t"
+        "sxtab16 r0, r12, r11\n\t"
+        "sxtab16 r11, r12, r11, ror #8\n\t"
+#define TML_DSP_FC_ROW(A, W)               \
+        "ldr r3, [" W "], #4\n\t"          \
+        "sxtb16 r12, r3\n\t"               \
+        "smlad " A ", r12, r0, " A "\n\t"  \
+        "sxtb16 r3, r3, ror #8\n\t"        \
+        "smlad " A ", r3, r11, " A "\n\t"
+        TML_DSP_FC_ROW("r7", "r2") TML_DSP_FC_ROW("r8", "r4") TML_DSP_FC_ROW("r9", "r5")
+        TML_DSP_FC_ROW("r10", "r6")
 #undef TML_DSP_FC_ROW
-    }
+        "subs lr, lr, #1\n\t"
+        "bne 1b\n\t"
+        "pop {r0, r12}\n\t"
+        "stm r0, {r7-r10}\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef TML_UNUSED
 #else
+#define TML_DSP_FC_ASM 0
+#endif
+
+/* a[0..3] += sum_k (x[k] + off) * w_r[k] for rows w_r = w + r * K (r < 4); a[4] is scratch */
+static void rows4(const int8_t *x, const int8_t *w, int32_t K, int32_t off, int32_t *a) {
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    const int8_t *w0 = w, *w1 = w + K, *w2 = w + 2 * K, *w3 = w + 3 * K;
+    int32_t j = K >> 2;
+#if TML_DSP_FC_ASM
+    if (j > 0) {
+        a[4] = (int32_t)off2;
+        rows4_asm(a, x, w, K, j);
+        x += 4 * j;
+        w0 += 4 * j;
+        w1 += 4 * j;
+        w2 += 4 * j;
+        w3 += 4 * j;
+    }
+    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+#else
+    int32_t a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
     for (; j > 0; --j) {
         const uint32_t v = tml_dsp_read4(x);
         const uint32_t xe = tml_sxtab16(off2, v), xo = tml_sxtab16_ror8(off2, v);
@@ -110,12 +139,9 @@ tml_status_t tml_fully_connected_s8_dsp(const tml_fc_params_t *p, const tml_quan
         int8_t *y = output + b * N;
         int32_t n = 0;
         for (; n + 4 <= N; n += 4) {
-            int32_t a[4] = {0, 0, 0, 0};
-            if (bias) {
-                a[0] = bias[n];
-                a[1] = bias[n + 1];
-                a[2] = bias[n + 2];
-                a[3] = bias[n + 3];
+            int32_t a[5];
+            for (int i = 0; i < 4; ++i) {
+                a[i] = bias ? bias[n + i] : 0;
             }
             rows4(x, filter + n * K, K, off, a);
             for (int i = 0; i < 4; ++i) {
