@@ -23,10 +23,10 @@ for p in (str(ROOT / "host_tools"), str(HERE)):
 from harness import core_backends, expected_backends, sanitizer_lib
 
 # The armv6m and dsp host libraries differ from cmsis-nn only in the layers our core-family kernels run
-# (kernels/armv6m: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/dsp: CONV_2D, DEPTHWISE_CONV_2D;
+# (kernels/armv6m: CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; kernels/dsp: the same and ADD;
 # kernels/tml_select.c):
 # they run the modules that hold those operators' grids, the models and the load paths. Elsewhere
-# (elementwise, data, reduce, signal, int4, LSTM ops) their cases would repeat cmsis-nn's, in about 2,500
+# (other elementwise ops, data, reduce, signal, int4, LSTM ops) their cases would repeat cmsis-nn's, in about 2,500
 # cases and minutes of `make test` each.
 CORE_FAMILY_BACKENDS = ("armv6m", "dsp")
 CORE_FAMILY_MODULES = frozenset({"test_ops_conv", "test_ops", "test_models", "test_tflm_models", "test_int4_models",
@@ -52,7 +52,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 # In test_ops (every operator's grid), the core-family backends run the cases of the operators their
 # kernels take and the chains and folded pads that reach them; the others are deselected.
-CORE_FAMILY_OP_CASES = ("conv/", "dwconv/", "fc/", "pad_fold/", "chain/")
+CORE_FAMILY_OP_CASES = ("conv/", "dwconv/", "fc/", "add/", "pad_fold/", "chain/")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

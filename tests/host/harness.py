@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -259,3 +260,35 @@ def assert_sequence_in_every_plan(data: bytes, seq: Sequence[tuple[Sequence[np.n
         model = core.Model(data, backend=backend, flags=flags)
         for i, (inputs, refs) in enumerate(seq):
             check(refs, model.invoke(*inputs), f"{what} [{name} plan] input #{i}")
+
+
+def quantize_multiplier(x: float) -> tuple[int, int]:
+    """TFLM's QuantizeMultiplier (double x > 0): (multiplier in [2^30, 2^31), shift), (0, 0) below 2^-31."""
+    q, shift = math.frexp(x)
+    m = math.floor(q * 2.0**31 + 0.5)
+    if m == 2**31:
+        m //= 2
+        shift += 1
+    return (0, 0) if shift < -31 else (m, shift)
+
+
+def dsp_add_ok(s1: float, zp1: int, s2: float, zp2: int, s_out: float, zp_out: int) -> bool:
+    """kernels/dsp's ADD rule (tml_dsp_add_ok) for an int8 ADD of equal shapes with these (float32) scales and
+    zero points: int8 input zero points, input shifts in [-30, 0] and the output's within 30, the bound on the
+    requantized inputs' sum below 2^28, and the output zero point foldable into the output's rounding constant;
+    the multipliers as the core computes them (double, left shift 20)."""
+    s1, s2, s_out = (float(np.float32(v)) for v in (s1, s2, s_out))
+    twice = 2.0 * max(s1, s2)
+    (m1, sh1), (m2, sh2) = quantize_multiplier(s1 / twice), quantize_multiplier(s2 / twice)
+    _, sho = quantize_multiplier(twice / (2.0**20 * s_out))
+    if not (-128 <= zp1 <= 127 and -128 <= zp2 <= 127) or not (-30 <= sh1 <= 0 and -30 <= sh2 <= 0):
+        return False
+    if not -30 <= sho <= 30:
+        return False
+
+    def bound(m: int, sh: int) -> int:
+        return ((((255 << 20) * m >> 31) + 1) >> -sh) + 1
+
+    right = max(-sho, 0)
+    return (bound(m1, sh1) + bound(m2, sh2)) << max(sho, 0) < 2**28 and \
+        (abs(zp_out) << (right + 1)) + 2**29 + 2**right < 2**31

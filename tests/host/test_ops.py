@@ -16,6 +16,7 @@ from harness import (
     assert_same_outputs,
     assert_spread,
     core_module,
+    dsp_add_ok,
     expect_row_plans,
     seed_of,
 )
@@ -697,15 +698,22 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     channels and CONV_2D's rule), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
     wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here); and of
     each int8 FULLY_CONNECTED: "dsp" where tml_dsp_fc_ok holds (filter zero point 0 or per channel, input zero
-    point an int8, depth >= 4)."""
+    point an int8, depth >= 4); and of each int8 ADD: "dsp" where its shapes are equal (extended) and
+    tml_dsp_add_ok's bound holds (harness.dsp_add_ok)."""
     got = []
     for k, name in enumerate(model.ops):
         info = model.op_info(k)
-        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED") or \
+        if name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "ADD") or \
                 model.tensor(info.inputs[0]).dtype != "int8":
             continue
         x, w = model.tensor(info.inputs[0]), model.tensor(info.inputs[1])
-        if name == "FULLY_CONNECTED":
+        if name == "ADD":
+            y = model.tensor(info.outputs[0])
+            n = max(len(x.shape), len(w.shape))
+            same = (1,) * (n - len(x.shape)) + x.shape == (1,) * (n - len(w.shape)) + w.shape
+            ok = same and dsp_add_ok(x.scale, x.zero_point, w.scale, w.zero_point, y.scale, y.zero_point)
+            got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
+        elif name == "FULLY_CONNECTED":
             ok = fc_filter_ok(w) and w.shape[1] >= 4 and -128 <= x.zero_point <= 127
             got.append((name, info.kernel, "dsp" if ok else "cmsis-nn"))
         elif name == "CONV_2D":

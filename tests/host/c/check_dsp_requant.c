@@ -2,7 +2,8 @@
  * tml_dsp_small checks) against tml_dsp_requantize_rq (arm_nn_requantize exactly): random multipliers
  * (also ones with many trailing zero bits, whose products tie at bit 30 for every odd accumulator),
  * every shift, random biases and patch sizes, accumulators anywhere within the channel's bound and at
- * its ends, wherever tml_dsp_small() allows the short path; exit status 1 on any difference, 2 if too few cases took the SMMULR path. */
+ * its ends, wherever tml_dsp_small() allows the short path; then ADD's inputs (every value, shifted left by
+ * 20 through tml_dsp_rqs_pre); exit status 1 on any difference, 2 if too few cases took the SMMULR path. */
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,24 @@ int main(int argc, char **argv) {
             const int32_t want = tml_dsp_requantize_rq(acc, rq), got = tml_dsp_requantize_s(acc, &r);
             if (want != got) {
                 if (bad < 10) printf("acc %ld mult %ld shift %ld: %ld vs %ld\n", (long)acc, (long)mult, (long)shift, (long)want, (long)got);
+                bad++;
+            }
+        }
+    }
+    /* ADD's inputs (tml_dsp_add.c): every value v + offset in [-255, 255], shifted left by 20 first
+     * (tml_dsp_rqs_pre), every shift in [-30, 0], random multipliers and ones with trailing zero bits */
+    for (long i = 0; i < 2000; i++) {
+        int32_t mult = (int32_t)(rnd() & 0x7FFFFFFFu);
+        if (i % 2) mult = (int32_t)(((uint32_t)mult >> (rnd() % 31)) << (rnd() % 31)) & 0x7FFFFFFF;
+        const int32_t shift = -(int32_t)(i % 31);
+        const tml_dsp_rqs_t r = tml_dsp_rqs_pre(mult, shift, 20);
+        const tml_dsp_rq_t rq = tml_dsp_rq(mult, shift);
+        for (int32_t v = -255; v <= 255; v++) {
+            small++;
+            const int32_t want = tml_dsp_requantize_rq((int32_t)((uint32_t)v << 20), rq);
+            const int32_t got = tml_dsp_requantize_s(v, &r);
+            if (want != got) {
+                if (bad < 10) printf("add input %ld mult %ld shift %ld: %ld vs %ld\n", (long)v, (long)mult, (long)shift, (long)want, (long)got);
                 bad++;
             }
         }

@@ -34,6 +34,10 @@
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), depth >= 2 or one batch; else the
  *                                              backend's
+ *   ADD                 DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_add_ok: equal
+ *                       cmsis-nn: Cortex-M4,   shapes, int8 zero points, and multipliers and shifts
+ *                       M7, M33)               that keep every value below 2^28 (the short
+ *                                              requantization is exact); else the backend's
  *   FULLY_CONNECTED     DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_fc_ok: the filter
  *                       cmsis-nn: Cortex-M4,   zero point 0 (or per channel), the input zero point
  *                       M7, M33)               an int8, depth >= 4; else the backend's
@@ -191,6 +195,11 @@ int32_t tml_add_s8_select(const tml_add_params_t *p, const tml_shape_t *a, const
 #if defined(TML_BACKEND_ESP_NN)
     return tml_esp_nn_add_s8_select(p, a, b, out);
 #else
+#if TML_KERNELS_DSP
+    if (tml_dsp_add_ok(p, a, b, out)) {
+        return TML_KERNEL_DSP;
+    }
+#endif
     (void)p;
     (void)a;
     (void)b;

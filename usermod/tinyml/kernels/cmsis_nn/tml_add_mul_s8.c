@@ -3,6 +3,7 @@
  * shapes run arm_elementwise_add_s8 / arm_elementwise_mul_s8, broadcasts the
  * portable reference routine (kernels/portable/tml_arith_s8.c). */
 #include "tml_cmsis_nn.h"
+#include "../dsp/tml_dsp.h"
 
 static int32_t elements(const tml_shape_t *s) {
     int32_t n = 1;
@@ -22,6 +23,11 @@ int32_t tml_mul_s8_get_buffer_size(void) {
 
 tml_status_t tml_add_s8(const tml_add_params_t *p, const tml_shape_t *input1_shape, const int8_t *input1,
     const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output) {
+#if TML_KERNELS_DSP
+    if (p->kernel == TML_KERNEL_DSP) {
+        return tml_add_s8_dsp(p, input1_shape, input1, input2_shape, input2, output_shape, output);
+    }
+#endif
     if (!tml_shapes_match_extended(input1_shape, input2_shape)) {
         return tml_add_s8_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }

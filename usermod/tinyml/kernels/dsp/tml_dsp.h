@@ -48,8 +48,14 @@
  * FULLY_CONNECTED (tml_dsp_fc.c), batch by batch, 4 output channels (filter rows)
  * per pass over the input row: per 4 input values, one LDR and two SXTAB16 (the
  * input offset added as they widen) shared by the 4 rows, and per row one LDR of 4
- * weights, 2 SXTB16 and 2 SMLAD: 23 instructions per 16 MACs (CMSIS-NN's
- * arm_nn_vec_mat_mult_t_s8, 2 rows per pass: 26); no scratch. */
+ * weights, 2 SXTB16 and 2 SMLAD: 26 instructions per 16 MACs with the loop and the
+ * offset pair reloaded (a naked assembly function: it needs all 14 registers;
+ * CMSIS-NN's arm_nn_vec_mat_mult_t_s8, 2 rows per pass: 30); no scratch.
+ *
+ * ADD (tml_dsp_add.c) of equal shapes: its three requantizations per element (each input's, after the
+ * left shift of 20, and the sum's) are tml_dsp_requantize_s's SMMULR and 3-instruction rounding shift
+ * wherever the layer's multipliers and shifts bound every value below 2^28 (tml_dsp_add_ok, checked at
+ * load; CMSIS-NN's arm_elementwise_add_s8: three 64-bit arm_nn_requantize). */
 #ifndef TML_DSP_H
 #define TML_DSP_H
 
@@ -213,6 +219,13 @@ static inline tml_dsp_rqs_t tml_dsp_rqs(int32_t mult, int32_t shift) {
     return r;
 }
 
+/* tml_dsp_rqs for a value shifted left by pre before it is requantized (ADD's inputs: pre 20): one shift */
+static inline tml_dsp_rqs_t tml_dsp_rqs_pre(int32_t mult, int32_t shift, int32_t pre) {
+    tml_dsp_rqs_t r = tml_dsp_rqs(mult, shift);
+    r.left1 += pre;
+    return r;
+}
+
 /* whether tml_dsp_requantize_s may run for N channels (shifts, biases or NULL) of K-term dot products */
 static inline int tml_dsp_small(const int32_t *shift, const int32_t *bias, int32_t N, int32_t K) {
     uint64_t b = 0;
@@ -261,6 +274,12 @@ int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p,
 tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output);
+
+/* ADD of equal shapes (tml_dsp_add.c): where tml_dsp_add_ok() holds, every requantization is
+ * tml_dsp_requantize_s; no scratch */
+int tml_dsp_add_ok(const tml_add_params_t *p, const tml_shape_t *a, const tml_shape_t *b, const tml_shape_t *out);
+tml_status_t tml_add_s8_dsp(const tml_add_params_t *p, const tml_shape_t *s1, const int8_t *in1,
+    const tml_shape_t *s2, const int8_t *in2, const tml_shape_t *so, int8_t *out);
 
 /* FULLY_CONNECTED (tml_dsp_fc.c): no scratch */
 tml_status_t tml_fully_connected_s8_dsp(const tml_fc_params_t *p, const tml_quant_params_t *q,

@@ -140,12 +140,20 @@ tml_status_t tml_fully_connected_s8_dsp(const tml_fc_params_t *p, const tml_quan
         int32_t n = 0;
         for (; n + 4 <= N; n += 4) {
             int32_t a[5];
-            for (int i = 0; i < 4; ++i) {
-                a[i] = bias ? bias[n + i] : 0;
+            if (bias) {
+                memcpy(a, bias + n, 4 * sizeof(int32_t));
+            } else {
+                memset(a, 0, 4 * sizeof(int32_t));
             }
             rows4(x, filter + n * K, K, off, a);
-            for (int i = 0; i < 4; ++i) {
-                y[n + i] = tml_dsp_out(a[i], pc ? tml_dsp_rq(q->multiplier[n + i], q->shift[n + i]) : r0, oo, lo, hi);
+            if (pc) {
+                for (int i = 0; i < 4; ++i) {
+                    y[n + i] = tml_dsp_out(a[i], tml_dsp_rq(q->multiplier[n + i], q->shift[n + i]), oo, lo, hi);
+                }
+            } else {
+                for (int i = 0; i < 4; ++i) {
+                    y[n + i] = tml_dsp_out(a[i], r0, oo, lo, hi);
+                }
             }
         }
         for (; n < N; ++n) {
