@@ -310,6 +310,14 @@ tml_status_t tml_mul_s8_portable(const tml_mul_params_t *params, const tml_shape
 /* True if the shapes, right-aligned and padded with leading 1s, are equal
  * (then ADD/MUL run element-wise, as TFLM's ProcessBroadcastShapes). */
 int tml_shapes_match_extended(const tml_shape_t *a, const tml_shape_t *b);
+/* The number of elements of a shape. */
+static inline int32_t tml_shape_elements(const tml_shape_t *s) {
+    int32_t n = 1;
+    for (int32_t i = 0; i < s->ndims; ++i) {
+        n *= s->dims[i];
+    }
+    return n;
+}
 
 /* ===== Section B: activations, data movement, reductions, (de)quantization =====
  * (implemented in kernels/portable/) */

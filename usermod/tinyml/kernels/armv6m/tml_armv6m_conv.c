@@ -276,8 +276,9 @@ static void dot_1x4(const int8_t *x, const int8_t *w, int32_t K, int32_t off, in
 #endif
 }
 
-static inline int8_t vec_out(const tml_fc_params_t *p, int32_t acc, const tml_armv6m_rq_t *r) {
-    int32_t v = tml_armv6m_requantize_rq(acc, r) + p->output_offset;
+static inline int8_t vec_out(const tml_quant_params_t *q, const tml_fc_params_t *p, int32_t acc, int32_t n) {
+    const int32_t i = q->is_per_channel ? n : 0;
+    int32_t v = tml_armv6m_requantize(acc, q->multiplier[i], q->shift[i]) + p->output_offset;
     v = v < p->activation.min ? p->activation.min : v;
     v = v > p->activation.max ? p->activation.max : v;
     return (int8_t)v;
@@ -287,28 +288,27 @@ static inline int8_t vec_out(const tml_fc_params_t *p, int32_t acc, const tml_ar
 static void fc_vec(const tml_fc_params_t *p, const tml_quant_params_t *q, const int8_t *x, const int8_t *w,
     const int32_t *bias, int32_t K, int32_t N, int8_t *y) {
     const int32_t off = p->input_offset;
-    const tml_armv6m_rq_t r0 = tml_armv6m_rq(q->multiplier[0], q->shift[0]);
     int32_t n = 0;
     for (; n + 4 <= N; n += 4, w += 4 * K) {
-        int32_t s[5];
+        int32_t s[5] = {0, 0, 0, 0, 0};
         if (bias) {
-            memcpy(s, bias + n, 4 * sizeof(int32_t));
-        } else {
-            memset(s, 0, 4 * sizeof(int32_t));
+            s[0] = bias[n];
+            s[1] = bias[n + 1];
+            s[2] = bias[n + 2];
+            s[3] = bias[n + 3];
         }
         dot_1x4(x, w, K, off, s);
-        for (int i = 0; i < 4; ++i) {
-            const tml_armv6m_rq_t r = q->is_per_channel ? tml_armv6m_rq(q->multiplier[n + i], q->shift[n + i]) : r0;
-            y[n + i] = vec_out(p, s[i], &r);
-        }
+        y[n] = vec_out(q, p, s[0], n);
+        y[n + 1] = vec_out(q, p, s[1], n + 1);
+        y[n + 2] = vec_out(q, p, s[2], n + 2);
+        y[n + 3] = vec_out(q, p, s[3], n + 3);
     }
     for (; n < N; ++n, w += K) {
         int32_t acc = bias ? bias[n] : 0;
         for (int32_t k = 0; k < K; ++k) {
             acc += (x[k] + off) * w[k];
         }
-        const tml_armv6m_rq_t r = q->is_per_channel ? tml_armv6m_rq(q->multiplier[n], q->shift[n]) : r0;
-        y[n] = vec_out(p, acc, &r);
+        y[n] = vec_out(q, p, acc, n);
     }
 }
 

@@ -33,18 +33,10 @@ int tml_dsp_add_ok(const tml_add_params_t *p, const tml_shape_t *a, const tml_sh
         (oo << (right + 1)) + ((uint64_t)1 << 29) + ((uint64_t)1 << right) < ((uint64_t)1 << 31);
 }
 
-static int32_t elements(const tml_shape_t *s) {
-    int32_t n = 1;
-    for (int32_t i = 0; i < s->ndims; ++i) {
-        n *= s->dims[i];
-    }
-    return n;
-}
-
 tml_status_t tml_add_s8_dsp(const tml_add_params_t *p, const tml_shape_t *s1, const int8_t *in1,
     const tml_shape_t *s2, const int8_t *in2, const tml_shape_t *so, int8_t *out) {
-    const int32_t n = elements(so);
-    if (!tml_shapes_match_extended(s1, s2) || elements(s1) != n) {
+    const int32_t n = tml_shape_elements(so);
+    if (!tml_shapes_match_extended(s1, s2) || tml_shape_elements(s1) != n) {
         return TML_ERR_KERNEL;
     }
     /* arm_nn_requantize((v + off) << left_shift, mult, shift) for an input is tml_dsp_requantize_s(v + off)
