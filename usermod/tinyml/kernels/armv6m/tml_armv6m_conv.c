@@ -290,12 +290,9 @@ static void fc_vec(const tml_fc_params_t *p, const tml_quant_params_t *q, const 
     const int32_t off = p->input_offset;
     int32_t n = 0;
     for (; n + 4 <= N; n += 4, w += 4 * K) {
-        int32_t s[5] = {0, 0, 0, 0, 0};
-        if (bias) {
-            s[0] = bias[n];
-            s[1] = bias[n + 1];
-            s[2] = bias[n + 2];
-            s[3] = bias[n + 3];
+        int32_t s[5];
+        for (int i = 0; i < 4; ++i) {
+            s[i] = bias ? bias[n + i] : 0;
         }
         dot_1x4(x, w, K, off, s);
         y[n] = vec_out(q, p, s[0], n);
