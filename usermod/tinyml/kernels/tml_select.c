@@ -47,11 +47,11 @@
  * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles, micro_speech's FULLY_CONNECTED in 0.63
  * (rp2040js; README).
  * DSP builds (TML_KERNELS_DSP, tml_kernels.h: __ARM_FEATURE_DSP without MVE, or forced
- * on in the host library libtinyml-dsp.so) take our CONV_2D, DEPTHWISE_CONV_2D and
- * FULLY_CONNECTED kernels wherever their rules allow: they ran the convolutions of kws_ref_model
- * and pretrainedResnet_quant in fewer instructions than CMSIS-NN on the M4 and M7 (README;
- * kws's 3x3 depthwise layers on the M7: 383,600 instead of 586,280 each), and ad01_int8's
- * fully-connected layers in 0.87-0.94 of its. The rules read no row
+ * on in the host library libtinyml-dsp.so) take our CONV_2D, DEPTHWISE_CONV_2D,
+ * FULLY_CONNECTED and ADD kernels wherever their rules allow: they ran the convolutions of
+ * kws_ref_model and pretrainedResnet_quant in fewer instructions than CMSIS-NN on the M4 and M7
+ * (README; kws's 3x3 depthwise layers on the M7: 383,600 instead of 586,280 each), ad01_int8's
+ * fully-connected layers in 0.84-0.90 of its, pretrainedResnet_quant's ADD layers in 0.48. The rules read no row
  * count and no padding.h, so a layer's choice holds for every row view the planner
  * runs (tml_rows.h).
  */
