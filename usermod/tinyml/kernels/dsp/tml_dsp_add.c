@@ -19,19 +19,18 @@ int tml_dsp_add_ok(const tml_add_params_t *p, const tml_shape_t *a, const tml_sh
      * and the output's shift in [-30, 0] (an ADD's output multiplier is below 1): exact for the output
      * too (tml_dsp.h) */
     if (!tml_shapes_match_extended(a, b) || p->input1_offset < -127 || p->input1_offset > 128 ||
-        p->input2_offset < -127 || p->input2_offset > 128 || p->left_shift < 0 || p->left_shift > 20 ||
-        p->input1_shift > 0 || p->input1_shift < -30 || p->input2_shift > 0 || p->input2_shift < -30 ||
-        p->input1_multiplier < 0 || p->input2_multiplier < 0 || p->output_shift < -30 || p->output_shift > 0 ||
-        p->left_shift != 20) {
+        p->input2_offset < -127 || p->input2_offset > 128 || p->left_shift != 20 || p->input1_shift > 0 ||
+        p->input1_shift < -30 || p->input2_shift > 0 || p->input2_shift < -30 || p->input1_multiplier < 0 ||
+        p->input2_multiplier < 0 || p->output_shift < -30 || p->output_shift > 0) {
         return 0;
     }
     const uint64_t sum = input_bound(p->left_shift, p->input1_multiplier, p->input1_shift) +
         input_bound(p->left_shift, p->input2_multiplier, p->input2_shift);
     /* the output offset rides in the output's rounding constant: |offset| << (right + 1) with the rest of
      * the numerator (|2 h| < 2^29, 2^right) stays below 2^31 */
-    const int32_t right = p->output_shift < 0 ? -p->output_shift : 0;
+    const int32_t right = -p->output_shift;
     const uint64_t oo = (uint64_t)(p->output_offset < 0 ? -(int64_t)p->output_offset : p->output_offset);
-    return (sum << (p->output_shift > 0 ? p->output_shift : 0)) < ((uint64_t)1 << 28) &&
+    return sum < ((uint64_t)1 << 28) &&
         (oo << (right + 1)) + ((uint64_t)1 << 29) + ((uint64_t)1 << right) < ((uint64_t)1 << 31);
 }
 
