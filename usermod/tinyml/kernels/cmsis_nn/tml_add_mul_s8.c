@@ -5,14 +5,6 @@
 #include "tml_cmsis_nn.h"
 #include "../dsp/tml_dsp.h"
 
-static int32_t elements(const tml_shape_t *s) {
-    int32_t n = 1;
-    for (int32_t i = 0; i < s->ndims; ++i) {
-        n *= s->dims[i];
-    }
-    return n;
-}
-
 int32_t tml_add_s8_get_buffer_size(void) {
     return 0;
 }
@@ -31,8 +23,8 @@ tml_status_t tml_add_s8(const tml_add_params_t *p, const tml_shape_t *input1_sha
     if (!tml_shapes_match_extended(input1_shape, input2_shape)) {
         return tml_add_s8_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }
-    const int32_t n = elements(input1_shape);
-    if (n != elements(output_shape)) {
+    const int32_t n = tml_shape_elements(input1_shape);
+    if (n != tml_shape_elements(output_shape)) {
         return TML_ERR_KERNEL;
     }
     return tml_cmsis_status(arm_elementwise_add_s8(input1, input2, p->input1_offset, p->input1_multiplier,
@@ -45,8 +37,8 @@ tml_status_t tml_mul_s8(const tml_mul_params_t *p, const tml_shape_t *input1_sha
     if (!tml_shapes_match_extended(input1_shape, input2_shape)) {
         return tml_mul_s8_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }
-    const int32_t n = elements(input1_shape);
-    if (n != elements(output_shape)) {
+    const int32_t n = tml_shape_elements(input1_shape);
+    if (n != tml_shape_elements(output_shape)) {
         return TML_ERR_KERNEL;
     }
     return tml_cmsis_status(arm_elementwise_mul_s8(input1, input2, p->input1_offset, p->input2_offset, output,

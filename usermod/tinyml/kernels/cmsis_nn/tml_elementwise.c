@@ -6,14 +6,6 @@
 #include "tml_cmsis_nn.h"
 #include "arm_nnsupportfunctions.h"
 
-static int32_t elements(const tml_shape_t *s) {
-    int32_t n = 1;
-    for (int32_t i = 0; i < s->ndims; ++i) {
-        n *= s->dims[i];
-    }
-    return n;
-}
-
 /* arm_elementwise_add_s16 ignores the offsets: TFLM's cmsis_nn add.cc only
  * accepts int16 zero points of 0, its reference add.cc any; nonzero zero
  * points take the portable routine. */
@@ -23,8 +15,8 @@ tml_status_t tml_add_s16(const tml_add_params_t *p, const tml_shape_t *input1_sh
         p->output_offset != 0) {
         return tml_add_s16_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }
-    const int32_t n = elements(input1_shape);
-    if (n != elements(output_shape)) {
+    const int32_t n = tml_shape_elements(input1_shape);
+    if (n != tml_shape_elements(output_shape)) {
         return TML_ERR_KERNEL;
     }
     return tml_cmsis_status(arm_elementwise_add_s16(input1, input2, p->input1_offset, p->input1_multiplier,
@@ -38,8 +30,8 @@ tml_status_t tml_mul_s16(const tml_mul_params_t *p, const tml_shape_t *input1_sh
         p->output_offset != 0) {
         return tml_mul_s16_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }
-    const int32_t n = elements(input1_shape);
-    if (n != elements(output_shape)) {
+    const int32_t n = tml_shape_elements(input1_shape);
+    if (n != tml_shape_elements(output_shape)) {
         return TML_ERR_KERNEL;
     }
     return tml_cmsis_status(arm_elementwise_mul_s16(input1, input2, p->input1_offset, p->input2_offset, output,

@@ -4,14 +4,6 @@
  * portable kernels (kernels/portable). */
 #include "tml_esp_nn.h"
 
-static int32_t elements(const tml_shape_t *s) {
-    int32_t n = 1;
-    for (int32_t i = 0; i < s->ndims; ++i) {
-        n *= s->dims[i];
-    }
-    return n;
-}
-
 int32_t tml_add_s8_get_buffer_size(void) {
     return 0;
 }
@@ -27,7 +19,7 @@ tml_status_t tml_add_s8(const tml_add_params_t *p, const tml_shape_t *input1_sha
     }
     esp_nn_add_elementwise_s8(input1, input2, p->input1_offset, p->input2_offset, p->input1_multiplier,
         p->input2_multiplier, p->input1_shift, p->input2_shift, p->left_shift, output, p->output_offset,
-        p->output_multiplier, p->output_shift, p->activation.min, p->activation.max, elements(output_shape));
+        p->output_multiplier, p->output_shift, p->activation.min, p->activation.max, tml_shape_elements(output_shape));
     return TML_OK;
 }
 
@@ -37,6 +29,6 @@ tml_status_t tml_mul_s8(const tml_mul_params_t *p, const tml_shape_t *input1_sha
         return tml_mul_s8_portable(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }
     esp_nn_mul_elementwise_s8(input1, input2, p->input1_offset, p->input2_offset, output, p->output_offset,
-        p->output_multiplier, p->output_shift, p->activation.min, p->activation.max, elements(output_shape));
+        p->output_multiplier, p->output_shift, p->activation.min, p->activation.max, tml_shape_elements(output_shape));
     return TML_OK;
 }
