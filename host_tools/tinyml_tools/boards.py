@@ -247,10 +247,12 @@ def host_backend(board: dict[str, Any]) -> str:
 
 
 # sys.implementation._mpy's native architecture field (bits 10-13; MicroPython's MP_NATIVE_ARCH_*): the
-# host library of a cmsis-nn firmware built for it (ARMv6-M: kernels/armv6m; ARMv7E-M, with DSP:
+# host library of a cmsis-nn firmware built for it (ARMv6-M: kernels/armv6m; ARMv7-M without DSP, the
+# Cortex-M3: kernels/armv6m too, except DEPTHWISE_CONV_2D of several input channels, CMSIS-NN's there,
+# whose scratch the host library plans as the tap table's, 8 bytes per filter tap; ARMv7E-M, with DSP:
 # kernels/dsp, which a board may leave out, TINYML_KERNELS_DSP=0, as NUCLEO_F446RE does: its arena is
 # then planned with the DSP kernels' scratch, a few hundred bytes more at most)
-MPY_ARCH_HOST_BACKEND = {4: "armv6m", 6: "dsp", 7: "dsp", 8: "dsp"}
+MPY_ARCH_HOST_BACKEND = {4: "armv6m", 5: "armv6m", 6: "dsp", 7: "dsp", 8: "dsp"}
 
 
 def device_host_backend(info: dict[str, Any]) -> str:

@@ -32,6 +32,7 @@ CMSIS = Path(os.environ.get("CMSIS_NN_DIR", DEPS / "CMSIS-NN-v7.0.0"))
 ARM = ["arm-none-eabi-gcc", "-mthumb", "--specs=nosys.specs"]
 TARGETS: dict[str, list[str]] = {
     "cortex-m0plus": ARM + ["-mcpu=cortex-m0plus"],
+    "cortex-m3": ARM + ["-mcpu=cortex-m3"],
     "cortex-m4": ARM + ["-mcpu=cortex-m4", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
     "cortex-m7": ARM + ["-mcpu=cortex-m7", "-mfloat-abi=hard", "-mfpu=fpv5-d16"],
     "cortex-m33": ARM + ["-mcpu=cortex-m33", "-mfloat-abi=hard", "-mfpu=fpv5-sp-d16"],

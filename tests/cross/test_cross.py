@@ -13,11 +13,12 @@ HAVE_CMSIS = (crossbuild.CMSIS / "Include" / "arm_nnfunctions.h").exists()
 
 
 # The firmware images make test builds (tests/firmware) already compile the cmsis-nn backend
-# with the same -Wall -Wextra -Werror for these cores: RPI_PICO (m0plus), NETDUINO_PLUS_2 and
-# NUCLEO_F446RE (m4), MPS2_AN500 (m7), MPS3_AN547 (m55). `make cross` builds every pair.
-FIRMWARE_COVERED = {"cortex-m0plus", "cortex-m4", "cortex-m7", "cortex-m55"}
+# with the same -Wall -Wextra -Werror for these cores: RPI_PICO (m0plus), MPS2_AN385 (m3),
+# NETDUINO_PLUS_2 and NUCLEO_F446RE (m4), MPS2_AN500 (m7), MPS3_AN547 (m55). `make cross` builds every
+# pair.
+FIRMWARE_COVERED = {"cortex-m0plus", "cortex-m3", "cortex-m4", "cortex-m7", "cortex-m55"}
 # The ref backend is plain C with no architecture conditionals: one core per Arm architecture
-# (v6-M m0plus, v7E-M m4, v8-M m33) stands for m7 (v7E-M) and m55 (v8.1-M) too.
+# (v6-M m0plus, v7-M m3, v7E-M m4, v8-M m33) stands for m7 (v7E-M) and m55 (v8.1-M) too.
 REF_SAME_AS = {"cortex-m7": "cortex-m4", "cortex-m55": "cortex-m33"}
 PAIRS = [(t, b) for b in ("ref", "cmsis-nn") for t in crossbuild.TARGETS
          if not (b == "cmsis-nn" and t in FIRMWARE_COVERED) and not (b == "ref" and t in REF_SAME_AS)]

@@ -31,6 +31,19 @@ def test_check_reasons(shared_models: list[Path]) -> None:
     assert "rejects the model" in check(info, b"TFL3" + bytes(100))[0][0]
 
 
+def test_device_host_backend_by_architecture() -> None:
+    """A connected cmsis-nn firmware plans with the host library of its core family's kernels: ARMv6-M (4) and
+    ARMv7-M without DSP (5, the Cortex-M3) kernels/armv6m, ARMv7E-M (7) kernels/dsp, an MVE build CMSIS-NN's."""
+    from tinyml_tools import boards
+    from tinyml_tools.core import LOAD_META_MVE
+
+    cmsis = {"backend": "cmsis-nn"}
+    assert [boards.device_host_backend({**cmsis, "mpy_arch": a}) for a in (4, 5, 7)] == ["armv6m", "armv6m", "dsp"]
+    assert boards.device_host_backend({**cmsis, "mpy_arch": 8, "flash_meta_config": LOAD_META_MVE}) == "cmsis-nn"
+    assert boards.device_host_backend({"backend": "ref", "mpy_arch": 5}) == "ref"
+    assert boards.host_backend(boards.load_board("MPS2_AN385")) == "armv6m"
+
+
 def test_stream_plot_needs_matplotlib(tinyml: Runner) -> None:
     try:
         import matplotlib  # noqa: F401

@@ -85,11 +85,12 @@ typedef enum {
 } tml_kernel_t;
 
 /* The ARMv6-M kernels (kernels/armv6m/): on for ARMv6-M targets (Cortex-M0/M0+,
- * e.g. the RP2040) with the ref or cmsis-nn backend; -DTML_KERNELS_ARMV6M=1
+ * e.g. the RP2040) and ARMv7-M ones without the DSP extension (Cortex-M3: its own
+ * Thumb-2 loops, tml_armv6m.h) with the ref or cmsis-nn backend; -DTML_KERNELS_ARMV6M=1
  * forces their C on elsewhere (the host library libtinyml-armv6m.so, so the
  * per-op grids run them), -DTML_KERNELS_ARMV6M=0 leaves them out. */
 #if !defined(TML_KERNELS_ARMV6M)
-#if defined(__ARM_ARCH_6M__) && !defined(TML_BACKEND_ESP_NN)
+#if (defined(__ARM_ARCH_6M__) || defined(__ARM_ARCH_7M__)) && !defined(TML_BACKEND_ESP_NN)
 #define TML_KERNELS_ARMV6M 1
 #else
 #define TML_KERNELS_ARMV6M 0

@@ -27,10 +27,21 @@
 
 #include "../tml_kernels.h"
 
+/* ARMv7-M without DSP (Cortex-M3) runs the same kernels (DEPTHWISE_CONV_2D only with one input channel) with
+ * Thumb-2 loops of their own (the matrix and one-batch FULLY_CONNECTED loops): naked assembly
+ * functions (they save what they use, so every -O level and frame-pointer choice compiles them) with
+ * post-indexed LDRSB and MLA, which ARMv6-M lacks, and the requantization's product from SMLAL. */
+#if defined(__ARM_ARCH_7M__) && !defined(TML_ARMV6M_NO_ASM)
+#define TML_ARMV7M_ASM 1
+#else
+#define TML_ARMV7M_ASM 0
+#endif
+
 /* arm_nn_requantize(val, mult, shift) (CMSIS-NN, TFLM's MultiplyByQuantizedMultiplier): the
  * doubling high multiply (val << left) * mult + 2^30 >> 31, then the rounding right shift.
  * tml_armv6m_rq_t holds what depends on the channel only (a kernel prepares it once per channel). */
 typedef struct {
+    int32_t mult;     /* the multiplier (ARMv7-M: SMLAL) */
     int32_t mh;       /* mult >> 16 */
     uint32_t ml;      /* mult & 0xFFFF */
     int32_t left;     /* max(shift, 0) */
@@ -41,6 +52,7 @@ typedef struct {
 
 static inline tml_armv6m_rq_t tml_armv6m_rq(int32_t mult, int32_t shift) {
     tml_armv6m_rq_t r;
+    r.mult = mult;
     r.mh = mult >> 16;
     r.ml = (uint32_t)mult & 0xFFFFu;
     r.left = shift > 0 ? shift : 0;
@@ -52,6 +64,10 @@ static inline tml_armv6m_rq_t tml_armv6m_rq(int32_t mult, int32_t shift) {
 
 static inline int32_t tml_armv6m_requantize_rq(int32_t val, const tml_armv6m_rq_t *q) {
     const int32_t x = (int32_t)((uint32_t)val << q->left);
+#if defined(__ARM_ARCH_7M__)
+    /* ARMv7-M multiplies 32x32 -> 64 in one instruction (SMLAL): arm_nn_doubling_high_mult_no_sat as is */
+    const int32_t r = (int32_t)(((int64_t)x * q->mult + (1 << 30)) >> 31);
+#else
     const int32_t xh = x >> 16;
     const uint32_t xl = (uint32_t)x & 0xFFFFu;
     const uint32_t lo = xl * q->ml;
@@ -60,6 +76,7 @@ static inline int32_t tml_armv6m_requantize_rq(int32_t val, const tml_armv6m_rq_
      * never reach bit 31 of x * mult + 2^30 */
     const uint32_t c = (lo >> 16) + ((uint32_t)mid1 & 0xFFFFu) + ((uint32_t)mid2 & 0xFFFFu);
     const int32_t r = (int32_t)((uint32_t)(xh * q->mh + (mid1 >> 16) + (mid2 >> 16)) * 2u + ((c + 0x4000u) >> 15));
+#endif
     /* arm_nn_divide_by_power_of_two: round half away from zero (mask 0: r) */
     const int32_t rem = r & q->mask;
     const int32_t d = r >> q->right;

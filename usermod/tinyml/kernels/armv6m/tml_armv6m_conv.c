@@ -10,6 +10,50 @@
 #if TML_KERNELS_ARMV6M
 #include <string.h>
 
+#if TML_ARMV7M_ASM
+#define TML_UNUSED __attribute__((unused))
+#define TML_T2_STEP                                                                                        \
+    "ldrsb r8, [r0], #1\n\t"                                                                              \
+    "ldrsb r9, [r2], #1\n\t"                                                                              \
+    "ldrsb r10, [r1], #1\n\t"                                                                             \
+    "ldrsb r11, [r3], #1\n\t"                                                                             \
+    "mla r4, r8, r9, r4\n\t"                                                                              \
+    "mla r5, r8, r11, r5\n\t"                                                                             \
+    "mla r6, r10, r9, r6\n\t"                                                                             \
+    "mla r7, r10, r11, r7\n\t"
+/* ARMv7-M (Thumb-2): s[0..3] = sum_k a0[k] w0[k], a0 w1, a1 w0, a1 w1 (k < K, K >= 1; K and s on the
+ * stack). Per k 4 post-indexed LDRSB and 4 MLA; K % 4 steps first, then 4 steps per pass (34 instructions
+ * per 16 MACs). r0-r3 the pointers, r4-r7 the sums, r8-r11 the values, r12 and lr the counters. */
+__attribute__((naked, noinline)) static void dot_2x2_t2(TML_UNUSED const int8_t *a0, TML_UNUSED const int8_t *a1,
+    TML_UNUSED const int8_t *w0, TML_UNUSED const int8_t *w1, TML_UNUSED int32_t K, TML_UNUSED int32_t *s) {
+    __asm__(
+        ".syntax unified\n\t"
+        "push {r4-r11, lr}\n\t"
+        "ldr r12, [sp, #36]\n\t"
+        "movs r4, #0\n\t"
+        "movs r5, #0\n\t"
+        "movs r6, #0\n\t"
+        "movs r7, #0\n\t"
+        "ands lr, r12, #3\n\t"
+        "beq 2f\n\t"
+        "1:\n\t" TML_T2_STEP
+        "subs lr, lr, #1\n\t"
+        "bne 1b\n\t"
+        "2:\n\t"
+        "lsrs r12, r12, #2\n\t"
+        "beq 4f\n\t"
+        "3:\n\t" TML_T2_STEP TML_T2_STEP TML_T2_STEP TML_T2_STEP
+        "subs r12, r12, #1\n\t"
+        "bne 3b\n\t"
+        "4:\n\t"
+        "ldr r12, [sp, #40]\n\t"
+        "stm r12, {r4-r7}\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef TML_T2_STEP
+#undef TML_UNUSED
+#endif
+
 /* s[0..3] = sum_k a0[k] w0[k], a0 w1, a1 w0, a1 w1 (k < K, K >= 1). */
 static void dot_2x2(const int8_t *a0, const int8_t *a1, const int8_t *w0, const int8_t *w1, int32_t K, int32_t *s) {
 #if defined(__ARM_ARCH_6M__) && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__) && !defined(TML_ARMV6M_NO_ASM)
@@ -48,6 +92,8 @@ static void dot_2x2(const int8_t *a0, const int8_t *a1, const int8_t *w0, const 
     s[1] = s01;
     s[2] = s10;
     s[3] = s11;
+#elif TML_ARMV7M_ASM
+    dot_2x2_t2(a0, a1, w0, w1, K, s);
 #else
     int32_t s00 = 0, s01 = 0, s10 = 0, s11 = 0;
     for (int32_t k = 0; k < K; ++k) {
@@ -117,12 +163,26 @@ static void mm_pixels(const int8_t *a0, const int8_t *a1, int8_t *o0, int8_t *o1
 
 /* ---- CONV_2D ---- */
 
+/* The fewest MACs per output a layer needs to run here. ARMv6-M: 2 (a 1-MAC layer gains nothing from
+ * the channel sums). ARMv7-M (Cortex-M3): CONV_2D 24, FULLY_CONNECTED 16: CMSIS-NN's plain C wins where
+ * the products per output are few, its per-output work being shorter. On MPS2_AN385,
+ * pretrainedResnet_quant's 1x1 layer of depth 16 took 1.126x its instructions here and ad01_int8's
+ * FULLY_CONNECTED of depth 8 1.184x, while resnet's first layer (3x3x3: 27) took 0.897x and its 1x1
+ * layer of depth 32 0.943x. */
+#if defined(__ARM_ARCH_7M__)
+#define TML_ARMV6M_MIN_K 24
+#define TML_ARMV6M_MIN_FC_K 16
+#else
+#define TML_ARMV6M_MIN_K 2
+#define TML_ARMV6M_MIN_FC_K 1
+#endif
+
 int tml_armv6m_conv_ok(const tml_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
     const tml_dims_t *out) {
     /* not grouped; the padding value (the input zero point) an int8; at least 2 MACs per output
      * (a 1-MAC layer gains nothing from the channel sums) */
     return f->c == in->c && f->n == out->c && in->n == out->n && p->input_offset >= -127 &&
-        p->input_offset <= 128 && (int64_t)f->h * f->w * f->c >= 2;
+        p->input_offset <= 128 && (int64_t)f->h * f->w * f->c >= TML_ARMV6M_MIN_K;
 }
 
 static int conv_direct(const tml_conv_params_t *p, const tml_dims_t *f) {
@@ -248,6 +308,39 @@ __attribute__((naked, noinline)) static void dot_1x4_asm(TML_UNUSED int32_t *st,
         "pop {r4-r7, pc}\n\t");
 }
 #undef TML_UNUSED
+#elif TML_ARMV7M_ASM
+#define TML_ARMV6M_FC_ASM 1
+#define TML_UNUSED __attribute__((unused))
+/* ARMv7-M (Thumb-2): st[0..3] += sum_k (x[k] + off) * w_r[k] for the 4 rows w_r = w + r * K; st[4]: off;
+ * K >= 1. Per 4 MACs 12 instructions: 5 post-indexed LDRSB, the offset's ADD, 4 MLA, the compare and
+ * branch. r1 x, r12 its end, r2 and r9-r11 the rows, r4-r7 the sums, r8 the offset, lr x + off. */
+__attribute__((naked, noinline)) static void dot_1x4_asm(TML_UNUSED int32_t *st, TML_UNUSED const int8_t *x,
+    TML_UNUSED const int8_t *w, TML_UNUSED int32_t K) {
+    __asm__(
+        ".syntax unified\n\t"
+        "push {r4-r11, lr}\n\t"
+        "ldm r0, {r4-r8}\n\t"
+        "add r9, r2, r3\n\t"
+        "add r10, r9, r3\n\t"
+        "add r11, r10, r3\n\t"
+        "add r12, r1, r3\n\t"
+        "1:\n\t"
+        "ldrsb lr, [r1], #1\n\t"
+        "add lr, lr, r8\n\t"
+        "ldrsb r3, [r2], #1\n\t"
+        "mla r4, lr, r3, r4\n\t"
+        "ldrsb r3, [r9], #1\n\t"
+        "mla r5, lr, r3, r5\n\t"
+        "ldrsb r3, [r10], #1\n\t"
+        "mla r6, lr, r3, r6\n\t"
+        "ldrsb r3, [r11], #1\n\t"
+        "mla r7, lr, r3, r7\n\t"
+        "cmp r1, r12\n\t"
+        "bne 1b\n\t"
+        "stm r0, {r4-r7}\n\t"
+        "pop {r4-r11, pc}\n\t");
+}
+#undef TML_UNUSED
 #else
 #define TML_ARMV6M_FC_ASM 0
 #endif
@@ -316,7 +409,7 @@ int tml_armv6m_fc_ok(const tml_fc_params_t *p, const tml_quant_params_t *q, cons
      * 135 us against CMSIS-NN's 67 us); depth 1 only there (more batches: a 1-MAC output gains nothing
      * from the channel sums) */
     return (q->is_per_channel || p->filter_offset == 0) && in->c == f->n && f->c == out->c && in->n == out->n &&
-        (f->n >= 2 || in->n == 1);
+        (f->n >= 2 || in->n == 1) && f->n >= TML_ARMV6M_MIN_FC_K;
 }
 
 int32_t tml_fully_connected_s8_armv6m_get_buffer_size(const tml_fc_params_t *p, const tml_dims_t *f,
