@@ -5,8 +5,8 @@
  * (tml_kernels.h) is 1. The C is what every build runs, except the
  * multiply-accumulate loops (matrix, depthwise), which ARMv6-M builds at -O2/-O3 run as
  * inline assembly (the same operations; -Os, -O0 and the host library libtinyml-armv6m.so
- * runs the C), and the one-batch FULLY_CONNECTED loop, a naked assembly function on every
- * ARMv6-M build (the host library runs its C).
+ * runs the C), and the one-batch FULLY_CONNECTED loop and the output requantization
+ * (tml_armv6m_out), naked assembly functions on every ARMv6-M build (the host library runs their C).
  *
  * What the M0+ has and CMSIS-NN's plain C does not use: a 1-cycle MULS, eight
  * low registers (loads take register offsets), and no 32x32->64 multiply (a
@@ -86,6 +86,26 @@ static inline int32_t tml_armv6m_requantize_rq(int32_t val, const tml_armv6m_rq_
 static inline int32_t tml_armv6m_requantize(int32_t val, int32_t mult, int32_t shift) {
     const tml_armv6m_rq_t q = tml_armv6m_rq(mult, shift);
     return tml_armv6m_requantize_rq(val, &q);
+}
+
+/* requantize(acc, mult, shift) + lim[0], clamped to [lim[1], lim[2]] (lim: output offset, activation min,
+ * max): an output value. ARMv6-M builds run it as an assembly function (tml_armv6m_conv.c). */
+#if defined(__ARM_ARCH_6M__) && !defined(TML_ARMV6M_NO_ASM)
+#define TML_ARMV6M_OUT_ASM 1
+int32_t tml_armv6m_out_asm(int32_t acc, int32_t mult, int32_t shift, const int32_t *lim);
+#else
+#define TML_ARMV6M_OUT_ASM 0
+#endif
+
+static inline int8_t tml_armv6m_out(int32_t acc, int32_t mult, int32_t shift, const int32_t *lim) {
+#if TML_ARMV6M_OUT_ASM
+    return (int8_t)tml_armv6m_out_asm(acc, mult, shift, lim);
+#else
+    int32_t v = tml_armv6m_requantize(acc, mult, shift) + lim[0];
+    v = v < lim[1] ? lim[1] : v;
+    v = v > lim[2] ? lim[2] : v;
+    return (int8_t)v;
+#endif
 }
 
 /* Whether the ARMv6-M kernel runs a layer (the selection table's rule; the same for every row view

@@ -126,15 +126,82 @@ typedef struct {
     const int32_t *sums;
     const int32_t *mult, *shift;
     int32_t per_channel; /* mult/shift: one per channel, else one */
-    int32_t out_off, act_min, act_max;
+    int32_t lim[3];      /* output offset, activation min, max */
 } mm_out_t;
+
+#if TML_ARMV6M_OUT_ASM
+#define TML_UNUSED __attribute__((unused))
+/* tml_armv6m_out (tml_armv6m.h) on ARMv6-M: about 50 instructions where GCC's code for the C takes about 75 (it keeps the 64-bit sum in pieces). The
+ * product's 64 bits are summed with ADCS: xl * ml + (xh * ml + xl * mh) * 2^16 + xh * mh * 2^32 (x and
+ * mult split into signed high and unsigned low halves), then r = 2 * hi + ((lo >> 30) + 1) >> 1, which
+ * is (x * mult + 2^30) >> 31; then arm_nn_divide_by_power_of_two. */
+__attribute__((naked, noinline)) int32_t tml_armv6m_out_asm(TML_UNUSED int32_t acc, TML_UNUSED int32_t mult,
+    TML_UNUSED int32_t shift, TML_UNUSED const int32_t *lim) {
+    __asm__(
+        ".syntax unified\n\t"
+        "push {r4-r6, lr}\n\t"
+        "cmp r2, #0\n\t"
+        "ble 1f\n\t"
+        "lsls r0, r2\n\t"          /* left shift; right 0 */
+        "movs r2, #0\n\t"
+        "b 2f\n\t"
+        "1:\n\t"
+        "rsbs r2, r2, #0\n\t"      /* right = -shift */
+        "2:\n\t"
+        "asrs r5, r1, #16\n\t"     /* mh */
+        "uxth r1, r1\n\t"          /* ml */
+        "asrs r4, r0, #16\n\t"     /* xh */
+        "uxth r0, r0\n\t"          /* xl */
+        "movs r6, r0\n\t"
+        "muls r6, r1\n\t"          /* lo = xl * ml */
+        "muls r0, r5\n\t"          /* xl * mh */
+        "muls r1, r4\n\t"          /* xh * ml */
+        "muls r4, r5\n\t"          /* hi = xh * mh */
+        "lsls r5, r1, #16\n\t"
+        "asrs r1, r1, #16\n\t"
+        "adds r6, r6, r5\n\t"
+        "adcs r4, r1\n\t"
+        "lsls r5, r0, #16\n\t"
+        "asrs r0, r0, #16\n\t"
+        "adds r6, r6, r5\n\t"
+        "adcs r4, r0\n\t"
+        "lsrs r6, r6, #30\n\t"
+        "adds r6, #1\n\t"
+        "lsrs r6, r6, #1\n\t"
+        "lsls r4, r4, #1\n\t"
+        "adds r4, r4, r6\n\t"      /* r */
+        "movs r5, #1\n\t"
+        "lsls r5, r2\n\t"
+        "subs r5, #1\n\t"          /* mask */
+        "movs r6, r4\n\t"
+        "ands r6, r5\n\t"          /* remainder */
+        "asrs r5, r5, #1\n\t"      /* half */
+        "asrs r4, r2\n\t"          /* d = r >> right */
+        "lsrs r0, r4, #31\n\t"
+        "adds r5, r5, r0\n\t"      /* threshold: half + (d < 0) */
+        "cmp r6, r5\n\t"
+        "ble 3f\n\t"
+        "adds r4, #1\n\t"
+        "3:\n\t"
+        "ldm r3!, {r0, r1, r2}\n\t" /* output offset, min, max */
+        "adds r4, r4, r0\n\t"
+        "cmp r4, r1\n\t"
+        "bge 4f\n\t"
+        "movs r4, r1\n\t"
+        "4:\n\t"
+        "cmp r4, r2\n\t"
+        "ble 5f\n\t"
+        "movs r4, r2\n\t"
+        "5:\n\t"
+        "movs r0, r4\n\t"
+        "pop {r4-r6, pc}\n\t");
+}
+#undef TML_UNUSED
+#endif
 
 static inline int8_t out_s8(const mm_out_t *o, int32_t acc, int32_t n) {
     const int32_t i = o->per_channel ? n : 0;
-    int32_t v = tml_armv6m_requantize(acc + o->sums[n], o->mult[i], o->shift[i]) + o->out_off;
-    v = v < o->act_min ? o->act_min : v;
-    v = v > o->act_max ? o->act_max : v;
-    return (int8_t)v;
+    return tml_armv6m_out(acc + o->sums[n], o->mult[i], o->shift[i], o->lim);
 }
 
 /* Output pixels o0 (from activations a0) and o1 (from a1; NULL: one pixel) of N channels. */
@@ -189,6 +256,83 @@ static int conv_direct(const tml_conv_params_t *p, const tml_dims_t *f) {
     return f->h == 1 && f->w == 1 && p->padding.h == 0 && p->padding.w == 0;
 }
 
+/* GCC turns a copy loop into a memcpy call (-ftree-loop-distribute-patterns), which patch_rows avoids */
+#if defined(__GNUC__) && !defined(__clang__)
+#define TML_NO_MEMCPY_IDIOM __attribute__((noinline, optimize("no-tree-loop-distribute-patterns")))
+#else
+#define TML_NO_MEMCPY_IDIOM __attribute__((noinline))
+#endif
+
+/* A window inside the input: fh rows of n bytes (n <= PATCH_ROW_MAX), step bytes apart, into dst, byte by
+ * byte. A memcpy call per row costs more than such a row (micro_speech's 10x8 filter of one channel: per
+ * 8-byte row about 58 instructions in newlib's memcpy on ARMv6-M and 64 in tml_im2col_s8 around it). */
+#define PATCH_ROW_MAX 32
+static TML_NO_MEMCPY_IDIOM void patch_rows(int8_t *dst, const int8_t *src, int32_t step, int32_t fh, int32_t n) {
+    uint8_t *d = (uint8_t *)dst; /* unsigned bytes: LDRB/STRB take immediate offsets on ARMv6-M, LDRSB not */
+    for (int32_t fy = 0; fy < fh; ++fy, src += step) {
+        const uint8_t *s = (const uint8_t *)src, *end4 = s + (n & ~3), *end = s + n;
+        for (; s != end4; s += 4, d += 4) {
+            const uint8_t a = s[0], b = s[1], c = s[2], e = s[3];
+            d[0] = a;
+            d[1] = b;
+            d[2] = c;
+            d[3] = e;
+        }
+        while (s != end) {
+            *d++ = *s++;
+        }
+    }
+}
+
+/* A window across the input's edge: fh rows of n bytes into dst, row fy from in + off + fy * step where
+ * rows [y_lo, y_hi) are inside, bytes [lo, hi) of each such row inside, the rest the padding value; as
+ * patch_rows, byte by byte. off may be negative: only the bytes inside are addressed. */
+static TML_NO_MEMCPY_IDIOM void patch_rows_clipped(int8_t *dst, const int8_t *in, int32_t off, int32_t step,
+    int32_t fh, int32_t n, int32_t y_lo, int32_t y_hi, int32_t lo, int32_t hi, int8_t pad) {
+    for (int32_t fy = 0; fy < fh; ++fy, off += step, dst += n) {
+        const int inside = fy >= y_lo && fy < y_hi;
+        const int32_t a = inside ? lo : n, b = inside ? hi : n;
+        int32_t i = 0;
+        for (; i < a; ++i) {
+            dst[i] = pad;
+        }
+        for (; i < b; ++i) {
+            dst[i] = in[off + i];
+        }
+        for (; i < n; ++i) {
+            dst[i] = pad;
+        }
+    }
+}
+
+/* The patch of output pixel (oy, ox) into col: where its rows are short and contiguous (dilation.w 1),
+ * patch_rows (the window inside the input) or patch_rows_clipped; else tml_im2col_s8. */
+static void patch(int8_t *col, const int8_t *in_b, const tml_conv_params_t *p, const tml_dims_t *in,
+    const tml_dims_t *f, int32_t oy, int32_t ox) {
+    const int32_t iy0 = oy * p->stride.h - p->padding.h, ix0 = ox * p->stride.w - p->padding.w;
+    const int32_t C = in->c, n = f->w * C, dh = p->dilation.h, step = dh * in->w * C;
+    if (p->dilation.w != 1 || n > PATCH_ROW_MAX) {
+        tml_im2col_s8(col, in_b, p, in, f, oy, ox);
+        return;
+    }
+    if (iy0 >= 0 && iy0 + (f->h - 1) * dh < in->h && ix0 >= 0 && ix0 + f->w <= in->w) {
+        patch_rows(col, in_b + (iy0 * in->w + ix0) * C, step, f->h, n);
+        return;
+    }
+    /* filter rows [y_lo, y_hi) inside (iy0 + fy * dh in [0, h)); columns [x_lo, x_hi) inside */
+    int32_t y_lo = 0, y_hi = f->h, x_lo = ix0 < 0 ? -ix0 : 0, x_hi = in->w - ix0;
+    while (y_lo < f->h && iy0 + y_lo * dh < 0) {
+        ++y_lo;
+    }
+    while (y_hi > y_lo && iy0 + (y_hi - 1) * dh >= in->h) {
+        --y_hi;
+    }
+    x_lo = x_lo < f->w ? x_lo : f->w;
+    x_hi = x_hi > f->w ? f->w : x_hi < x_lo ? x_lo : x_hi;
+    patch_rows_clipped(col, in_b, (iy0 * in->w + ix0) * C, step, f->h, n, y_lo, y_hi, x_lo * C, x_hi * C,
+        (int8_t)-p->input_offset);
+}
+
 int32_t tml_conv_s8_armv6m_get_buffer_size(const tml_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
     (void)in;
@@ -210,7 +354,7 @@ tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_
     if (!ctx->again) { /* else the previous row call's, at the scratch's start whatever its size */
         channel_sums(sums, filter, K, N, bias, p->input_offset);
     }
-    const mm_out_t o = {sums, q->multiplier, q->shift, 1, p->output_offset, p->activation.min, p->activation.max};
+    const mm_out_t o = {sums, q->multiplier, q->shift, 1, {p->output_offset, p->activation.min, p->activation.max}};
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
     for (int32_t b = 0; b < in->n; ++b) {
         const int8_t *in_b = input + b * in_px;
@@ -224,9 +368,9 @@ tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_
                 a0 = in_b + (oy0 * p->stride.h * in->w + ox0 * p->stride.w) * in->c;
                 a1 = in_b + (oy1 * p->stride.h * in->w + ox1 * p->stride.w) * in->c;
             } else {
-                tml_im2col_s8(col, in_b, p, in, f, oy0, ox0);
+                patch(col, in_b, p, in, f, oy0, ox0);
                 if (two) {
-                    tml_im2col_s8(col + K, in_b, p, in, f, oy1, ox1);
+                    patch(col + K, in_b, p, in, f, oy1, ox1);
                 }
                 a0 = col;
                 a1 = col + K;
@@ -369,18 +513,16 @@ static void dot_1x4(const int8_t *x, const int8_t *w, int32_t K, int32_t off, in
 #endif
 }
 
-static inline int8_t vec_out(const tml_quant_params_t *q, const tml_fc_params_t *p, int32_t acc, int32_t n) {
+static inline int8_t vec_out(const tml_quant_params_t *q, const int32_t *lim, int32_t acc, int32_t n) {
     const int32_t i = q->is_per_channel ? n : 0;
-    int32_t v = tml_armv6m_requantize(acc, q->multiplier[i], q->shift[i]) + p->output_offset;
-    v = v < p->activation.min ? p->activation.min : v;
-    v = v > p->activation.max ? p->activation.max : v;
-    return (int8_t)v;
+    return tml_armv6m_out(acc, q->multiplier[i], q->shift[i], lim);
 }
 
 /* one batch: N outputs from the K inputs x */
 static void fc_vec(const tml_fc_params_t *p, const tml_quant_params_t *q, const int8_t *x, const int8_t *w,
     const int32_t *bias, int32_t K, int32_t N, int8_t *y) {
     const int32_t off = p->input_offset;
+    const int32_t lim[3] = {p->output_offset, p->activation.min, p->activation.max};
     int32_t n = 0;
     for (; n + 4 <= N; n += 4, w += 4 * K) {
         int32_t s[5];
@@ -388,17 +530,17 @@ static void fc_vec(const tml_fc_params_t *p, const tml_quant_params_t *q, const 
             s[i] = bias ? bias[n + i] : 0;
         }
         dot_1x4(x, w, K, off, s);
-        y[n] = vec_out(q, p, s[0], n);
-        y[n + 1] = vec_out(q, p, s[1], n + 1);
-        y[n + 2] = vec_out(q, p, s[2], n + 2);
-        y[n + 3] = vec_out(q, p, s[3], n + 3);
+        y[n] = vec_out(q, lim, s[0], n);
+        y[n + 1] = vec_out(q, lim, s[1], n + 1);
+        y[n + 2] = vec_out(q, lim, s[2], n + 2);
+        y[n + 3] = vec_out(q, lim, s[3], n + 3);
     }
     for (; n < N; ++n, w += K) {
         int32_t acc = bias ? bias[n] : 0;
         for (int32_t k = 0; k < K; ++k) {
             acc += (x[k] + off) * w[k];
         }
-        y[n] = vec_out(q, p, acc, n);
+        y[n] = vec_out(q, lim, acc, n);
     }
 }
 
@@ -435,8 +577,8 @@ tml_status_t tml_fully_connected_s8_armv6m(const tml_context_t *ctx, const tml_f
     }
     int32_t *sums = (int32_t *)ctx->buf;
     channel_sums(sums, filter, K, N, bias, p->input_offset);
-    const mm_out_t o = {sums, q->multiplier, q->shift, q->is_per_channel, p->output_offset, p->activation.min,
-        p->activation.max};
+    const mm_out_t o = {sums, q->multiplier, q->shift, q->is_per_channel,
+        {p->output_offset, p->activation.min, p->activation.max}};
     for (int32_t b = 0; b < in->n; b += 2) {
         const int two = b + 1 < in->n;
         mm_pixels(input + b * K, input + (two ? b + 1 : b) * K, output + b * N, two ? output + (b + 1) * N : NULL,

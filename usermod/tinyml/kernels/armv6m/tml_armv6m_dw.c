@@ -103,12 +103,6 @@ static void taps_4(const int8_t *a, int32_t step, const tap_t *tbl, int32_t n, i
 #endif
 }
 
-static inline int8_t out_s8(int32_t acc, const tml_armv6m_rq_t *rq, int32_t out_off, int32_t lo, int32_t hi) {
-    int32_t v = tml_armv6m_requantize_rq(acc, rq) + out_off;
-    v = v < lo ? lo : v;
-    v = v > hi ? hi : v;
-    return (int8_t)v;
-}
 
 /* one input channel: the CONV_2D kernel (apart, so the depthwise loops compile as they did without it) */
 static __attribute__((noinline)) tml_status_t dw_as_conv(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
@@ -135,8 +129,8 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
     int32_t *wsum = (int32_t *)(tbl + f->h * f->w); /* wsum[x]: the weights of filter columns < x */
     const int32_t C = in->c, W = in->w, H = in->h, fh = f->h, fw = f->w, ow = out->w;
     const int32_t sh = p->stride.h, sw = p->stride.w, dh = p->dilation.h, dw = p->dilation.w;
-    const int32_t off = p->input_offset, out_off = p->output_offset;
-    const int32_t lo = p->activation.min, hi = p->activation.max;
+    const int32_t off = p->input_offset;
+    const int32_t lim[3] = {p->output_offset, p->activation.min, p->activation.max};
     const int32_t rs = W * C, step = sh * rs, orow = ow * C;
     /* output rows [y_lo, y_hi) have their whole window inside the input vertically */
     int32_t y_lo = 0, y_hi = out->h;
@@ -152,7 +146,7 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
         for (int32_t c = 0; c < C; ++c) {
             const int8_t *wc = filter + c;
             const int32_t base = bias ? bias[c] : 0;
-            const tml_armv6m_rq_t rq = tml_armv6m_rq(q->multiplier[c], q->shift[c]);
+            const int32_t mult = q->multiplier[c], shift = q->shift[c];
             /* the channel's taps (offsets from the window's origin), filter column by column */
             tap_t *t = tbl;
             wsum[0] = 0;
@@ -187,7 +181,7 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
                         int32_t acc[4] = {k0, k0, k0, k0};
                         taps_4(a, step, tc, n, acc);
                         for (int32_t i = 0; i < 4; ++i) {
-                            o[(oy + i) * orow] = out_s8(acc[i], &rq, out_off, lo, hi);
+                            o[(oy + i) * orow] = tml_armv6m_out(acc[i], mult, shift, lim);
                         }
                     }
                 }
@@ -196,7 +190,7 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
                     for (int32_t k = 0; k < n; ++k) {
                         acc += tc[k].w * a[tc[k].off];
                     }
-                    o[oy * orow] = out_s8(acc, &rq, out_off, lo, hi);
+                    o[oy * orow] = tml_armv6m_out(acc, mult, shift, lim);
                 }
                 /* rows whose window crosses the top or bottom edge */
                 for (oy = 0; oy < out->h; oy = oy + 1 == y_lo ? y_hi : oy + 1) {
@@ -220,7 +214,7 @@ tml_status_t tml_depthwise_conv_s8_armv6m(const tml_context_t *ctx, const tml_dw
                             }
                         }
                     }
-                    o[oy * orow] = out_s8(acc, &rq, out_off, lo, hi);
+                    o[oy * orow] = tml_armv6m_out(acc, mult, shift, lim);
                 }
             }
         }
