@@ -8,19 +8,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "armv6m/tml_armv6m.h"
+#include "arm_nn_requantize_ref.h"
 static uint64_t s = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }
-static int32_t ref(int32_t val, int32_t mult, int32_t shift) {
-    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-    const int64_t p = (int64_t)(1 << 30) + (int64_t)(int32_t)((uint32_t)val << left) * mult;
-    const int32_t r = (int32_t)(p >> 31);
-    const int32_t mask = (int32_t)((1u << right) - 1u);
-    const int32_t rem = r & mask;
-    int32_t d = r >> right, thr = mask >> 1;
-    if (d < 0) thr++;
-    if (rem > thr) d++;
-    return d;
-}
 int main(int argc, char **argv) {
     long n = argc > 1 ? atol(argv[1]) : 1000000, bad = 0, cases = 0;
     for (long i = 0; i < n; i++) {
@@ -42,7 +32,7 @@ int main(int argc, char **argv) {
                 const int64_t a = mult ? want_p / mult : 0;
                 acc = a > INT32_MAX || a < INT32_MIN ? 0 : (int32_t)a;
             }
-            const int32_t want = ref(acc, mult, shift);
+            const int32_t want = arm_nn_requantize_ref(acc, mult, shift);
             const int32_t got = tml_armv6m_requantize_rq(acc, &q);
             cases++;
             if (want != got) {
