@@ -57,7 +57,7 @@ int main(void) {
             } else {
                 /* a tie of the final rounding, r = odd * 2^(right-1), of either sign */
                 const int64_t r = (int64_t)((int32_t)(rnd() % 2001) - 1000) * 2 + 1;
-                const int64_t want = right ? r * ((int64_t)1 << (right - 1)) * ((int64_t)1 << 31) : r * ((int64_t)1 << 31);
+                const int64_t want = (right ? r * ((int64_t)1 << (right - 1)) : r) * ((int64_t)1 << 31);
                 const int64_t a = mult ? want / mult : 0;
                 acc = a > INT32_MAX || a < INT32_MIN ? 0 : (int32_t)a;
             }

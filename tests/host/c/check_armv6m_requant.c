@@ -1,6 +1,6 @@
 /* The ARMv6-M kernels' requantization from 16x16 products (tml_armv6m_requantize_rq,
  * kernels/armv6m/tml_armv6m.h: ARMv6-M has no 32x32 -> 64 multiply) against arm_nn_requantize as CMSIS-NN
- * writes it (the 64-bit doubling high multiply, then arm_nn_divide_by_power_of_two). Random multipliers (also ones with many trailing zero bits, whose
+ * writes it (arm_nn_requantize_ref.h). Random multipliers (also ones with many trailing zero bits, whose
  * products tie for many accumulators, and negative ones), every shift in [-31, 31], accumulators small,
  * large and at both ends of int32, and ties of the final rounding built on purpose; exit status 1 on any
  * difference. */

@@ -131,10 +131,11 @@ typedef struct {
 
 #if TML_ARMV6M_OUT_ASM
 #define TML_UNUSED __attribute__((unused))
-/* tml_armv6m_out (tml_armv6m.h) on ARMv6-M: about 50 instructions where GCC's code for the C takes about 75 (it keeps the 64-bit sum in pieces). The
- * product's 64 bits are summed with ADCS: xl * ml + (xh * ml + xl * mh) * 2^16 + xh * mh * 2^32 (x and
- * mult split into signed high and unsigned low halves), then r = 2 * hi + ((lo >> 30) + 1) >> 1, which
- * is (x * mult + 2^30) >> 31; then arm_nn_divide_by_power_of_two. */
+/* tml_armv6m_out (tml_armv6m.h) on ARMv6-M: about 50 instructions, where GCC's code for the C takes about
+ * 75 (it keeps the 64-bit sum in pieces). The product's 64 bits are summed with ADCS: xl * ml + (xh * ml +
+ * xl * mh) * 2^16 + xh * mh * 2^32 (x and mult split into signed high and unsigned low halves), then
+ * r = 2 * hi + ((lo >> 30) + 1) >> 1, which is (x * mult + 2^30) >> 31; then
+ * arm_nn_divide_by_power_of_two. */
 __attribute__((naked, noinline)) int32_t tml_armv6m_out_asm(TML_UNUSED int32_t acc, TML_UNUSED int32_t mult,
     TML_UNUSED int32_t shift, TML_UNUSED const int32_t *lim) {
     __asm__(
