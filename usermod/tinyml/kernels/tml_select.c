@@ -47,7 +47,7 @@
  * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles, micro_speech's FULLY_CONNECTED in 0.63
  * (rp2040js; README). ARMv7-M builds without DSP (__ARM_ARCH_7M__: the Cortex-M3) take the same
  * kernels, with Thumb-2 loops, under stricter rules (armv6m/: CONV_2D from 24 MACs per output,
- * FULLY_CONNECTED from 16, DEPTHWISE_CONV_2D only with one input channel): 0.88-0.98 of TFLM's
+ * FULLY_CONNECTED from 16, DEPTHWISE_CONV_2D only with one input channel): 0.78-0.96 of TFLM's
  * instructions on the shared models (MPS2_AN385; README).
  * DSP builds (TML_KERNELS_DSP, tml_kernels.h: __ARM_FEATURE_DSP without MVE, or forced
  * on in the host library libtinyml-dsp.so) take our CONV_2D, DEPTHWISE_CONV_2D,

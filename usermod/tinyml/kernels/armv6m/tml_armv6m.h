@@ -28,7 +28,8 @@
 #include "../tml_kernels.h"
 
 /* ARMv7-M without DSP (Cortex-M3) runs the same kernels (DEPTHWISE_CONV_2D only with one input channel) with
- * Thumb-2 loops of their own (the matrix and one-batch FULLY_CONNECTED loops): naked assembly
+ * Thumb-2 loops of their own (CONV_2D 3 pixels x 2 channels, the other matrix loop 2 x 2, the one-batch
+ * FULLY_CONNECTED loop): naked assembly
  * functions (they save what they use, so every -O level and frame-pointer choice compiles them) with
  * post-indexed LDRSB and MLA, which ARMv6-M lacks, and the requantization's product from SMLAL. */
 #if defined(__ARM_ARCH_7M__) && !defined(TML_ARMV6M_NO_ASM)
