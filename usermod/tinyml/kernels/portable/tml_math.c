@@ -131,6 +131,16 @@ static int bit_length64(uint64_t x) {
 #endif
 }
 
+/* One step of a long division by d < 2^24, a byte at a time: the remainder r (< d) times 256 plus the
+ * next byte of the dividend stays below 2^32, so each step is one 32-bit division; q collects the
+ * quotient's bytes. */
+static uint32_t div_byte(uint32_t q, uint32_t *r, uint32_t byte, uint32_t d) {
+    const uint32_t cur = (*r << 8) | byte;
+    const uint32_t qd = cur / d;
+    *r = cur - qd * d;
+    return (q << 8) | qd;
+}
+
 void tml_quantize_multiplier_abc(float a, float b, float c, int32_t *quantized_multiplier, int *shift) {
     uint32_t ma, mb, mc;
     int ea, eb, ec;
@@ -138,14 +148,23 @@ void tml_quantize_multiplier_abc(float a, float b, float c, int32_t *quantized_m
         tml_quantize_multiplier((double)a * (double)b / (double)c, quantized_multiplier, shift);
         return;
     }
-    /* (double)a * (double)b is exact (48 bits); its quotient by c, to 57 bits and a sticky bit,
-     * in two steps of at most 64 bits: P = q1 * mc + r1, (r1 << 32) = q2 * mc + r2 */
+    /* (double)a * (double)b is exact (48 bits); its quotient by c, to 57 bits and a sticky bit:
+     * P = q1 * mc + r1, (r1 << 32) = q2 * mc + r2, by long division a byte at a time (mc < 2^24; q1 < 2^25,
+     * q2 < 2^32), 10 divisions of 32 bits where a 64-bit one is a library loop on 32-bit cores (about
+     * 1,000 instructions on the Cortex-M0+, twice per channel) */
     const uint64_t p = (uint64_t)ma * mb;
-    const uint64_t q1 = p / mc, r1 = p % mc;
-    const uint64_t n2 = r1 << 32;
-    const uint64_t q2 = n2 / mc;
-    const bool sticky = (n2 % mc) != 0u;
-    const uint64_t q = (q1 << 32) | q2; /* p / mc * 2^32, truncated */
+    const uint32_t ph = (uint32_t)(p >> 32), pl = (uint32_t)p;
+    uint32_t r = 0, q1 = 0, q2 = 0;
+    q1 = div_byte(q1, &r, ph >> 8, mc);
+    q1 = div_byte(q1, &r, ph & 0xFFu, mc);
+    for (int i = 24; i >= 0; i -= 8) {
+        q1 = div_byte(q1, &r, (pl >> i) & 0xFFu, mc);
+    }
+    for (int i = 0; i < 4; ++i) {
+        q2 = div_byte(q2, &r, 0u, mc);
+    }
+    const bool sticky = r != 0u;
+    const uint64_t q = ((uint64_t)q1 << 32) | q2; /* p / mc * 2^32, truncated */
     /* round to the double's 53 bits, to nearest, ties to even */
     const int nb = bit_length64(q), drop = nb - 53; /* q has 55..57 bits: drop 2..4 */
     uint64_t m = q >> drop;
