@@ -39,54 +39,29 @@
 #endif
 
 /* arm_nn_requantize(val, mult, shift) (CMSIS-NN, TFLM's MultiplyByQuantizedMultiplier): the
- * doubling high multiply (val << left) * mult + 2^30 >> 31, then the rounding right shift.
- * tml_armv6m_rq_t holds what depends on the channel only (a kernel prepares it once per channel). */
-typedef struct {
-    int32_t mult;     /* the multiplier (ARMv7-M: SMLAL) */
-    int32_t mh;       /* mult >> 16 */
-    uint32_t ml;      /* mult & 0xFFFF */
-    int32_t left;     /* max(shift, 0) */
-    int32_t right;    /* max(-shift, 0) */
-    int32_t mask;     /* (1 << right) - 1 */
-    int32_t half;     /* mask >> 1 */
-} tml_armv6m_rq_t;
-
-static inline tml_armv6m_rq_t tml_armv6m_rq(int32_t mult, int32_t shift) {
-    tml_armv6m_rq_t r;
-    r.mult = mult;
-    r.mh = mult >> 16;
-    r.ml = (uint32_t)mult & 0xFFFFu;
-    r.left = shift > 0 ? shift : 0;
-    r.right = shift > 0 ? 0 : -shift;
-    r.mask = (int32_t)((1u << r.right) - 1u);
-    r.half = r.mask >> 1;
-    return r;
-}
-
-static inline int32_t tml_armv6m_requantize_rq(int32_t val, const tml_armv6m_rq_t *q) {
-    const int32_t x = (int32_t)((uint32_t)val << q->left);
+ * doubling high multiply (val << left) * mult + 2^30 >> 31, then the rounding right shift. */
+static inline int32_t tml_armv6m_requantize(int32_t val, int32_t mult, int32_t shift) {
+    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const int32_t x = (int32_t)((uint32_t)val << left);
 #if defined(__ARM_ARCH_7M__)
     /* ARMv7-M multiplies 32x32 -> 64 in one instruction (SMLAL): arm_nn_doubling_high_mult_no_sat as is */
-    const int32_t r = (int32_t)(((int64_t)x * q->mult + (1 << 30)) >> 31);
+    const int32_t r = (int32_t)(((int64_t)x * mult + (1 << 30)) >> 31);
 #else
-    const int32_t xh = x >> 16;
-    const uint32_t xl = (uint32_t)x & 0xFFFFu;
-    const uint32_t lo = xl * q->ml;
-    const int32_t mid1 = xh * (int32_t)q->ml, mid2 = (int32_t)xl * q->mh;
+    /* ARMv6-M has no 32x32 -> 64 multiply (a libgcc call): the high word from four 16x16 products */
+    const int32_t mh = mult >> 16, xh = x >> 16;
+    const uint32_t ml = (uint32_t)mult & 0xFFFFu, xl = (uint32_t)x & 0xFFFFu;
+    const uint32_t lo = xl * ml;
+    const int32_t mid1 = xh * (int32_t)ml, mid2 = (int32_t)xl * mh;
     /* x * mult = (xh*mh + mid1_hi + mid2_hi) * 2^32 + c * 2^16 + (lo & 0xFFFF): the low 16 bits
      * never reach bit 31 of x * mult + 2^30 */
     const uint32_t c = (lo >> 16) + ((uint32_t)mid1 & 0xFFFFu) + ((uint32_t)mid2 & 0xFFFFu);
-    const int32_t r = (int32_t)((uint32_t)(xh * q->mh + (mid1 >> 16) + (mid2 >> 16)) * 2u + ((c + 0x4000u) >> 15));
+    const int32_t r = (int32_t)((uint32_t)(xh * mh + (mid1 >> 16) + (mid2 >> 16)) * 2u + ((c + 0x4000u) >> 15));
 #endif
     /* arm_nn_divide_by_power_of_two: round half away from zero (mask 0: r) */
-    const int32_t rem = r & q->mask;
-    const int32_t d = r >> q->right;
-    return d + (rem > q->half + (int32_t)((uint32_t)d >> 31));
-}
-
-static inline int32_t tml_armv6m_requantize(int32_t val, int32_t mult, int32_t shift) {
-    const tml_armv6m_rq_t q = tml_armv6m_rq(mult, shift);
-    return tml_armv6m_requantize_rq(val, &q);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t rem = r & mask;
+    const int32_t d = r >> right;
+    return d + (rem > (mask >> 1) + (int32_t)((uint32_t)d >> 31));
 }
 
 /* requantize(acc, mult, shift) + lim[0], clamped to [lim[1], lim[2]] (lim: output offset, activation min,

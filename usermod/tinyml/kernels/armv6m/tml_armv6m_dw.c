@@ -103,7 +103,6 @@ static void taps_4(const int8_t *a, int32_t step, const tap_t *tbl, int32_t n, i
 #endif
 }
 
-
 /* one input channel: the CONV_2D kernel (apart, so the depthwise loops compile as they did without it) */
 static __attribute__((noinline)) tml_status_t dw_as_conv(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
