@@ -225,6 +225,182 @@ static inline void dot_4x1(const uint32_t *wide, int32_t K, const int8_t *w, int
     s[3] = s3;
 }
 
+/* The 4-pixel pass over every channel in one function (tml_dsp_mm4), where the call allows it
+ * (mm4_ok: the patch whole words, tml_dsp_small, every right shift at most 22). Its requantization
+ * folds the output offset into tml_dsp_requantize_s's rounding constant: c = (1 + 2 out_off) << right,
+ * that is 2^right + (out_off << (right + 1)), so that v = (2 h + c + (h < 0 ? -1 : 0)) >> (right + 1) is
+ * the requantized value plus the offset (|2 h| < 2^29, 2^right <= 2^22, |out_off << (right + 1)| <= 2^30:
+ * the sum stays in int32, and a multiple of 2^(right + 1) added before the floor shift adds its quotient
+ * after it). SSAT makes it int8; only an activation narrower than [-128, 127] is clamped again. Per
+ * output 7 instructions (LSL, SMMULR, 2 ADD, ASR, SSAT, STRB), against about 30 for mm_pixels4's code. */
+typedef struct {
+    const uint32_t *wide;  /* 0: the 4-pixel widened patches */
+    int32_t k4;            /* 4: K / 4 (K a multiple of 4, at least 4) */
+    const int32_t *bias;   /* 8: the next channel's bias, or NULL (advanced per channel) */
+    const int32_t *mult;   /* 12: the next channel's multiplier (advanced) */
+    const int32_t *shift;  /* 16: the next channel's shift (advanced) */
+    int8_t *out;           /* 20: pixel 0's output of the next channel (advanced) */
+    int32_t stride;        /* 24: bytes from one pixel's outputs to the next's (N) */
+    int32_t n;             /* 28: channels left, at least 1 */
+    int32_t off1;          /* 32: 1 + 2 * the output offset */
+    int32_t clamp;         /* 36: 0 where [lo, hi] is [-128, 127] */
+    int32_t lo, hi;        /* 40, 44 */
+} tml_dsp_mm4_t;
+
+/* whether tml_dsp_mm4 may run a call: see above (small: tml_dsp_small's answer) */
+static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
+    if (!small || (K & 3) != 0 || K < 4) {
+        return 0;
+    }
+    for (int32_t n = 0; n < N; ++n) {
+        if (shift[n] < -22) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+#define TML_UNUSED __attribute__((unused))
+/* Naked: the dot-product loop takes 14 registers (r0-r3 a pixel pair's widened words, r4-r7 the 4
+ * pixels' accumulators, r8 the patches, r9 the weights, r10 r11 the weights widened, r12 the count, lr
+ * the state). Per 4 weights 13 instructions, four blocks per pass: a count that is not a multiple of 4
+ * enters at the block that leaves a multiple (TBB). The channel loop is written twice, without and with
+ * the clamp to [lo, hi]. */
+#define TML_DSP_MM4_BLOCK \
+        "ldr r10, [r9], #4\n\t" \
+        "sxtb16 r11, r10\n\t" \
+        "sxtb16 r10, r10, ror #8\n\t" \
+        "ldmia r8!, {r0, r1, r2, r3}\n\t" \
+        "smlad r4, r0, r11, r4\n\t" \
+        "smlad r5, r2, r11, r5\n\t" \
+        "smlad r4, r1, r10, r4\n\t" \
+        "smlad r5, r3, r10, r5\n\t" \
+        "ldmia r8!, {r0, r1, r2, r3}\n\t" \
+        "smlad r6, r0, r11, r6\n\t" \
+        "smlad r7, r2, r11, r7\n\t" \
+        "smlad r6, r1, r10, r6\n\t" \
+        "smlad r7, r3, r10, r7\n\t"
+#define TML_DSP_MM4_RQ(A) \
+        "lsls " A ", " A ", r3\n\t" \
+        "smmulr " A ", " A ", r2\n\t" \
+        "add r0, r11, " A ", lsl #1\n\t" \
+        "add " A ", r0, " A ", asr #31\n\t" \
+        "asrs " A ", " A ", r1\n\t" \
+        "ssat " A ", #8, " A "\n\t"
+#define TML_DSP_MM4_CLAMP1(A) \
+        "cmp " A ", r0\n\t" \
+        "it lt\n\t" \
+        "movlt " A ", r0\n\t" \
+        "cmp " A ", r1\n\t" \
+        "it gt\n\t" \
+        "movgt " A ", r1\n\t"
+#define TML_DSP_MM4_CLAMP \
+        "ldr r0, [lr, #40]\n\t" \
+        "ldr r1, [lr, #44]\n\t" \
+        TML_DSP_MM4_CLAMP1("r4") TML_DSP_MM4_CLAMP1("r5") TML_DSP_MM4_CLAMP1("r6") TML_DSP_MM4_CLAMP1("r7")
+#define TML_DSP_MM4_CHANNELS(CLAMP) \
+        "1:\n\t" /* a channel: the accumulators start at its bias */ \
+        "ldr r8, [lr, #0]\n\t" \
+        "ldr r12, [lr, #4]\n\t" \
+        "ldr r0, [lr, #8]\n\t" \
+        "cbz r0, 2f\n\t" \
+        "ldr r4, [r0], #4\n\t" \
+        "str r0, [lr, #8]\n\t" \
+        "b 3f\n\t" \
+        "2:\n\t" \
+        "movs r4, #0\n\t" \
+        "3:\n\t" \
+        "mov r5, r4\n\t" \
+        "mov r6, r4\n\t" \
+        "mov r7, r4\n\t" \
+        "and r0, r12, #3\n\t" \
+        "add r12, r12, #3\n\t" \
+        "bic r12, r12, #3\n\t" \
+        "tbb [pc, r0]\n\t" \
+        "0:\n\t" \
+        ".byte (4f - 0b) / 2, (7f - 0b) / 2, (6f - 0b) / 2, (5f - 0b) / 2\n\t" \
+        ".p2align 1\n\t" \
+        "4:\n\t" TML_DSP_MM4_BLOCK \
+        "5:\n\t" TML_DSP_MM4_BLOCK \
+        "6:\n\t" TML_DSP_MM4_BLOCK \
+        "7:\n\t" TML_DSP_MM4_BLOCK \
+        "subs r12, r12, #4\n\t" \
+        "bne 4b\n\t" \
+        /* the channel's constants: r3 left + 1, r1 right + 1, r11 c, r2 the multiplier */ \
+        "ldr r0, [lr, #16]\n\t" \
+        "ldr r1, [r0], #4\n\t" \
+        "str r0, [lr, #16]\n\t" \
+        "ldr r0, [lr, #12]\n\t" \
+        "ldr r2, [r0], #4\n\t" \
+        "str r0, [lr, #12]\n\t" \
+        "bic r3, r1, r1, asr #31\n\t" \
+        "adds r3, r3, #1\n\t" \
+        "rsbs r1, r1, #0\n\t" \
+        "bic r1, r1, r1, asr #31\n\t" \
+        "ldr r11, [lr, #32]\n\t" \
+        "lsl r11, r11, r1\n\t" \
+        "adds r1, r1, #1\n\t" \
+        TML_DSP_MM4_RQ("r4") TML_DSP_MM4_RQ("r5") TML_DSP_MM4_RQ("r6") TML_DSP_MM4_RQ("r7") \
+        CLAMP \
+        "ldr r12, [lr, #20]\n\t" \
+        "ldr r8, [lr, #24]\n\t" \
+        "strb r4, [r12]\n\t" \
+        "strb r5, [r12, r8]\n\t" \
+        "strb r6, [r12, r8, lsl #1]\n\t" \
+        "adds r0, r12, #1\n\t" \
+        "str r0, [lr, #20]\n\t" \
+        "add r12, r12, r8\n\t" \
+        "strb r7, [r12, r8, lsl #1]\n\t" \
+        "ldr r0, [lr, #28]\n\t" \
+        "subs r0, r0, #1\n\t" \
+        "str r0, [lr, #28]\n\t" \
+        "bne 1b\n\t" \
+        "pop {r4-r11, pc}\n\t"
+__attribute__((naked, noinline)) static void tml_dsp_mm4(TML_UNUSED tml_dsp_mm4_t *st, TML_UNUSED const int8_t *w) {
+    __asm__(
+        ".syntax unified\n\t"
+        "push {r4-r11, lr}\n\t"
+        "mov lr, r0\n\t"
+        "mov r9, r1\n\t"
+        "ldr r0, [lr, #36]\n\t"
+        "cmp r0, #0\n\t"
+        "bne.w 8f\n\t"
+        TML_DSP_MM4_CHANNELS("")
+        "8:\n\t"
+        TML_DSP_MM4_CHANNELS(TML_DSP_MM4_CLAMP));
+}
+#undef TML_DSP_MM4_CHANNELS
+#undef TML_DSP_MM4_CLAMP
+#undef TML_DSP_MM4_CLAMP1
+#undef TML_DSP_MM4_RQ
+#undef TML_DSP_MM4_BLOCK
+#undef TML_UNUSED
+#else
+/* the same in C (the host library runs it) */
+static void tml_dsp_mm4(tml_dsp_mm4_t *st, const int8_t *w) {
+    const int32_t K = 4 * st->k4;
+    for (; st->n > 0; --st->n, w += K) {
+        const int32_t b = st->bias ? *st->bias++ : 0;
+        int32_t s[4] = {b, b, b, b};
+        dot_4x1(st->wide, K, w, s);
+        const int32_t shift = *st->shift++, mult = *st->mult++;
+        const int32_t left1 = (shift > 0 ? shift : 0) + 1, right = shift > 0 ? 0 : -shift;
+        const uint32_t c = (uint32_t)st->off1 << right;
+        for (int i = 0; i < 4; ++i) {
+            const int32_t h = tml_smmulr((int32_t)((uint32_t)s[i] << left1), mult);
+            int32_t v = (int32_t)((uint32_t)h * 2u + c + (uint32_t)(h >> 31)) >> (right + 1);
+            v = v < -128 ? -128 : v > 127 ? 127 : v;
+            if (st->clamp) {
+                v = v < st->lo ? st->lo : v > st->hi ? st->hi : v;
+            }
+            st->out[i * st->stride] = (int8_t)v;
+        }
+        ++st->out;
+    }
+}
+#endif
+
 /* Output pixels o[0..3] of N channels, from the 4-pixel widened patches (see mm_pixels). */
 static inline __attribute__((always_inline)) void mm_pixels4(const uint32_t *wide, int8_t *const *o,
     const int8_t *w, int32_t K, int32_t N, const int32_t *bias, const tml_per_channel_quant_params_t *q,
@@ -313,6 +489,7 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
     const int32_t lo = p->activation.min, hi = p->activation.max;
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
     const int small = tml_dsp_small(q->shift, bias, N, K);
+    const int fast = mm4_ok(q->shift, N, K, small);
     for (int32_t b = 0; b < in->n; ++b) {
         const int8_t *in_b = input + b * in_px;
         int8_t *out_b = output + b * P * N;
@@ -327,7 +504,11 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                 }
                 o[s] = out_b + (px + s) * N;
             }
-            if (small) {
+            if (fast) {
+                tml_dsp_mm4_t st = {wide, K >> 2, bias, q->multiplier, q->shift, o[0], N, N, 1 + 2 * out_off,
+                    lo != -128 || hi != 127, lo, hi};
+                tml_dsp_mm4(&st, filter);
+            } else if (small) {
                 mm_pixels4(wide, o, filter, K, N, bias, q, out_off, lo, hi, 1);
             } else {
                 mm_pixels4(wide, o, filter, K, N, bias, q, out_off, lo, hi, 0);
