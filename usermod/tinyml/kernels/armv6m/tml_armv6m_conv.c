@@ -186,6 +186,7 @@ typedef struct {
     const int32_t *mult, *shift;
     int32_t per_channel; /* mult/shift: one per channel, else one */
     int32_t lim[3];      /* output offset, activation min, max */
+    int32_t fold;        /* ARMv7-M CONV_2D: 0, or 1 + (whether [min, max] is narrower than int8): out_sq */
 } mm_out_t;
 
 #if TML_ARMV6M_OUT_ASM
@@ -291,16 +292,72 @@ static void mm_pixels(const int8_t *a0, const int8_t *a1, int8_t *o0, int8_t *o1
 #if TML_ARMV7M_ASM
 /* CONV_2D's pixels per matrix pass: 3 on ARMv7-M (dot_3x2_t2), else 2 */
 #define CONV_PIX 3
-/* Output pixels o[0..2] from activations a[0..2] of N channels. */
-static void mm_pixels3(const int8_t *const *a, int8_t *const *o, const int8_t *w, int32_t K, int32_t N,
-    const mm_out_t *m) {
+
+/* The short requantization of ARMv7-M CONV_2D (as kernels/dsp's tml_dsp_mm4), where a call's accumulators
+ * stay small (|acc << left| < 2^28: sq_ok) and every right shift is at most 22: the doubling high multiply
+ * h = ((acc << (left + 1)) * mult + 2^31) >> 32 (SMULL and a rounding add), then (2 h + c + (h < 0 ? -1 :
+ * 0)) >> (right + 1) with c = (1 + 2 * out_off) << right, which is arm_nn_requantize's rounding shift plus
+ * the output offset (the sum stays in int32: |2 h| < 2^29, |c| <= 2^30 + 2^22), then SSAT, and the clamp
+ * only for an activation narrower than int8. About 10 instructions per output instead of about 35. */
+typedef struct {
+    int32_t mult, left1, right1, c;
+} sq_t;
+
+static inline sq_t sq_of(const mm_out_t *m, int32_t n) {
+    const int32_t shift = m->shift[n], right = shift > 0 ? 0 : -shift;
+    const sq_t r = {m->mult[n], (shift > 0 ? shift : 0) + 1, right + 1,
+        (int32_t)((uint32_t)(1 + 2 * m->lim[0]) << right)};
+    return r;
+}
+
+static inline int8_t out_sq(const mm_out_t *m, int32_t acc, int32_t n, const sq_t *r, const int clamp) {
+    const int32_t x = (int32_t)((uint32_t)(acc + m->sums[n]) << r->left1);
+    const int32_t h = (int32_t)(((int64_t)x * r->mult + 0x80000000LL) >> 32);
+    int32_t v = (int32_t)((uint32_t)h * 2u + (uint32_t)r->c + (uint32_t)(h >> 31)) >> r->right1;
+    v = v < -128 ? -128 : v > 127 ? 127 : v;
+    if (clamp) {
+        v = v < m->lim[1] ? m->lim[1] : v > m->lim[2] ? m->lim[2] : v;
+    }
+    return (int8_t)v;
+}
+
+/* whether a per-channel call may take out_sq: 1 + (its clamp narrower than int8), else 0 */
+static int32_t sq_fold(const int32_t *sums, const int32_t *shift, int32_t N, int32_t K, const int32_t *lim) {
+    uint32_t b = 0;
+    int32_t left = 0;
+    for (int32_t n = 0; n < N; ++n) {
+        const uint32_t a = sums[n] < 0 ? 0u - (uint32_t)sums[n] : (uint32_t)sums[n];
+        b = a > b ? a : b;
+        left = shift[n] > left ? shift[n] : left;
+        if (shift[n] < -22) {
+            return 0;
+        }
+    }
+    /* |acc| <= max |sums| + K * 128 * 128 (raw int8 products); left shifts above 2 never qualify */
+    if (left > 2 || ((uint64_t)b + (uint64_t)K * 16384u) << left >= ((uint64_t)1 << 28)) {
+        return 0;
+    }
+    return 1 + (lim[1] != -128 || lim[2] != 127);
+}
+
+/* Output pixels o[0..2] from activations a[0..2] of N channels; fold: m->fold (a literal, inlined thrice). */
+static inline __attribute__((always_inline)) void mm_pixels3_f(const int8_t *const *a, int8_t *const *o,
+    const int8_t *w, int32_t K, int32_t N, const mm_out_t *m, const int fold) {
     int32_t s[6];
     int32_t c = 0;
     for (; c + 1 < N; c += 2, w += 2 * K) {
         dot_3x2_t2(a[0], a[1], a[2], w, K, K, s);
-        for (int i = 0; i < 3; ++i) {
-            o[i][c] = out_s8(m, s[2 * i], c);
-            o[i][c + 1] = out_s8(m, s[2 * i + 1], c + 1);
+        if (fold) {
+            const sq_t r0 = sq_of(m, c), r1 = sq_of(m, c + 1);
+            for (int i = 0; i < 3; ++i) {
+                o[i][c] = out_sq(m, s[2 * i], c, &r0, fold == 2);
+                o[i][c + 1] = out_sq(m, s[2 * i + 1], c + 1, &r1, fold == 2);
+            }
+        } else {
+            for (int i = 0; i < 3; ++i) {
+                o[i][c] = out_s8(m, s[2 * i], c);
+                o[i][c + 1] = out_s8(m, s[2 * i + 1], c + 1);
+            }
         }
     }
     if (c < N) {
@@ -308,6 +365,17 @@ static void mm_pixels3(const int8_t *const *a, int8_t *const *o, const int8_t *w
         for (int i = 0; i < 3; ++i) {
             o[i][c] = out_s8(m, s[2 * i], c);
         }
+    }
+}
+
+static void mm_pixels3(const int8_t *const *a, int8_t *const *o, const int8_t *w, int32_t K, int32_t N,
+    const mm_out_t *m) {
+    if (m->fold == 1) {
+        mm_pixels3_f(a, o, w, K, N, m, 1);
+    } else if (m->fold == 2) {
+        mm_pixels3_f(a, o, w, K, N, m, 2);
+    } else {
+        mm_pixels3_f(a, o, w, K, N, m, 0);
     }
 }
 #else
@@ -440,7 +508,10 @@ tml_status_t tml_conv_s8_armv6m(const tml_context_t *ctx, const tml_conv_params_
     if (!ctx->again) { /* else the previous row call's, at the scratch's start whatever its size */
         channel_sums(sums, filter, K, N, bias, p->input_offset);
     }
-    const mm_out_t o = {sums, q->multiplier, q->shift, 1, {p->output_offset, p->activation.min, p->activation.max}};
+    mm_out_t o = {sums, q->multiplier, q->shift, 1, {p->output_offset, p->activation.min, p->activation.max}, 0};
+#if CONV_PIX == 3
+    o.fold = sq_fold(sums, q->shift, N, K, o.lim);
+#endif
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
     for (int32_t b = 0; b < in->n; ++b) {
         const int8_t *in_b = input + b * in_px;
@@ -691,7 +762,7 @@ tml_status_t tml_fully_connected_s8_armv6m(const tml_context_t *ctx, const tml_f
     int32_t *sums = (int32_t *)ctx->buf;
     channel_sums(sums, filter, K, N, bias, p->input_offset);
     const mm_out_t o = {sums, q->multiplier, q->shift, q->is_per_channel,
-        {p->output_offset, p->activation.min, p->activation.max}};
+        {p->output_offset, p->activation.min, p->activation.max}, 0};
     for (int32_t b = 0; b < in->n; b += 2) {
         const int two = b + 1 < in->n;
         mm_pixels(input + b * K, input + (two ? b + 1 : b) * K, output + b * N, two ? output + (b + 1) * N : NULL,

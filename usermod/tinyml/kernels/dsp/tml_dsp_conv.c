@@ -245,11 +245,12 @@ typedef struct {
     int32_t off1;          /* 32: 1 + 2 * the output offset */
     int32_t clamp;         /* 36: 0 where [lo, hi] is [-128, 127] */
     int32_t lo, hi;        /* 40, 44 */
+    int32_t kt;            /* 48: K % 4, the tail's values (int16 after the blocks: 3 per pixel) */
 } tml_dsp_mm4_t;
 
 /* whether tml_dsp_mm4 may run a call: see above (small: tml_dsp_small's answer) */
 static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
-    if (!small || (K & 3) != 0 || K < 4) {
+    if (!small || K < 4) {
         return 0;
     }
     for (int32_t n = 0; n < N; ++n) {
@@ -265,8 +266,8 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
 /* Naked: the dot-product loop takes 14 registers (r0-r3 a pixel pair's widened words, r4-r7 the 4
  * pixels' accumulators, r8 the patches, r9 the weights, r10 r11 the weights widened, r12 the count, lr
  * the state). Per 4 weights 13 instructions, four blocks per pass: a count that is not a multiple of 4
- * enters at the block that leaves a multiple (TBB). The channel loop is written twice, without and with
- * the clamp to [lo, hi]. */
+ * enters at the block that leaves a multiple (TBB); a tail of 1-3 values takes LDRSB, 4 LDRSH and 4 MLA
+ * per value. The channel loop is written four times: with and without the tail, and the clamp to [lo, hi]. */
 #define TML_DSP_MM4_BLOCK \
         "ldr r10, [r9], #4\n\t" \
         "sxtb16 r11, r10\n\t" \
@@ -299,7 +300,21 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "ldr r0, [lr, #40]\n\t" \
         "ldr r1, [lr, #44]\n\t" \
         TML_DSP_MM4_CLAMP1("r4") TML_DSP_MM4_CLAMP1("r5") TML_DSP_MM4_CLAMP1("r6") TML_DSP_MM4_CLAMP1("r7")
-#define TML_DSP_MM4_CHANNELS(CLAMP) \
+#define TML_DSP_MM4_TAIL \
+        "ldr r0, [lr, #48]\n\t" \
+        "10:\n\t" /* the tail: pixel s's values at r8 + 6 s */ \
+        "ldrsb r10, [r9], #1\n\t" \
+        "ldrsh r1, [r8, #6]\n\t" \
+        "ldrsh r2, [r8, #12]\n\t" \
+        "ldrsh r3, [r8, #18]\n\t" \
+        "ldrsh r11, [r8], #2\n\t" \
+        "mla r4, r11, r10, r4\n\t" \
+        "mla r5, r1, r10, r5\n\t" \
+        "mla r6, r2, r10, r6\n\t" \
+        "mla r7, r3, r10, r7\n\t" \
+        "subs r0, r0, #1\n\t" \
+        "bne 10b\n\t"
+#define TML_DSP_MM4_CHANNELS(TAIL, CLAMP) \
         "1:\n\t" /* a channel: the accumulators start at its bias */ \
         "ldr r8, [lr, #0]\n\t" \
         "ldr r12, [lr, #4]\n\t" \
@@ -327,6 +342,7 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "7:\n\t" TML_DSP_MM4_BLOCK \
         "subs r12, r12, #4\n\t" \
         "bne 4b\n\t" \
+        TAIL \
         /* the channel's constants: r3 left + 1, r1 right + 1, r11 c, r2 the multiplier */ \
         "ldr r0, [lr, #16]\n\t" \
         "ldr r1, [r0], #4\n\t" \
@@ -364,13 +380,23 @@ __attribute__((naked, noinline)) static void tml_dsp_mm4(TML_UNUSED tml_dsp_mm4_
         "mov lr, r0\n\t"
         "mov r9, r1\n\t"
         "ldr r0, [lr, #36]\n\t"
+        "ldr r1, [lr, #48]\n\t"
+        "cmp r1, #0\n\t"
+        "bne.w 30f\n\t"
         "cmp r0, #0\n\t"
-        "bne.w 8f\n\t"
-        TML_DSP_MM4_CHANNELS("")
-        "8:\n\t"
-        TML_DSP_MM4_CHANNELS(TML_DSP_MM4_CLAMP));
+        "bne.w 31f\n\t"
+        TML_DSP_MM4_CHANNELS("", "")
+        "31:\n\t"
+        TML_DSP_MM4_CHANNELS("", TML_DSP_MM4_CLAMP)
+        "30:\n\t"
+        "cmp r0, #0\n\t"
+        "bne.w 32f\n\t"
+        TML_DSP_MM4_CHANNELS(TML_DSP_MM4_TAIL, "")
+        "32:\n\t"
+        TML_DSP_MM4_CHANNELS(TML_DSP_MM4_TAIL, TML_DSP_MM4_CLAMP));
 }
 #undef TML_DSP_MM4_CHANNELS
+#undef TML_DSP_MM4_TAIL
 #undef TML_DSP_MM4_CLAMP
 #undef TML_DSP_MM4_CLAMP1
 #undef TML_DSP_MM4_RQ
@@ -379,7 +405,7 @@ __attribute__((naked, noinline)) static void tml_dsp_mm4(TML_UNUSED tml_dsp_mm4_
 #else
 /* the same in C (the host library runs it) */
 static void tml_dsp_mm4(tml_dsp_mm4_t *st, const int8_t *w) {
-    const int32_t K = 4 * st->k4;
+    const int32_t K = 4 * st->k4 + st->kt;
     for (; st->n > 0; --st->n, w += K) {
         const int32_t b = st->bias ? *st->bias++ : 0;
         int32_t s[4] = {b, b, b, b};
@@ -506,7 +532,7 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
             }
             if (fast) {
                 tml_dsp_mm4_t st = {wide, K >> 2, bias, q->multiplier, q->shift, o[0], N, N, 1 + 2 * out_off,
-                    lo != -128 || hi != 127, lo, hi};
+                    lo != -128 || hi != 127, lo, hi, K & 3};
                 tml_dsp_mm4(&st, filter);
             } else if (small) {
                 mm_pixels4(wide, o, filter, K, N, bias, q, out_off, lo, hi, 1);
