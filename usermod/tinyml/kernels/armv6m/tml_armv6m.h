@@ -31,7 +31,9 @@
  * Thumb-2 loops of their own (CONV_2D 3 pixels x 2 channels, the other matrix loop 2 x 2, the one-batch
  * FULLY_CONNECTED loop): naked assembly
  * functions (they save what they use, so every -O level and frame-pointer choice compiles them) with
- * post-indexed LDRSB and MLA, which ARMv6-M lacks, and the requantization's product from SMLAL. */
+ * post-indexed LDRSB and MLA, which ARMv6-M lacks, and the requantization's product from SMLAL; CONV_2D's
+ * outputs, where a call's accumulators stay small, by the short requantization (out_sq: SMULL, the output
+ * offset folded into the rounding constant, SSAT). */
 #if defined(__ARM_ARCH_7M__) && !defined(TML_ARMV6M_NO_ASM)
 #define TML_ARMV7M_ASM 1
 #else

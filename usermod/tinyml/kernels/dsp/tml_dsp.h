@@ -25,7 +25,11 @@
  *  - requantization (arm_nn_requantize exactly), the output offset and the
  *    activation clamp are fused into the output loop; where a call's accumulators
  *    are bounded small enough (tml_dsp_small), the doubling high multiply is one
- *    SMMULR and the rounding shift 3 instructions (tml_dsp_requantize_s).
+ *    SMMULR and the rounding shift 3 instructions (tml_dsp_requantize_s);
+ *  - where, besides, every right shift is at most 22, the whole 4-pixel pass over
+ *    the channels (bias, dot products, requantization, stores) is one naked
+ *    assembly function (tml_dsp_mm4), the output offset folded into the rounding
+ *    constant: 7 instructions per output (LSL, SMMULR, 2 ADD, ASR, SSAT, STRB).
  *
  * DEPTHWISE_CONV_2D (depth multiplier 1, tml_dsp_dw.c), 4 channels at a time:
  *  - one 32-bit load of the HWC input holds channels c..c+3 of a tap; SXTB16 and
