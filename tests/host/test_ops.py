@@ -192,6 +192,11 @@ case("dwconv/m2_k3x3_s2_VALID_pt_nobias")(dw_case(3, 2, 3, 3, 2, 1, "VALID", Fal
 # backend runs arm_depthwise_conv_s8 there (on the M7 and M55 device runs of these cases)
 case("dwconv/late_m1_k7x7_s1_SAME_pc_c96")(dw_case(96, 1, 7, 7, 1, 1, "SAME", True, "RELU6", hw=(3, 3)))
 case("dwconv/late_m1_k3x3_s2_SAME_pc_c64")(dw_case(64, 1, 3, 3, 2, 1, "SAME", True, "NONE", hw=(2, 2)))
+# narrow maps at kernels/dsp's depthwise rule's edges: rows of 4 pixels taken, of 3 taken only with a filter of
+# 25 taps or more
+case("dwconv/narrow_m1_k3x3_s1_SAME_pc_c8_w4")(dw_case(8, 1, 3, 3, 1, 1, "SAME", True, "RELU", hw=(5, 4)))
+case("dwconv/narrow_m1_k3x3_s1_SAME_pt_c8_w3")(dw_case(8, 1, 3, 3, 1, 1, "SAME", False, "NONE", hw=(5, 3)))
+case("dwconv/narrow_m1_k5x5_s1_SAME_pc_c12_w3")(dw_case(12, 1, 5, 5, 1, 1, "SAME", True, "RELU6", hw=(4, 3)))
 # one input channel, depth multiplier = output channels (micro_speech's 10x8, stride 2, x8): a CONV_2D of one
 # group, which kernels/dsp and kernels/armv6m run through their CONV_2D code (kernels/tml_dw_conv.h); K = 4 is
 # the DSP kernel's least, K = 1 stays the backend's
@@ -694,7 +699,7 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
     """(op name, kernel op_info reports, kernel kernels/tml_select.c's rule gives on a DSP build) of each
     int8 CONV_2D: "dsp" where tml_dsp_conv_ok holds (not grouped, >= 4 MACs per output, input zero point
     an int8), else the backend's; and of each int8 DEPTHWISE_CONV_2D: "dsp" where tml_dsp_dw_ok holds (depth
-    multiplier 1, channels a multiple of 4, output rows >= 5 pixels wide; or one input channel, 2 or more output
+    multiplier 1, channels a multiple of 4, output rows >= 4 pixels wide, or 3 with >= 25 taps; or one input channel, 2 or more output
     channels and CONV_2D's rule), else CMSIS-NN's ("cmsis-nn", or "cmsis-nn-dw-no-scratch" where its
     wrapper's buffer would exceed the layer's tensors: either of them is what "cmsis-nn" stands for here); and of
     each int8 FULLY_CONNECTED: "dsp" where tml_dsp_fc_ok holds (filter zero point 0 or per channel, input zero
@@ -723,7 +728,8 @@ def dsp_conv_kernels(model: object) -> list[tuple[str, str | None, str]]:
             if x.shape[3] == 1:  # one input channel: CONV_2D's rule (kernels/tml_dw_conv.h), 2 or more outputs
                 ok = w.shape[3] >= 2 and w.shape[1] * w.shape[2] >= 4
             else:
-                ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and model.tensor(info.outputs[0]).shape[2] >= 5
+                ow, taps = model.tensor(info.outputs[0]).shape[2], w.shape[1] * w.shape[2]
+                ok = w.shape[3] == x.shape[3] >= 4 and x.shape[3] % 4 == 0 and (ow >= 4 or (ow >= 3 and taps >= 25))
             kernel = "cmsis-nn" if info.kernel == "cmsis-nn-dw-no-scratch" else info.kernel
             got.append((name, kernel, "dsp" if ok else "cmsis-nn"))
     return got

@@ -3,11 +3,16 @@
  * (also ones with many trailing zero bits, whose products tie at bit 30 for every odd accumulator),
  * every shift, random biases and patch sizes, accumulators anywhere within the channel's bound and at
  * its ends, wherever tml_dsp_small() allows the short path; then ADD's inputs (every value, shifted left by
- * 20 through tml_dsp_rqs_pre); exit status 1 on any difference, 2 if too few cases took the SMMULR path. */
+ * 20 through tml_dsp_rqs_pre); then the depthwise kernel's 4-channel requantization (requant4_s8, the output
+ * offset folded into its rounding constant) against arm_nn_requantize + the offset, clamped to int8, for
+ * accumulators anywhere in int32 (its QADD saturating at both ends) wherever fast_ok allows it; exit
+ * status 1 on any difference, 2 if too few cases took the SMMULR path. */
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include "dsp/tml_dsp.h"
+#define TML_KERNELS_DSP 1 /* the kernels' C (their statics: the depthwise kernel's requantization) */
+#include "dsp/tml_dsp_conv.c"
+#include "dsp/tml_dsp_dw.c"
 static uint64_t s = 0x9E3779B97F4A7C15ULL;
 static uint64_t rnd(void) { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }
 int main(int argc, char **argv) {
@@ -59,6 +64,43 @@ int main(int argc, char **argv) {
             }
         }
     }
+    /* the depthwise kernel's fast 4-channel requantization: 4 channels per row, each with its multiplier
+     * in [2^30, 2^31) and shift in [-23, -1] (fast_ok), every output offset */
+    long dw = 0;
+    for (long i = 0; i < 20000; i++) {
+        int32_t pb[12], mult[4], shift[4], acc[4 * 8];
+        const int32_t out_off = (int32_t)(i % 256) - 128;
+        int fast4 = 1;
+        for (int k = 0; k < 4; k++) {
+            mult[k] = (int32_t)(0x40000000u | (uint32_t)(rnd() & 0x3FFFFFFFu));
+            if (i % 3 == 1) mult[k] = (int32_t)(0x40000000u | ((uint32_t)mult[k] >> (rnd() % 30)) << (rnd() % 30));
+            shift[k] = -1 - (int32_t)(rnd() % 23);
+            const rq_t r = rq_of(mult[k], shift[k]);
+            fast4 = fast4 && fast_ok(r, out_off, 127);
+            pb[3 * k] = r.m2;
+            pb[3 * k + 1] = (int32_t)((1u << (r.right - 1)) + ((uint32_t)out_off << r.right));
+            pb[3 * k + 2] = r.right;
+        }
+        if (!fast4) {
+            continue;
+        }
+        for (int j = 0; j < 32; j++) {
+            const uint32_t u = (uint32_t)rnd();
+            acc[j] = j == 0 ? INT32_MAX : j == 1 ? INT32_MIN : j % 3 ? (int32_t)u : (int32_t)(u % 2000001) - 1000000;
+        }
+        int8_t o[32];
+        requant4_s8(acc, 8, o, 4, pb);
+        for (int j = 0; j < 32; j++) {
+            const int32_t want = tml_dsp_out(acc[j], tml_dsp_rq(mult[j % 4], shift[j % 4]), out_off, -128, 127);
+            dw++;
+            if (o[j] != want) {
+                if (bad < 10) printf("depthwise acc %ld mult %ld shift %ld offset %ld: %d vs %ld\n", (long)acc[j],
+                    (long)mult[j % 4], (long)shift[j % 4], (long)out_off, o[j], (long)want);
+                bad++;
+            }
+        }
+    }
+    small += dw;
     printf("%ld of %ld differ\n", bad, small);
     return bad ? 1 : small < n ? 2 : 0;
 }

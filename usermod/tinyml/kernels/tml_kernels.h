@@ -110,6 +110,15 @@ typedef enum {
 #endif
 #endif
 
+/* The DSP kernels' ADD (kernels/dsp/tml_dsp_add.c) also runs on ARMv7-M without DSP (the Cortex-M3, with
+ * the ARMv6-M kernels): its SMMULR is SMULL and a rounding add there, its requantization still about half
+ * of CMSIS-NN's plain C. */
+#if TML_KERNELS_DSP || (TML_KERNELS_ARMV6M && defined(__ARM_ARCH_7M__))
+#define TML_KERNELS_DSP_ADD 1
+#else
+#define TML_KERNELS_DSP_ADD 0
+#endif
+
 typedef struct {
     int32_t *multiplier; /* one per output channel */
     int32_t *shift;

@@ -36,8 +36,8 @@
  *                                              backend's
  *   ADD                 DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_add_ok: equal
  *                       cmsis-nn: Cortex-M4,   shapes, int8 zero points, and multipliers and shifts
- *                       M7, M33)               that keep every value below 2^28 (the short
- *                                              requantization is exact); else the backend's
+ *                       M7, M33); ARMv7-M      that keep every value below 2^28 (the short
+ *                       without DSP (M3)       requantization is exact); else the backend's
  *   FULLY_CONNECTED     DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_fc_ok: the filter
  *                       cmsis-nn: Cortex-M4,   zero point 0 (or per channel), the input zero point
  *                       M7, M33)               an int8, depth >= 4; else the backend's
@@ -47,8 +47,9 @@
  * DEPTHWISE_CONV_2D layers in 0.75-0.80 of its cycles, micro_speech's FULLY_CONNECTED in 0.63
  * (rp2040js; README). ARMv7-M builds without DSP (__ARM_ARCH_7M__: the Cortex-M3) take the same
  * kernels, with Thumb-2 loops, under stricter rules (armv6m/: CONV_2D from 24 MACs per output,
- * FULLY_CONNECTED from 16, DEPTHWISE_CONV_2D only with one input channel): 0.78-0.96 of TFLM's
- * instructions on the shared models (MPS2_AN385; README).
+ * FULLY_CONNECTED from 16, DEPTHWISE_CONV_2D only with one input channel), and ADD on the DSP
+ * kernels' C (TML_KERNELS_DSP_ADD): 0.73-0.92 of TFLM's instructions on the shared models
+ * (MPS2_AN385; README).
  * DSP builds (TML_KERNELS_DSP, tml_kernels.h: __ARM_FEATURE_DSP without MVE, or forced
  * on in the host library libtinyml-dsp.so) take our CONV_2D, DEPTHWISE_CONV_2D,
  * FULLY_CONNECTED and ADD kernels wherever their rules allow: they ran the convolutions of
@@ -198,7 +199,7 @@ int32_t tml_add_s8_select(const tml_add_params_t *p, const tml_shape_t *a, const
 #if defined(TML_BACKEND_ESP_NN)
     return tml_esp_nn_add_s8_select(p, a, b, out);
 #else
-#if TML_KERNELS_DSP
+#if TML_KERNELS_DSP_ADD
     if (tml_dsp_add_ok(p, a, b, out)) {
         return TML_KERNEL_DSP;
     }

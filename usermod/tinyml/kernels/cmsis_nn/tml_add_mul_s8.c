@@ -15,7 +15,7 @@ int32_t tml_mul_s8_get_buffer_size(void) {
 
 tml_status_t tml_add_s8(const tml_add_params_t *p, const tml_shape_t *input1_shape, const int8_t *input1,
     const tml_shape_t *input2_shape, const int8_t *input2, const tml_shape_t *output_shape, int8_t *output) {
-#if TML_KERNELS_DSP
+#if TML_KERNELS_DSP_ADD
     if (p->kernel == TML_KERNEL_DSP) {
         return tml_add_s8_dsp(p, input1_shape, input1, input2_shape, input2, output_shape, output);
     }

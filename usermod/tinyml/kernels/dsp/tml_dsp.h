@@ -44,7 +44,8 @@
  *    crossing the top or bottom edge add the offset to each input (SADD16);
  *  - a chunk of a column's accumulators waits in scratch and is requantized 4
  *    channels per row (SMMULR + ADD for the doubling high multiply, QADD + ASR for
- *    the rounding shift, SSAT for the int8 clamp: 11 instructions per output)
+ *    the rounding shift with the output offset folded in, SSAT for the int8 clamp:
+ *    10 instructions per output)
  *    where the channels' parameters allow, else channel by channel.
  * A DEPTHWISE_CONV_2D with one input channel (micro_speech's) runs on CONV_2D's
  * kernel instead (kernels/tml_dw_conv.h).

@@ -2,7 +2,7 @@
  * TFLM's reference_integer_ops::Add and CMSIS-NN's arm_elementwise_add_s8. */
 #include "tml_dsp.h"
 
-#if TML_KERNELS_DSP
+#if TML_KERNELS_DSP_ADD
 
 /* A bound on |requantized input|: v << left_shift (|v| <= 255) through the doubling high multiply by mult
  * (< 2^31), then the rounding right shift by -shift; each rounding adds at most 1. */

@@ -17,11 +17,14 @@
 /* the tap-table kernel's rule */
 static int dw_taps_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
     /* depth multiplier 1; channels in groups of 4 (the layers measured: kws_ref_model's, person_detect's);
-     * input + offset an int16; output rows at least 5 pixels wide (person_detect's 3-pixel layers, 3x3 with 128
-     * and 256 channels, took more instructions than CMSIS-NN's on the M7: the group's set-up outweighs 9 pixels;
-     * kws_ref_model's 5-pixel rows fewer) */
+     * input + offset an int16; output rows at least 4 pixels wide, or 3 with a filter of 25 taps or more. On
+     * the M7 (the vision models' layers, instructions against CMSIS-NN's): 3x3 filters on rows of 2 or 3
+     * pixels took 1.03-1.89x (the group's set-up outweighs 4 or 9 pixels), on rows of 4 0.82-0.98x; 5x5 and
+     * 7x7 filters on rows of 3 0.32x and 0.44x (where CMSIS-NN's buffer would be larger than the layer's
+     * tensors, it runs its kernel without one, cmsis-nn-dw-no-scratch) */
     return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1 &&
-        in->c >= 4 && in->c % 4 == 0 && out->w >= 5 && p->input_offset >= -32640 && p->input_offset <= 32639;
+        in->c >= 4 && in->c % 4 == 0 && (out->w >= 4 || (out->w >= 3 && f->h * f->w >= 25)) &&
+        p->input_offset >= -32640 && p->input_offset <= 32639;
 }
 
 int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
@@ -307,7 +310,7 @@ static void requant_fast(const int32_t *acc, const int32_t *end, int8_t *o, int3
 #endif
 
 /* The 4 channels of n rows of a chunk at once, where each channel is fast_ok and the clamp is the int8 range
- * (lo -128, hi 127: one SSAT): o[i * stride + k] from acc[4 * i + k]; pb: per channel {m2, 2^(right - 1), right}. */
+ * (lo -128, hi 127: one SSAT): o[i * stride + k] from acc[4 * i + k]; pb: per channel {m2, 2^(right - 1) + (out_off << right), right}. */
 #if TML_DSP_DW_ASM
 #define TML_DSP_DW_RQ(K) \
     "ldmia %[p]!, {r0, r1, r2}\n\t" \
@@ -317,12 +320,11 @@ static void requant_fast(const int32_t *acc, const int32_t *end, int8_t *o, int3
     "sub %[x], r1, %[h], lsr #31\n\t" \
     "qadd %[h], %[h], %[x]\n\t" \
     "asr %[h], %[h], r2\n\t" \
-    "add %[h], %[h], %[oo]\n\t" \
     "ssat %[h], #8, %[h]\n\t" \
     "strb %[h], [%[o], #" #K "]\n\t"
-/* 11 instructions per output */
+/* 10 instructions per output */
 static __attribute__((noinline)) void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride,
-    const int32_t *pb, int32_t out_off) {
+    const int32_t *pb) {
     const int32_t *const end = acc + 4 * n;
     int32_t x, h;
     __asm__ volatile("1:\n\t" TML_DSP_DW_RQ(0) TML_DSP_DW_RQ(1) TML_DSP_DW_RQ(2) TML_DSP_DW_RQ(3)
@@ -331,19 +333,17 @@ static __attribute__((noinline)) void requant4_s8(const int32_t *acc, int32_t n,
                      "cmp %[acc], %[end]\n\t"
                      "bne 1b\n\t"
                      : [acc] "+r"(acc), [o] "+r"(o), [p] "+r"(pb), [x] "=&r"(x), [h] "=&r"(h)
-                     : [end] "r"(end), [st] "r"(stride), [oo] "r"(out_off)
+                     : [end] "r"(end), [st] "r"(stride)
                      : "r0", "r1", "r2", "cc", "memory");
 }
 #undef TML_DSP_DW_RQ
 #else
-static void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, const int32_t *pb,
-    int32_t out_off) {
+static void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, const int32_t *pb) {
     for (const int32_t *end = acc + 4 * n; acc != end; o += stride) {
         for (int32_t k = 0; k < 4; ++k, ++acc) {
             const int32_t x = *acc;
             int32_t h = (int32_t)((uint32_t)tml_smmulr(x, pb[3 * k]) + (uint32_t)x);
-            h = tml_qadd(h, pb[3 * k + 1] - (int32_t)((uint32_t)h >> 31)) >> pb[3 * k + 2];
-            int32_t v = (int32_t)((uint32_t)h + (uint32_t)out_off);
+            int32_t v = tml_qadd(h, pb[3 * k + 1] - (int32_t)((uint32_t)h >> 31)) >> pb[3 * k + 2];
             v = v < -128 ? -128 : v;
             v = v > 127 ? 127 : v;
             o[k] = (int8_t)v;
@@ -449,7 +449,9 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
             const rq_t r = rq_of(q->multiplier[c + k], q->shift[c + k]);
             fast4 = fast4 && fast_ok(r, out_off, hi);
             pb[3 * k] = r.m2;
-            pb[3 * k + 1] = fast4 ? (int32_t)(1u << (r.right - 1)) : 0;
+            /* the output offset folded into the rounding constant: 2^(right - 1) + (out_off << right) (where
+             * QADD saturates, |value| >= 2^(31 - right) >= 256 both ways: SSAT clamps alike) */
+            pb[3 * k + 1] = fast4 ? (int32_t)((1u << (r.right - 1)) + ((uint32_t)out_off << r.right)) : 0;
             pb[3 * k + 2] = r.right;
         }
         /* the group's taps, column by column, and each column's input offset * weights */
@@ -521,7 +523,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                     }
                     int8_t *o = out_b + (oy * ow + ox0) * C;
                     if (fast4) {
-                        requant4_s8(accs, n, o, C, pb, out_off);
+                        requant4_s8(accs, n, o, C, pb);
                     } else {
                         for (int32_t k = 0; k < 4; ++k) {
                             requant(accs + k, n, o + k, C, q->multiplier[c + k], q->shift[c + k], out_off, lo,
@@ -579,7 +581,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                     }
                     int8_t *o = out_b + oy0 * ors + ox * C;
                     if (fast4) {
-                        requant4_s8(accs, n, o, ors, pb, out_off);
+                        requant4_s8(accs, n, o, ors, pb);
                     } else {
                         for (int32_t k = 0; k < 4; ++k) {
                             requant(accs + k, n, o + k, ors, q->multiplier[c + k], q->shift[c + k], out_off, lo,
