@@ -6,6 +6,7 @@
  * per-tensor, filter zero point 0). */
 #include "tml_armv6m.h"
 #include "../tml_im2col.h"
+#include "../dsp/tml_dsp.h" /* the short requantization (tml_dsp_requantize_s) on ARMv7-M */
 
 #if TML_KERNELS_ARMV6M
 #include <string.h>
@@ -293,27 +294,13 @@ static void mm_pixels(const int8_t *a0, const int8_t *a1, int8_t *o0, int8_t *o1
 /* CONV_2D's pixels per matrix pass: 3 on ARMv7-M (dot_3x2_t2), else 2 */
 #define CONV_PIX 3
 
-/* The short requantization of ARMv7-M CONV_2D (as kernels/dsp's tml_dsp_mm4), where a call's accumulators
- * stay small (|acc << left| < 2^28: sq_ok) and every right shift is at most 22: the doubling high multiply
- * h = ((acc << (left + 1)) * mult + 2^31) >> 32 (SMULL and a rounding add), then (2 h + c + (h < 0 ? -1 :
- * 0)) >> (right + 1) with c = (1 + 2 * out_off) << right, which is arm_nn_requantize's rounding shift plus
- * the output offset (the sum stays in int32: |2 h| < 2^29, |c| <= 2^30 + 2^22), then SSAT, and the clamp
- * only for an activation narrower than int8. About 10 instructions per output instead of about 35. */
-typedef struct {
-    int32_t mult, left1, right1, c;
-} sq_t;
-
-static inline sq_t sq_of(const mm_out_t *m, int32_t n) {
-    const int32_t shift = m->shift[n], right = shift > 0 ? 0 : -shift;
-    const sq_t r = {m->mult[n], (shift > 0 ? shift : 0) + 1, right + 1,
-        (int32_t)((uint32_t)(1 + 2 * m->lim[0]) << right)};
-    return r;
-}
-
-static inline int8_t out_sq(const mm_out_t *m, int32_t acc, int32_t n, const sq_t *r, const int clamp) {
-    const int32_t x = (int32_t)((uint32_t)(acc + m->sums[n]) << r->left1);
-    const int32_t h = (int32_t)(((int64_t)x * r->mult + 0x80000000LL) >> 32);
-    int32_t v = (int32_t)((uint32_t)h * 2u + (uint32_t)r->c + (uint32_t)(h >> 31)) >> r->right1;
+/* The short requantization of ARMv7-M CONV_2D, where a call's accumulators stay small (|acc << left| < 2^28:
+ * sq_fold) and every right shift is at most 22: kernels/dsp's tml_dsp_requantize_s with the output offset
+ * folded into its rounding constant (tml_dsp_rqs_out; its SMMULR is SMULL and a rounding add here), then
+ * SSAT, and the clamp only for an activation narrower than int8. About 10 instructions per output instead
+ * of about 35. */
+static inline int8_t out_sq(const mm_out_t *m, int32_t acc, int32_t n, const tml_dsp_rqs_t *r, const int clamp) {
+    int32_t v = tml_dsp_requantize_s(acc + m->sums[n], r);
     v = v < -128 ? -128 : v > 127 ? 127 : v;
     if (clamp) {
         v = v < m->lim[1] ? m->lim[1] : v > m->lim[2] ? m->lim[2] : v;
@@ -348,7 +335,8 @@ static inline __attribute__((always_inline)) void mm_pixels3_f(const int8_t *con
     for (; c + 1 < N; c += 2, w += 2 * K) {
         dot_3x2_t2(a[0], a[1], a[2], w, K, K, s);
         if (fold) {
-            const sq_t r0 = sq_of(m, c), r1 = sq_of(m, c + 1);
+            const tml_dsp_rqs_t r0 = tml_dsp_rqs_out(m->mult[c], m->shift[c], m->lim[0]),
+                r1 = tml_dsp_rqs_out(m->mult[c + 1], m->shift[c + 1], m->lim[0]);
             for (int i = 0; i < 3; ++i) {
                 o[i][c] = out_sq(m, s[2 * i], c, &r0, fold == 2);
                 o[i][c + 1] = out_sq(m, s[2 * i + 1], c + 1, &r1, fold == 2);

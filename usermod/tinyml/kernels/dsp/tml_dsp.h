@@ -224,6 +224,15 @@ static inline tml_dsp_rqs_t tml_dsp_rqs(int32_t mult, int32_t shift) {
     return r;
 }
 
+/* tml_dsp_rqs with the output offset folded into the rounding constant: c = 2^right + (out_off << (right + 1)),
+ * so that tml_dsp_requantize_s gives the requantized value plus out_off, exactly where the numerator stays in
+ * int32 (|2 h| < 2^29: right <= 22 for any int8 offset) */
+static inline tml_dsp_rqs_t tml_dsp_rqs_out(int32_t mult, int32_t shift, int32_t out_off) {
+    tml_dsp_rqs_t r = tml_dsp_rqs(mult, shift);
+    r.c = (int32_t)((uint32_t)r.c + ((uint32_t)out_off << r.right1));
+    return r;
+}
+
 /* tml_dsp_rqs for a value shifted left by pre before it is requantized (ADD's inputs: pre 20): one shift */
 static inline tml_dsp_rqs_t tml_dsp_rqs_pre(int32_t mult, int32_t shift, int32_t pre) {
     tml_dsp_rqs_t r = tml_dsp_rqs(mult, shift);

@@ -47,10 +47,9 @@ tml_status_t tml_add_s8_dsp(const tml_add_params_t *p, const tml_shape_t *s1, co
      * on the stack, then the output), so that each pass's constants fit in registers. */
     tml_dsp_rqs_t r1 = tml_dsp_rqs_pre(p->input1_multiplier, p->input1_shift, 20);
     tml_dsp_rqs_t r2 = tml_dsp_rqs_pre(p->input2_multiplier, p->input2_shift, 20);
-    tml_dsp_rqs_t ro = tml_dsp_rqs(p->output_multiplier, p->output_shift);
+    tml_dsp_rqs_t ro = tml_dsp_rqs_out(p->output_multiplier, p->output_shift, p->output_offset);
     r1.left1 = r2.left1 = 21;
     ro.left1 = 1;
-    ro.c = (int32_t)((uint32_t)ro.c + ((uint32_t)p->output_offset << ro.right1));
     const int32_t off1 = p->input1_offset, off2 = p->input2_offset;
     const int32_t lo = p->activation.min, hi = p->activation.max;
     int32_t sum[64];

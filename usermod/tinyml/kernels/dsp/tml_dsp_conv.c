@@ -410,12 +410,9 @@ static void tml_dsp_mm4(tml_dsp_mm4_t *st, const int8_t *w) {
         const int32_t b = st->bias ? *st->bias++ : 0;
         int32_t s[4] = {b, b, b, b};
         dot_4x1(st->wide, K, w, s);
-        const int32_t shift = *st->shift++, mult = *st->mult++;
-        const int32_t left1 = (shift > 0 ? shift : 0) + 1, right = shift > 0 ? 0 : -shift;
-        const uint32_t c = (uint32_t)st->off1 << right;
+        const tml_dsp_rqs_t r = tml_dsp_rqs_out(*st->mult++, *st->shift++, (st->off1 - 1) / 2); /* off1 odd */
         for (int i = 0; i < 4; ++i) {
-            const int32_t h = tml_smmulr((int32_t)((uint32_t)s[i] << left1), mult);
-            int32_t v = (int32_t)((uint32_t)h * 2u + c + (uint32_t)(h >> 31)) >> (right + 1);
+            int32_t v = tml_dsp_requantize_s(s[i], &r);
             v = v < -128 ? -128 : v > 127 ? 127 : v;
             if (st->clamp) {
                 v = v < st->lo ? st->lo : v > st->hi ? st->hi : v;
