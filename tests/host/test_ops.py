@@ -197,6 +197,10 @@ case("dwconv/late_m1_k3x3_s2_SAME_pc_c64")(dw_case(64, 1, 3, 3, 2, 1, "SAME", Tr
 case("dwconv/narrow_m1_k3x3_s1_SAME_pc_c8_w4")(dw_case(8, 1, 3, 3, 1, 1, "SAME", True, "RELU", hw=(5, 4)))
 case("dwconv/narrow_m1_k3x3_s1_SAME_pt_c8_w3")(dw_case(8, 1, 3, 3, 1, 1, "SAME", False, "NONE", hw=(5, 3)))
 case("dwconv/narrow_m1_k5x5_s1_SAME_pc_c12_w3")(dw_case(12, 1, 5, 5, 1, 1, "SAME", True, "RELU6", hw=(4, 3)))
+# small maps, whose whole-layer calls take kernels/dsp's padded copy (bands of 4 output rows and a remainder of 2;
+# a per-channel requantization and a batch of 2)
+case("dwconv/small_m1_k3x3_s1_SAME_pc_c16_6x6")(dw_case(16, 1, 3, 3, 1, 1, "SAME", True, "RELU6", hw=(6, 6)))
+case("dwconv/small_m1_k3x3_s1_SAME_pt_c8_4x4_b2")(dw_case(8, 1, 3, 3, 1, 1, "SAME", False, "NONE", batch=2, hw=(4, 4)))
 # one input channel, depth multiplier = output channels (micro_speech's 10x8, stride 2, x8): a CONV_2D of one
 # group, which kernels/dsp and kernels/armv6m run through their CONV_2D code (kernels/tml_dw_conv.h); K = 4 is
 # the DSP kernel's least, K = 1 stays the backend's

@@ -103,7 +103,7 @@ def check(info: dict[str, Any], data: bytes, force: bool = False, in_place: bool
         return reasons, desc
     backend = boards.device_host_backend(info)  # the kernels the firmware runs (ARMv6-M: their scratch)
     arena = desc["arena_bytes"].get(backend) or max(desc["arena_bytes"].values())
-    persistent = max(desc["persistent_bytes"].values())
+    persistent = desc["persistent_bytes"].get(backend) or max(desc["persistent_bytes"].values())
     basic = boards.Room(int(info["mem_free"]), info.get("fs_free"))
     p = boards.place(basic, len(data), arena, persistent, name)
     if not (p.file or in_place and p.ram_in_place <= basic.ram) and room is not None:

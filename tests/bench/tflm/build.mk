@@ -161,7 +161,13 @@ $(BT_BUILD)/ours/%.o: $(ROOT)/usermod/tinyml/%.c $(TML_HDR)
 $(BT_BUILD)/tflm/%.o: $(TFLM_DIR)/%.cc
 	@mkdir -p $(@D)
 	@echo "  CXX $(notdir $<) ($(BOARD))"
-	@$(BT_CROSS)g++ $(BT_CXXFLAGS) -c -o $@ $<
+	@$(BT_CROSS)g++ $(BT_CXXFLAGS) $(BT_TFLM_FILE_FLAGS) -c -o $@ $<
+
+# Debian's GCC 12.2 with binutils 2.40: for the M55, -O2 -DNDEBUG makes a conditional VCVT in TFLM's
+# resize_nearest_neighbor.cc (vcvtne.f32.s32) that the assembler, MVE on, rejects as a syntax error; that
+# file (no MVE loop in it) without MVE
+$(BT_BUILD)/tflm/tensorflow/lite/micro/kernels/resize_nearest_neighbor.o: BT_TFLM_FILE_FLAGS = \
+	$(if $(and $(filter MPS3_AN547,$(BOARD)),$(if $(BENCH_TFLM_CPU),,1)),-mcpu=cortex-m55+nomve)
 
 $(BT_BUILD)/libcmsis-nn.a: $(BT_CMSIS_OBJ)
 	@rm -f $@ && $(BT_CROSS)ar rcs $@ $^

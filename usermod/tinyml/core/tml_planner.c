@@ -73,7 +73,7 @@ typedef struct {
     int32_t *offsets;     /* per tensor: arena offset (-1: none) */
     int32_t *scr;         /* per op: scratch bytes of this placement */
     int32_t *scratch_off; /* per op + the stage */
-    int32_t *win, *best_win; /* per op of a stage: window rows */
+    int32_t *win, *best_win, *next_win; /* per op of a stage: window rows */
     int deep;                /* the deepest end of a stage from the first row-local op */
     int16_t *last_reader;    /* per tensor: the last op reading it (n_ops: a model output) */
     int32_t *sim_win[4], *sim_scr[4]; /* its simulation per band (1, 2, 4, 8): windows, scratch per op */
@@ -770,8 +770,9 @@ static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
         }
         static const int32_t bands[] = {1, 2, 4};
         const int n_bands = force_patches ? 1 : (int)(sizeof(bands) / sizeof(bands[0]));
-        stage_cfg_t found = none;
-        cost_t found_cost = {INT64_MAX, 0};
+        stage_cfg_t found = none, next = none; /* the best and the runner-up (on: slots 4 and 5) */
+        cost_t found_cost = {INT64_MAX, 0}, next_cost = {INT64_MAX, 0};
+        uint8_t *found_on = P->on + 4 * nc_bytes, *next_on = P->on + 5 * nc_bytes;
         for (int i = 0; i < 3 && top_end[i] >= 0; i++) {
             for (int b = 0; b < n_bands && P->evals < PLAN_MAX_EVALS; b++) {
                 if (!stage_cfg(P, first, top_end[i], bands[b], &sc)) {
@@ -785,23 +786,50 @@ static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
                     (long long)c.arena);
 #endif
                 if (better(c, found_cost)) {
+                    if (found.first >= 0) {
+                        next_cost = found_cost;
+                        next = found;
+                        memcpy(P->next_win, P->best_win, sizeof(int32_t) * (size_t)(found.last - found.first + 1));
+                        next.win = P->next_win;
+                        memcpy(next_on, found_on, (size_t)P->n_cands);
+                    }
                     found_cost = c;
                     found = sc;
                     memcpy(P->best_win, sc.win, sizeof(int32_t) * (size_t)(sc.last - sc.first + 1));
                     found.win = P->best_win;
-                    memcpy(P->on + 4 * nc_bytes, P->on, (size_t)P->n_cands);
+                    memcpy(found_on, P->on, (size_t)P->n_cands);
+                } else if (better(c, next_cost)) {
+                    next_cost = c;
+                    next = sc;
+                    memcpy(P->next_win, sc.win, sizeof(int32_t) * (size_t)(sc.last - sc.first + 1));
+                    next.win = P->next_win;
+                    memcpy(next_on, P->on, (size_t)P->n_cands);
                 }
             }
         }
+        /* the runner-up pruned too where it was within 1/64 of the best: pruning can lower one more
+         * than the other (person_detect [dsp] with its flash metadata: 24,472 -> 23,424 B) */
+        const bool near = next.first >= 0 && next_cost.arena - found_cost.arena <= found_cost.arena / 64;
         if (found.first >= 0 && !force_inplace && !force_patches) {
-            memcpy(P->on, P->on + 4 * nc_bytes, (size_t)P->n_cands);
+            memcpy(P->on, found_on, (size_t)P->n_cands);
             found_cost = prune(P, &found, found_cost);
-            memcpy(P->on + 4 * nc_bytes, P->on, (size_t)P->n_cands);
+            memcpy(found_on, P->on, (size_t)P->n_cands);
+            if (near) {
+                memcpy(P->on, next_on, (size_t)P->n_cands);
+                next_cost = prune(P, &next, next_cost);
+                if (better(next_cost, found_cost)) {
+                    found_cost = next_cost;
+                    found = next;
+                    memcpy(P->best_win, next.win, sizeof(int32_t) * (size_t)(next.last - next.first + 1));
+                    found.win = P->best_win;
+                    memcpy(found_on, P->on, (size_t)P->n_cands);
+                }
+            }
         }
         if (found.first >= 0 && (force_patches || better(found_cost, best))) {
             best = found_cost;
             best_sc = found;
-            memcpy(best_on, P->on + 4 * nc_bytes, (size_t)P->n_cands);
+            memcpy(best_on, found_on, (size_t)P->n_cands);
         }
     }
     /* the fewest output rows per kernel call that keep whole groups of 4 pixels, where that lowers the
@@ -867,6 +895,9 @@ static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
         }
     }
     memcpy(P->on, best_on, (size_t)P->n_cands);
+#ifdef TML_PLAN_DEBUG
+    fprintf(stderr, "plan: arena %lld after %d placements\n", (long long)best.arena, P->evals);
+#endif
     /* the choices, for the second loading pass (tml_model_load_ex) */
     const size_t hint_size = 12 + 3 * (size_t)P->n_cands;
     if (!hint) {
@@ -1025,8 +1056,8 @@ tml_status_t tml_plan(tml_model_t *m, tml_plan_hint_t *hint, tml_error_t *err) {
     /* temporaries, one block */
     const size_t n_items = (size_t)nt + (size_t)no + 2;
     const size_t bytes = sizeof(item_t) * n_items + sizeof(lifetime_t) * (size_t)nt + sizeof(cand_t) * (size_t)no +
-        sizeof(int32_t) * (size_t)nt * 2 + sizeof(int32_t) * ((size_t)no + 1) * 12 + sizeof(int) * n_items +
-        sizeof(int16_t) * (size_t)nt * 8 + sizeof(int64_t) * (size_t)nt * 2 + 6 * (size_t)no + 8 * 28;
+        sizeof(int32_t) * (size_t)nt * 2 + sizeof(int32_t) * ((size_t)no + 1) * 13 + sizeof(int) * n_items +
+        sizeof(int16_t) * (size_t)nt * 8 + sizeof(int64_t) * (size_t)nt * 2 + 7 * (size_t)no + 8 * 29;
     uint8_t *block = tml_raw_alloc(m, bytes, err);
     if (!block) {
         return TML_ERR_NO_MEMORY;
@@ -1053,6 +1084,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_plan_hint_t *hint, tml_error_t *err) {
     TAKE(P.scratch_off, int32_t, no + 1);
     TAKE(P.win, int32_t, no + 1);
     TAKE(P.best_win, int32_t, no + 1);
+    TAKE(P.next_win, int32_t, no + 1);
     for (int b = 0; b < 4; b++) {
         TAKE(P.sim_win[b], int32_t, no + 1);
         TAKE(P.sim_scr[b], int32_t, no + 1);
@@ -1066,7 +1098,7 @@ tml_status_t tml_plan(tml_model_t *m, tml_plan_hint_t *hint, tml_error_t *err) {
     TAKE(P.item_of, int16_t, nt);
     TAKE(P.last_reader, int16_t, nt);
     TAKE(P.comp, int16_t, nt);
-    TAKE(P.on, uint8_t, 5 * no);
+    TAKE(P.on, uint8_t, 6 * no);
     TAKE(P.eff, uint8_t, no);
 #undef TAKE
     tml_status_t s = TML_OK;

@@ -27,8 +27,9 @@
  *                                              tml_dw_conv.h); else the backend's
  *   DEPTHWISE_CONV_2D   DSP, no MVE (ref,      dsp/ (TML_KERNEL_DSP) where tml_dsp_dw_ok: depth
  *                       cmsis-nn: Cortex-M4,   multiplier 1, channels a multiple of 4, output rows
- *                       M7, M33)               >= 5 pixels wide, the input offset an int16 plus any
- *                                              int8; or one input channel and 2 or more outputs
+ *                       M7, M33)               >= 4 pixels wide (3 with >= 25 taps), the input offset
+ *                                              an int16 plus any int8 (small maps: the padded copy,
+ *                                              dsp/tml_dsp_dw.c); or one input channel and 2 or more outputs
  *                                              (CONV_2D's kernel and rule, tml_dw_conv.h: micro_speech's
  *                                              layer); else the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per

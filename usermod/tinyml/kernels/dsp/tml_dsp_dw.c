@@ -14,6 +14,58 @@
 #define TML_DSP_DW_ASM 0
 #endif
 
+/* Output rows per pass of the requantization (the accumulators of a chunk of a column wait in scratch). */
+#define TML_DSP_DW_CHUNK 8
+
+/* The padded copy. A window crossing the input's left or right edge costs about TML_DSP_DW_PAD_SIDE instructions
+ * per channel group more than a full one on the M7, one crossing the top or bottom edge TML_DSP_DW_PAD_TB more (a
+ * pass per filter column, the input offset added to each tap). Where those outweigh a copy (TML_DSP_DW_PAD_WORD
+ * per word, TML_DSP_DW_PAD_ROW per row) by half again (small maps: 4x4 to 8x8, whose windows mostly cross an
+ * edge), the kernel copies a channel group's input, TML_DSP_DW_PAD_OUT output rows' windows at a time, into
+ * scratch, one word per pixel (the group's 4 channels), the padding written out as the input's zero point
+ * (-input_offset, which the weights then multiply to 0 with the offset added): every window then takes the
+ * full-window pass. The copy's scratch is the same for every call of 4 or more rows, so that it does not move the
+ * planner's choice of rows per in-place call; at most TML_DSP_DW_PAD_BYTES; the zero point an int8. */
+#ifndef TML_DSP_DW_PAD_BYTES
+#define TML_DSP_DW_PAD_BYTES 1024
+#endif
+#define TML_DSP_DW_PAD_OUT 4
+#define TML_DSP_DW_PAD_SIDE 25
+#define TML_DSP_DW_PAD_TB 70
+#define TML_DSP_DW_PAD_WORD 4
+#define TML_DSP_DW_PAD_ROW 15
+
+/* The words per row of the copy (the input columns a row's windows span), and the input rows `rows` output
+ * rows' windows span. */
+static int32_t pad_wp(const tml_dw_conv_params_t *p, const tml_dims_t *f, const tml_dims_t *out) {
+    return (out->w - 1) * p->stride.w + (f->w - 1) * p->dilation.w + 1;
+}
+static int32_t pad_span(const tml_dw_conv_params_t *p, const tml_dims_t *f, int32_t rows) {
+    return (rows - 1) * p->stride.h + (f->h - 1) * p->dilation.h + 1;
+}
+/* output rows per band of the copy */
+static int32_t pad_band(const tml_dims_t *out) {
+    return out->h < TML_DSP_DW_PAD_OUT ? out->h : TML_DSP_DW_PAD_OUT;
+}
+
+static void inside_outputs(int32_t n, int32_t s, int32_t p, int32_t n_f, int32_t d, int32_t e, int32_t *lo,
+    int32_t *hi);
+
+/* Whether a call takes the padded copy. */
+static int pad_use(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
+    const int64_t wp = pad_wp(p, f, out), r = pad_band(out);
+    if (p->input_offset < -127 || p->input_offset > 128 || pad_span(p, f, r) * wp * 4 > TML_DSP_DW_PAD_BYTES) {
+        return 0;
+    }
+    int32_t y_lo, y_hi, x_lo, x_hi;
+    inside_outputs(out->h, p->stride.h, p->padding.h, f->h, p->dilation.h, in->h, &y_lo, &y_hi);
+    inside_outputs(out->w, p->stride.w, p->padding.w, f->w, p->dilation.w, in->w, &x_lo, &x_hi);
+    const int64_t ny = y_hi - y_lo, nx = x_hi - x_lo;
+    const int64_t edges = ny * (out->w - nx) * TML_DSP_DW_PAD_SIDE + (out->h - ny) * out->w * TML_DSP_DW_PAD_TB;
+    const int64_t rows = (out->h + r - 1) / r * pad_span(p, f, r);
+    return 2 * edges > 3 * rows * (wp * TML_DSP_DW_PAD_WORD + TML_DSP_DW_PAD_ROW);
+}
+
 /* the tap-table kernel's rule */
 static int dw_taps_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
     /* depth multiplier 1; channels in groups of 4 (the layers measured: kws_ref_model's, person_detect's);
@@ -21,9 +73,10 @@ static int dw_taps_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const
      * the M7 (the vision models' layers, instructions against CMSIS-NN's): 3x3 filters on rows of 2 or 3
      * pixels took 1.03-1.89x (the group's set-up outweighs 4 or 9 pixels), on rows of 4 0.82-0.98x; 5x5 and
      * 7x7 filters on rows of 3 0.32x and 0.44x (where CMSIS-NN's buffer would be larger than the layer's
-     * tensors, it runs its kernel without one, cmsis-nn-dw-no-scratch) */
-    return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->w >= 1 &&
-        in->c >= 4 && in->c % 4 == 0 && (out->w >= 4 || (out->w >= 3 && f->h * f->w >= 25)) &&
+     * tensors, it runs its kernel without one, cmsis-nn-dw-no-scratch). At most 255 filter rows (a column's
+     * weight sum an int16). */
+    return p->ch_mult == 1 && in->c == out->c && f->c == out->c && in->n == out->n && f->h >= 1 && f->h <= 255 &&
+        f->w >= 1 && in->c >= 4 && in->c % 4 == 0 && (out->w >= 4 || (out->w >= 3 && f->h * f->w >= 25)) &&
         p->input_offset >= -32640 && p->input_offset <= 32639;
 }
 
@@ -36,9 +89,6 @@ int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml
     return dw_taps_ok(p, in, f, out);
 }
 
-/* Output rows per pass of the requantization (the accumulators of a chunk of a column wait in scratch). */
-#define TML_DSP_DW_CHUNK 8
-
 /* scratch: the channel group's taps, column by column of the filter (fx, then fy): 3 words each {byte offset from
  * the window's origin, weights of channels c and c + 2 (SXTB16), of c + 1 and c + 3 (SXTB16 ror 8)}; per filter
  * column, input offset * its weights' sum, 4 words; the accumulators of up to TML_DSP_DW_CHUNK output pixels x 4
@@ -47,12 +97,21 @@ static int32_t taps_size(const tml_dims_t *f) {
     return f->h * f->w * 12 + f->w * 16 + TML_DSP_DW_CHUNK * 16 + 3;
 }
 
+/* Scratch of a call: the tap table and accumulators, and the padded copy where the call takes it. */
+static int32_t pad_size(const tml_dw_conv_params_t *p, const tml_dims_t *f, const tml_dims_t *out) {
+    return pad_span(p, f, pad_band(out)) * pad_wp(p, f, out) * 4;
+}
+static int32_t dw_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f,
+    const tml_dims_t *out) {
+    return taps_size(f) + (pad_use(p, in, f, out) ? pad_size(p, f, out) : 0);
+}
+
 int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
     if (tml_dw_is_conv(p, in, out)) {
         return tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_dsp_get_buffer_size);
     }
-    return taps_size(f);
+    return dw_buffer_size(p, in, f, out);
 }
 
 /* s[0..3] = k[0..3] + the n >= 1 taps of tbl (channels c..c+3) over the input at address a (the window's
@@ -229,15 +288,14 @@ static inline void inside(int32_t i0, int32_t n, int32_t d, int32_t e, int32_t *
  * (out of n outputs, stride s, padding p, filter n_f taps dilated by d); lo >= hi: none. */
 static void inside_outputs(int32_t n, int32_t s, int32_t p, int32_t n_f, int32_t d, int32_t e, int32_t *lo,
     int32_t *hi) {
-    int32_t l = 0, h = n;
-    while (l < n && l * s - p < 0) {
-        ++l;
-    }
-    while (h > l && (h - 1) * s - p + (n_f - 1) * d >= e) {
-        --h;
-    }
+    /* l: the least with l * s >= p; h: one past the last with (h - 1) * s <= e - 1 + p - (n_f - 1) * d */
+    int32_t l = p <= 0 ? 0 : (p + s - 1) / s;
+    l = l < n ? l : n;
+    const int32_t m = e - 1 + p - (n_f - 1) * d;
+    int32_t h = m < 0 ? 0 : m / s + 1;
+    h = h < n ? h : n;
     *lo = l;
-    *hi = h;
+    *hi = h > l ? h : l;
 }
 
 /* What the requantization of a channel takes (arm_nn_requantize: tml_dsp_requantize_rq), for the fast paths
@@ -352,18 +410,35 @@ static void requant4_s8(const int32_t *acc, int32_t n, int8_t *o, int32_t stride
 }
 #endif
 
+/* A channel's requantization for requant, chosen once per channel group: the fast path's parameters, or the
+ * general one's. */
+typedef struct {
+    int fast;
+    int32_t m2, rnd, right;
+    tml_dsp_rq_t g;
+} ch_rq_t;
+
+static void ch_rq_of(int32_t mult, int32_t shift, int32_t out_off, int32_t hi, ch_rq_t *cr) {
+    const rq_t r = rq_of(mult, shift);
+    cr->fast = fast_ok(r, out_off, hi);
+    cr->m2 = r.m2;
+    cr->right = r.right;
+    cr->rnd = cr->fast ? (int32_t)(1u << (r.right - 1)) : 0;
+    if (!cr->fast) {
+        cr->g = tml_dsp_rq(mult, shift);
+    }
+}
+
 /* o[i * stride] = acc[4 * i] requantized, the output offset added, clamped, for i < n: one channel of a chunk
  * (the general path: tml_dsp_out) */
-static void requant(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, int32_t mult, int32_t shift,
-    int32_t out_off, int32_t lo, int32_t hi) {
-    const rq_t r = rq_of(mult, shift);
-    if (fast_ok(r, out_off, hi)) {
-        requant_fast(acc, acc + 4 * n, o, stride, r.m2, (int32_t)(1u << (r.right - 1)), r.right, out_off, lo, hi);
+static void requant(const int32_t *acc, int32_t n, int8_t *o, int32_t stride, const ch_rq_t *cr, int32_t out_off,
+    int32_t lo, int32_t hi) {
+    if (cr->fast) {
+        requant_fast(acc, acc + 4 * n, o, stride, cr->m2, cr->rnd, cr->right, out_off, lo, hi);
         return;
     }
-    const tml_dsp_rq_t g = tml_dsp_rq(mult, shift);
     for (const int32_t *end = acc + 4 * n; acc != end; acc += 4, o += stride) {
-        *o = tml_dsp_out(*acc, g, out_off, lo, hi);
+        *o = tml_dsp_out(*acc, cr->g, out_off, lo, hi);
     }
 }
 
@@ -398,6 +473,77 @@ static __attribute__((noinline)) void edge_row(uintptr_t a, const uint32_t *tbl,
     }
 }
 
+/* dst[j * wp + x] = the 4 channels' bytes (at src, the input + the group's first channel) of input row iy0 + j,
+ * column ix0 + x, or zw outside the input, for j < rows, x < wp */
+static void pad_copy(uint32_t *dst, const int8_t *src, int32_t iy0, int32_t rows, int32_t ix0, int32_t wp,
+    int32_t H, int32_t W, int32_t C, uint32_t zw) {
+    /* columns [xl, xr) inside the input */
+    const int32_t xl = ix0 >= 0 ? 0 : -ix0 < wp ? -ix0 : wp;
+    const int32_t xr = W - ix0 < xl ? xl : W - ix0 < wp ? W - ix0 : wp;
+    for (int32_t j = 0; j < rows; ++j, dst += wp) {
+        const int32_t iy = iy0 + j;
+        if (iy < 0 || iy >= H) {
+            for (int32_t x = 0; x < wp; ++x) {
+                dst[x] = zw;
+            }
+            continue;
+        }
+        for (int32_t x = 0; x < xl; ++x) {
+            dst[x] = zw;
+        }
+        const int8_t *s = src + ((int32_t)iy * W + ix0 + xl) * C;
+        int32_t x = xl;
+        for (; x + 2 <= xr; x += 2, s += 2 * C) {
+            const uint32_t v0 = tml_dsp_read4(s), v1 = tml_dsp_read4(s + C);
+            dst[x] = v0;
+            dst[x + 1] = v1;
+        }
+        if (x < xr) {
+            dst[x] = tml_dsp_read4(s);
+        }
+        for (int32_t x = xr; x < wp; ++x) {
+            dst[x] = zw;
+        }
+    }
+}
+
+/* A channel group's outputs (input and output at the group's first channel) from the padded copy, a band of
+ * output rows at a time: every window the full-window pass (tbl: the taps' offsets in the copy; kfull: the
+ * accumulators' start; fast4, pb, cr: as in the kernel). Apart, so that the kernel's other loops compile as they
+ * did without it. */
+static __attribute__((noinline)) void group_padded(const tml_dw_conv_params_t *p, const tml_dims_t *in,
+    const int8_t *input, const tml_dims_t *f, const tml_dims_t *out, int8_t *output, const uint32_t *tbl,
+    const int32_t *kfull, int32_t *accs, uint32_t *pbuf, int fast4, const int32_t *pb, const ch_rq_t *cr) {
+    const int32_t C = in->c, W = in->w, H = in->h, oh = out->h, ow = out->w, sh = p->stride.h, sw = p->stride.w;
+    const int32_t wp = pad_wp(p, f, out), band = pad_band(out), taps = f->h * f->w;
+    const int32_t in_px = H * W * C, out_px = oh * ow * C;
+    const int32_t out_off = p->output_offset, lo = p->activation.min, hi = p->activation.max;
+    /* outside the input: the zero point in each channel */
+    const uint32_t zw = (uint32_t)(uint8_t)(-p->input_offset) * 0x01010101u;
+    for (int32_t b = 0; b < in->n; ++b) {
+        for (int32_t oy0 = 0; oy0 < oh; oy0 += band) {
+            const int32_t rows = oh - oy0 < band ? oh - oy0 : band;
+            pad_copy(pbuf, input + b * in_px, oy0 * sh - p->padding.h, pad_span(p, f, rows), -p->padding.w, wp, H, W,
+                C, zw);
+            for (int32_t oy = oy0; oy < oy0 + rows; ++oy) {
+                const uint32_t *a_row = pbuf + (oy - oy0) * sh * wp;
+                for (int32_t ox0 = 0; ox0 < ow; ox0 += TML_DSP_DW_CHUNK) {
+                    const int32_t n = ow - ox0 < TML_DSP_DW_CHUNK ? ow - ox0 : TML_DSP_DW_CHUNK;
+                    column_taps((uintptr_t)(a_row + ox0 * sw), sw * 4, tbl, taps, kfull, accs, n);
+                    int8_t *o = output + b * out_px + (oy * ow + ox0) * C;
+                    if (fast4) {
+                        requant4_s8(accs, n, o, C, pb);
+                    } else {
+                        for (int32_t k = 0; k < 4; ++k) {
+                            requant(accs + k, n, o + k, C, &cr[k], out_off, lo, hi);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /* one input channel: the CONV_2D kernel (apart, so the depthwise loops compile as they did without it) */
 static __attribute__((noinline)) tml_status_t dw_as_conv(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
@@ -419,6 +565,8 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
         ctx->size < taps_size(f)) {
         return TML_ERR_KERNEL;
     }
+    const int padded = pad_use(p, in, f, out) && ctx->size >= taps_size(f) + pad_size(p, f, out);
+    const int32_t wp = pad_wp(p, f, out);
     const int32_t C = in->c, W = in->w, H = in->h, fh = f->h, fw = f->w;
     const int32_t oh = out->h, ow = out->w;
     const int32_t sh = p->stride.h, sw = p->stride.w, dh = p->dilation.h, dw = p->dilation.w;
@@ -430,6 +578,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
     uint32_t *tbl = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
     int32_t *colk = (int32_t *)(tbl + 3 * fh * fw);
     int32_t *accs = colk + 4 * fw;
+    uint32_t *pbuf = (uint32_t *)(accs + 4 * TML_DSP_DW_CHUNK);
     /* output rows [y_lo, y_hi) have their windows inside vertically, columns [x_lo, x_hi) horizontally */
     int32_t y_lo, y_hi, x_lo, x_hi;
     inside_outputs(oh, sh, ph, fh, dh, H, &y_lo, &y_hi);
@@ -442,8 +591,9 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
         TML_DSP_DW_CHUNK);
     for (int32_t c = 0; c < C; c += 4) {
         int32_t b0[4], pb[12];
-        /* fast4: the 4 channels requantized together (requant4_s8; pb its parameters) */
+        /* fast4: the 4 channels requantized together (requant4_s8; pb its parameters); else each alone (cr) */
         int fast4 = lo == -128 && hi == 127;
+        ch_rq_t cr[4];
         for (int32_t k = 0; k < 4; ++k) {
             b0[k] = bias ? bias[c + k] : 0;
             const rq_t r = rq_of(q->multiplier[c + k], q->shift[c + k]);
@@ -454,28 +604,39 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
             pb[3 * k + 1] = fast4 ? (int32_t)((1u << (r.right - 1)) + ((uint32_t)out_off << r.right)) : 0;
             pb[3 * k + 2] = r.right;
         }
+        for (int32_t k = 0; !fast4 && k < 4; ++k) {
+            ch_rq_of(q->multiplier[c + k], q->shift[c + k], out_off, hi, &cr[k]);
+        }
         /* the group's taps, column by column, and each column's input offset * weights */
         uint32_t *t = tbl;
+        /* the taps' byte offsets: in the input, or (padded) in the copy, one word per pixel */
+        const int32_t t_col = padded ? dw * 4 : dw * C, t_row = padded ? dh * wp * 4 : dh * rs;
         for (int32_t fx = 0; fx < fw; ++fx) {
-            int32_t k0 = 0, k1 = 0, k2 = 0, k3 = 0;
             const int8_t *w = filter + fx * C + c;
-            uint32_t o = (uint32_t)(fx * dw * C);
-            for (int32_t fy = 0; fy < fh; ++fy, t += 3, w += fw * C, o += (uint32_t)(dh * rs)) {
+            uint32_t o = (uint32_t)(fx * t_col);
+            /* the column's weight sums, channels c and c + 2 in se, c + 1 and c + 3 in so (16-bit lanes: at most
+             * 255 taps of -128..127 each, the rule's filters) */
+            uint32_t se = 0, so = 0;
+            for (int32_t fy = 0; fy < fh; ++fy, t += 3, w += fw * C, o += (uint32_t)t_row) {
                 const uint32_t wv = tml_dsp_read4(w);
                 const uint32_t we = tml_sxtb16(wv), wo = tml_sxtb16_ror8(wv);
                 t[0] = o;
                 t[1] = we;
                 t[2] = wo;
-                k0 = tml_smlabb(we, off2, k0);
-                k2 = tml_smlatt(we, off2, k2);
-                k1 = tml_smlabb(wo, off2, k1);
-                k3 = tml_smlatt(wo, off2, k3);
+                se = tml_sadd16(se, we);
+                so = tml_sadd16(so, wo);
             }
             int32_t *k = colk + 4 * fx;
-            k[0] = k0;
-            k[1] = k1;
-            k[2] = k2;
-            k[3] = k3;
+            k[0] = tml_smlabb(se, off2, 0);
+            k[1] = tml_smlabb(so, off2, 0);
+            k[2] = tml_smlatt(se, off2, 0);
+            k[3] = tml_smlatt(so, off2, 0);
+        }
+        if (padded) {
+            int32_t kfull[4];
+            class_start(colk, 0, fw, b0, kfull);
+            group_padded(p, in, input + c, f, out, output + c, tbl, kfull, accs, pbuf, fast4, pb, cr);
+            continue;
         }
         for (int32_t b = 0; by_rows && b < in->n; ++b) {
             /* row by row, a chunk of a row's pixels at a time, the run of them inside the input one pass */
@@ -526,8 +687,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                         requant4_s8(accs, n, o, C, pb);
                     } else {
                         for (int32_t k = 0; k < 4; ++k) {
-                            requant(accs + k, n, o + k, C, q->multiplier[c + k], q->shift[c + k], out_off, lo,
-                                hi);
+                            requant(accs + k, n, o + k, C, &cr[k], out_off, lo, hi);
                         }
                     }
                 }
@@ -584,8 +744,7 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
                         requant4_s8(accs, n, o, ors, pb);
                     } else {
                         for (int32_t k = 0; k < 4; ++k) {
-                            requant(accs + k, n, o + k, ors, q->multiplier[c + k], q->shift[c + k], out_off, lo,
-                                hi);
+                            requant(accs + k, n, o + k, ors, &cr[k], out_off, lo, hi);
                         }
                     }
                 }
