@@ -128,7 +128,8 @@ def test_bench_tflm_smoke(board: str, cpu: str) -> None:
     dw = ROOT / "build" / "bench-models" / "dw_late_c96.tflite"
     dw.parent.mkdir(parents=True, exist_ok=True)
     dw.write_bytes(test_ops.reference(DW_CASE)[0])
-    args = [*target, f"BENCH_TFLM_MODELS={LSTM} {MODEL} {dw}", "BENCH_TFLM_TAG=smoke", "BT_DEBUG="]
+    args = [*target, f"BENCH_TFLM_MODELS={LSTM} {MODEL} {dw}", "BENCH_TFLM_TAG=smoke", "BENCH_TFLM_OPS=smoke",
+            "BT_DEBUG="]
     build = subprocess.run(["make", "--no-print-directory", "-j2", "-C", str(ROOT), "bench-tflm-elf", *args],
                            capture_output=True, text=True, check=False, timeout=1200)
     assert build.returncode == 0, (build.stdout + build.stderr)[-3000:]

@@ -90,7 +90,17 @@ BT_TFLM_SRC = $(filter-out %_test.cc %/debug_log.cc %/mock_micro_graph.cc %/test
 	$(BT_T)/kernels/kernel_util.cc $(wildcard $(BT_T)/kernels/internal/*.cc $(BT_T)/kernels/internal/reference/*.cc) \
 	$(wildcard $(BT_T)/core/api/*.cc) $(BT_T)/core/c/common.cc \
 	$(wildcard $(TFLM_DIR)/tensorflow/compiler/mlir/lite/schema/*.cc $(TFLM_DIR)/tensorflow/compiler/mlir/lite/core/api/*.cc) \
-	$(foreach k,$(BT_TFLM_KERNELS),$(firstword $(wildcard $(BT_T)/micro/kernels/cmsis_nn/$(k).cc) $(BT_T)/micro/kernels/$(k).cc))
+	$(foreach k,$(BT_TFLM_KERNELS_USED),$(firstword $(wildcard $(BT_T)/micro/kernels/cmsis_nn/$(k).cc) $(BT_T)/micro/kernels/$(k).cc))
+# BENCH_TFLM_OPS=smoke (the smoke test, tests/bench/test_bench_tflm.py): the TFLM program registers only
+# the ops of the smoke test's three models (tflm_main.cc, BENCH_TFLM_OPS_SMOKE) and links only their
+# kernels (libtflm-smoke.a): from an empty cache its TFLM build took 1,000 s of make test's 1,631 s
+BT_SMOKE := $(filter smoke,$(BENCH_TFLM_OPS))
+BT_SMOKE_KERNELS := conv_common depthwise_conv depthwise_conv_common fully_connected fully_connected_common reshape \
+	reshape_common softmax softmax_common unidirectional_sequence_lstm lstm_eval lstm_eval_common kernel_util \
+	micro_tensor_utils
+BT_TFLM_KERNELS_USED = $(if $(BT_SMOKE),$(filter $(BT_SMOKE_KERNELS),$(BT_TFLM_KERNELS)),$(BT_TFLM_KERNELS))
+BT_TFLM_LIB = $(BT_BUILD)/libtflm$(if $(BT_SMOKE),-smoke).a
+BT_TFLM_MAIN = $(BT_OUT)/tflm_main$(if $(BT_SMOKE),-smoke).o
 BT_TFLM_OBJ = $(patsubst $(TFLM_DIR)/%.cc,$(BT_BUILD)/tflm/%.o,$(filter-out %_test.cc,$(BT_TFLM_SRC)))
 BT_CMSIS_OBJ = $(patsubst $(CMSIS_NN_DIR)/%.c,$(BT_BUILD)/cmsis-nn/%.o,$(CMSIS_NN_SRC))
 BT_OURS_OBJ = $(patsubst $(ROOT)/usermod/tinyml/%.c,$(BT_BUILD)/ours/%.o,$(filter-out $(CMSIS_NN_SRC),$(TML_SRC_CMSIS)))
@@ -171,19 +181,19 @@ $(BT_BUILD)/tflm/tensorflow/lite/micro/kernels/resize_nearest_neighbor.o: BT_TFL
 
 $(BT_BUILD)/libcmsis-nn.a: $(BT_CMSIS_OBJ)
 	@rm -f $@ && $(BT_CROSS)ar rcs $@ $^
-$(BT_BUILD)/libtflm.a: $(BT_TFLM_OBJ)
+$(BT_TFLM_LIB): $(BT_TFLM_OBJ)
 	@rm -f $@ && $(BT_CROSS)ar rcs $@ $^
 
 $(BT_OUT)/ours_main.o: $(BT_DIR)/ours_main.c $(BT_DIR)/bench_rt.h $(TML_HDR)
 	@mkdir -p $(@D)
 	@$(BT_CROSS)gcc $(BT_OURS_CFLAGS) $(if $(BENCH_LOAD_FLAGS),-DBENCH_LOAD_FLAGS=$(BENCH_LOAD_FLAGS)u) -c -o $@ $<
-$(BT_OUT)/tflm_main.o: $(BT_DIR)/tflm_main.cc $(BT_DIR)/bench_rt.h
+$(BT_TFLM_MAIN): $(BT_DIR)/tflm_main.cc $(BT_DIR)/bench_rt.h
 	@mkdir -p $(@D)
-	@$(BT_CROSS)g++ $(BT_CXXFLAGS) -Wall -Wextra -Werror -c -o $@ $<
+	@$(BT_CROSS)g++ $(BT_CXXFLAGS) $(if $(BT_SMOKE),-DBENCH_TFLM_OPS_SMOKE) -Wall -Wextra -Werror -c -o $@ $<
 
 $(BT_OUT)/ours.elf: $(BT_OUT)/ours_main.o $(BT_OUT)/models.o $(BT_RT_OBJ) $(BT_OURS_OBJ) $(BT_BUILD)/libcmsis-nn.a $(BT_DIR)/$(BT_LD) $(BT_DIR)/sections.ld
 	@echo "  LINK $@"
 	@$(BT_CROSS)gcc $(BT_LDFLAGS) -o $@ $(filter %.o %.a,$^) -lm
-$(BT_OUT)/tflm.elf: $(BT_OUT)/tflm_main.o $(BT_OUT)/models.o $(BT_RT_OBJ) $(BT_BUILD)/libtflm.a $(BT_BUILD)/libcmsis-nn.a $(BT_DIR)/$(BT_LD) $(BT_DIR)/sections.ld
+$(BT_OUT)/tflm.elf: $(BT_TFLM_MAIN) $(BT_OUT)/models.o $(BT_RT_OBJ) $(BT_TFLM_LIB) $(BT_BUILD)/libcmsis-nn.a $(BT_DIR)/$(BT_LD) $(BT_DIR)/sections.ld
 	@echo "  LINK $@"
 	@$(BT_CROSS)g++ $(BT_LDFLAGS) -o $@ $(filter %.o %.a,$^) -lm

@@ -161,6 +161,14 @@ int main() {
   // (Delay, Energy, FftAutoScale, FilterBank*, Framer, Irfft, OverlapAdd, PCAN, Rfft, Stacker,
   // Window: tensorflow/lite/micro/signal and KissFFT, which TFLM's Makefile downloads and
   // firmware/deps.sh does not)
+#ifdef BENCH_TFLM_OPS_SMOKE
+  // the smoke test's models only (BENCH_TFLM_OPS=smoke: tests/bench/test_bench_tflm.py links only their kernels)
+  resolver.AddDepthwiseConv2D();
+  resolver.AddFullyConnected();
+  resolver.AddReshape();
+  resolver.AddSoftmax();
+  resolver.AddUnidirectionalSequenceLSTM();
+#else
   resolver.AddAbs();
   resolver.AddAdd();
   resolver.AddAddN();
@@ -259,6 +267,7 @@ int main() {
   resolver.AddVarHandle();
   resolver.AddWhile();
   resolver.AddZerosLike();
+#endif
   bench_printf("{\"models\": %lu}\n", static_cast<unsigned long>(bench_num_models));
   for (uint32_t i = bench_first_model(); i < bench_num_models; i++) {
     bench_printf("{\"start\": %lu, \"model\": \"%s\"}\n", static_cast<unsigned long>(i), bench_models[i].name);
