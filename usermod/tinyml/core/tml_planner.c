@@ -573,6 +573,15 @@ static bool stage_cfg(plan_t *P, int first, int last, int32_t band, stage_cfg_t 
     return true;
 }
 
+/* *dst = sc, its windows copied to win and the candidates src_on (P->n_cands) to on. */
+static void keep_cfg(const plan_t *P, stage_cfg_t *dst, int32_t *win, uint8_t *on, const stage_cfg_t *sc,
+    const uint8_t *src_on) {
+    *dst = *sc;
+    memcpy(win, sc->win, sizeof(int32_t) * (size_t)(sc->last - sc->first + 1));
+    dst->win = win;
+    memcpy(on, src_on, (size_t)P->n_cands);
+}
+
 /* The operators' evals and the plan records for the chosen plan. */
 static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *err) {
     tml_model_t *m = P->m;
@@ -788,22 +797,13 @@ static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
                 if (better(c, found_cost)) {
                     if (found.first >= 0) {
                         next_cost = found_cost;
-                        next = found;
-                        memcpy(P->next_win, P->best_win, sizeof(int32_t) * (size_t)(found.last - found.first + 1));
-                        next.win = P->next_win;
-                        memcpy(next_on, found_on, (size_t)P->n_cands);
+                        keep_cfg(P, &next, P->next_win, next_on, &found, found_on);
                     }
                     found_cost = c;
-                    found = sc;
-                    memcpy(P->best_win, sc.win, sizeof(int32_t) * (size_t)(sc.last - sc.first + 1));
-                    found.win = P->best_win;
-                    memcpy(found_on, P->on, (size_t)P->n_cands);
+                    keep_cfg(P, &found, P->best_win, found_on, &sc, P->on);
                 } else if (better(c, next_cost)) {
                     next_cost = c;
-                    next = sc;
-                    memcpy(P->next_win, sc.win, sizeof(int32_t) * (size_t)(sc.last - sc.first + 1));
-                    next.win = P->next_win;
-                    memcpy(next_on, P->on, (size_t)P->n_cands);
+                    keep_cfg(P, &next, P->next_win, next_on, &sc, P->on);
                 }
             }
         }
@@ -819,10 +819,7 @@ static tml_status_t search(plan_t *P, tml_plan_hint_t *hint, tml_error_t *err) {
                 next_cost = prune(P, &next, next_cost);
                 if (better(next_cost, found_cost)) {
                     found_cost = next_cost;
-                    found = next;
-                    memcpy(P->best_win, next.win, sizeof(int32_t) * (size_t)(next.last - next.first + 1));
-                    found.win = P->best_win;
-                    memcpy(found_on, P->on, (size_t)P->n_cands);
+                    keep_cfg(P, &found, P->best_win, found_on, &next, P->on);
                 }
             }
         }
