@@ -270,6 +270,9 @@ case("fc/pt_in1x1_u16_RELU")(fc_case((1, 1), 16, False, False, True, "RELU"))
 case("fc/pc_in3x1_u5")(fc_case((3, 1), 5, True, False, True, "NONE"))
 case("fc/pt_in1x3_u6_nobias")(fc_case((1, 3), 6, False, False, False, "NONE"))
 case("fc/pc_in1x37_u13_RELU6")(fc_case((1, 37), 13, True, False, True, "RELU6"))
+# 10 rows: kernels/dsp's 2-row tail after the 4-row passes (the MobileNets' 2-class layer), per channel, a word tail,
+# 2 batches, no bias
+case("fc/pc_in2x45_u10_nobias")(fc_case((2, 45), 10, True, False, False, "NONE"))
 
 
 # ---- AVERAGE_POOL_2D / MAX_POOL_2D -------------------------------------------

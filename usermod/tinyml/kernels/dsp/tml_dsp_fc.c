@@ -52,6 +52,48 @@ __attribute__((naked, noinline)) static void rows4_asm(TML_UNUSED int32_t *st, T
         "stm r0, {r7-r10}\n\t"
         "pop {r4-r11, pc}\n\t");
 }
+/* st[0..1] += sum_k (x[k] + off) * w_r[k], k < 4 j, for rows w_r = w + r * K (r < 2); st[2]: the offset as
+ * an int16 pair, st[3]: j >= 1. The last 2 rows of a layer whose rows are not a multiple of 4 (the MobileNets'
+ * 2-class layer: 1,280 inputs), in a function of its own in assembly so that the 4-row loop's code stays as it
+ * is: the input's word extended once for both rows, per 8 inputs 28 instructions (row1: 2 x 22). r4 r5 the
+ * accumulators, r6 the offset pair, r1 x, r2 r3 the rows, r7 r12 the input's halves, r8 r9 temporaries, lr the
+ * count. */
+#define TML_DSP_FC_ROWS2 \
+    "ldr r12, [r1], #4\n\t" \
+    "sxtab16 r7, r6, r12\n\t" \
+    "sxtab16 r12, r6, r12, ror #8\n\t" \
+    "ldr r8, [r2], #4\n\t" \
+    "sxtb16 r9, r8\n\t" \
+    "smlad r4, r9, r7, r4\n\t" \
+    "sxtb16 r8, r8, ror #8\n\t" \
+    "smlad r4, r8, r12, r4\n\t" \
+    "ldr r8, [r3], #4\n\t" \
+    "sxtb16 r9, r8\n\t" \
+    "smlad r5, r9, r7, r5\n\t" \
+    "sxtb16 r8, r8, ror #8\n\t" \
+    "smlad r5, r8, r12, r5\n\t"
+__attribute__((naked, noinline)) static void rows2_asm(TML_UNUSED int32_t *st, TML_UNUSED const int8_t *x,
+    TML_UNUSED const int8_t *w, TML_UNUSED int32_t K) {
+    __asm__(
+        ".syntax unified\n\t"
+        "push {r4-r9, lr}\n\t"
+        "add r3, r2, r3\n\t"
+        "ldm r0, {r4, r5, r6, lr}\n\t"
+        "lsrs lr, lr, #1\n\t"
+        "bcc 2f\n\t"
+        TML_DSP_FC_ROWS2
+        "2:\n\t"
+        "cmp lr, #0\n\t"
+        "beq 3f\n\t"
+        "1:\n\t"
+        TML_DSP_FC_ROWS2 TML_DSP_FC_ROWS2
+        "subs lr, lr, #1\n\t"
+        "bne 1b\n\t"
+        "3:\n\t"
+        "stm r0, {r4, r5}\n\t"
+        "pop {r4-r9, pc}\n\t");
+}
+#undef TML_DSP_FC_ROWS2
 #undef TML_UNUSED
 #else
 #define TML_DSP_FC_ASM 0
@@ -124,6 +166,32 @@ static int32_t row1(const int8_t *x, const int8_t *w, int32_t K, int32_t off, in
     return acc;
 }
 
+#if TML_DSP_FC_ASM
+/* Rows n and n + 1 of a layer (K >= 4 inputs), the tail after its blocks of 4 rows: y[n], y[n + 1]; returns
+ * n + 2. Apart, so that the 4-row loop compiles as it did without it. */
+static __attribute__((noinline)) int32_t rows2_tail(const int8_t *x, const int8_t *filter, int32_t K, int32_t off,
+    const int32_t *bias, const tml_quant_params_t *q, tml_dsp_rq_t r0, int32_t oo, int32_t lo, int32_t hi, int8_t *y,
+    int32_t n) {
+    const int32_t j = K >> 2;
+    const int8_t *w0 = filter + n * K, *w1 = w0 + K;
+    int32_t a[4] = {bias ? bias[n] : 0, bias ? bias[n + 1] : 0, (int32_t)(((uint32_t)off & 0xFFFFu) * 0x10001u), j};
+    rows2_asm(a, x, w0, K);
+    x += 4 * j;
+    w0 += 4 * j;
+    w1 += 4 * j;
+    for (int32_t k = K & 3; k > 0; --k) {
+        const int32_t v = *x++ + off;
+        a[0] += v * *w0++;
+        a[1] += v * *w1++;
+    }
+    for (int32_t i = 0; i < 2; ++i) {
+        const tml_dsp_rq_t r = q->is_per_channel ? tml_dsp_rq(q->multiplier[n + i], q->shift[n + i]) : r0;
+        y[n + i] = tml_dsp_out(a[i], r, oo, lo, hi);
+    }
+    return n + 2;
+}
+#endif
+
 tml_status_t tml_fully_connected_s8_dsp(const tml_fc_params_t *p, const tml_quant_params_t *q,
     const tml_dims_t *in, const int8_t *input, const tml_dims_t *f, const int8_t *filter, const int32_t *bias,
     const tml_dims_t *out, int8_t *output) {
@@ -156,6 +224,11 @@ tml_status_t tml_fully_connected_s8_dsp(const tml_fc_params_t *p, const tml_quan
                 }
             }
         }
+#if TML_DSP_FC_ASM
+        if (N - n >= 2 && K >= 4) {
+            n = rows2_tail(x, filter, K, off, bias, q, r0, oo, lo, hi, y, n);
+        }
+#endif
         for (; n < N; ++n) {
             const int32_t acc = row1(x, filter + n * K, K, off, bias ? bias[n] : 0);
             y[n] = tml_dsp_out(acc, pc ? tml_dsp_rq(q->multiplier[n], q->shift[n]) : r0, oo, lo, hi);
