@@ -72,6 +72,71 @@ int32_t tml_mean_s8_get_buffer_size(int32_t n_out) {
     return n_out > 0 ? n_out * (int32_t)sizeof(int32_t) : 0;
 }
 
+/* Where the reduced axes are one run of dimensions that leaves out the last (a MEAN over a map's rows and
+ * columns, NHWC), the input is O blocks of R x I elements, out[o * I + i] = sum_r in[(o * R + r) * I + i]: *o, *r,
+ * *inner. False otherwise (or with no axes). */
+static bool reduce_run(const int32_t *in_dims, int32_t ndims, const int32_t *axes, int32_t n_axes, int32_t *o,
+    int32_t *r, int32_t *inner) {
+    int32_t lo = ndims, hi = -1;
+    for (int32_t a = 0; a < n_axes; a++) {
+        lo = axes[a] < lo ? axes[a] : lo;
+        hi = axes[a] > hi ? axes[a] : hi;
+    }
+    if (n_axes < 1 || hi >= ndims - 1 || hi - lo + 1 != n_axes) { /* the axes are distinct (reduce_begin) */
+        return false;
+    }
+    int64_t no = 1, nr = 1, ni = 1;
+    for (int32_t d = 0; d < ndims; d++) {
+        int64_t *n = d < lo ? &no : d <= hi ? &nr : &ni;
+        *n *= in_dims[d];
+    }
+    *o = (int32_t)no;
+    *r = (int32_t)nr;
+    *inner = (int32_t)ni;
+    return true;
+}
+
+/* The requantized output of a sum (int32, wrapping as TFLM's): the input zero point's share (zpc = in_zp x count,
+ * wrapped) taken off, multiplied, the output zero point added, clamped */
+static inline int32_t mean_out(uint32_t sum, uint32_t zpc, int32_t m, int s, int32_t out_zp, int32_t lo, int32_t hi) {
+    const int64_t v = (int64_t)tml_multiply_by_quantized_multiplier((int32_t)(sum - zpc), m, s) + out_zp;
+    return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* reduce_run's layout: each output's sum in a register, 4 inner elements at a time (no scratch pass) */
+#define TML_MEAN_RUN(T)                                                                                            \
+    static void mean_run_##T(const T *in, int32_t no, int32_t nr, int32_t ni, T *out, uint32_t zpc, int32_t m,    \
+        int s, int32_t out_zp, int32_t lo, int32_t hi) {                                                          \
+        for (int32_t o = 0; o < no; o++, in += nr * ni, out += ni) {                                              \
+            int32_t i = 0;                                                                                        \
+            for (; i + 4 <= ni; i += 4) {                                                                         \
+                uint32_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;                                                          \
+                const T *p = in + i;                                                                              \
+                for (int32_t k = 0; k < nr; k++, p += ni) {                                                       \
+                    s0 += (uint32_t)(int32_t)p[0];                                                                \
+                    s1 += (uint32_t)(int32_t)p[1];                                                                \
+                    s2 += (uint32_t)(int32_t)p[2];                                                                \
+                    s3 += (uint32_t)(int32_t)p[3];                                                                \
+                }                                                                                                 \
+                out[i] = (T)mean_out(s0, zpc, m, s, out_zp, lo, hi);                                              \
+                out[i + 1] = (T)mean_out(s1, zpc, m, s, out_zp, lo, hi);                                          \
+                out[i + 2] = (T)mean_out(s2, zpc, m, s, out_zp, lo, hi);                                          \
+                out[i + 3] = (T)mean_out(s3, zpc, m, s, out_zp, lo, hi);                                          \
+            }                                                                                                     \
+            for (; i < ni; i++) {                                                                                 \
+                uint32_t s0 = 0;                                                                                  \
+                const T *p = in + i;                                                                              \
+                for (int32_t k = 0; k < nr; k++, p += ni) {                                                       \
+                    s0 += (uint32_t)(int32_t)*p;                                                                  \
+                }                                                                                                 \
+                out[i] = (T)mean_out(s0, zpc, m, s, out_zp, lo, hi);                                              \
+            }                                                                                                     \
+        }                                                                                                         \
+    }
+TML_MEAN_RUN(int8_t)
+TML_MEAN_RUN(int16_t)
+#undef TML_MEAN_RUN
+
 static tml_status_t mean_or_sum(const void *in, int elem_size, const int32_t *in_dims, int32_t ndims,
     const int32_t *axes, int32_t n_axes, void *out, int32_t n_out, int32_t in_zp, int32_t out_zp, int32_t mult,
     int32_t shift, int32_t *scratch, bool compute_sum) {
@@ -80,7 +145,10 @@ static tml_status_t mean_or_sum(const void *in, int elem_size, const int32_t *in
     if (r < 0 || shift < -31 || shift > 30 || mult < 0) {
         return TML_ERR_KERNEL;
     }
-    if (n_out > 0) {
+    /* reduce_run's layout (a non-empty input): summed with the requantization below, no scratch */
+    int32_t no = 0, nr = 0, ni = 0;
+    const bool run = r == 1 && it.count != 0 && reduce_run(in_dims, ndims, axes, n_axes, &no, &nr, &ni);
+    if (n_out > 0 && !run) {
         memset(out, 0, (size_t)n_out * (size_t)elem_size);
         memset(scratch, 0, (size_t)n_out * sizeof(int32_t));
     }
@@ -90,13 +158,15 @@ static tml_status_t mean_or_sum(const void *in, int elem_size, const int32_t *in
     const int8_t *p8 = (const int8_t *)in;
     const int16_t *p16 = (const int16_t *)in;
     const int32_t last = ROW_LEN(&it), ls = ROW_STRIDE(&it);
-    do {
-        int32_t *acc = scratch + reduce_row(&it);
-        for (int32_t j = 0; j < last; j++) {
-            const int32_t v = elem_size == 1 ? *p8++ : *p16++;
-            acc[j * ls] = (int32_t)((uint32_t)acc[j * ls] + (uint32_t)v); /* wraps, as TFLM's */
-        }
-    } while (reduce_next(&it));
+    if (!run) {
+        do {
+            int32_t *acc = scratch + reduce_row(&it);
+            for (int32_t j = 0; j < last; j++) {
+                const int32_t v = elem_size == 1 ? *p8++ : *p16++;
+                acc[j * ls] = (int32_t)((uint32_t)acc[j * ls] + (uint32_t)v); /* wraps, as TFLM's */
+            }
+        } while (reduce_next(&it));
+    }
     int32_t m = mult;
     int s = shift;
     if (!compute_sum) {
@@ -115,11 +185,17 @@ static tml_status_t mean_or_sum(const void *in, int elem_size, const int32_t *in
         s = shift - log2n;
     }
     const int32_t lo = elem_size == 1 ? -128 : -32768, hi = elem_size == 1 ? 127 : 32767;
+    const uint32_t zpc = (uint32_t)((uint64_t)(int64_t)in_zp * (uint64_t)it.count);
+    if (run) {
+        if (elem_size == 1) {
+            mean_run_int8_t(p8, no, nr, ni, (int8_t *)out, zpc, m, s, out_zp, lo, hi);
+        } else {
+            mean_run_int16_t(p16, no, nr, ni, (int16_t *)out, zpc, m, s, out_zp, lo, hi);
+        }
+        return TML_OK;
+    }
     for (int32_t i = 0; i < n_out; i++) {
-        const int32_t shifted =
-            (int32_t)(uint32_t)((uint64_t)(int64_t)scratch[i] - (uint64_t)((int64_t)in_zp * it.count));
-        const int64_t v = (int64_t)tml_multiply_by_quantized_multiplier(shifted, m, s) + out_zp;
-        const int32_t c = (int32_t)(v < lo ? lo : v > hi ? hi : v);
+        const int32_t c = mean_out((uint32_t)scratch[i], zpc, m, s, out_zp, lo, hi);
         if (elem_size == 1) {
             ((int8_t *)out)[i] = (int8_t)c;
         } else {
