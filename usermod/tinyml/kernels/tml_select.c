@@ -30,8 +30,10 @@
  *                       M7, M33)               >= 4 pixels wide (3 with >= 25 taps), the input offset
  *                                              an int16 plus any int8 (small maps: the padded copy,
  *                                              dsp/tml_dsp_dw.c); or one input channel and 2 or more outputs
- *                                              (CONV_2D's kernel and rule, tml_dw_conv.h: micro_speech's
- *                                              layer); else the backend's
+ *                                              (CONV_2D's rule; up to 16 taps the window's pairs against
+ *                                              each channel, dw1_run: person_detect's first layer; more,
+ *                                              CONV_2D's kernel, tml_dw_conv.h: micro_speech's layer); else
+ *                                              the backend's
  *   FULLY_CONNECTED     ARMv6-M                armv6m/ where the filter zero point is 0 (or per
  *                                              channel), depth >= 2 or one batch; else the
  *                                              backend's

@@ -89,6 +89,20 @@ int tml_dsp_dw_ok(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml
     return dw_taps_ok(p, in, f, out);
 }
 
+/* one input channel with at most TML_DSP_DW1_TAPS taps: dw1_run (below) */
+#define TML_DSP_DW1_TAPS 16
+static int dw1_use(const tml_dw_conv_params_t *p, const tml_dims_t *f) {
+    return f->h * f->w <= TML_DSP_DW1_TAPS && p->input_offset >= -32640 && p->input_offset <= 32639;
+}
+/* weight pairs per channel: 5 for up to 10 taps (3x3), else 8 */
+static int32_t dw1_pairs(const tml_dims_t *f) {
+    return f->h * f->w <= 10 ? 5 : 8;
+}
+/* the weight pairs (N x dw1_pairs words) and each channel's requantization (3 words); + 3: aligned */
+static int32_t dw1_size(const tml_dims_t *f, const tml_dims_t *out) {
+    return out->c * (dw1_pairs(f) + 3) * 4 + 3;
+}
+
 /* scratch: the channel group's taps, column by column of the filter (fx, then fy): 3 words each {byte offset from
  * the window's origin, weights of channels c and c + 2 (SXTB16), of c + 1 and c + 3 (SXTB16 ror 8)}; per filter
  * column, input offset * its weights' sum, 4 words; the accumulators of up to TML_DSP_DW_CHUNK output pixels x 4
@@ -109,7 +123,7 @@ static int32_t dw_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *i
 int32_t tml_depthwise_conv_s8_dsp_get_buffer_size(const tml_dw_conv_params_t *p, const tml_dims_t *in,
     const tml_dims_t *f, const tml_dims_t *out) {
     if (tml_dw_is_conv(p, in, out)) {
-        return tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_dsp_get_buffer_size);
+        return dw1_use(p, f) ? dw1_size(f, out) : tml_dw_conv_buffer_size(p, in, f, out, tml_conv_s8_dsp_get_buffer_size);
     }
     return dw_buffer_size(p, in, f, out);
 }
@@ -544,6 +558,130 @@ static __attribute__((noinline)) void group_padded(const tml_dw_conv_params_t *p
     }
 }
 
+/* One input channel, depth multiplier = the N >= 2 output channels, at most TML_DSP_DW1_TAPS filter taps
+ * (person_detect's first layer: 3x3, stride 2, 8 outputs): per output pixel, the window's values (each + the input
+ * offset; 0 for a tap outside the input, which TFLM skips) packed in int16 pairs once, then each output channel
+ * as SMLADs against its weights, packed in pairs into the scratch at the call's start. The CONV_2D kernel, which
+ * takes such layers otherwise (tml_dw_conv.h), gathers a patch per pixel for one MAC per value and channel: on
+ * the M7 person_detect's layer took 0.695 of TFLM's instructions so. dw1_use, dw1_size: above. */
+
+/* The outputs of one pixel (o[n], n < N) from its window's value pairs xp[0..P) and the weight pairs wp (P words per
+ * channel); pb, fast: as in dw1_run. P a constant where it is inlined: the pairs stay in registers. */
+static inline __attribute__((always_inline)) void dw1_pixel(const uint32_t *xp, const uint32_t *wp, int32_t P,
+    int32_t N, const int32_t *bias, const int32_t *pb, int fast, const tml_per_channel_quant_params_t *q,
+    int32_t out_off, int32_t lo, int32_t hi, int8_t *o) {
+    for (int32_t n = 0; n < N; ++n, wp += P) {
+        int32_t acc = bias ? bias[n] : 0;
+        if (P == 5) { /* written out: GCC -O2 keeps the loop */
+            acc = tml_smlad(xp[0], wp[0], acc);
+            acc = tml_smlad(xp[1], wp[1], acc);
+            acc = tml_smlad(xp[2], wp[2], acc);
+            acc = tml_smlad(xp[3], wp[3], acc);
+            acc = tml_smlad(xp[4], wp[4], acc);
+        } else {
+            for (int32_t j = 0; j < P; ++j) {
+                acc = tml_smlad(xp[j], wp[j], acc);
+            }
+        }
+        int32_t v;
+        if (fast) {
+            const int32_t *r = pb + 3 * n;
+            const int32_t h = (int32_t)((uint32_t)tml_smmulr(acc, r[0]) + (uint32_t)acc);
+            v = tml_qadd(h, r[1] - (int32_t)((uint32_t)h >> 31)) >> r[2];
+            v = v < lo ? lo : v > hi ? hi : v;
+        } else {
+            v = tml_dsp_out(acc, tml_dsp_rq(q->multiplier[n], q->shift[n]), out_off, lo, hi);
+        }
+        o[n] = (int8_t)v;
+    }
+}
+
+static __attribute__((noinline)) tml_status_t dw1_run(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
+    const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
+    const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
+    const int32_t N = out->c, fh = f->h, fw = f->w, K = fh * fw, P = dw1_pairs(f);
+    if (!ctx || !ctx->buf || ctx->size < dw1_size(f, out) || f->c != N || in->n != out->n) {
+        return TML_ERR_KERNEL;
+    }
+    const int32_t H = in->h, W = in->w, oh = out->h, ow = out->w;
+    const int32_t sh = p->stride.h, sw = p->stride.w, dh = p->dilation.h, dw = p->dilation.w;
+    const int32_t ph = p->padding.h, pw = p->padding.w, off = p->input_offset;
+    const int32_t out_off = p->output_offset, lo = p->activation.min, hi = p->activation.max;
+    uint32_t *wp = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
+    int32_t *pb = (int32_t *)(wp + N * P);
+    /* fast: every channel takes the short requantization (fast_ok; pb: m2, the rounding constant with the output
+     * offset folded in, the right shift), clamped to [lo, hi]; else each output tml_dsp_out */
+    int fast = 1;
+    for (int32_t n = 0; n < N; ++n) {
+        const rq_t r = rq_of(q->multiplier[n], q->shift[n]);
+        fast = fast && fast_ok(r, out_off, hi);
+        pb[3 * n] = r.m2;
+        pb[3 * n + 1] = fast ? (int32_t)((1u << (r.right - 1)) + ((uint32_t)out_off << r.right)) : 0;
+        pb[3 * n + 2] = r.right;
+        /* the filter [1][h][w][N]: channel n's taps k at filter[k * N + n], in pairs (0 beyond the last tap) */
+        for (int32_t j = 0; j < P; ++j) {
+            const int32_t w0 = 2 * j < K ? filter[2 * j * N + n] : 0;
+            const int32_t w1 = 2 * j + 1 < K ? filter[(2 * j + 1) * N + n] : 0;
+            wp[n * P + j] = ((uint32_t)w0 & 0xFFFFu) | ((uint32_t)w1 << 16);
+        }
+    }
+    for (int32_t b = 0; b < in->n; ++b) {
+        const int8_t *in_b = input + b * H * W;
+        int8_t *o = output + b * oh * ow * N;
+        for (int32_t oy = 0; oy < oh; ++oy) {
+            const int32_t iy0 = oy * sh - ph;
+            for (int32_t ox = 0; ox < ow; ++ox, o += N) {
+                const int32_t ix0 = ox * sw - pw;
+                uint32_t xp[TML_DSP_DW1_TAPS / 2];
+                if (fh == 3 && fw == 3 && iy0 >= 0 && iy0 + 2 * dh < H && ix0 >= 0 && ix0 + 2 * dw < W) {
+                    /* a 3x3 window inside the input */
+                    const int8_t *r0 = in_b + iy0 * W + ix0, *r1 = r0 + dh * W, *r2 = r1 + dh * W;
+                    const int32_t d2 = 2 * dw;
+#define TML_DSP_DW1_PK(a, b) (((uint32_t)((a) + off) & 0xFFFFu) | ((uint32_t)((b) + off) << 16))
+                    xp[0] = TML_DSP_DW1_PK(r0[0], r0[dw]);
+                    xp[1] = TML_DSP_DW1_PK(r0[d2], r1[0]);
+                    xp[2] = TML_DSP_DW1_PK(r1[dw], r1[d2]);
+                    xp[3] = TML_DSP_DW1_PK(r2[0], r2[dw]);
+                    xp[4] = (uint32_t)(r2[d2] + off) & 0xFFFFu;
+#undef TML_DSP_DW1_PK
+                    dw1_pixel(xp, wp, 5, N, bias, pb, fast, q, out_off, lo, hi, o);
+                    continue;
+                }
+                /* the window's values + the offset, 0 outside the input and beyond the last tap, in pairs */
+                uint32_t pair = 0;
+                int32_t k = 0;
+                for (int32_t fy = 0; fy < fh; ++fy) {
+                    const int32_t iy = iy0 + fy * dh;
+                    const int row_in = iy >= 0 && iy < H;
+                    const int8_t *row = in_b + iy * W;
+                    for (int32_t fx = 0; fx < fw; ++fx, ++k) {
+                        const int32_t ix = ix0 + fx * dw;
+                        const uint32_t v = row_in && ix >= 0 && ix < W ? (uint32_t)(row[ix] + off) & 0xFFFFu : 0u;
+                        if (k & 1) {
+                            xp[k >> 1] = pair | (v << 16);
+                        } else {
+                            pair = v;
+                        }
+                    }
+                }
+                for (; k < 2 * P; ++k) {
+                    if (k & 1) {
+                        xp[k >> 1] = pair;
+                    } else {
+                        pair = 0;
+                    }
+                }
+                if (P == 5) {
+                    dw1_pixel(xp, wp, 5, N, bias, pb, fast, q, out_off, lo, hi, o);
+                } else {
+                    dw1_pixel(xp, wp, 8, N, bias, pb, fast, q, out_off, lo, hi, o);
+                }
+            }
+        }
+    }
+    return TML_OK;
+}
+
 /* one input channel: the CONV_2D kernel (apart, so the depthwise loops compile as they did without it) */
 static __attribute__((noinline)) tml_status_t dw_as_conv(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
@@ -559,6 +697,9 @@ tml_status_t tml_depthwise_conv_s8_dsp(const tml_context_t *ctx, const tml_dw_co
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
     if (tml_dw_is_conv(p, in, out)) {
+        if (dw1_use(p, f)) {
+            return dw1_run(ctx, p, q, in, input, f, filter, bias, out, output);
+        }
         return dw_as_conv(ctx, p, q, in, input, f, filter, bias, out, output);
     }
     if (!dw_taps_ok(p, in, f, out) || !ctx || !ctx->buf ||
