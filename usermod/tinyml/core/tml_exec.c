@@ -128,27 +128,16 @@ bool tml_exec_rows_plan(tml_model_t *m, const tml_op_t *op, int32_t offset, int3
     return true;
 }
 
-/* Bytes of the row buffer, rounded up so that the kernel scratch after it is aligned. */
-static int32_t temp_bytes(int32_t temp_rows, int32_t row_bytes) {
-    return (temp_rows * row_bytes + TML_ARENA_ALIGN - 1) & ~(TML_ARENA_ALIGN - 1);
-}
-
 tml_status_t tml_exec_rows_eval(tml_model_t *m, tml_op_t *op) {
     const tml_exec_t *e = tml_exec_find(m, op->index);
     if (!e || e->kind != TML_EXEC_ROWS) {
         return TML_ERR_STATE;
     }
-    const tml_tensor_t *out = &m->tensors[OUTS(op)[0]];
-    int32_t temp_rows, scratch;
-    /* the same simulation the planner ran: how the area splits (cheap: integer arithmetic per call) */
-    tml_status_t s = rows_run(m, op, e->offset, e->rows, NULL, NULL, NULL, true, &temp_rows, &scratch);
-    if (s != TML_OK) {
-        return s;
-    }
-    /* the area: row buffer, the multipliers and shifts (if computed per eval), kernel scratch */
+    /* the area: row buffer (its bytes as the planner's simulation found them), the multipliers and
+     * shifts (if computed per eval), kernel scratch (the rest: the simulation's largest call) */
     uint8_t *temp = m->arena + e->temp;
-    const int32_t rb = temp_bytes(temp_rows, tml_tensor_row_bytes(out)), qb = quant_bytes(op);
-    if (rb + qb + scratch > e->temp_size) {
+    const int32_t rb = e->u.buf, qb = quant_bytes(op);
+    if (rb < 0 || rb + qb > e->temp_size) {
         return TML_ERR_STATE;
     }
     return rows_run(m, op, e->offset, e->rows, temp, qb ? (int32_t *)(void *)(temp + rb) : NULL, temp + rb + qb, false,
@@ -437,7 +426,7 @@ tml_status_t tml_exec_stage_run(tml_model_t *m, tml_op_t *op, tml_op_hook_t hook
     const int n = e->last - e->first + 1;
     stage_op_t *st = (stage_op_t *)(void *)(m->arena + e->temp);
     return stage_run(m, e->first, e->last, e->rows, st, m->arena + e->temp + state_bytes(n),
-        m->arena + e->temp + stage_state(m, e->first, n), false, e->win, NULL, hook, ctx, failed);
+        m->arena + e->temp + stage_state(m, e->first, n), false, e->u.win, NULL, hook, ctx, failed);
 }
 
 tml_status_t tml_exec_stage_eval(tml_model_t *m, tml_op_t *op) {

@@ -31,7 +31,11 @@ typedef struct tml_exec {
     int32_t temp;         /* arena offset of the temporary area (ROWS: row buffer + kernel scratch;
                            * STAGE: state + kernel scratch) */
     int32_t temp_size;
-    int32_t *win;         /* STAGE: rows each op's output window holds (ops first..last-1) */
+    union {
+        int32_t *win; /* STAGE: rows each op's output window holds (ops first..last-1) */
+        int32_t buf;  /* ROWS: bytes of the row buffer at the area's start (the planner's simulation: an
+                       * eval need not run it again) */
+    } u;
 } tml_exec_t;
 
 /* ---- one operator in place (TML_EXEC_ROWS) ---- */

@@ -266,7 +266,7 @@ int tml_model_tensor_arena(const tml_model_t *m, int index, int32_t *offset, int
         const tml_exec_t *e = &m->exec[i];
         for (int k = e->first; e->kind == TML_EXEC_STAGE && k < e->last; k++) {
             if (OUTS(&m->ops[k])[0] == index) {
-                *bytes = e->win[k - e->first] * tml_tensor_row_bytes(t);
+                *bytes = e->u.win[k - e->first] * tml_tensor_row_bytes(t);
             }
         }
     }

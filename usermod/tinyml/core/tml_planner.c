@@ -34,6 +34,7 @@ typedef struct {
     int32_t offset;    /* y's offset minus x's */
     int32_t rows;      /* ROWS: output rows per call */
     int32_t temp;      /* ROWS: bytes of its temporary area (replaces the op's scratch) */
+    int32_t buf;       /* ROWS: bytes of the row buffer at the area's start */
 } cand_t;
 
 typedef struct {
@@ -456,7 +457,8 @@ static bool candidate(plan_t *P, int k, int32_t rows_per_call, cand_t *c) {
     c->x = (int16_t)x;
     c->offset = offset;
     c->rows = per;
-    c->temp = row_buffer_bytes(temp_rows, tml_tensor_row_bytes(ty)) + scratch;
+    c->buf = row_buffer_bytes(temp_rows, tml_tensor_row_bytes(ty));
+    c->temp = c->buf + scratch;
     return true;
 }
 
@@ -622,11 +624,11 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
             e->rows = (uint16_t)sc->band;
             e->temp = scratch_off[no] >= 0 ? scratch_off[no] : 0;
             e->temp_size = sc->state_scratch;
-            e->win = tml_persistent_alloc_as(m, sizeof(int32_t) * (size_t)n, TML_META_PLAN, err);
-            if (!e->win) {
+            e->u.win = tml_persistent_alloc_as(m, sizeof(int32_t) * (size_t)n, TML_META_PLAN, err);
+            if (!e->u.win) {
                 return TML_ERR_NO_MEMORY;
             }
-            memcpy(e->win, sc->win, sizeof(int32_t) * (size_t)n);
+            memcpy(e->u.win, sc->win, sizeof(int32_t) * (size_t)n);
             for (int j = 0; j < n; j++) {
                 m->ops[sc->first + j].eval = j == 0 ? tml_exec_stage_eval : tml_exec_skip_eval;
             }
@@ -641,6 +643,7 @@ static tml_status_t apply_plan(plan_t *P, const stage_cfg_t *sc, tml_error_t *er
                 e->offset = cd->offset;
                 e->temp = scratch_off[k] >= 0 ? scratch_off[k] : 0;
                 e->temp_size = cd->temp;
+                e->u.buf = cd->buf;
                 op->eval = tml_exec_rows_eval;
             }
         }
