@@ -53,7 +53,8 @@ static void inside_outputs(int32_t n, int32_t s, int32_t p, int32_t n_f, int32_t
 
 /* Whether a call takes the padded copy. */
 static int pad_use(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tml_dims_t *f, const tml_dims_t *out) {
-    const int64_t wp = pad_wp(p, f, out), r = pad_band(out);
+    const int64_t wp = pad_wp(p, f, out);
+    const int32_t r = pad_band(out); /* 1 to TML_DSP_DW_PAD_OUT: the division below in 32 bits */
     if (p->input_offset < -127 || p->input_offset > 128 || pad_span(p, f, r) * wp * 4 > TML_DSP_DW_PAD_BYTES) {
         return 0;
     }
@@ -62,7 +63,7 @@ static int pad_use(const tml_dw_conv_params_t *p, const tml_dims_t *in, const tm
     inside_outputs(out->w, p->stride.w, p->padding.w, f->w, p->dilation.w, in->w, &x_lo, &x_hi);
     const int64_t ny = y_hi - y_lo, nx = x_hi - x_lo;
     const int64_t edges = ny * (out->w - nx) * TML_DSP_DW_PAD_SIDE + (out->h - ny) * out->w * TML_DSP_DW_PAD_TB;
-    const int64_t rows = (out->h + r - 1) / r * pad_span(p, f, r);
+    const int64_t rows = (int64_t)((out->h + r - 1) / r) * pad_span(p, f, r);
     return 2 * edges > 3 * rows * (wp * TML_DSP_DW_PAD_WORD + TML_DSP_DW_PAD_ROW);
 }
 
@@ -322,7 +323,7 @@ typedef struct {
 static rq_t rq_of(int32_t mult, int32_t shift) {
     rq_t r;
     r.m2 = (int32_t)((uint32_t)mult << 1);
-    r.mk = (int32_t)(((int64_t)mult * 2 - r.m2) / ((int64_t)1 << 32));
+    r.mk = ((mult >> 30) + 1) >> 1; /* (2 * mult - m2) / 2^32, without 64-bit arithmetic */
     r.left = shift > 0 ? shift : 0;
     r.right = shift > 0 ? 0 : -shift;
     return r;
@@ -596,6 +597,38 @@ static inline __attribute__((always_inline)) void dw1_pixel(const uint32_t *xp, 
     }
 }
 
+/* dw1_run's per-call set-up, apart (its loops keep their registers): each channel's requantization parameters pb
+ * and weight pairs wp. Whether every channel takes the short requantization: */
+static __attribute__((noinline)) int dw1_pack(const tml_per_channel_quant_params_t *q, const int8_t *filter, int32_t N,
+    int32_t K, int32_t P, int32_t out_off, int32_t hi, uint32_t *wp, int32_t *pb) {
+    /* fast: every channel takes the short requantization (fast_ok; pb: m2, the rounding constant with the output
+     * offset folded in, the right shift), clamped to [lo, hi]; else each output tml_dsp_out */
+    int fast = 1;
+    for (int32_t n = 0; n < N; ++n) {
+        const rq_t r = rq_of(q->multiplier[n], q->shift[n]);
+        fast = fast && fast_ok(r, out_off, hi);
+        pb[3 * n] = r.m2;
+        pb[3 * n + 1] = fast ? (int32_t)((1u << (r.right - 1)) + ((uint32_t)out_off << r.right)) : 0;
+        pb[3 * n + 2] = r.right;
+    }
+    /* the filter [1][h][w][N]: channel n's taps k at filter[k * N + n], in pairs (0 beyond the last tap): a pair
+     * of filter rows at a time, read along the channels */
+    for (int32_t j = 0; j < P; ++j) {
+        const int8_t *w0 = filter + 2 * j * N, *w1 = w0 + N;
+        uint32_t *d = wp + j;
+        if (2 * j + 1 < K) {
+            for (int32_t n = 0; n < N; ++n, d += P) {
+                *d = ((uint32_t)w0[n] & 0xFFFFu) | ((uint32_t)w1[n] << 16);
+            }
+        } else {
+            for (int32_t n = 0; n < N; ++n, d += P) {
+                *d = 2 * j < K ? (uint32_t)w0[n] & 0xFFFFu : 0u;
+            }
+        }
+    }
+    return fast;
+}
+
 static __attribute__((noinline)) tml_status_t dw1_run(const tml_context_t *ctx, const tml_dw_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
@@ -609,22 +642,7 @@ static __attribute__((noinline)) tml_status_t dw1_run(const tml_context_t *ctx, 
     const int32_t out_off = p->output_offset, lo = p->activation.min, hi = p->activation.max;
     uint32_t *wp = (uint32_t *)(((uintptr_t)ctx->buf + 3u) & ~(uintptr_t)3u);
     int32_t *pb = (int32_t *)(wp + N * P);
-    /* fast: every channel takes the short requantization (fast_ok; pb: m2, the rounding constant with the output
-     * offset folded in, the right shift), clamped to [lo, hi]; else each output tml_dsp_out */
-    int fast = 1;
-    for (int32_t n = 0; n < N; ++n) {
-        const rq_t r = rq_of(q->multiplier[n], q->shift[n]);
-        fast = fast && fast_ok(r, out_off, hi);
-        pb[3 * n] = r.m2;
-        pb[3 * n + 1] = fast ? (int32_t)((1u << (r.right - 1)) + ((uint32_t)out_off << r.right)) : 0;
-        pb[3 * n + 2] = r.right;
-        /* the filter [1][h][w][N]: channel n's taps k at filter[k * N + n], in pairs (0 beyond the last tap) */
-        for (int32_t j = 0; j < P; ++j) {
-            const int32_t w0 = 2 * j < K ? filter[2 * j * N + n] : 0;
-            const int32_t w1 = 2 * j + 1 < K ? filter[(2 * j + 1) * N + n] : 0;
-            wp[n * P + j] = ((uint32_t)w0 & 0xFFFFu) | ((uint32_t)w1 << 16);
-        }
-    }
+    const int fast = dw1_pack(q, filter, N, K, P, out_off, hi, wp, pb);
     for (int32_t b = 0; b < in->n; ++b) {
         const int8_t *in_b = input + b * H * W;
         int8_t *o = output + b * oh * ow * N;
