@@ -226,7 +226,7 @@ static inline void dot_4x1(const uint32_t *wide, int32_t K, const int8_t *w, int
 }
 
 /* The 4-pixel pass over every channel in one function (tml_dsp_mm4), where the call allows it
- * (mm4_ok: the patch whole words, tml_dsp_small, every right shift at most 22). Its requantization
+ * (mm4_ok: the patch whole words, tml_dsp_small, every shift in [-22, 0]). Its requantization
  * folds the output offset into tml_dsp_requantize_s's rounding constant: c = (1 + 2 out_off) << right,
  * that is 2^right + (out_off << (right + 1)), so that v = (2 h + c + (h < 0 ? -1 : 0)) >> (right + 1) is
  * the requantized value plus the offset (|2 h| < 2^29, 2^right <= 2^22, |out_off << (right + 1)| <= 2^30:
@@ -235,7 +235,7 @@ static inline void dot_4x1(const uint32_t *wide, int32_t K, const int8_t *w, int
  * output 7 instructions (LSL, SMMULR, 2 ADD, ASR, SSAT, STRB), against about 30 for mm_pixels4's code. */
 typedef struct {
     const uint32_t *wide;  /* 0: the 4-pixel widened patches */
-    int32_t k4;            /* 4: K / 4 (K a multiple of 4, at least 4) */
+    int32_t blocks;        /* 4: K / 4 (at least 1) rounded up to a multiple of 4: passes of 4 blocks */
     const int32_t *bias;   /* 8: the next channel's bias, or NULL (advanced per channel) */
     const int32_t *mult;   /* 12: the next channel's multiplier (advanced) */
     const int32_t *shift;  /* 16: the next channel's shift (advanced) */
@@ -246,6 +246,9 @@ typedef struct {
     int32_t clamp;         /* 36: 0 where [lo, hi] is [-128, 127] */
     int32_t lo, hi;        /* 40, 44 */
     int32_t kt;            /* 48: K % 4, the tail's values (int16 after the blocks: 3 per pixel) */
+    int32_t entry;         /* 52: (K / 4) % 4: the first pass enters at the block that leaves a multiple of 4 */
+    int8_t *end;           /* 56: pixel 0's output of channel N (out's end) */
+    int32_t k4;            /* 60: K / 4 (the C version's) */
 } tml_dsp_mm4_t;
 
 /* whether tml_dsp_mm4 may run a call: see above (small: tml_dsp_small's answer) */
@@ -254,7 +257,7 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         return 0;
     }
     for (int32_t n = 0; n < N; ++n) {
-        if (shift[n] < -22) {
+        if (shift[n] < -22 || shift[n] > 0) {
             return 0;
         }
     }
@@ -283,7 +286,7 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "smlad r6, r1, r10, r6\n\t" \
         "smlad r7, r3, r10, r7\n\t"
 #define TML_DSP_MM4_RQ(A) \
-        "lsls " A ", " A ", r3\n\t" \
+        "lsls " A ", " A ", #1\n\t" \
         "smmulr " A ", " A ", r2\n\t" \
         "add r0, r11, " A ", lsl #1\n\t" \
         "add " A ", r0, " A ", asr #31\n\t" \
@@ -329,9 +332,7 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "mov r5, r4\n\t" \
         "mov r6, r4\n\t" \
         "mov r7, r4\n\t" \
-        "and r0, r12, #3\n\t" \
-        "add r12, r12, #3\n\t" \
-        "bic r12, r12, #3\n\t" \
+        "ldr r0, [lr, #52]\n\t" \
         "tbb [pc, r0]\n\t" \
         "0:\n\t" \
         ".byte (4f - 0b) / 2, (7f - 0b) / 2, (6f - 0b) / 2, (5f - 0b) / 2\n\t" \
@@ -343,17 +344,15 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "subs r12, r12, #4\n\t" \
         "bne 4b\n\t" \
         TAIL \
-        /* the channel's constants: r3 left + 1, r1 right + 1, r11 c, r2 the multiplier */ \
+        /* the channel's constants: r1 right + 1 (the shift at most 0: right = -shift), r11 c, r2 the \
+         * multiplier */ \
         "ldr r0, [lr, #16]\n\t" \
         "ldr r1, [r0], #4\n\t" \
         "str r0, [lr, #16]\n\t" \
         "ldr r0, [lr, #12]\n\t" \
         "ldr r2, [r0], #4\n\t" \
         "str r0, [lr, #12]\n\t" \
-        "bic r3, r1, r1, asr #31\n\t" \
-        "adds r3, r3, #1\n\t" \
         "rsbs r1, r1, #0\n\t" \
-        "bic r1, r1, r1, asr #31\n\t" \
         "ldr r11, [lr, #32]\n\t" \
         "lsl r11, r11, r1\n\t" \
         "adds r1, r1, #1\n\t" \
@@ -368,9 +367,8 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "str r0, [lr, #20]\n\t" \
         "add r12, r12, r8\n\t" \
         "strb r7, [r12, r8, lsl #1]\n\t" \
-        "ldr r0, [lr, #28]\n\t" \
-        "subs r0, r0, #1\n\t" \
-        "str r0, [lr, #28]\n\t" \
+        "ldr r1, [lr, #56]\n\t" \
+        "cmp r0, r1\n\t" \
         "bne 1b\n\t" \
         "pop {r4-r11, pc}\n\t"
 __attribute__((naked, noinline)) static void tml_dsp_mm4(TML_UNUSED tml_dsp_mm4_t *st, TML_UNUSED const int8_t *w) {
@@ -528,8 +526,8 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                 o[s] = out_b + (px + s) * N;
             }
             if (fast) {
-                tml_dsp_mm4_t st = {wide, K >> 2, bias, q->multiplier, q->shift, o[0], N, N, 1 + 2 * out_off,
-                    lo != -128 || hi != 127, lo, hi, K & 3};
+                tml_dsp_mm4_t st = {wide, ((K >> 2) + 3) & ~3, bias, q->multiplier, q->shift, o[0], N, N,
+                    1 + 2 * out_off, lo != -128 || hi != 127, lo, hi, K & 3, (K >> 2) & 3, o[0] + N, K >> 2};
                 tml_dsp_mm4(&st, filter);
             } else if (small) {
                 mm_pixels4(wide, o, filter, K, N, bias, q, out_off, lo, hi, 1);
