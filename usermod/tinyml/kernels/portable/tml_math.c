@@ -94,7 +94,16 @@ void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multipli
         return;
     }
     const double q = tml_frexp(real_multiplier, shift);
-    int64_t q_fixed = (int64_t)tml_round(q * 2147483648.0);
+    int64_t q_fixed;
+    if (q >= 0.5) {
+        /* the usual case, q in [0.5, 1): x = q * 2^31 in [2^30, 2^31) is a multiple of 2^-22, so x + 0.5 is
+         * exact below 2^31 (and at least 2^31 where round(x) is 2^31): round half away from zero is the
+         * truncation of x + 0.5, one conversion to uint32 (an instruction with double-precision hardware,
+         * where tml_round's int64 conversions are library calls) */
+        q_fixed = (int64_t)(uint32_t)(q * 2147483648.0 + 0.5);
+    } else {
+        q_fixed = (int64_t)tml_round(q * 2147483648.0);
+    }
     if (q_fixed == (1LL << 31)) {
         q_fixed /= 2;
         ++*shift;
