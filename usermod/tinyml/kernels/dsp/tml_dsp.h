@@ -240,18 +240,26 @@ static inline tml_dsp_rqs_t tml_dsp_rqs_pre(int32_t mult, int32_t shift, int32_t
     return r;
 }
 
-/* whether tml_dsp_requantize_s may run for N channels (shifts, biases or NULL) of K-term dot products */
-static inline int tml_dsp_small(const int32_t *shift, const int32_t *bias, int32_t N, int32_t K) {
+/* whether tml_dsp_requantize_s may run for N channels (shifts, biases or NULL) of K-term dot products; and the
+ * largest left and right shift (*left, *right: 0 if none) */
+static inline int tml_dsp_small_lr(const int32_t *shift, const int32_t *bias, int32_t N, int32_t K, int32_t *left,
+    int32_t *right) {
     uint64_t b = 0;
-    int32_t left = 0, right = 0;
+    int32_t l = 0, r = 0;
     for (int32_t n = 0; n < N; ++n) {
         const int64_t v = bias ? bias[n] : 0;
         const uint64_t a = (uint64_t)(v < 0 ? -v : v);
         b = a > b ? a : b;
-        left = shift[n] > left ? shift[n] : left;
-        right = -shift[n] > right ? -shift[n] : right;
+        l = shift[n] > l ? shift[n] : l;
+        r = -shift[n] > r ? -shift[n] : r;
     }
-    return left < 31 && right < 31 && ((b + (uint64_t)K * 255u * 128u) << left) < ((uint64_t)1 << 28);
+    *left = l;
+    *right = r;
+    return l < 31 && r < 31 && ((b + (uint64_t)K * 255u * 128u) << l) < ((uint64_t)1 << 28);
+}
+static inline int tml_dsp_small(const int32_t *shift, const int32_t *bias, int32_t N, int32_t K) {
+    int32_t left, right;
+    return tml_dsp_small_lr(shift, bias, N, K, &left, &right);
 }
 
 /* arm_nn_requantize(acc, mult, shift) for a call tml_dsp_small() allowed */

@@ -46,6 +46,35 @@ static void widen(uint32_t *wide, const int8_t *src, int32_t K, int32_t off, int
     }
 }
 
+/* Widen the patches of 4 pixels whose K values lie one after the other from src (a 1x1 convolution of stride 1
+ * without padding: consecutive output pixels read consecutive input pixels) into the 4-pixel buffer, as widen
+ * does for slots 0..3: one pass, without the pixels' patch() and widen() calls (about 30 instructions a pixel). */
+static void widen4(uint32_t *wide, const int8_t *src, int32_t K, int32_t off) {
+    const uint32_t off2 = ((uint32_t)off & 0xFFFFu) * 0x10001u;
+    uint32_t *d = wide;
+    const int8_t *a = src;
+    for (int32_t j = K >> 2; j > 0; --j, a += 4, d += 8) {
+        uint32_t x = tml_dsp_read4(a);
+        d[0] = tml_sadd16(tml_sxtb16(x), off2);
+        d[1] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+        x = tml_dsp_read4(a + K);
+        d[2] = tml_sadd16(tml_sxtb16(x), off2);
+        d[3] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+        x = tml_dsp_read4(a + 2 * K);
+        d[4] = tml_sadd16(tml_sxtb16(x), off2);
+        d[5] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+        x = tml_dsp_read4(a + 3 * K);
+        d[6] = tml_sadd16(tml_sxtb16(x), off2);
+        d[7] = tml_sadd16(tml_sxtb16_ror8(x), off2);
+    }
+    int16_t *t = (int16_t *)d;
+    for (int s = 0; s < 4; ++s) {
+        for (int32_t i = 0; i < (K & 3); ++i) {
+            t[3 * s + i] = (int16_t)(a[s * K + i] + off);
+        }
+    }
+}
+
 /* Widen the patch of a window inside the input straight from it into slot s: fh rows of n words (4 values)
  * each, step bytes apart (no im2col copy). */
 static void widen_rows(uint32_t *wide, const int8_t *src, int32_t step, int32_t fh, int32_t n, int32_t off, int s,
@@ -236,7 +265,7 @@ static inline void dot_4x1(const uint32_t *wide, int32_t K, const int8_t *w, int
 typedef struct {
     const uint32_t *wide;  /* 0: the 4-pixel widened patches */
     int32_t blocks;        /* 4: K / 4 (at least 1) rounded up to a multiple of 4: passes of 4 blocks */
-    const int32_t *bias;   /* 8: the next channel's bias, or NULL (advanced per channel) */
+    const int32_t *bias;   /* 8: the next channel's bias (advanced per channel; mm4_zeros without bias) */
     const int32_t *mult;   /* 12: the next channel's multiplier (advanced) */
     const int32_t *shift;  /* 16: the next channel's shift (advanced) */
     int8_t *out;           /* 20: pixel 0's output of the next channel (advanced) */
@@ -251,17 +280,14 @@ typedef struct {
     int32_t k4;            /* 60: K / 4 (the C version's) */
 } tml_dsp_mm4_t;
 
-/* whether tml_dsp_mm4 may run a call: see above (small: tml_dsp_small's answer) */
-static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
-    if (!small || K < 4) {
-        return 0;
-    }
-    for (int32_t n = 0; n < N; ++n) {
-        if (shift[n] < -22 || shift[n] > 0) {
-            return 0;
-        }
-    }
-    return 1;
+/* The biases tml_dsp_mm4 reads for a convolution without bias (its channel loop reads one per channel). */
+#define TML_DSP_MM4_ZEROS 64
+static const int32_t mm4_zeros[TML_DSP_MM4_ZEROS];
+
+/* whether tml_dsp_mm4 may run a call: see above (small: tml_dsp_small_lr's answer, left and right its largest
+ * shifts; without bias at most TML_DSP_MM4_ZEROS channels) */
+static int mm4_ok(int small, int32_t left, int32_t right, const int32_t *bias, int32_t N, int32_t K) {
+    return small && K >= 4 && (bias || N <= TML_DSP_MM4_ZEROS) && left == 0 && right <= 22;
 }
 
 #if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
@@ -322,13 +348,8 @@ static int mm4_ok(const int32_t *shift, int32_t N, int32_t K, int small) {
         "ldr r8, [lr, #0]\n\t" \
         "ldr r12, [lr, #4]\n\t" \
         "ldr r0, [lr, #8]\n\t" \
-        "cbz r0, 2f\n\t" \
         "ldr r4, [r0], #4\n\t" \
         "str r0, [lr, #8]\n\t" \
-        "b 3f\n\t" \
-        "2:\n\t" \
-        "movs r4, #0\n\t" \
-        "3:\n\t" \
         "mov r5, r4\n\t" \
         "mov r6, r4\n\t" \
         "mov r7, r4\n\t" \
@@ -495,6 +516,96 @@ static inline __attribute__((always_inline)) void mm_pixels(const uint32_t *wide
     }
 }
 
+/* Output pixel o (the 2-pixel widened patch of one pixel: slot 0 read) of N channels, four channels per pass
+ * over its values (per 4 values 1 LDRD, then per channel LDR, 2 SXTB16, 2 SMLAD: 21 instructions per 16 MACs,
+ * where a 2-pixel pass over one pixel spends 15 on 8), then mm_pixels's rule for the rest. */
+static __attribute__((noinline)) void mm_pixel1(const uint32_t *wide, int8_t *o, const int8_t *w, int32_t K, int32_t N,
+    const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi, int small) {
+    const int32_t K4 = K >> 2, Kt = K & 3;
+    const int16_t *t = (const int16_t *)(wide + 4 * K4);
+    int32_t n = 0;
+    for (; n + 4 <= N; n += 4, w += 4 * K) {
+        const int8_t *w0 = w, *w1 = w + K, *w2 = w + 2 * K, *w3 = w + 3 * K;
+        int32_t s0 = bias ? bias[n] : 0, s1 = bias ? bias[n + 1] : 0, s2 = bias ? bias[n + 2] : 0,
+                s3 = bias ? bias[n + 3] : 0;
+        const uint32_t *a = wide, *const end = wide + 4 * K4;
+#if defined(__ARM_FEATURE_DSP) && !defined(TML_DSP_PORTABLE) && defined(__thumb2__)
+        {
+            /* two blocks per pass (an odd count enters at the second); GCC's code of the C below spills. Channels
+             * 1 and 2 read at K and 2K from channel 0's pointer, channel 3 by a pointer of its own. */
+            uint32_t v = (uint32_t)(K4 & 1), ve, x0, x1;
+            const uint32_t *const end_v = end;
+            const int8_t *p0 = w0, *p3 = w3;
+#define TML_DSP_CH(LOAD, S) \
+            LOAD \
+            "sxtb16 %[ve], %[v]\n\t" \
+            "sxtb16 %[v], %[v], ror #8\n\t" \
+            "smlad %[" S "], %[x0], %[ve], %[" S "]\n\t" \
+            "smlad %[" S "], %[x1], %[v], %[" S "]\n\t"
+#define TML_DSP_BLOCK1 \
+            "ldrd %[x0], %[x1], [%[a]], #16\n\t" \
+            TML_DSP_CH("ldr %[v], [%[p0], %[kk]]\n\t", "s1") \
+            TML_DSP_CH("ldr %[v], [%[p0], %[kk], lsl #1]\n\t", "s2") \
+            TML_DSP_CH("ldr %[v], [%[p0]], #4\n\t", "s0") \
+            TML_DSP_CH("ldr %[v], [%[p3]], #4\n\t", "s3")
+            __asm__ volatile(
+                "cmp %[v], #0\n\t"
+                "bne 2f\n\t"
+                "1:\n\t" TML_DSP_BLOCK1
+                "2:\n\t" TML_DSP_BLOCK1
+                "ldr %[v], %[end]\n\t"
+                "cmp %[a], %[v]\n\t"
+                "bne 1b\n\t"
+                : [s0] "+r"(s0), [s1] "+r"(s1), [s2] "+r"(s2), [s3] "+r"(s3), [a] "+r"(a), [p0] "+r"(p0),
+                  [p3] "+r"(p3), [v] "+r"(v), [ve] "=&r"(ve), [x0] "=&r"(x0), [x1] "=&r"(x1)
+                : [end] "m"(end_v), [kk] "r"(K)
+                : "cc", "memory");
+            w0 = p0;
+            w1 = p0 + K;
+            w2 = p0 + 2 * K;
+            w3 = p3;
+#undef TML_DSP_BLOCK1
+#undef TML_DSP_CH
+        }
+#else
+        for (; a != end; a += 4, w0 += 4, w1 += 4, w2 += 4, w3 += 4) {
+            const uint32_t x0 = a[0], x1 = a[1];
+            uint32_t v = tml_dsp_read4(w0);
+            s0 = tml_smlad(x1, tml_sxtb16_ror8(v), tml_smlad(x0, tml_sxtb16(v), s0));
+            v = tml_dsp_read4(w1);
+            s1 = tml_smlad(x1, tml_sxtb16_ror8(v), tml_smlad(x0, tml_sxtb16(v), s1));
+            v = tml_dsp_read4(w2);
+            s2 = tml_smlad(x1, tml_sxtb16_ror8(v), tml_smlad(x0, tml_sxtb16(v), s2));
+            v = tml_dsp_read4(w3);
+            s3 = tml_smlad(x1, tml_sxtb16_ror8(v), tml_smlad(x0, tml_sxtb16(v), s3));
+        }
+#endif
+        for (int32_t i = 0; i < Kt; ++i) {
+            s0 += t[i] * w0[i];
+            s1 += t[i] * w1[i];
+            s2 += t[i] * w2[i];
+            s3 += t[i] * w3[i];
+        }
+        const int32_t s4[4] = {s0, s1, s2, s3};
+        for (int32_t k = 0; k < 4; ++k) {
+            if (small) {
+                const tml_dsp_rqs_t r = tml_dsp_rqs(q->multiplier[n + k], q->shift[n + k]);
+                o[n + k] = tml_dsp_out_s(s4[k], &r, out_off, lo, hi);
+            } else {
+                o[n + k] = tml_dsp_out(s4[k], tml_dsp_rq(q->multiplier[n + k], q->shift[n + k]), out_off, lo, hi);
+            }
+        }
+    }
+    if (n < N) {
+        const tml_per_channel_quant_params_t qn = {q->multiplier + n, q->shift + n};
+        if (small) {
+            mm_pixels(wide, o + n, o + n, w, K, N - n, bias ? bias + n : NULL, &qn, out_off, lo, hi, 1);
+        } else {
+            mm_pixels(wide, o + n, o + n, w, K, N - n, bias ? bias + n : NULL, &qn, out_off, lo, hi, 0);
+        }
+    }
+}
+
 tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *p,
     const tml_per_channel_quant_params_t *q, const tml_dims_t *in, const int8_t *input, const tml_dims_t *f,
     const int8_t *filter, const int32_t *bias, const tml_dims_t *out, int8_t *output) {
@@ -509,8 +620,11 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
     const int32_t off = p->input_offset, out_off = p->output_offset;
     const int32_t lo = p->activation.min, hi = p->activation.max;
     const int32_t P = out->h * out->w, in_px = in->h * in->w * in->c;
-    const int small = tml_dsp_small(q->shift, bias, N, K);
-    const int fast = mm4_ok(q->shift, N, K, small);
+    int32_t left, right;
+    const int small = tml_dsp_small_lr(q->shift, bias, N, K, &left, &right);
+    const int fast = mm4_ok(small, left, right, bias, N, K);
+    /* serial: output pixel i reads input pixel i (its K = C values at i * K) */
+    const int serial = direct && p->stride.h == 1 && p->stride.w == 1 && in->w == out->w && in->h >= out->h;
     for (int32_t b = 0; b < in->n; ++b) {
         const int8_t *in_b = input + b * in_px;
         int8_t *out_b = output + b * P * N;
@@ -518,15 +632,21 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
         for (; px + 4 <= P; px += 4) { /* four pixels per pass over the weights */
             int8_t *o[4];
             for (int s = 0; s < 4; ++s) {
-                const int8_t *src = patch(wide, col, in_b, p, in, f, direct, rows, (px + s) / out->w,
-                    (px + s) % out->w, s, 4);
-                if (src) {
-                    widen(wide, src, K, off, s, 4);
-                }
                 o[s] = out_b + (px + s) * N;
             }
+            if (serial) {
+                widen4(wide, in_b + px * K, K, off);
+            } else {
+                for (int s = 0; s < 4; ++s) {
+                    const int8_t *src = patch(wide, col, in_b, p, in, f, direct, rows, (px + s) / out->w,
+                        (px + s) % out->w, s, 4);
+                    if (src) {
+                        widen(wide, src, K, off, s, 4);
+                    }
+                }
+            }
             if (fast) {
-                tml_dsp_mm4_t st = {wide, ((K >> 2) + 3) & ~3, bias, q->multiplier, q->shift, o[0], N, N,
+                tml_dsp_mm4_t st = {wide, ((K >> 2) + 3) & ~3, bias ? bias : mm4_zeros, q->multiplier, q->shift, o[0], N, N,
                     1 + 2 * out_off, lo != -128 || hi != 127, lo, hi, K & 3, (K >> 2) & 3, o[0] + N, K >> 2};
                 tml_dsp_mm4(&st, filter);
             } else if (small) {
@@ -545,7 +665,9 @@ tml_status_t tml_conv_s8_dsp(const tml_context_t *ctx, const tml_conv_params_t *
                 }
             }
             int8_t *o0 = out_b + px * N, *o1 = out_b + (two ? px + 1 : px) * N;
-            if (small) {
+            if (!two) {
+                mm_pixel1(wide, o0, filter, K, N, bias, q, out_off, lo, hi, small);
+            } else if (small) {
                 mm_pixels(wide, o0, o1, filter, K, N, bias, q, out_off, lo, hi, 1);
             } else {
                 mm_pixels(wide, o0, o1, filter, K, N, bias, q, out_off, lo, hi, 0);
