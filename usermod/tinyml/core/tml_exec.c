@@ -55,7 +55,7 @@ int32_t tml_exec_rows_max_offset(const tml_model_t *m, const tml_op_t *op, int32
  * op's multipliers and shifts if it computes them per eval (else NULL); kscratch: the kernel
  * scratch. */
 static tml_status_t rows_run(tml_model_t *m, const tml_op_t *op, int32_t offset, int32_t rows, uint8_t *temp,
-    int32_t *quant, uint8_t *kscratch, bool dry, int32_t *temp_rows, int32_t *scratch) {
+    int32_t *quant, uint8_t *kscratch, int32_t kscratch_size, bool dry, int32_t *temp_rows, int32_t *scratch) {
     const tml_rows_impl_t *impl = rows_impl(op);
     const tml_tensor_t *in = &m->tensors[op->inputs[0]], *out = &m->tensors[OUTS(op)[0]];
     const int32_t h_in = tml_tensor_rows(in), h_out = tml_tensor_rows(out);
@@ -71,14 +71,15 @@ static tml_status_t rows_run(tml_model_t *m, const tml_op_t *op, int32_t offset,
     while (b < h_out) {
         const int32_t n = rows < h_out - b ? rows : h_out - b;
         tml_rows_call_t c;
-        memset(&c, 0, sizeof(c));
         c.y0 = b;
         c.y1 = b + n;
         c.in[0] = x;
-        c.in_y0[0] = 0;
+        c.in[1] = NULL;
+        c.in_y0[0] = c.in_y0[1] = c.in_y1[1] = 0;
         c.in_y1[0] = h_in;
         c.out = dry ? dry_base : temp + (size_t)(b - w) * (size_t)r_out;
         c.scratch = kscratch;
+        c.scratch_size = kscratch_size;
         c.quant = quant;
         c.again = b > 0; /* the same op's calls in a row, one kernel scratch (the row buffer is apart) */
         if (dry) {
@@ -121,7 +122,7 @@ bool tml_exec_rows_plan(tml_model_t *m, const tml_op_t *op, int32_t offset, int3
     if (!tml_op_rows(m, op) || op->n_outputs != 1) {
         return false;
     }
-    if (rows_run(m, op, offset, rows, NULL, NULL, NULL, true, temp_rows, scratch) != TML_OK) {
+    if (rows_run(m, op, offset, rows, NULL, NULL, NULL, 0, true, temp_rows, scratch) != TML_OK) {
         return false;
     }
     *scratch += quant_bytes(op); /* the multipliers and shifts, before the kernel scratch */
@@ -140,8 +141,8 @@ tml_status_t tml_exec_rows_eval(tml_model_t *m, tml_op_t *op) {
     if (rb < 0 || rb + qb > e->temp_size) {
         return TML_ERR_STATE;
     }
-    return rows_run(m, op, e->offset, e->rows, temp, qb ? (int32_t *)(void *)(temp + rb) : NULL, temp + rb + qb, false,
-        NULL, NULL);
+    return rows_run(m, op, e->offset, e->rows, temp, qb ? (int32_t *)(void *)(temp + rb) : NULL, temp + rb + qb,
+        e->temp_size - rb - qb, false, NULL, NULL);
 }
 
 /* ---- stages ---------------------------------------------------------- */
@@ -275,7 +276,7 @@ static int32_t still_read(tml_model_t *m, int first, const stage_op_t *st, int p
  * reads. Dry: win_rows[j] = rows op j's window must hold, scratch[j] the largest kernel scratch of
  * op j's calls. */
 static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band, stage_op_t *st, uint8_t *quant,
-    uint8_t *kscratch, bool dry, int32_t *win_rows, int32_t *scratch, tml_op_hook_t hook, void *ctx, int *failed) {
+    uint8_t *kscratch, int32_t kscratch_size, bool dry, int32_t *win_rows, int32_t *scratch, tml_op_hook_t hook, void *ctx, int *failed) {
     const int n = last - first + 1;
     const int32_t h_last = tml_tensor_rows(&m->tensors[OUTS(&m->ops[last])[0]]);
     if (band <= 0) {
@@ -340,11 +341,15 @@ static tml_status_t stage_run(tml_model_t *m, int first, int last, int32_t band,
             }
         }
         tml_rows_call_t c;
-        memset(&c, 0, sizeof(c));
         c.y0 = st[j].done;
         c.y1 = target;
+        c.in[1] = NULL;
+        c.in_y0[1] = c.in_y1[1] = 0;
         c.out = base + (size_t)(st[j].done - st[j].lo) * (size_t)r_out;
         c.scratch = kscratch;
+        c.scratch_size = kscratch_size;
+        c.quant = NULL;
+        c.again = false;
         if (!dry && op->quant_channels) {
             /* the op's multipliers and shifts: after those of the stage's ops before it */
             int32_t at = 0;
@@ -401,7 +406,7 @@ bool tml_exec_stage_plan(tml_model_t *m, int first, int last, int32_t band, int3
     if (!tml_exec_stage_ok(m, first, last, NULL)) {
         return false;
     }
-    return stage_run(m, first, last, band, st, NULL, NULL, true, win_rows, scratch, NULL, NULL, NULL) == TML_OK;
+    return stage_run(m, first, last, band, st, NULL, NULL, 0, true, win_rows, scratch, NULL, NULL, NULL) == TML_OK;
 }
 
 /* The stage's state, then each op's multipliers and shifts (those computed per eval), kept while
@@ -425,8 +430,9 @@ tml_status_t tml_exec_stage_run(tml_model_t *m, tml_op_t *op, tml_op_hook_t hook
     }
     const int n = e->last - e->first + 1;
     stage_op_t *st = (stage_op_t *)(void *)(m->arena + e->temp);
-    return stage_run(m, e->first, e->last, e->rows, st, m->arena + e->temp + state_bytes(n),
-        m->arena + e->temp + stage_state(m, e->first, n), false, e->u.win, NULL, hook, ctx, failed);
+    const int32_t state = stage_state(m, e->first, n);
+    return stage_run(m, e->first, e->last, e->rows, st, m->arena + e->temp + state_bytes(n), m->arena + e->temp + state,
+        e->temp_size - state, false, e->u.win, NULL, hook, ctx, failed);
 }
 
 tml_status_t tml_exec_stage_eval(tml_model_t *m, tml_op_t *op) {

@@ -8,6 +8,7 @@
  *    TRANSPOSE_CONV also int16), zero points 0;
  *  - float32. */
 #include <stddef.h>
+#include <string.h>
 #include "tml_op.h"
 #include "tml_fmeta.h"
 #include "tml_ops.h"
@@ -185,8 +186,13 @@ static tml_status_t check_q(tml_error_t *err, const tml_op_t *op, const tml_tens
  * function on the same values. */
 static void conv_multipliers(const tml_fb_t *fb, const tml_fb_vec_t *scales, float in_scale, float out_scale,
     int32_t channels, int32_t *multiplier, int32_t *shift) {
-    for (int32_t c = 0; c < channels; ++c) {
-        const float fs = tml_fb_vec_f32(fb, scales, scales->len > 1 ? (uint32_t)c : 0u);
+    /* the scales read in place (tml_fb_vec_f32's read, without a call per channel: each eval of an op computing
+     * them per call runs this loop) */
+    const uint8_t *sp = fb->buf + scales->pos;
+    const size_t step = scales->len > 1 ? 4u : 0u;
+    for (int32_t c = 0; c < channels; ++c, sp += step) {
+        float fs;
+        memcpy(&fs, sp, sizeof(fs));
         int sh;
 #if defined(__ARM_FP) && ((__ARM_FP) & 8)
         /* double-precision hardware: three double operations */
@@ -834,8 +840,8 @@ static tml_status_t conv_rows_run(tml_model_t *m, const tml_op_t *op, const tml_
     conv_view(m, op, false, c, &v);
     tml_conv_params_t p = d->u.p;
     p.padding.h = v.pad_h;
-    const int32_t size = tml_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
-    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size, c->again};
+    /* the executor's area (the plan's largest call: at least this call's) */
+    const tml_context_t ctx = {c->scratch_size > 0 ? c->scratch : NULL, c->scratch_size, c->again};
     return tml_conv_s8(&ctx, &p, q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
         bias ? bias->data : NULL, &v.out, c->out);
 }
@@ -861,8 +867,8 @@ static tml_status_t dw_rows_run(tml_model_t *m, const tml_op_t *op, const tml_ro
     conv_view(m, op, true, c, &v);
     tml_dw_conv_params_t p = d->u.dw;
     p.padding.h = v.pad_h;
-    const int32_t size = tml_depthwise_conv_s8_get_buffer_size(&p, &v.in, &v.filter, &v.out);
-    const tml_context_t ctx = {size > 0 ? c->scratch : NULL, size, c->again};
+    /* the executor's area (the plan's largest call: at least this call's) */
+    const tml_context_t ctx = {c->scratch_size > 0 ? c->scratch : NULL, c->scratch_size, c->again};
     return tml_depthwise_conv_s8(&ctx, &p, q, &v.in, v.input, &v.filter, tml_op_input(m, op, 1)->data,
         bias ? bias->data : NULL, &v.out, c->out);
 }

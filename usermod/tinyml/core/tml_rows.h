@@ -36,6 +36,8 @@ typedef struct {
     int32_t in_y0[2], in_y1[2];
     void *out;
     void *scratch;
+    int32_t scratch_size; /* bytes at scratch: at least what tml_rows_impl_t.scratch() says for the call (the
+                           * executor's area for the largest call of the op's plan) */
     int32_t *quant; /* op->quant_channels != 0: the op's 8 * quant_channels bytes, kept by the executor
                      * across the calls of one eval (the call with y0 == 0 fills them) */
     bool again;     /* the previous call was this op's, with the same scratch, untouched since (in place,
