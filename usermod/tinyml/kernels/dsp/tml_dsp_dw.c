@@ -616,13 +616,24 @@ static __attribute__((noinline)) int dw1_pack(const tml_per_channel_quant_params
     for (int32_t j = 0; j < P; ++j) {
         const int8_t *w0 = filter + 2 * j * N, *w1 = w0 + N;
         uint32_t *d = wp + j;
-        if (2 * j + 1 < K) {
-            for (int32_t n = 0; n < N; ++n, d += P) {
+        int32_t n = 0;
+        /* 4 channels at a time: both rows' words widened, their lanes paired (PKHBT, PKHTB) */
+        const int one = 2 * j < K, two = 2 * j + 1 < K; /* the pair's taps in the filter (0 beyond) */
+        for (; n + 4 <= N; n += 4, d += 4 * P) {
+            const uint32_t x = one ? tml_dsp_read4(w0 + n) : 0u, y = two ? tml_dsp_read4(w1 + n) : 0u;
+            const uint32_t xe = tml_sxtb16(x), xo = tml_sxtb16_ror8(x), ye = tml_sxtb16(y), yo = tml_sxtb16_ror8(y);
+            d[0] = (xe & 0xFFFFu) | (ye << 16);
+            d[P] = (xo & 0xFFFFu) | (yo << 16);
+            d[2 * P] = (ye & 0xFFFF0000u) | (xe >> 16);
+            d[3 * P] = (yo & 0xFFFF0000u) | (xo >> 16);
+        }
+        if (two) {
+            for (; n < N; ++n, d += P) {
                 *d = ((uint32_t)w0[n] & 0xFFFFu) | ((uint32_t)w1[n] << 16);
             }
         } else {
-            for (int32_t n = 0; n < N; ++n, d += P) {
-                *d = 2 * j < K ? (uint32_t)w0[n] & 0xFFFFu : 0u;
+            for (; n < N; ++n, d += P) {
+                *d = one ? (uint32_t)w0[n] & 0xFFFFu : 0u;
             }
         }
     }

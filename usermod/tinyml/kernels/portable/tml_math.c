@@ -82,6 +82,32 @@ double tml_floor(double x) {
 }
 
 void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multiplier, int *shift) {
+    uint64_t bits;
+    memcpy(&bits, &real_multiplier, sizeof(bits));
+    const uint32_t e = (uint32_t)(bits >> 52) & 0x7FFu;
+    if (!(bits >> 63) && e - 1u < 1052u) {
+        /* the usual case, a positive normal value below 2^30: q * 2^shift with q in [0.5, 1) (frexp's). x = q * 2^31,
+         * the value with its exponent field set, lies in [2^30, 2^31) and is a multiple of 2^-22, so x + 0.5 is
+         * exact below 2^31 (and at least 2^31 where round(x) is 2^31): round half away from zero is the
+         * truncation of x + 0.5, one conversion to uint32 (an instruction with double-precision hardware,
+         * where tml_round's int64 conversions are library calls) */
+        int sh = (int)e - 1022;
+        bits = (bits & ~(0x7FFULL << 52)) | ((uint64_t)(1022 + 31) << 52);
+        double x;
+        memcpy(&x, &bits, sizeof(x));
+        uint32_t q = (uint32_t)(x + 0.5);
+        if (q == 0x80000000u) {
+            q = 0x40000000u;
+            ++sh;
+        }
+        if (sh < -31) {
+            sh = 0;
+            q = 0;
+        }
+        *quantized_multiplier = (int32_t)q;
+        *shift = sh;
+        return;
+    }
     if (!(real_multiplier < 0.0 || real_multiplier > 0.0)) { /* zero, or NaN from a corrupt model */
         *quantized_multiplier = 0;
         *shift = 0;
@@ -94,16 +120,7 @@ void tml_quantize_multiplier(double real_multiplier, int32_t *quantized_multipli
         return;
     }
     const double q = tml_frexp(real_multiplier, shift);
-    int64_t q_fixed;
-    if (q >= 0.5) {
-        /* the usual case, q in [0.5, 1): x = q * 2^31 in [2^30, 2^31) is a multiple of 2^-22, so x + 0.5 is
-         * exact below 2^31 (and at least 2^31 where round(x) is 2^31): round half away from zero is the
-         * truncation of x + 0.5, one conversion to uint32 (an instruction with double-precision hardware,
-         * where tml_round's int64 conversions are library calls) */
-        q_fixed = (int64_t)(uint32_t)(q * 2147483648.0 + 0.5);
-    } else {
-        q_fixed = (int64_t)tml_round(q * 2147483648.0);
-    }
+    int64_t q_fixed = (int64_t)tml_round(q * 2147483648.0);
     if (q_fixed == (1LL << 31)) {
         q_fixed /= 2;
         ++*shift;
