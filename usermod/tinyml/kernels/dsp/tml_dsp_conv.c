@@ -518,7 +518,7 @@ static inline __attribute__((always_inline)) void mm_pixels(const uint32_t *wide
 
 /* Output pixel o (the 2-pixel widened patch of one pixel: slot 0 read) of N channels, four channels per pass
  * over its values (per 4 values 1 LDRD, then per channel LDR, 2 SXTB16, 2 SMLAD: 21 instructions per 16 MACs,
- * where a 2-pixel pass over one pixel spends 15 on 8), then mm_pixels's rule for the rest. */
+ * where a 2-pixel pass over one pixel spends 15 on 8), then the last 1 to 3 channels one at a time. */
 static __attribute__((noinline)) void mm_pixel1(const uint32_t *wide, int8_t *o, const int8_t *w, int32_t K, int32_t N,
     const int32_t *bias, const tml_per_channel_quant_params_t *q, int32_t out_off, int32_t lo, int32_t hi, int small) {
     const int32_t K4 = K >> 2, Kt = K & 3;
@@ -596,12 +596,21 @@ static __attribute__((noinline)) void mm_pixel1(const uint32_t *wide, int8_t *o,
             }
         }
     }
-    if (n < N) {
-        const tml_per_channel_quant_params_t qn = {q->multiplier + n, q->shift + n};
+    for (; n < N; ++n, w += K) { /* the last 1 to 3 channels, one at a time (small code: a rare tail) */
+        int32_t s0 = bias ? bias[n] : 0;
+        const int8_t *w0 = w;
+        for (const uint32_t *a = wide, *const end = wide + 4 * K4; a != end; a += 4, w0 += 4) {
+            const uint32_t v = tml_dsp_read4(w0);
+            s0 = tml_smlad(a[1], tml_sxtb16_ror8(v), tml_smlad(a[0], tml_sxtb16(v), s0));
+        }
+        for (int32_t i = 0; i < Kt; ++i) {
+            s0 += t[i] * w0[i];
+        }
         if (small) {
-            mm_pixels(wide, o + n, o + n, w, K, N - n, bias ? bias + n : NULL, &qn, out_off, lo, hi, 1);
+            const tml_dsp_rqs_t r = tml_dsp_rqs(q->multiplier[n], q->shift[n]);
+            o[n] = tml_dsp_out_s(s0, &r, out_off, lo, hi);
         } else {
-            mm_pixels(wide, o + n, o + n, w, K, N - n, bias ? bias + n : NULL, &qn, out_off, lo, hi, 0);
+            o[n] = tml_dsp_out(s0, tml_dsp_rq(q->multiplier[n], q->shift[n]), out_off, lo, hi);
         }
     }
 }
